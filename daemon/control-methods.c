@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "control-methods.h"
+
+#include "ballast-error.h"
+#include "daemon-report.h"
+#include "daemon.h"
+
+typedef json_object *(*MethodHandler) (BallastDaemon *daemon, const BallastRequest *request,
+                                       const char **ret_code, GError **error);
+
+typedef struct {
+  const char *name;
+  gboolean changes_state;  /* needs a privileged peer */
+  MethodHandler handler;
+} Method;
+
+static json_object *
+fail_params (const char **ret_code, GError **error, GError *param_error)
+{
+  *ret_code = BALLAST_ERR_INVALID_PARAMS;
+  g_propagate_error (error, param_error);
+  return NULL;
+}
+
+static BallastDomain *
+find_domain (BallastDaemon *daemon, const BallastRequest *request, const char **ret_code,
+             GError **error)
+{
+  const char *name = NULL;
+  GError *param_error = NULL;
+  if (!ballast_request_get_string (request, "domain", TRUE, &name, &param_error))
+    {
+      fail_params (ret_code, error, param_error);
+      return NULL;
+    }
+  BallastRegistry *registry = ballast_daemon_get_registry (daemon);
+  /* Like virsh: a name, else a UUID. */
+  BallastDomain *domain = ballast_registry_lookup_name (registry, name);
+  if (domain == NULL)
+    domain = ballast_registry_lookup (registry, name);
+  if (domain == NULL)
+    {
+      *ret_code = BALLAST_ERR_UNKNOWN_DOMAIN;
+      g_set_error (error, BALLAST_ERROR, BALLAST_ERROR_INVALID,
+                   "failed to get domain '%s'", name);
+    }
+  return domain;
+}
+
+static json_object *
+method_version (BallastDaemon *daemon, const BallastRequest *request, const char **ret_code,
+                GError **error)
+{
+  json_object *result = json_object_new_object ();
+  json_object *status = ballast_daemon_status_json (daemon);
+  json_object *version = NULL;
+  json_object_object_get_ex (status, "version", &version);
+  json_object_object_add (result, "version", json_object_get (version));
+  json_object_put (status);
+  json_object *methods = json_object_new_array ();
+  for (const char *const *name = ballast_control_method_names (); *name != NULL; name++)
+    json_object_array_add (methods, json_object_new_string (*name));
+  json_object_object_add (result, "methods", methods);
+  return result;
+}
+
+static json_object *
+method_status (BallastDaemon *daemon, const BallastRequest *request, const char **ret_code,
+               GError **error)
+{
+  return ballast_daemon_status_json (daemon);
+}
+
+static json_object *
+method_list (BallastDaemon *daemon, const BallastRequest *request, const char **ret_code,
+             GError **error)
+{
+  gboolean all = FALSE;
+  GError *param_error = NULL;
+  if (!ballast_request_get_bool (request, "all", &all, &param_error))
+    return fail_params (ret_code, error, param_error);
+  return ballast_daemon_list_json (daemon, all);
+}
+
+static json_object *
+method_dominfo (BallastDaemon *daemon, const BallastRequest *request, const char **ret_code,
+                GError **error)
+{
+  BallastDomain *domain = find_domain (daemon, request, ret_code, error);
+  return domain != NULL ? ballast_daemon_domain_json (daemon, domain) : NULL;
+}
+
+static json_object *
+method_domhistory (BallastDaemon *daemon, const BallastRequest *request, const char **ret_code,
+                   GError **error)
+{
+  guint64 limit = 20;
+  GError *param_error = NULL;
+  if (!ballast_request_get_uint (request, "limit", 100000, &limit, &param_error))
+    return fail_params (ret_code, error, param_error);
+  BallastDomain *domain = find_domain (daemon, request, ret_code, error);
+  return domain != NULL ? ballast_daemon_history_json (domain, (guint) limit) : NULL;
+}
+
+static json_object *
+set_paused (BallastDaemon *daemon, gboolean paused)
+{
+  ballast_daemon_set_paused (daemon, paused);
+  json_object *result = json_object_new_object ();
+  json_object_object_add (result, "mode", json_object_new_string (ballast_daemon_mode (daemon)));
+  return result;
+}
+
+static json_object *
+method_pause (BallastDaemon *daemon, const BallastRequest *request, const char **ret_code,
+              GError **error)
+{
+  return set_paused (daemon, TRUE);
+}
+
+static json_object *
+method_resume (BallastDaemon *daemon, const BallastRequest *request, const char **ret_code,
+               GError **error)
+{
+  return set_paused (daemon, FALSE);
+}
+
+static const Method methods[] = {
+  { "version", FALSE, method_version },
+  { "status", FALSE, method_status },
+  { "list", FALSE, method_list },
+  { "dominfo", FALSE, method_dominfo },
+  { "domhistory", FALSE, method_domhistory },
+  { "pause", TRUE, method_pause },
+  { "resume", TRUE, method_resume },
+};
+
+const char *const *
+ballast_control_method_names (void)
+{
+  static const char *names[G_N_ELEMENTS (methods) + 1];
+  for (gsize i = 0; i < G_N_ELEMENTS (methods); i++)
+    names[i] = methods[i].name;
+  return names;
+}
+
+json_object *
+ballast_control_dispatch (BallastDaemon *daemon, const BallastRequest *request,
+                          const BallastPeer *peer, const char **ret_code, GError **error)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (methods); i++)
+    {
+      if (g_strcmp0 (methods[i].name, request->method) != 0)
+        continue;
+      if (methods[i].changes_state && !peer->privileged)
+        {
+          *ret_code = BALLAST_ERR_PERMISSION;
+          g_set_error (error, BALLAST_ERROR, BALLAST_ERROR_INVALID,
+                       "'%s' changes ballastd's state: only root or members of the 'ballast' group may call it",
+                       request->method);
+          return NULL;
+        }
+      return methods[i].handler (daemon, request, ret_code, error);
+    }
+  *ret_code = BALLAST_ERR_UNKNOWN_METHOD;
+  g_set_error (error, BALLAST_ERROR, BALLAST_ERROR_INVALID, "unknown method '%.64s'",
+               request->method);
+  return NULL;
+}

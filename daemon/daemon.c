@@ -1,0 +1,763 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "daemon.h"
+
+#include "ballast-error.h"
+#include "control-server.h"
+#include "daemon-report.h"
+#include "guest-tuning.h"
+#include "json-util.h"
+#include "libvirt-util.h"
+#include "libvirt-worker.h"
+#include "report-render.h"
+
+#include <glib-unix.h>
+#include <stdio.h>
+
+/* A cycle that has waited on libvirt this long marks the connection
+ * stalled in status; libvirt's keepalive closes it a little later. */
+#define STALL_AFTER_USEC (10 * G_USEC_PER_SEC)
+/* A balloon that stays away from its target this many cycles is not trusted. */
+#define STUCK_AFTER_CYCLES 6
+/* Events that change the domain set or a config bring the next cycle
+ * forward to this delay, so new guests get a stats period promptly. */
+#define EARLY_CYCLE_MSEC 300
+
+struct _BallastDaemon {
+  BallastDaemonConfig config;
+  BallastPaths *paths;
+  BallastRunOptions options;
+  BallastPolicy policy;
+
+  GMainLoop *loop;
+  int exit_status;
+  BallastSession *session;
+  BallastRegistry *registry;
+  BallastControlServer *control;
+  GCancellable *cancellable;
+
+  BallastHapReport *hap;
+  gboolean shrink_allowed;
+  char *gate_description;
+  char *cgroup_dir;
+  BallastCgroupVersion cgroup_version;
+
+  gboolean has_host;
+  BallastHostSnapshot host;
+  char *host_error;
+  BallastPlan *plan;
+
+  guint cycle_source;
+  guint early_cycle_source;
+  gboolean cycle_in_flight;
+  gint64 cycle_started_usec;
+  guint cycle_calls;
+  BallastDaemonCounters counters;
+  gboolean paused;
+
+  guint signal_sources[3];
+};
+
+static void start_cycle (BallastDaemon *daemon);
+
+/* ---- Lifecycle of the connection ---- */
+
+static void
+on_connected (gpointer user_data)
+{
+  BallastDaemon *daemon = user_data;
+  /* A new connection may be to a restarted libvirtd: forget what we knew
+   * and rebuild it all from libvirt (we keep no state that matters). */
+  ballast_registry_clear (daemon->registry);
+  start_cycle (daemon);
+}
+
+static void
+on_disconnected (const char *why, gpointer user_data)
+{
+  BallastDaemon *daemon = user_data;
+  if (daemon->options.once)
+    {
+      g_printerr ("ballastd: %s\n", why);
+      daemon->exit_status = 1;
+      g_main_loop_quit (daemon->loop);
+    }
+}
+
+static gboolean
+on_early_cycle (gpointer user_data)
+{
+  BallastDaemon *daemon = user_data;
+  daemon->early_cycle_source = 0;
+  start_cycle (daemon);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+request_early_cycle (BallastDaemon *daemon)
+{
+  if (daemon->early_cycle_source == 0 && !daemon->options.once)
+    daemon->early_cycle_source = g_timeout_add (EARLY_CYCLE_MSEC, on_early_cycle, daemon);
+}
+
+static void
+forget_run (BallastDomain *domain)
+{
+  /* Anything learnt about a previous run of the guest is void. */
+  domain->has_stats = FALSE;
+  domain->has_target = FALSE;
+  domain->has_decision = FALSE;
+  domain->stats_period_attempted = FALSE;
+  g_clear_pointer (&domain->stats_period_error, g_free);
+  domain->history = (BallastGuestHistory) { 0 };
+}
+
+static void
+on_domain_event (const char *uuid, const char *name, BallastDomainEventKind kind,
+                 guint64 value, gpointer user_data)
+{
+  BallastDaemon *daemon = user_data;
+  BallastDomain *domain = ballast_registry_ensure (daemon->registry, uuid, name);
+
+  switch (kind)
+    {
+    case BALLAST_DOMAIN_EVENT_LIFECYCLE:
+      g_debug ("%s: lifecycle event %" G_GUINT64_FORMAT, name, value);
+      if (value == VIR_DOMAIN_EVENT_STARTED || value == VIR_DOMAIN_EVENT_STOPPED)
+        forget_run (domain);
+      domain->config_dirty = TRUE;
+      request_early_cycle (daemon);
+      break;
+    case BALLAST_DOMAIN_EVENT_BALLOON_CHANGE:
+      if (domain->has_stats)
+        {
+          domain->stats.actual_kib = value;
+          domain->stats.present |= BALLAST_STAT_ACTUAL;
+        }
+      break;
+    case BALLAST_DOMAIN_EVENT_METADATA_CHANGE:
+    case BALLAST_DOMAIN_EVENT_DEVICE_CHANGE:
+      domain->config_dirty = TRUE;
+      request_early_cycle (daemon);
+      break;
+    default:
+      break;
+    }
+}
+
+/* ---- One cycle: collect (thread) -> decide (here) -> apply (thread) ---- */
+
+static void
+finish_cycle (BallastDaemon *daemon)
+{
+  daemon->cycle_in_flight = FALSE;
+  daemon->counters.libvirt_stalled = FALSE;
+  daemon->counters.cycles++;
+  daemon->counters.last_cycle_libvirt_calls = daemon->cycle_calls;
+  daemon->counters.libvirt_calls_total += daemon->cycle_calls;
+  daemon->counters.last_cycle_duration_usec = g_get_monotonic_time () - daemon->cycle_started_usec;
+  daemon->counters.last_cycle_wall_usec = g_get_real_time ();
+
+  if (daemon->options.once)
+    {
+      g_autoptr(json_object) status = ballast_daemon_status_json (daemon);
+      g_autoptr(json_object) list = ballast_daemon_list_json (daemon, TRUE);
+      g_autofree char *status_text = ballast_render_status (status);
+      g_autofree char *table = ballast_render_list (list, FALSE);
+      fputs (status_text, stdout);
+      fputs ("\n", stdout);
+      fputs (table, stdout);
+      fflush (stdout);
+      g_main_loop_quit (daemon->loop);
+    }
+}
+
+static void
+merge_collected (BallastDaemon *daemon, BallastCollectResult *result, gint64 now_usec)
+{
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+
+  for (guint i = 0; i < result->domains->len; i++)
+    {
+      BallastCollectedDomain *collected = result->domains->pdata[i];
+      BallastDomain *domain = ballast_registry_ensure (daemon->registry, collected->uuid,
+                                                       collected->name);
+      g_hash_table_add (seen, domain->uuid);
+      if (domain->domain != NULL)
+        virDomainFree (domain->domain);
+      domain->domain = g_steal_pointer (&collected->domain);
+      if (domain->active != collected->active)
+        forget_run (domain);
+      domain->state = collected->state;
+      domain->active = collected->active;
+
+      if (collected->fetched_config)
+        {
+          ballast_domain_config_free (domain->config);
+          domain->config = g_steal_pointer (&collected->config);
+          if (g_strcmp0 (domain->config_error, collected->config_error) != 0
+              && collected->config_error != NULL)
+            g_warning ("%s: %s", domain->name, collected->config_error);
+          g_free (domain->config_error);
+          domain->config_error = g_steal_pointer (&collected->config_error);
+          domain->config_dirty = FALSE;
+          if (domain->config != NULL)
+            ballast_guest_tuning_resolve (&daemon->policy, domain->config, &domain->tuning);
+        }
+      else if (collected->period_attempted && domain->config != NULL
+               && collected->period_error == NULL)
+        domain->config->stats_period_sec = daemon->config.stats_period_sec;
+
+      if (collected->period_attempted)
+        {
+          domain->stats_period_attempted = TRUE;
+          g_free (domain->stats_period_error);
+          domain->stats_period_error = g_steal_pointer (&collected->period_error);
+          if (domain->stats_period_error != NULL)
+            g_warning ("%s: cannot set the balloon stats period: %s", domain->name,
+                       domain->stats_period_error);
+          else
+            g_message ("%s: balloon stats period set to %u s", domain->name,
+                       daemon->config.stats_period_sec);
+        }
+
+      domain->has_stats = collected->has_stats;
+      if (collected->has_stats)
+        {
+          domain->stats = collected->stats;
+          ballast_guest_history_advance (&domain->history, &domain->stats, now_usec);
+          if (domain->has_target)
+            ballast_guest_history_track_target (&domain->history, domain->stats.actual_kib,
+                                                domain->target_kib, daemon->policy.min_change_kib);
+        }
+    }
+
+  /* Whatever libvirt no longer lists is gone (undefined, or transient and
+   * stopped). */
+  g_autoptr(GPtrArray) all = ballast_registry_list_sorted (daemon->registry);
+  for (guint i = 0; i < all->len; i++)
+    {
+      BallastDomain *domain = all->pdata[i];
+      if (!g_hash_table_contains (seen, domain->uuid))
+        {
+          g_message ("%s: no longer defined, forgotten", domain->name);
+          ballast_registry_remove (daemon->registry, domain->uuid);
+        }
+    }
+}
+
+/* Decides how ballast regards DOMAIN this cycle. */
+static void
+classify (BallastDaemon *daemon, BallastDomain *domain, gint64 now_usec)
+{
+  const char *reason = NULL;
+  BallastGuestStatus status = BALLAST_GUEST_UNMANAGED;
+
+  if (!domain->active)
+    reason = "not running";
+  else if (domain->config == NULL)
+    reason = domain->config_error != NULL ? "domain XML unusable (see log)" : "config not yet read";
+  else if ((reason = ballast_domain_config_unmanaged_reason (domain->config)) != NULL)
+    ;
+  else if (!domain->has_stats)
+    reason = "no balloon stats from the driver";
+  else if (!ballast_balloon_stats_has_guest_view (&domain->stats))
+    reason = domain->config->stats_period_sec == 0 && domain->stats_period_error != NULL
+               ? "no stats period and it cannot be set"
+               : "no balloon driver answering in the guest";
+  else if (domain->tuning.exclude)
+    {
+      status = BALLAST_GUEST_EXCLUDED;
+      reason = "excluded by tuning";
+    }
+  else if ((reason = ballast_balloon_stats_check (&domain->stats, domain->config->max_kib)) != NULL)
+    status = BALLAST_GUEST_UNRESPONSIVE;
+  else if (ballast_guest_history_is_stale (&domain->history, now_usec,
+                                           domain->config->stats_period_sec))
+    {
+      status = BALLAST_GUEST_UNRESPONSIVE;
+      reason = "stats stale: last-update unchanged for over 3 periods";
+    }
+  else if (domain->history.cycles_not_moving >= STUCK_AFTER_CYCLES)
+    {
+      status = BALLAST_GUEST_UNRESPONSIVE;
+      reason = "balloon not moving towards its target";
+    }
+  else
+    status = BALLAST_GUEST_MANAGED;
+
+  if (status != domain->status && reason != NULL && domain->active)
+    g_message ("%s: %s: %s", domain->name, ballast_guest_status_to_string (status), reason);
+  domain->status = status;
+  domain->status_reason = reason;
+}
+
+static gboolean
+read_host (BallastDaemon *daemon)
+{
+  g_autoptr(GError) error = NULL;
+  BallastHostSnapshot snapshot;
+  if (!ballast_host_snapshot_read (daemon->paths, daemon->config.budget, daemon->cgroup_dir,
+                                   daemon->cgroup_version, &snapshot, &error))
+    {
+      if (g_strcmp0 (daemon->host_error, error->message) != 0)
+        g_warning ("cannot read the host's memory, holding all balloons: %s", error->message);
+      g_free (daemon->host_error);
+      daemon->host_error = g_strdup (error->message);
+      daemon->has_host = FALSE;
+      return FALSE;
+    }
+  if (daemon->host_error != NULL)
+    g_message ("host memory readable again");
+  g_clear_pointer (&daemon->host_error, g_free);
+  daemon->host = snapshot;
+  daemon->has_host = TRUE;
+  return TRUE;
+}
+
+static void on_applied (GObject *source, GAsyncResult *result, gpointer user_data);
+
+static void
+decide_and_apply (BallastDaemon *daemon, gint64 now_usec)
+{
+  g_autoptr(GPtrArray) domains = ballast_registry_list_sorted (daemon->registry);
+  g_autoptr(GPtrArray) managed = g_ptr_array_new ();
+  for (guint i = 0; i < domains->len; i++)
+    {
+      BallastDomain *domain = domains->pdata[i];
+      classify (daemon, domain, now_usec);
+      if (domain->status != BALLAST_GUEST_MANAGED && domain->status != BALLAST_GUEST_UNRESPONSIVE)
+        domain->has_decision = FALSE;
+      else
+        g_ptr_array_add (managed, domain);
+    }
+
+  if (!read_host (daemon))
+    {
+      finish_cycle (daemon);
+      return;
+    }
+
+  g_autofree BallastGuestInput *inputs = g_new0 (BallastGuestInput, MAX (managed->len, 1));
+  for (guint i = 0; i < managed->len; i++)
+    {
+      BallastDomain *domain = managed->pdata[i];
+      guint64 current = ballast_domain_current_kib (domain);
+      inputs[i] = (BallastGuestInput) {
+        .name = domain->name,
+        .max_kib = domain->config->max_kib,
+        .current_kib = current,
+        .target_kib = domain->has_target ? domain->target_kib : current,
+        .usable_kib = ballast_balloon_stats_usable_kib (&domain->stats),
+        .swap_in_kib_per_sec = domain->history.swap_in_kib_per_sec,
+        .major_faults_per_sec = domain->history.major_faults_per_sec,
+        .unresponsive = domain->status == BALLAST_GUEST_UNRESPONSIVE,
+        .tuning = domain->tuning,
+      };
+    }
+  BallastHostInput host = {
+    .total_kib = daemon->host.budget_total_kib,
+    .available_kib = daemon->host.budget_available_kib,
+    .has_psi = daemon->host.has_psi,
+    .psi_some_avg10_centipct = daemon->host.psi.some.avg10_centipct,
+  };
+  ballast_plan_free (daemon->plan);
+  daemon->plan = ballast_policy_decide (&daemon->policy, &host, inputs, managed->len,
+                                        daemon->shrink_allowed);
+
+  gboolean actuate = !daemon->config.dry_run && !daemon->paused;
+  GPtrArray *items = g_ptr_array_new ();
+  gint64 wall_usec = g_get_real_time ();
+  for (guint i = 0; i < managed->len; i++)
+    {
+      BallastDomain *domain = managed->pdata[i];
+      const BallastDecision *decision = &daemon->plan->decisions[i];
+      domain->decision = *decision;
+      domain->has_decision = TRUE;
+      if (!decision->changed)
+        continue;
+      g_autofree char *reason = ballast_decision_describe (daemon->plan, decision);
+      if (actuate)
+        g_ptr_array_add (items, ballast_apply_item_new (domain->domain, domain->uuid,
+                                                        decision->target_kib));
+      else
+        {
+          g_autofree char *old_text = ballast_size_format_kib (decision->old_target_kib);
+          g_autofree char *new_text = ballast_size_format_kib (decision->target_kib);
+          g_message ("%s: would set balloon %s -> %s (%s) [%s]", domain->name, old_text,
+                     new_text, reason, ballast_daemon_mode (daemon));
+          ballast_domain_journal_add (domain, wall_usec, decision->old_target_kib,
+                                      decision->target_kib, FALSE, reason);
+        }
+    }
+
+  if (items->len == 0)
+    {
+      g_ptr_array_unref (items);
+      finish_cycle (daemon);
+      return;
+    }
+  virConnectPtr conn = ballast_session_get_connection (daemon->session);
+  if (conn == NULL)
+    {
+      g_ptr_array_set_free_func (items, NULL);
+      g_ptr_array_unref (items);
+      finish_cycle (daemon);
+      return;
+    }
+  ballast_apply_async (conn, items, daemon->cancellable, on_applied, daemon);
+}
+
+static void
+on_applied (GObject *source, GAsyncResult *async_result, gpointer user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BallastApplyResult) result = ballast_apply_finish (async_result, &error);
+  if (result == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  BallastDaemon *daemon = user_data;
+  gint64 wall_usec = g_get_real_time ();
+
+  daemon->cycle_calls += result->libvirt_calls;
+  for (guint i = 0; i < result->items->len; i++)
+    {
+      BallastApplyItem *item = result->items->pdata[i];
+      BallastDomain *domain = ballast_registry_lookup (daemon->registry, item->uuid);
+      if (domain == NULL || !domain->has_decision)
+        continue;
+      const BallastDecision *decision = &domain->decision;
+      g_autofree char *reason = ballast_decision_describe (daemon->plan, decision);
+      g_autofree char *old_text = ballast_size_format_kib (decision->old_target_kib);
+      g_autofree char *new_text = ballast_size_format_kib (item->target_kib);
+      switch (item->outcome)
+        {
+        case BALLAST_APPLY_OK:
+          domain->has_target = TRUE;
+          domain->target_kib = item->target_kib;
+          daemon->counters.changes_applied++;
+          g_message ("%s: balloon %s -> %s (%s)", domain->name, old_text, new_text, reason);
+          ballast_domain_journal_add (domain, wall_usec, decision->old_target_kib,
+                                      item->target_kib, TRUE, reason);
+          break;
+        case BALLAST_APPLY_GONE:
+          g_debug ("%s: gone before its balloon could be set, ignoring: %s", domain->name,
+                   item->error);
+          domain->config_dirty = TRUE;
+          break;
+        case BALLAST_APPLY_FAILED:
+        default:
+          daemon->counters.changes_failed++;
+          g_warning ("%s: cannot set balloon %s -> %s: %s", domain->name, old_text, new_text,
+                     item->error);
+          break;
+        }
+    }
+  if (result->connection_lost)
+    ballast_session_report_lost (daemon->session, "a balloon change found the connection dead");
+  finish_cycle (daemon);
+}
+
+static void
+on_collected (GObject *source, GAsyncResult *async_result, gpointer user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BallastCollectResult) result = ballast_collect_finish (async_result, &error);
+  if (result == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  BallastDaemon *daemon = user_data;
+  gint64 now_usec = g_get_monotonic_time ();
+
+  if (result == NULL)
+    {
+      daemon->cycle_calls += 1;
+      g_warning ("cycle skipped: %s", error->message);
+      if (g_error_matches (error, BALLAST_ERROR, BALLAST_ERROR_DISCONNECTED))
+        ballast_session_report_lost (daemon->session, error->message);
+      if (daemon->options.once)
+        {
+          g_printerr ("ballastd: %s\n", error->message);
+          daemon->exit_status = 1;
+        }
+      finish_cycle (daemon);
+      return;
+    }
+  daemon->cycle_calls += result->libvirt_calls;
+  merge_collected (daemon, result, now_usec);
+  decide_and_apply (daemon, now_usec);
+}
+
+static void
+start_cycle (BallastDaemon *daemon)
+{
+  virConnectPtr conn = ballast_session_get_connection (daemon->session);
+  gint64 now_usec = g_get_monotonic_time ();
+
+  if (daemon->cycle_in_flight)
+    {
+      /* Never pile calls onto a slow libvirtd: skip, and say so. */
+      daemon->counters.cycles_skipped++;
+      if (now_usec - daemon->cycle_started_usec > STALL_AFTER_USEC && !daemon->counters.libvirt_stalled)
+        {
+          daemon->counters.libvirt_stalled = TRUE;
+          g_warning ("libvirt has not answered for %" G_GINT64_FORMAT " s; waiting",
+                     (now_usec - daemon->cycle_started_usec) / G_USEC_PER_SEC);
+        }
+      return;
+    }
+  if (conn == NULL)
+    {
+      read_host (daemon); /* status stays current while we wait for libvirt */
+      return;
+    }
+
+  GHashTable *flags = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GPtrArray) domains = ballast_registry_list_sorted (daemon->registry);
+  for (guint i = 0; i < domains->len; i++)
+    {
+      BallastDomain *domain = domains->pdata[i];
+      guint domain_flags = BALLAST_COLLECT_KNOWN;
+      if (domain->config_dirty || domain->config == NULL)
+        domain_flags |= BALLAST_COLLECT_FETCH_XML;
+      else if (domain->active && domain->config->has_balloon
+               && domain->config->stats_period_sec == 0 && !domain->stats_period_attempted)
+        domain_flags |= BALLAST_COLLECT_SET_PERIOD;
+      g_hash_table_insert (flags, g_strdup (domain->uuid), GUINT_TO_POINTER (domain_flags));
+    }
+  daemon->cycle_in_flight = TRUE;
+  daemon->cycle_started_usec = now_usec;
+  daemon->cycle_calls = 0;
+  ballast_collect_async (conn, flags, daemon->config.stats_period_sec, daemon->cancellable,
+                         on_collected, daemon);
+}
+
+static gboolean
+on_cycle_timer (gpointer user_data)
+{
+  start_cycle (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+/* ---- Signals ---- */
+
+static gboolean
+on_stop_signal (gpointer user_data)
+{
+  BallastDaemon *daemon = user_data;
+  g_message ("stopping on signal");
+  g_main_loop_quit (daemon->loop);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_hup (gpointer user_data)
+{
+  g_message ("SIGHUP: nothing to reload yet (the policy file comes with the policy support)");
+  return G_SOURCE_CONTINUE;
+}
+
+/* ---- Construction ---- */
+
+static gboolean
+setup_gate (BallastDaemon *daemon, GError **error)
+{
+  g_autoptr(GError) detect_error = NULL;
+  daemon->hap = ballast_hap_detect (daemon->paths, &detect_error);
+  if (daemon->hap == NULL)
+    g_warning ("cannot detect hardware-assisted paging, assuming none: %s", detect_error->message);
+  gboolean hap = daemon->hap != NULL && daemon->hap->hap_available;
+  daemon->shrink_allowed = ballast_overcommit_allowed (daemon->config.overcommit, hap);
+  daemon->gate_description = ballast_overcommit_describe (daemon->config.overcommit, hap);
+  g_message ("%s", daemon->gate_description);
+  return TRUE;
+}
+
+static gboolean
+setup_budget (BallastDaemon *daemon, GError **error)
+{
+  if (daemon->config.budget != BALLAST_BUDGET_CGROUP)
+    return TRUE;
+  if (!ballast_cgroup_memory_locate (daemon->paths, daemon->config.cgroup_partition,
+                                     &daemon->cgroup_dir, &daemon->cgroup_version, error))
+    return FALSE;
+  g_message ("budget: the guests' cgroup %s (cgroup v%d)", daemon->cgroup_dir,
+             daemon->cgroup_version);
+  return TRUE;
+}
+
+BallastDaemon *
+ballast_daemon_new (const BallastDaemonConfig *config, const BallastPaths *paths,
+                    const BallastRunOptions *options, GError **error)
+{
+  g_autoptr(BallastDaemon) daemon = g_new0 (BallastDaemon, 1);
+  daemon->config = *config;
+  daemon->config.uri = g_strdup (config->uri);
+  daemon->config.cgroup_partition = g_strdup (config->cgroup_partition);
+  daemon->config.socket_path = g_strdup (config->socket_path);
+  daemon->config.policy_path = g_strdup (config->policy_path);
+  daemon->paths = ballast_paths_copy (paths);
+  daemon->options = *options;
+  daemon->loop = g_main_loop_new (NULL, FALSE);
+  daemon->registry = ballast_registry_new ();
+  daemon->cancellable = g_cancellable_new ();
+
+  ballast_policy_init_defaults (&daemon->policy);
+  if (config->reserve_set)
+    {
+      daemon->policy.reserve = config->reserve;
+      daemon->policy.reserve_floor_kib = 0;
+    }
+
+  if (!setup_gate (daemon, error) || !setup_budget (daemon, error))
+    return NULL;
+  /* Fail early and clearly when the host cannot be read at all. */
+  if (!read_host (daemon))
+    {
+      g_set_error (error, BALLAST_ERROR, BALLAST_ERROR_IO, "%s", daemon->host_error);
+      return NULL;
+    }
+
+  static const BallastSessionCallbacks callbacks = {
+    .connected = on_connected,
+    .disconnected = on_disconnected,
+    .domain_event = on_domain_event,
+  };
+  daemon->session = ballast_session_new (config->uri, &callbacks, daemon);
+
+  if (!options->once)
+    {
+      daemon->control = ballast_control_server_new (daemon, config->socket_path, error);
+      if (daemon->control == NULL)
+        return NULL;
+    }
+  return g_steal_pointer (&daemon);
+}
+
+int
+ballast_daemon_run (BallastDaemon *daemon)
+{
+  daemon->signal_sources[0] = g_unix_signal_add (SIGINT, on_stop_signal, daemon);
+  daemon->signal_sources[1] = g_unix_signal_add (SIGTERM, on_stop_signal, daemon);
+  daemon->signal_sources[2] = g_unix_signal_add (SIGHUP, on_hup, daemon);
+  if (!daemon->options.once)
+    daemon->cycle_source = g_timeout_add (daemon->config.interval_msec, on_cycle_timer, daemon);
+  if (daemon->config.dry_run)
+    g_message ("dry run: decisions are logged, no balloon is changed");
+  ballast_session_start (daemon->session, !daemon->options.once);
+  g_main_loop_run (daemon->loop);
+  return daemon->exit_status;
+}
+
+void
+ballast_daemon_free (BallastDaemon *daemon)
+{
+  if (daemon == NULL)
+    return;
+  if (daemon->cancellable != NULL)
+    g_cancellable_cancel (daemon->cancellable);
+  for (guint i = 0; i < G_N_ELEMENTS (daemon->signal_sources); i++)
+    g_clear_handle_id (&daemon->signal_sources[i], g_source_remove);
+  g_clear_handle_id (&daemon->cycle_source, g_source_remove);
+  g_clear_handle_id (&daemon->early_cycle_source, g_source_remove);
+  g_clear_pointer (&daemon->control, ballast_control_server_free);
+  g_clear_pointer (&daemon->session, ballast_session_free);
+  g_clear_pointer (&daemon->registry, ballast_registry_free);
+  g_clear_pointer (&daemon->plan, ballast_plan_free);
+  g_clear_pointer (&daemon->hap, ballast_hap_report_free);
+  g_clear_pointer (&daemon->paths, ballast_paths_free);
+  g_clear_pointer (&daemon->loop, g_main_loop_unref);
+  g_clear_object (&daemon->cancellable);
+  g_free (daemon->gate_description);
+  g_free (daemon->cgroup_dir);
+  g_free (daemon->host_error);
+  ballast_daemon_config_clear (&daemon->config);
+  g_free (daemon);
+}
+
+/* ---- Accessors ---- */
+
+const BallastDaemonConfig *
+ballast_daemon_get_config (BallastDaemon *daemon)
+{
+  return &daemon->config;
+}
+
+BallastRegistry *
+ballast_daemon_get_registry (BallastDaemon *daemon)
+{
+  return daemon->registry;
+}
+
+BallastSession *
+ballast_daemon_get_session (BallastDaemon *daemon)
+{
+  return daemon->session;
+}
+
+const BallastDaemonCounters *
+ballast_daemon_get_counters (BallastDaemon *daemon)
+{
+  if (daemon->cycle_in_flight
+      && g_get_monotonic_time () - daemon->cycle_started_usec > STALL_AFTER_USEC)
+    daemon->counters.libvirt_stalled = TRUE;
+  return &daemon->counters;
+}
+
+const BallastPolicy *
+ballast_daemon_get_policy (BallastDaemon *daemon)
+{
+  return &daemon->policy;
+}
+
+const BallastHostSnapshot *
+ballast_daemon_get_host (BallastDaemon *daemon, const char **ret_error)
+{
+  *ret_error = daemon->host_error;
+  return daemon->has_host ? &daemon->host : NULL;
+}
+
+const BallastPlan *
+ballast_daemon_get_plan (BallastDaemon *daemon)
+{
+  return daemon->plan;
+}
+
+const BallastHapReport *
+ballast_daemon_get_hap (BallastDaemon *daemon)
+{
+  return daemon->hap;
+}
+
+gboolean
+ballast_daemon_shrink_allowed (BallastDaemon *daemon)
+{
+  return daemon->shrink_allowed;
+}
+
+const char *
+ballast_daemon_gate_description (BallastDaemon *daemon)
+{
+  return daemon->gate_description;
+}
+
+gboolean
+ballast_daemon_is_paused (BallastDaemon *daemon)
+{
+  return daemon->paused;
+}
+
+const char *
+ballast_daemon_mode (BallastDaemon *daemon)
+{
+  if (daemon->config.dry_run)
+    return "dry-run";
+  return daemon->paused ? "paused" : "active";
+}
+
+void
+ballast_daemon_set_paused (BallastDaemon *daemon, gboolean paused)
+{
+  if (daemon->paused == paused)
+    return;
+  daemon->paused = paused;
+  g_message (paused ? "paused: balloons are no longer changed, monitoring continues"
+                    : "resumed: balloon changes are applied again");
+}

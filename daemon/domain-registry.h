@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <glib.h>
+#include <libvirt/libvirt.h>
+
+#include "balloon-stats.h"
+#include "domain-config.h"
+#include "guest-history.h"
+#include "policy-engine.h"
+
+G_BEGIN_DECLS
+
+/* How ballast regards one domain this cycle. */
+typedef enum {
+  BALLAST_GUEST_MANAGED,      /* balloon targets are decided and applied */
+  BALLAST_GUEST_UNRESPONSIVE, /* managed, but not shrunk nor counted on */
+  BALLAST_GUEST_EXCLUDED,     /* tuning says leave it alone */
+  BALLAST_GUEST_UNMANAGED,    /* no usable balloon, or not running */
+} BallastGuestStatus;
+
+const char *ballast_guest_status_to_string (BallastGuestStatus status);
+
+/* One entry of a domain's decision journal. */
+typedef struct {
+  gint64 time_usec;           /* wall clock */
+  guint64 old_target_kib;
+  guint64 new_target_kib;
+  gboolean applied;           /* FALSE in dry-run or paused */
+  char *reason;
+} BallastJournalEntry;
+
+#define BALLAST_JOURNAL_LENGTH 256
+
+/* Everything ballast knows about one domain. Owned by the registry, main
+ * thread only. */
+typedef struct {
+  char *uuid;
+  char *name;
+  virDomainPtr domain;            /* reference, refreshed every cycle */
+  int state;                      /* virDomainState */
+  gboolean active;
+
+  BallastDomainConfig *config;    /* NULL until fetched, or when it did not parse */
+  char *config_error;
+  gboolean config_dirty;          /* refetch the XML next cycle */
+  gboolean stats_period_attempted;/* asked libvirt to set one this run */
+  char *stats_period_error;
+
+  gboolean has_stats;
+  BallastBalloonStats stats;
+  BallastGuestHistory history;
+
+  BallastGuestStatus status;
+  const char *status_reason;      /* static: why not managed / not trusted */
+
+  gboolean has_target;
+  guint64 target_kib;             /* what we last asked for (applied) */
+  gboolean has_decision;
+  BallastDecision decision;       /* the latest decision */
+  char *reason;                   /* its text */
+  BallastGuestTuning tuning;      /* resolved for this domain */
+
+  GQueue journal;                 /* BallastJournalEntry*, newest last */
+} BallastDomain;
+
+typedef struct _BallastRegistry BallastRegistry;
+
+BallastRegistry *ballast_registry_new (void);
+void ballast_registry_free (BallastRegistry *registry);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BallastRegistry, ballast_registry_free)
+
+BallastDomain *ballast_registry_lookup (BallastRegistry *registry, const char *uuid);
+BallastDomain *ballast_registry_lookup_name (BallastRegistry *registry, const char *name);
+/* Returns the existing entry or a new one (config_dirty set). */
+BallastDomain *ballast_registry_ensure (BallastRegistry *registry, const char *uuid,
+                                        const char *name);
+void ballast_registry_remove (BallastRegistry *registry, const char *uuid);
+/* Drop every entry (the connection was replaced: a restarted libvirtd may
+ * have changed anything). */
+void ballast_registry_clear (BallastRegistry *registry);
+guint ballast_registry_size (BallastRegistry *registry);
+/* All entries sorted by name; the array does not own them. */
+GPtrArray *ballast_registry_list_sorted (BallastRegistry *registry);
+
+void ballast_domain_journal_add (BallastDomain *domain, gint64 time_usec, guint64 old_kib,
+                                 guint64 new_kib, gboolean applied, const char *reason);
+
+/* The balloon's current size: the guest-reported actual size, else the
+ * domain XML's currentMemory, else 0. */
+guint64 ballast_domain_current_kib (const BallastDomain *domain);
+
+G_END_DECLS

@@ -1,0 +1,408 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "libvirt-session.h"
+
+#include "libvirt-util.h"
+
+#include <gio/gio.h>
+
+#define BACKOFF_FIRST_SEC 1
+#define BACKOFF_MAX_SEC 30
+/* libvirt keepalive: a probe every 5 s, dead after 3 unanswered. This is
+ * what turns a hung libvirtd into a closed connection we can recover from. */
+#define KEEPALIVE_INTERVAL_SEC 5
+#define KEEPALIVE_COUNT 3
+
+struct _BallastSession {
+  char *uri;
+  BallastSessionCallbacks callbacks;
+  gpointer user_data;
+
+  BallastSessionState state;
+  gboolean retry;
+  virConnectPtr conn;
+  int event_ids[4];
+  gboolean close_callback_registered;
+  GCancellable *cancellable;  /* cancels the delivery of an attempt in flight */
+
+  guint retry_source;
+  guint backoff_sec;
+  gint64 retry_at_usec;
+  guint reconnects;
+  char *last_error;
+  guint lost_idle_source;
+};
+
+static void schedule_retry (BallastSession *session);
+
+/* ---- Events (delivered on the main loop by libvirt's event impl) ---- */
+
+static void
+deliver_event (BallastSession *session, virDomainPtr domain, BallastDomainEventKind kind,
+               guint64 value)
+{
+  char uuid[VIR_UUID_STRING_BUFLEN];
+  if (session->callbacks.domain_event == NULL || virDomainGetUUIDString (domain, uuid) < 0)
+    return;
+  session->callbacks.domain_event (uuid, virDomainGetName (domain), kind, value,
+                                   session->user_data);
+}
+
+static int
+on_lifecycle (virConnectPtr conn, virDomainPtr domain, int event, int detail, void *opaque)
+{
+  deliver_event (opaque, domain, BALLAST_DOMAIN_EVENT_LIFECYCLE, (guint64) event);
+  return 0;
+}
+
+static void
+on_balloon_change (virConnectPtr conn, virDomainPtr domain, unsigned long long actual,
+                   void *opaque)
+{
+  deliver_event (opaque, domain, BALLAST_DOMAIN_EVENT_BALLOON_CHANGE, actual);
+}
+
+static void
+on_metadata_change (virConnectPtr conn, virDomainPtr domain, int type, const char *nsuri,
+                    void *opaque)
+{
+  deliver_event (opaque, domain, BALLAST_DOMAIN_EVENT_METADATA_CHANGE, (guint64) type);
+}
+
+static void
+on_device_change (virConnectPtr conn, virDomainPtr domain, const char *alias, void *opaque)
+{
+  deliver_event (opaque, domain, BALLAST_DOMAIN_EVENT_DEVICE_CHANGE, 0);
+}
+
+/* ---- Losing the connection ---- */
+
+static void
+drop_connection (BallastSession *session)
+{
+  if (session->conn == NULL)
+    return;
+  for (guint i = 0; i < G_N_ELEMENTS (session->event_ids); i++)
+    {
+      if (session->event_ids[i] >= 0)
+        virConnectDomainEventDeregisterAny (session->conn, session->event_ids[i]);
+      session->event_ids[i] = -1;
+    }
+  if (session->close_callback_registered)
+    {
+      virConnectUnregisterCloseCallback (session->conn, NULL);
+      session->close_callback_registered = FALSE;
+    }
+  virConnectClose (session->conn);
+  session->conn = NULL;
+}
+
+static void
+set_last_error (BallastSession *session, const char *why)
+{
+  g_free (session->last_error);
+  session->last_error = g_strdup (why);
+}
+
+static void
+connection_lost (BallastSession *session, const char *why)
+{
+  if (session->state != BALLAST_SESSION_CONNECTED)
+    return;
+  g_warning ("connection to %s lost: %s", session->uri, why);
+  set_last_error (session, why);
+  drop_connection (session);
+  session->state = BALLAST_SESSION_DISCONNECTED;
+  session->backoff_sec = 0;
+  if (session->callbacks.disconnected != NULL)
+    session->callbacks.disconnected (why, session->user_data);
+  if (session->retry)
+    schedule_retry (session);
+}
+
+static const char *
+close_reason_to_string (int reason)
+{
+  switch (reason)
+    {
+    case VIR_CONNECT_CLOSE_REASON_ERROR: return "I/O error";
+    case VIR_CONNECT_CLOSE_REASON_EOF: return "libvirtd closed the connection";
+    case VIR_CONNECT_CLOSE_REASON_KEEPALIVE: return "libvirtd stopped answering keepalives";
+    case VIR_CONNECT_CLOSE_REASON_CLIENT: return "closed by the client";
+    default: return "unknown reason";
+    }
+}
+
+typedef struct {
+  BallastSession *session;
+  char *why;
+} LostLater;
+
+static gboolean
+on_lost_idle (gpointer data)
+{
+  LostLater *later = data;
+  later->session->lost_idle_source = 0;
+  connection_lost (later->session, later->why);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+lost_later_free (gpointer data)
+{
+  LostLater *later = data;
+  g_free (later->why);
+  g_free (later);
+}
+
+/* Tearing the connection down from inside libvirt's own callback is not
+ * safe, so the work is deferred to the next main loop iteration. */
+static void
+defer_connection_lost (BallastSession *session, const char *why)
+{
+  if (session->lost_idle_source != 0)
+    return;
+  LostLater *later = g_new0 (LostLater, 1);
+  later->session = session;
+  later->why = g_strdup (why);
+  session->lost_idle_source = g_idle_add_full (G_PRIORITY_HIGH, on_lost_idle, later,
+                                               lost_later_free);
+}
+
+static void
+on_close (virConnectPtr conn, int reason, void *opaque)
+{
+  defer_connection_lost (opaque, close_reason_to_string (reason));
+}
+
+void
+ballast_session_report_lost (BallastSession *session, const char *why)
+{
+  defer_connection_lost (session, why);
+}
+
+/* ---- Connecting (virConnectOpen blocks: run it in a thread) ---- */
+
+static void
+close_connection (gpointer conn)
+{
+  virConnectClose (conn);
+}
+
+static void
+open_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  const char *uri = task_data;
+  virConnectPtr conn = virConnectOpen (uri);
+  if (conn == NULL)
+    {
+      GError *error = NULL;
+      ballast_libvirt_set_error (&error, "cannot connect to %s", uri);
+      g_task_return_error (task, error);
+      return;
+    }
+  if (virConnectSetKeepAlive (conn, KEEPALIVE_INTERVAL_SEC, KEEPALIVE_COUNT) < 0)
+    g_debug ("keepalive not supported on %s, continuing without: %s", uri,
+             virGetLastErrorMessage ());
+  g_task_return_pointer (task, conn, close_connection);
+}
+
+static gboolean
+register_callbacks (BallastSession *session, GError **error)
+{
+  virConnectPtr conn = session->conn;
+  if (virConnectRegisterCloseCallback (conn, on_close, session, NULL) < 0)
+    g_debug ("close callback not supported: %s", virGetLastErrorMessage ());
+  else
+    session->close_callback_registered = TRUE;
+
+  struct {
+    int id;
+    virConnectDomainEventGenericCallback callback;
+  } events[] = {
+    { VIR_DOMAIN_EVENT_ID_LIFECYCLE, VIR_DOMAIN_EVENT_CALLBACK (on_lifecycle) },
+    { VIR_DOMAIN_EVENT_ID_BALLOON_CHANGE, VIR_DOMAIN_EVENT_CALLBACK (on_balloon_change) },
+    { VIR_DOMAIN_EVENT_ID_METADATA_CHANGE, VIR_DOMAIN_EVENT_CALLBACK (on_metadata_change) },
+    { VIR_DOMAIN_EVENT_ID_DEVICE_ADDED, VIR_DOMAIN_EVENT_CALLBACK (on_device_change) },
+  };
+  G_STATIC_ASSERT (G_N_ELEMENTS (events) == G_N_ELEMENTS (session->event_ids));
+  for (guint i = 0; i < G_N_ELEMENTS (events); i++)
+    {
+      session->event_ids[i] = virConnectDomainEventRegisterAny (conn, NULL, events[i].id,
+                                                                events[i].callback,
+                                                                session, NULL);
+      /* Lifecycle events are what keeps the domain list current; the
+       * others only make reactions quicker, so a driver may lack them. */
+      if (session->event_ids[i] < 0 && events[i].id == VIR_DOMAIN_EVENT_ID_LIFECYCLE)
+        {
+          ballast_libvirt_set_error (error, "cannot register for domain events on %s", session->uri);
+          return FALSE;
+        }
+      if (session->event_ids[i] < 0)
+        g_debug ("event %d not supported by %s: %s", events[i].id, session->uri,
+                 virGetLastErrorMessage ());
+    }
+  return TRUE;
+}
+
+static void
+on_open_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GError) error = NULL;
+  virConnectPtr conn = g_task_propagate_pointer (G_TASK (result), &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return; /* the session is being freed */
+
+  BallastSession *session = user_data;
+  g_clear_object (&session->cancellable);
+  if (conn != NULL)
+    {
+      session->conn = conn;
+      if (!register_callbacks (session, &error))
+        drop_connection (session);
+    }
+  if (session->conn == NULL)
+    {
+      session->state = BALLAST_SESSION_DISCONNECTED;
+      set_last_error (session, error->message);
+      if (session->callbacks.disconnected != NULL)
+        session->callbacks.disconnected (error->message, session->user_data);
+      if (session->retry)
+        schedule_retry (session);
+      return;
+    }
+
+  session->state = BALLAST_SESSION_CONNECTED;
+  session->backoff_sec = 0;
+  if (session->reconnects > 0 || session->last_error != NULL)
+    g_message ("connected to %s again", session->uri);
+  else
+    g_message ("connected to %s", session->uri);
+  if (session->callbacks.connected != NULL)
+    session->callbacks.connected (session->user_data);
+}
+
+static void
+attempt_connect (BallastSession *session)
+{
+  session->state = BALLAST_SESSION_CONNECTING;
+  session->cancellable = g_cancellable_new ();
+  /* The task must not deliver to a freed session: cancelling it makes
+   * g_task_propagate_pointer() fail with G_IO_ERROR_CANCELLED. */
+  g_autoptr(GTask) task = g_task_new (NULL, session->cancellable, on_open_done, session);
+  g_task_set_return_on_cancel (task, TRUE);
+  g_task_set_task_data (task, g_strdup (session->uri), g_free);
+  g_task_run_in_thread (task, open_in_thread);
+}
+
+static gboolean
+on_retry (gpointer user_data)
+{
+  BallastSession *session = user_data;
+  session->retry_source = 0;
+  session->reconnects++;
+  attempt_connect (session);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_retry (BallastSession *session)
+{
+  session->backoff_sec = session->backoff_sec == 0
+                           ? BACKOFF_FIRST_SEC
+                           : MIN (session->backoff_sec * 2, BACKOFF_MAX_SEC);
+  session->retry_at_usec = g_get_monotonic_time () + (gint64) session->backoff_sec * G_USEC_PER_SEC;
+  g_message ("not connected to %s (%s); retrying in %u s", session->uri,
+             session->last_error != NULL ? session->last_error : "not yet connected",
+             session->backoff_sec);
+  session->retry_source = g_timeout_add_seconds (session->backoff_sec, on_retry, session);
+}
+
+/* ---- Public ---- */
+
+BallastSession *
+ballast_session_new (const char *uri, const BallastSessionCallbacks *callbacks, gpointer user_data)
+{
+  BallastSession *session = g_new0 (BallastSession, 1);
+  session->uri = g_strdup (uri);
+  session->callbacks = *callbacks;
+  session->user_data = user_data;
+  for (guint i = 0; i < G_N_ELEMENTS (session->event_ids); i++)
+    session->event_ids[i] = -1;
+  return session;
+}
+
+void
+ballast_session_start (BallastSession *session, gboolean retry)
+{
+  session->retry = retry;
+  attempt_connect (session);
+}
+
+void
+ballast_session_free (BallastSession *session)
+{
+  if (session == NULL)
+    return;
+  if (session->cancellable != NULL)
+    {
+      g_cancellable_cancel (session->cancellable);
+      g_clear_object (&session->cancellable);
+    }
+  g_clear_handle_id (&session->retry_source, g_source_remove);
+  g_clear_handle_id (&session->lost_idle_source, g_source_remove);
+  drop_connection (session);
+  g_free (session->uri);
+  g_free (session->last_error);
+  g_free (session);
+}
+
+virConnectPtr
+ballast_session_get_connection (BallastSession *session)
+{
+  return session->state == BALLAST_SESSION_CONNECTED ? session->conn : NULL;
+}
+
+BallastSessionState
+ballast_session_get_state (BallastSession *session)
+{
+  return session->state;
+}
+
+const char *
+ballast_session_state_to_string (BallastSessionState state)
+{
+  switch (state)
+    {
+    case BALLAST_SESSION_DISCONNECTED: return "disconnected";
+    case BALLAST_SESSION_CONNECTING: return "connecting";
+    case BALLAST_SESSION_CONNECTED: return "connected";
+    default: return "?";
+    }
+}
+
+const char *
+ballast_session_get_uri (BallastSession *session)
+{
+  return session->uri;
+}
+
+const char *
+ballast_session_get_last_error (BallastSession *session)
+{
+  return session->last_error;
+}
+
+guint
+ballast_session_get_reconnects (BallastSession *session)
+{
+  return session->reconnects;
+}
+
+guint
+ballast_session_get_retry_in_sec (BallastSession *session)
+{
+  if (session->retry_source == 0)
+    return 0;
+  gint64 remaining = session->retry_at_usec - g_get_monotonic_time ();
+  return remaining > 0 ? (guint) ((remaining + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC) : 0;
+}

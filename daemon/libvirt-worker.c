@@ -1,0 +1,308 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "libvirt-worker.h"
+
+#include "libvirt-util.h"
+#include "ballast-error.h"
+
+#include <string.h>
+
+/* ---- Collect ---- */
+
+static void
+collected_domain_free (gpointer data)
+{
+  BallastCollectedDomain *collected = data;
+  if (collected->domain != NULL)
+    virDomainFree (collected->domain);
+  g_free (collected->uuid);
+  g_free (collected->name);
+  ballast_domain_config_free (collected->config);
+  g_free (collected->config_error);
+  g_free (collected->period_error);
+  g_free (collected);
+}
+
+void
+ballast_collect_result_free (BallastCollectResult *result)
+{
+  if (result == NULL)
+    return;
+  g_clear_pointer (&result->domains, g_ptr_array_unref);
+  g_free (result);
+}
+
+typedef struct {
+  virConnectPtr conn;
+  GHashTable *flags;
+  guint stats_period_sec;
+} CollectRequest;
+
+static void
+collect_request_free (gpointer data)
+{
+  CollectRequest *request = data;
+  virConnectClose (request->conn);
+  g_hash_table_unref (request->flags);
+  g_free (request);
+}
+
+static int
+record_state (const virDomainStatsRecord *record)
+{
+  for (int i = 0; i < record->nparams; i++)
+    if (strcmp (record->params[i].field, "state.state") == 0
+        && record->params[i].type == VIR_TYPED_PARAM_INT)
+      return record->params[i].value.i;
+  return VIR_DOMAIN_NOSTATE;
+}
+
+static gboolean
+record_has_balloon_fields (const virDomainStatsRecord *record)
+{
+  for (int i = 0; i < record->nparams; i++)
+    if (g_str_has_prefix (record->params[i].field, "balloon."))
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+state_is_active (int state)
+{
+  return state == VIR_DOMAIN_RUNNING || state == VIR_DOMAIN_BLOCKED
+         || state == VIR_DOMAIN_PAUSED || state == VIR_DOMAIN_PMSUSPENDED;
+}
+
+static void
+fetch_config (BallastCollectedDomain *collected, guint *calls)
+{
+  (*calls)++;
+  g_autofree char *xml = virDomainGetXMLDesc (collected->domain, 0);
+  g_autoptr(GError) error = NULL;
+  collected->fetched_config = TRUE;
+  if (xml == NULL)
+    {
+      ballast_libvirt_set_error (&error, "cannot get the XML of %s", collected->name);
+      collected->config_error = g_strdup (error->message);
+      return;
+    }
+  collected->config = ballast_domain_config_parse (xml, &error);
+  if (collected->config == NULL)
+    collected->config_error = g_strdup (error->message);
+}
+
+static void
+fetch_memory_stats (BallastCollectedDomain *collected, guint *calls)
+{
+  virDomainMemoryStatStruct stats[VIR_DOMAIN_MEMORY_STAT_NR];
+  (*calls)++;
+  int n = virDomainMemoryStats (collected->domain, stats, VIR_DOMAIN_MEMORY_STAT_NR, 0);
+  if (n < 0)
+    {
+      g_debug ("no memory stats for %s: %s", collected->name, virGetLastErrorMessage ());
+      return;
+    }
+  ballast_balloon_stats_from_memory_stats (stats, n, &collected->stats);
+  collected->has_stats = n > 0;
+  collected->stats_via_fallback = TRUE;
+}
+
+static void
+set_stats_period (BallastCollectedDomain *collected, guint period_sec, guint *calls)
+{
+  (*calls)++;
+  collected->period_attempted = TRUE;
+  if (virDomainSetMemoryStatsPeriod (collected->domain, (int) period_sec,
+                                     VIR_DOMAIN_AFFECT_LIVE) < 0)
+    {
+      collected->period_error = g_strdup (virGetLastErrorMessage ());
+      return;
+    }
+  if (collected->config != NULL)
+    collected->config->stats_period_sec = period_sec;
+}
+
+static void
+collect_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  CollectRequest *request = task_data;
+  g_autoptr(BallastCollectResult) result = g_new0 (BallastCollectResult, 1);
+  gint64 started = g_get_monotonic_time ();
+  virDomainStatsRecordPtr *records = NULL;
+
+  result->domains = g_ptr_array_new_with_free_func (collected_domain_free);
+  result->libvirt_calls = 1;
+  int n_records = virConnectGetAllDomainStats (request->conn,
+                                               VIR_DOMAIN_STATS_STATE | VIR_DOMAIN_STATS_BALLOON,
+                                               &records, 0);
+  if (n_records < 0)
+    {
+      GError *error = NULL;
+      ballast_libvirt_set_error (&error, "cannot get domain stats");
+      if (ballast_libvirt_error_is_connection_lost (request->conn))
+        error->code = BALLAST_ERROR_DISCONNECTED;
+      g_task_return_error (task, error);
+      return;
+    }
+
+  for (int i = 0; i < n_records; i++)
+    {
+      const virDomainStatsRecord *record = records[i];
+      BallastCollectedDomain *collected = g_new0 (BallastCollectedDomain, 1);
+      char uuid[VIR_UUID_STRING_BUFLEN];
+      virDomainGetUUIDString (record->dom, uuid);
+      virDomainRef (record->dom);
+      collected->domain = record->dom;
+      collected->uuid = g_strdup (uuid);
+      collected->name = g_strdup (virDomainGetName (record->dom));
+      collected->state = record_state (record);
+      collected->active = state_is_active (collected->state);
+      g_ptr_array_add (result->domains, collected);
+
+      guint flags = GPOINTER_TO_UINT (g_hash_table_lookup (request->flags, uuid));
+      if (!(flags & BALLAST_COLLECT_KNOWN) || (flags & BALLAST_COLLECT_FETCH_XML))
+        fetch_config (collected, &result->libvirt_calls);
+
+      if (!collected->active)
+        continue;
+      if (record_has_balloon_fields (record))
+        {
+          ballast_balloon_stats_from_typed_params (record->params, record->nparams,
+                                                   &collected->stats);
+          collected->has_stats = TRUE;
+        }
+      else
+        fetch_memory_stats (collected, &result->libvirt_calls);
+
+      gboolean needs_period = (flags & BALLAST_COLLECT_SET_PERIOD) != 0;
+      if (collected->config != NULL)
+        needs_period = collected->config->has_balloon && collected->config->stats_period_sec == 0;
+      if (needs_period && request->stats_period_sec > 0)
+        set_stats_period (collected, request->stats_period_sec, &result->libvirt_calls);
+    }
+  virDomainStatsRecordListFree (records);
+  result->duration_usec = g_get_monotonic_time () - started;
+  g_task_return_pointer (task, g_steal_pointer (&result),
+                         (GDestroyNotify) ballast_collect_result_free);
+}
+
+void
+ballast_collect_async (virConnectPtr conn, GHashTable *flags, guint stats_period_sec,
+                       GCancellable *cancellable, GAsyncReadyCallback callback,
+                       gpointer user_data)
+{
+  CollectRequest *request = g_new0 (CollectRequest, 1);
+  virConnectRef (conn);
+  request->conn = conn;
+  request->flags = flags;
+  request->stats_period_sec = stats_period_sec;
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_task_data (task, request, collect_request_free);
+  g_task_run_in_thread (task, collect_in_thread);
+}
+
+BallastCollectResult *
+ballast_collect_finish (GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ---- Apply ---- */
+
+static void
+apply_item_free (gpointer data)
+{
+  BallastApplyItem *item = data;
+  if (item->domain != NULL)
+    virDomainFree (item->domain);
+  g_free (item->uuid);
+  g_free (item->error);
+  g_free (item);
+}
+
+BallastApplyItem *
+ballast_apply_item_new (virDomainPtr domain, const char *uuid, guint64 target_kib)
+{
+  BallastApplyItem *item = g_new0 (BallastApplyItem, 1);
+  virDomainRef (domain);
+  item->domain = domain;
+  item->uuid = g_strdup (uuid);
+  item->target_kib = target_kib;
+  return item;
+}
+
+void
+ballast_apply_result_free (BallastApplyResult *result)
+{
+  if (result == NULL)
+    return;
+  g_clear_pointer (&result->items, g_ptr_array_unref);
+  g_free (result);
+}
+
+typedef struct {
+  virConnectPtr conn;
+  GPtrArray *items;
+} ApplyRequest;
+
+static void
+apply_request_free (gpointer data)
+{
+  ApplyRequest *request = data;
+  virConnectClose (request->conn);
+  if (request->items != NULL)
+    g_ptr_array_unref (request->items);
+  g_free (request);
+}
+
+static void
+apply_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  ApplyRequest *request = task_data;
+  BallastApplyResult *result = g_new0 (BallastApplyResult, 1);
+  result->items = g_steal_pointer (&request->items);
+  for (guint i = 0; i < result->items->len; i++)
+    {
+      BallastApplyItem *item = result->items->pdata[i];
+      if (result->connection_lost)
+        {
+          item->outcome = BALLAST_APPLY_FAILED;
+          item->error = g_strdup ("connection lost");
+          continue;
+        }
+      result->libvirt_calls++;
+      if (virDomainSetMemoryFlags (item->domain, item->target_kib, VIR_DOMAIN_AFFECT_LIVE) == 0)
+        {
+          item->outcome = BALLAST_APPLY_OK;
+          continue;
+        }
+      if (ballast_libvirt_error_is_domain_gone ())
+        item->outcome = BALLAST_APPLY_GONE;
+      else
+        {
+          item->outcome = BALLAST_APPLY_FAILED;
+          result->connection_lost = ballast_libvirt_error_is_connection_lost (request->conn);
+        }
+      item->error = g_strdup (virGetLastErrorMessage ());
+    }
+  g_task_return_pointer (task, result, (GDestroyNotify) ballast_apply_result_free);
+}
+
+void
+ballast_apply_async (virConnectPtr conn, GPtrArray *items, GCancellable *cancellable,
+                     GAsyncReadyCallback callback, gpointer user_data)
+{
+  ApplyRequest *request = g_new0 (ApplyRequest, 1);
+  virConnectRef (conn);
+  request->conn = conn;
+  request->items = items;
+  g_ptr_array_set_free_func (items, apply_item_free);
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_task_data (task, request, apply_request_free);
+  g_task_run_in_thread (task, apply_in_thread);
+}
+
+BallastApplyResult *
+ballast_apply_finish (GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <gio/gio.h>
+#include <libvirt/libvirt.h>
+
+#include "balloon-stats.h"
+#include "domain-config.h"
+
+G_BEGIN_DECLS
+
+/* The libvirt calls of one cycle, run off the main thread so a slow or hung
+ * libvirtd never blocks the control socket or the timers. Each job takes a
+ * request (copied, so the main thread may go on changing its state) and
+ * hands back a result on the main thread. */
+
+/* Per-domain flags in a collect request. */
+typedef enum {
+  BALLAST_COLLECT_KNOWN = 1 << 0,        /* the main thread has this domain */
+  BALLAST_COLLECT_FETCH_XML = 1 << 1,    /* its config is stale: refetch */
+  BALLAST_COLLECT_SET_PERIOD = 1 << 2,   /* running balloon without a stats period */
+} BallastCollectFlags;
+
+typedef struct {
+  virDomainPtr domain;          /* a reference for the main thread to keep */
+  char *uuid;
+  char *name;
+  int state;                    /* virDomainState */
+  gboolean active;
+  gboolean has_stats;
+  BallastBalloonStats stats;
+  gboolean stats_via_fallback;  /* virDomainMemoryStats(), not the bulk call */
+  gboolean fetched_config;
+  BallastDomainConfig *config;  /* when fetched and parsed */
+  char *config_error;           /* when fetched and not parsed */
+  gboolean period_attempted;
+  char *period_error;           /* NULL when it was set */
+} BallastCollectedDomain;
+
+typedef struct {
+  GPtrArray *domains;           /* BallastCollectedDomain*: every domain libvirt has */
+  guint libvirt_calls;
+  gint64 duration_usec;
+  gboolean connection_lost;
+} BallastCollectResult;
+
+void ballast_collect_result_free (BallastCollectResult *result);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BallastCollectResult, ballast_collect_result_free)
+
+/* Run one collection: ONE virConnectGetAllDomainStats(STATE|BALLOON) for the
+ * list, states and balloon stats of every domain; the XML of new or changed
+ * domains; virDomainMemoryStats() only where the driver returned no balloon
+ * fields at all; stats periods where needed. FLAGS maps uuid ->
+ * GUINT_TO_POINTER(BallastCollectFlags) and is taken over. */
+void ballast_collect_async (virConnectPtr conn, GHashTable *flags, guint stats_period_sec,
+                            GCancellable *cancellable, GAsyncReadyCallback callback,
+                            gpointer user_data);
+BallastCollectResult *ballast_collect_finish (GAsyncResult *result, GError **error);
+
+typedef enum {
+  BALLAST_APPLY_OK,
+  BALLAST_APPLY_GONE,     /* the domain vanished or stopped meanwhile: normal */
+  BALLAST_APPLY_FAILED,
+} BallastApplyOutcome;
+
+typedef struct {
+  virDomainPtr domain;      /* reference */
+  char *uuid;
+  guint64 target_kib;
+  BallastApplyOutcome outcome;
+  char *error;
+} BallastApplyItem;
+
+typedef struct {
+  GPtrArray *items;         /* BallastApplyItem* */
+  guint libvirt_calls;
+  gboolean connection_lost;
+} BallastApplyResult;
+
+void ballast_apply_result_free (BallastApplyResult *result);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BallastApplyResult, ballast_apply_result_free)
+
+BallastApplyItem *ballast_apply_item_new (virDomainPtr domain, const char *uuid,
+                                          guint64 target_kib);
+
+/* Apply targets with virDomainSetMemoryFlags(LIVE): the only place in
+ * ballast that moves a balloon. ITEMS (of BallastApplyItem*) is taken over
+ * and comes back in the result with outcomes filled in. */
+void ballast_apply_async (virConnectPtr conn, GPtrArray *items, GCancellable *cancellable,
+                          GAsyncReadyCallback callback, gpointer user_data);
+BallastApplyResult *ballast_apply_finish (GAsyncResult *result, GError **error);
+
+G_END_DECLS

@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* ballastd: keeps libvirt guests' balloons where the memory is needed. */
+#include "config.h"
+
+#include "daemon-config.h"
+#include "daemon.h"
+#include "libvirt-util.h"
+
+#include <locale.h>
+#include <stdio.h>
+
+typedef struct {
+  char *config_path;
+  char *connect;
+  char *interval;
+  char *stats_period;
+  char *overcommit;
+  char *reserve;
+  char *budget;
+  char *cgroup_partition;
+  char *socket;
+  gboolean dry_run;
+  gboolean once;
+  gboolean foreground;
+  gboolean verbose;
+  gboolean version;
+} Options;
+
+static void
+options_clear (Options *options)
+{
+  g_free (options->config_path);
+  g_free (options->connect);
+  g_free (options->interval);
+  g_free (options->stats_period);
+  g_free (options->overcommit);
+  g_free (options->reserve);
+  g_free (options->budget);
+  g_free (options->cgroup_partition);
+  g_free (options->socket);
+}
+
+/* Command-line values override the config file, key by key, through the
+ * same setter so both accept the same spellings. */
+static gboolean
+apply_options (BallastDaemonConfig *config, const Options *options, GError **error)
+{
+  const struct {
+    const char *key;
+    const char *value;
+  } settings[] = {
+    { "connect", options->connect },
+    { "interval", options->interval },
+    { "stats-period", options->stats_period },
+    { "overcommit", options->overcommit },
+    { "reserve", options->reserve },
+    { "budget", options->budget },
+    { "cgroup-partition", options->cgroup_partition },
+    { "socket", options->socket },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (settings); i++)
+    {
+      if (settings[i].value == NULL)
+        continue;
+      g_autoptr(GError) local_error = NULL;
+      if (!ballast_daemon_config_set (config, settings[i].key, settings[i].value, &local_error))
+        {
+          g_set_error (error, local_error->domain, local_error->code, "--%s", local_error->message);
+          return FALSE;
+        }
+    }
+  if (options->dry_run)
+    config->dry_run = TRUE;
+  return TRUE;
+}
+
+int
+main (int argc, char **argv)
+{
+  Options options = { 0 };
+  g_autoptr(GError) error = NULL;
+  const GOptionEntry entries[] = {
+    { "config", 'f', 0, G_OPTION_ARG_FILENAME, &options.config_path,
+      "Configuration file (default " BALLAST_SYSCONFDIR "/ballastd.conf if it exists)", "FILE" },
+    { "connect", 'c', 0, G_OPTION_ARG_STRING, &options.connect,
+      "libvirt URI (default qemu:///system)", "URI" },
+    { "interval", 'i', 0, G_OPTION_ARG_STRING, &options.interval,
+      "Seconds between cycles (default 5; decimals or 250ms allowed)", "SECONDS" },
+    { "stats-period", 0, 0, G_OPTION_ARG_STRING, &options.stats_period,
+      "Balloon stats period to set on guests that have none (default 5)", "SECONDS" },
+    { "overcommit", 0, 0, G_OPTION_ARG_STRING, &options.overcommit,
+      "auto (only with EPT/NPT), on, or off (default auto)", "MODE" },
+    { "reserve", 'r', 0, G_OPTION_ARG_STRING, &options.reserve,
+      "Memory kept free for the host, a size (2G) or a percent of the budget (15%) "
+      "(default max(10%, 1G))", "SIZE" },
+    { "budget", 0, 0, G_OPTION_ARG_STRING, &options.budget,
+      "What the guests may use: meminfo (the host) or cgroup (libvirt's machine partition)", "SOURCE" },
+    { "cgroup-partition", 0, 0, G_OPTION_ARG_STRING, &options.cgroup_partition,
+      "The guests' cgroup below the hierarchy root (default machine.slice or machine)", "PATH" },
+    { "socket", 's', 0, G_OPTION_ARG_FILENAME, &options.socket,
+      "Control socket (default " BALLAST_RUNSTATEDIR "/ballast/ballastd.sock)", "PATH" },
+    { "dry-run", 'n', 0, G_OPTION_ARG_NONE, &options.dry_run,
+      "Decide and log, but never change a balloon", NULL },
+    { "once", '1', 0, G_OPTION_ARG_NONE, &options.once,
+      "Run one cycle, print the decisions, and exit", NULL },
+    { "foreground", 'F', 0, G_OPTION_ARG_NONE, &options.foreground,
+      "Stay in the foreground (ballastd never forks; accepted for compatibility)", NULL },
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &options.verbose, "Log debug messages", NULL },
+    { "version", 'V', 0, G_OPTION_ARG_NONE, &options.version, "Print the version and exit", NULL },
+    { NULL },
+  };
+
+  setlocale (LC_ALL, "");
+  g_autoptr(GOptionContext) context = g_option_context_new ("- balance libvirt guests' memory balloons");
+  g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_set_description (context,
+    "Settings come from the built-in defaults, then the configuration file, then the\n"
+    "command line. See ballastd(8).\n");
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      g_printerr ("ballastd: %s\nTry 'ballastd --help'.\n", error->message);
+      options_clear (&options);
+      return 2;
+    }
+  if (argc > 1)
+    {
+      g_printerr ("ballastd: unexpected argument '%s'\nTry 'ballastd --help'.\n", argv[1]);
+      options_clear (&options);
+      return 2;
+    }
+  if (options.version)
+    {
+      printf ("ballastd %s\n", BALLAST_VERSION);
+      options_clear (&options);
+      return 0;
+    }
+  if (options.verbose)
+    g_log_set_debug_enabled (TRUE);
+
+  BallastDaemonConfig config;
+  ballast_daemon_config_init (&config);
+  g_autofree char *default_config = g_build_filename (BALLAST_SYSCONFDIR, "ballastd.conf", NULL);
+  const char *config_path = options.config_path;
+  if (config_path == NULL && g_file_test (default_config, G_FILE_TEST_EXISTS))
+    config_path = default_config;
+  int status = 0;
+  if ((config_path != NULL && !ballast_daemon_config_load_file (&config, config_path, &error))
+      || !apply_options (&config, &options, &error))
+    {
+      g_printerr ("ballastd: %s\n", error->message);
+      status = 2;
+      goto out;
+    }
+
+  ballast_libvirt_init ();
+  if (virEventRegisterDefaultImpl () < 0)
+    {
+      g_printerr ("ballastd: cannot register libvirt's event loop: %s\n", virGetLastErrorMessage ());
+      status = 1;
+      goto out;
+    }
+
+  {
+    g_autoptr(BallastPaths) paths = ballast_paths_new_default ();
+    BallastRunOptions run_options = { .once = options.once };
+    g_autoptr(BallastDaemon) daemon = ballast_daemon_new (&config, paths, &run_options, &error);
+    if (daemon == NULL)
+      {
+        g_printerr ("ballastd: %s\n", error->message);
+        status = 1;
+        goto out;
+      }
+    status = ballast_daemon_run (daemon);
+  }
+
+out:
+  ballast_daemon_config_clear (&config);
+  options_clear (&options);
+  return status;
+}

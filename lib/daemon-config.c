@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "daemon-config.h"
+
+#include "config.h"
+
+#include "ballast-error.h"
+#include "text-fields.h"
+
+#include <string.h>
+
+#define CONFIG_GROUP "ballastd"
+
+void
+ballast_daemon_config_init (BallastDaemonConfig *config)
+{
+  *config = (BallastDaemonConfig) {
+    .uri = g_strdup ("qemu:///system"),
+    .interval_msec = 5000,
+    .stats_period_sec = 5,
+    .overcommit = BALLAST_OVERCOMMIT_AUTO,
+    .budget = BALLAST_BUDGET_MEMINFO,
+    .socket_path = g_build_filename (BALLAST_RUNSTATEDIR, "ballast", "ballastd.sock", NULL),
+  };
+}
+
+void
+ballast_daemon_config_clear (BallastDaemonConfig *config)
+{
+  g_clear_pointer (&config->uri, g_free);
+  g_clear_pointer (&config->cgroup_partition, g_free);
+  g_clear_pointer (&config->socket_path, g_free);
+  g_clear_pointer (&config->policy_path, g_free);
+}
+
+gboolean
+ballast_interval_parse_msec (const char *text, guint *ret_msec, GError **error)
+{
+  guint64 msec = 0;
+  const char *p = text != NULL ? text : "";
+  g_autofree char *copy = g_strstrip (g_strdup (p));
+  gsize length = strlen (copy);
+
+  if (g_str_has_suffix (copy, "ms"))
+    {
+      if (!ballast_parse_u64 (copy, length - 2, &msec))
+        goto bad;
+    }
+  else
+    {
+      if (g_str_has_suffix (copy, "s"))
+        copy[--length] = '\0';
+      const char *dot = strchr (copy, '.');
+      guint64 whole = 0, fraction = 0;
+      gsize whole_length = dot != NULL ? (gsize) (dot - copy) : length;
+      if (!ballast_parse_u64 (copy, whole_length, &whole) || whole > 86400)
+        goto bad;
+      if (dot != NULL)
+        {
+          gsize digits = strlen (dot + 1);
+          if (digits == 0 || digits > 3 || !ballast_parse_u64 (dot + 1, digits, &fraction))
+            goto bad;
+          for (gsize i = digits; i < 3; i++)
+            fraction *= 10;
+        }
+      msec = whole * 1000 + fraction;
+    }
+  if (msec < 10 || msec > 86400 * 1000)
+    {
+      g_set_error (error, BALLAST_ERROR, BALLAST_ERROR_RANGE,
+                   "interval '%s' must be between 10ms and 86400s", text);
+      return FALSE;
+    }
+  *ret_msec = (guint) msec;
+  return TRUE;
+
+bad:
+  g_set_error (error, BALLAST_ERROR, BALLAST_ERROR_PARSE,
+               "interval '%s' is not a duration (e.g. 5, 0.5 or 250ms)", p);
+  return FALSE;
+}
+
+static gboolean
+parse_boolean (const char *key, const char *value, gboolean *ret_value, GError **error)
+{
+  if (g_strcmp0 (value, "true") == 0 || g_strcmp0 (value, "yes") == 0 || g_strcmp0 (value, "1") == 0)
+    *ret_value = TRUE;
+  else if (g_strcmp0 (value, "false") == 0 || g_strcmp0 (value, "no") == 0 || g_strcmp0 (value, "0") == 0)
+    *ret_value = FALSE;
+  else
+    {
+      g_set_error (error, BALLAST_ERROR, BALLAST_ERROR_INVALID,
+                   "%s: '%s' is not a boolean (true or false)", key, value);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+replace_string (char **slot, const char *value)
+{
+  g_free (*slot);
+  *slot = g_strdup (value);
+}
+
+gboolean
+ballast_daemon_config_set (BallastDaemonConfig *config, const char *key, const char *value,
+                           GError **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  gboolean ok = TRUE;
+
+  if (strcmp (key, "connect") == 0)
+    {
+      if (value == NULL || *value == '\0')
+        {
+          g_set_error (error, BALLAST_ERROR, BALLAST_ERROR_INVALID, "connect: empty URI");
+          return FALSE;
+        }
+      replace_string (&config->uri, value);
+    }
+  else if (strcmp (key, "interval") == 0)
+    ok = ballast_interval_parse_msec (value, &config->interval_msec, &local_error);
+  else if (strcmp (key, "stats-period") == 0)
+    {
+      guint64 period;
+      if (value == NULL || !ballast_parse_u64 (value, strlen (value), &period)
+          || period < 1 || period > 3600)
+        {
+          g_set_error (error, BALLAST_ERROR, BALLAST_ERROR_INVALID,
+                       "stats-period: '%s' is not a number of seconds between 1 and 3600",
+                       value != NULL ? value : "");
+          return FALSE;
+        }
+      config->stats_period_sec = (guint) period;
+    }
+  else if (strcmp (key, "dry-run") == 0)
+    ok = parse_boolean (key, value, &config->dry_run, &local_error);
+  else if (strcmp (key, "overcommit") == 0)
+    ok = ballast_overcommit_mode_parse (value, &config->overcommit, &local_error);
+  else if (strcmp (key, "reserve") == 0)
+    {
+      ok = ballast_amount_parse (value, &config->reserve, &local_error);
+      config->reserve_set = ok;
+    }
+  else if (strcmp (key, "budget") == 0)
+    {
+      if (g_strcmp0 (value, "meminfo") == 0)
+        config->budget = BALLAST_BUDGET_MEMINFO;
+      else if (g_strcmp0 (value, "cgroup") == 0)
+        config->budget = BALLAST_BUDGET_CGROUP;
+      else
+        {
+          g_set_error (error, BALLAST_ERROR, BALLAST_ERROR_INVALID,
+                       "budget: '%s' is not one of meminfo, cgroup", value != NULL ? value : "");
+          return FALSE;
+        }
+    }
+  else if (strcmp (key, "cgroup-partition") == 0)
+    replace_string (&config->cgroup_partition, value);
+  else if (strcmp (key, "socket") == 0)
+    replace_string (&config->socket_path, value);
+  else if (strcmp (key, "policy") == 0)
+    replace_string (&config->policy_path, value);
+  else
+    {
+      g_set_error (error, BALLAST_ERROR, BALLAST_ERROR_INVALID, "unknown setting '%s'", key);
+      return FALSE;
+    }
+
+  if (!ok)
+    {
+      g_set_error (error, BALLAST_ERROR, BALLAST_ERROR_INVALID, "%s: %s", key,
+                   local_error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+ballast_daemon_config_load_text (BallastDaemonConfig *config, const char *text,
+                                 const char *file_name, GError **error)
+{
+  g_autoptr(GKeyFile) key_file = g_key_file_new ();
+  g_autoptr(GError) local_error = NULL;
+  if (!g_key_file_load_from_data (key_file, text, (gsize) -1, G_KEY_FILE_NONE, &local_error))
+    {
+      g_set_error (error, BALLAST_ERROR, BALLAST_ERROR_PARSE, "%s: %s", file_name,
+                   local_error->message);
+      return FALSE;
+    }
+  g_auto(GStrv) groups = g_key_file_get_groups (key_file, NULL);
+  for (guint i = 0; groups[i] != NULL; i++)
+    {
+      if (strcmp (groups[i], CONFIG_GROUP) != 0)
+        {
+          g_set_error (error, BALLAST_ERROR, BALLAST_ERROR_INVALID,
+                       "%s: unknown group [%s] (settings go in [" CONFIG_GROUP "])",
+                       file_name, groups[i]);
+          return FALSE;
+        }
+    }
+  g_auto(GStrv) keys = g_key_file_get_keys (key_file, CONFIG_GROUP, NULL, NULL);
+  for (guint i = 0; keys != NULL && keys[i] != NULL; i++)
+    {
+      g_autofree char *value = g_key_file_get_string (key_file, CONFIG_GROUP, keys[i], &local_error);
+      if (value == NULL || !ballast_daemon_config_set (config, keys[i], value, &local_error))
+        {
+          g_set_error (error, BALLAST_ERROR, BALLAST_ERROR_INVALID, "%s: [" CONFIG_GROUP "] %s",
+                       file_name, local_error->message);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+gboolean
+ballast_daemon_config_load_file (BallastDaemonConfig *config, const char *path, GError **error)
+{
+  g_autofree char *text = NULL;
+  g_autoptr(GError) local_error = NULL;
+  if (!g_file_get_contents (path, &text, NULL, &local_error))
+    {
+      g_set_error (error, BALLAST_ERROR, BALLAST_ERROR_IO, "%s", local_error->message);
+      return FALSE;
+    }
+  return ballast_daemon_config_load_text (config, text, path, error);
+}

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <glib.h>
+
+#include "overcommit-gate.h"
+#include "size-units.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  BALLAST_BUDGET_MEMINFO, /* the whole host: /proc/meminfo */
+  BALLAST_BUDGET_CGROUP,  /* the guests' cgroup limit (libvirt's machine partition) */
+} BallastBudgetSource;
+
+/* ballastd's settings: built-in defaults, then the config file
+ * (/etc/ballast/ballastd.conf, GKeyFile group [ballastd]), then the
+ * command line; each later source wins. */
+typedef struct {
+  char *uri;                      /* connect */
+  guint interval_msec;            /* interval: seconds between cycles, decimals allowed */
+  guint stats_period_sec;         /* stats-period: set on balloons that have none */
+  gboolean dry_run;               /* dry-run */
+  BallastOvercommitMode overcommit; /* overcommit: auto|on|off */
+  gboolean reserve_set;           /* reserve given (else the policy default) */
+  BallastAmount reserve;          /* reserve: "2G" or "15%" */
+  BallastBudgetSource budget;     /* budget: meminfo|cgroup */
+  char *cgroup_partition;         /* cgroup-partition: NULL tries machine.slice, machine */
+  char *socket_path;              /* socket */
+  char *policy_path;              /* policy (the XML policy file) */
+} BallastDaemonConfig;
+
+void ballast_daemon_config_init (BallastDaemonConfig *config);
+void ballast_daemon_config_clear (BallastDaemonConfig *config);
+
+/* Apply the [ballastd] group of a key file's TEXT; FILE_NAME names it in
+ * errors. Unknown keys are errors (a typo must not silently do nothing). */
+gboolean ballast_daemon_config_load_text (BallastDaemonConfig *config, const char *text,
+                                          const char *file_name, GError **error);
+gboolean ballast_daemon_config_load_file (BallastDaemonConfig *config, const char *path,
+                                          GError **error);
+
+/* Apply one setting by its key name (shared by the file and the command
+ * line, so both accept the same spellings). */
+gboolean ballast_daemon_config_set (BallastDaemonConfig *config, const char *key,
+                                    const char *value, GError **error);
+
+/* "5", "0.5", "250ms" -> milliseconds, between 10 ms and one day. */
+gboolean ballast_interval_parse_msec (const char *text, guint *ret_msec, GError **error);
+
+G_END_DECLS

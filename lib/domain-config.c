@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "domain-config.h"
+
+#include "ballast-error.h"
+#include "text-fields.h"
+#include "xml-util.h"
+
+#include <string.h>
+
+void
+ballast_domain_config_free (BallastDomainConfig *config)
+{
+  if (config == NULL)
+    return;
+  g_free (config->name);
+  g_free (config->uuid);
+  g_free (config->domain_type);
+  g_free (config->balloon_model);
+  g_free (config->tuning_xml);
+  g_free (config);
+}
+
+static gboolean
+parse_balloon (xmlNode *balloon, BallastDomainConfig *config, GError **error)
+{
+  config->balloon_model = ballast_xml_attr (balloon, "model");
+  config->has_balloon = config->balloon_model != NULL
+                        && strcmp (config->balloon_model, "none") != 0;
+  config->autodeflate = ballast_xml_attr_on (balloon, "autodeflate", NULL);
+  config->free_page_reporting = ballast_xml_attr_on (balloon, "freePageReporting", NULL);
+
+  /* <stats period='2'/>: how often the guest driver reports, in seconds. */
+  xmlNode *stats = ballast_xml_child (balloon, "stats", NULL);
+  if (stats != NULL)
+    {
+      g_autofree char *period = ballast_xml_attr (stats, "period");
+      guint64 value = 0;
+      if (period == NULL || !ballast_parse_u64 (period, strlen (period), &value)
+          || value > G_MAXINT)
+        {
+          g_set_error (error, BALLAST_ERROR, BALLAST_ERROR_PARSE,
+                       "domain XML line %ld: <stats period='%s'>: not a number of seconds",
+                       xmlGetLineNo (stats), period != NULL ? period : "");
+          return FALSE;
+        }
+      config->stats_period_sec = (guint) value;
+    }
+  return TRUE;
+}
+
+BallastDomainConfig *
+ballast_domain_config_parse (const char *xml, GError **error)
+{
+  g_autoptr(xmlDoc) doc = ballast_xml_parse (xml, "domain XML", error);
+  if (doc == NULL)
+    return NULL;
+  xmlNode *root = xmlDocGetRootElement (doc);
+  if (strcmp ((const char *) root->name, "domain") != 0)
+    {
+      g_set_error (error, BALLAST_ERROR, BALLAST_ERROR_PARSE,
+                   "domain XML: root element is <%s>, not <domain>", root->name);
+      return NULL;
+    }
+
+  g_autoptr(BallastDomainConfig) config = g_new0 (BallastDomainConfig, 1);
+  config->domain_type = ballast_xml_attr (root, "type");
+
+  xmlNode *name = ballast_xml_child (root, "name", NULL);
+  if (name == NULL)
+    {
+      g_set_error (error, BALLAST_ERROR, BALLAST_ERROR_MISSING, "domain XML: <name> is missing");
+      return NULL;
+    }
+  config->name = ballast_xml_text (name);
+  xmlNode *uuid = ballast_xml_child (root, "uuid", NULL);
+  if (uuid != NULL)
+    config->uuid = ballast_xml_text (uuid);
+
+  xmlNode *memory = ballast_xml_child (root, "memory", NULL);
+  if (memory == NULL)
+    {
+      g_set_error (error, BALLAST_ERROR, BALLAST_ERROR_MISSING,
+                   "domain XML of '%s': <memory> is missing", config->name);
+      return NULL;
+    }
+  if (!ballast_xml_size_kib (memory, "domain XML", &config->max_kib, error))
+    return NULL;
+
+  xmlNode *current = ballast_xml_child (root, "currentMemory", NULL);
+  config->current_kib = config->max_kib;
+  if (current != NULL && !ballast_xml_size_kib (current, "domain XML", &config->current_kib, error))
+    return NULL;
+  if (config->current_kib > config->max_kib)
+    {
+      g_set_error (error, BALLAST_ERROR, BALLAST_ERROR_RANGE,
+                   "domain XML of '%s': <currentMemory> (%" G_GUINT64_FORMAT
+                   " KiB) is larger than <memory> (%" G_GUINT64_FORMAT " KiB)",
+                   config->name, config->current_kib, config->max_kib);
+      return NULL;
+    }
+
+  xmlNode *memtune = ballast_xml_child (root, "memtune", NULL);
+  xmlNode *min_guarantee = ballast_xml_child (memtune, "min_guarantee", NULL);
+  if (min_guarantee != NULL
+      && !ballast_xml_size_kib (min_guarantee, "domain XML", &config->min_guarantee_kib, error))
+    return NULL;
+
+  xmlNode *backing = ballast_xml_child (root, "memoryBacking", NULL);
+  config->nosharepages = ballast_xml_child (backing, "nosharepages", NULL) != NULL;
+
+  xmlNode *devices = ballast_xml_child (root, "devices", NULL);
+  xmlNode *balloon = ballast_xml_child (devices, "memballoon", NULL);
+  if (balloon != NULL && !parse_balloon (balloon, config, error))
+    return NULL;
+
+  xmlNode *metadata = ballast_xml_child (root, "metadata", NULL);
+  xmlNode *tuning = ballast_xml_child (metadata, "tuning", BALLAST_TUNING_NS);
+  if (tuning != NULL)
+    config->tuning_xml = ballast_xml_serialize (tuning);
+
+  return g_steal_pointer (&config);
+}
+
+const char *
+ballast_domain_config_unmanaged_reason (const BallastDomainConfig *config)
+{
+  if (config->balloon_model == NULL)
+    return "no balloon device";
+  if (!config->has_balloon)
+    return "balloon model none";
+  return NULL;
+}

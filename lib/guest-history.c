@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "guest-history.h"
+
+#define USEC_PER_SEC G_GINT64_CONSTANT (1000000)
+
+/* Per-second rate of a counter that moved from OLD to NEW over ELAPSED_USEC;
+ * a counter that went backwards counts as a reset. */
+static guint64
+counter_rate (guint64 old_value, guint64 new_value, gint64 elapsed_usec, gboolean *ret_reset)
+{
+  if (new_value < old_value)
+    {
+      *ret_reset = TRUE;
+      return 0;
+    }
+  if (elapsed_usec <= 0)
+    return 0;
+  guint64 delta = new_value - old_value;
+  /* delta * 1e6 / elapsed, without overflowing for absurd deltas. */
+  if (delta > G_MAXUINT64 / USEC_PER_SEC)
+    return delta / (guint64) elapsed_usec * USEC_PER_SEC;
+  return delta * USEC_PER_SEC / (guint64) elapsed_usec;
+}
+
+void
+ballast_guest_history_advance (BallastGuestHistory *history,
+                               const BallastBalloonStats *stats, gint64 now_usec)
+{
+  gboolean has_last_update = (stats->present & BALLAST_STAT_LAST_UPDATE) != 0;
+
+  if (!history->has_sample)
+    {
+      history->has_sample = TRUE;
+      history->sampled_usec = now_usec;
+      history->swap_in_kib = stats->swap_in_kib;
+      history->major_faults = stats->major_faults;
+      history->last_update_sec = stats->last_update_sec;
+      history->last_update_changed_usec = now_usec;
+      history->last_actual_kib = stats->actual_kib;
+      return;
+    }
+
+  gboolean guest_reported = has_last_update
+                              ? stats->last_update_sec != history->last_update_sec
+                              : TRUE;
+  if (guest_reported)
+    {
+      /* The guest's own interval when it tells us; ours otherwise. */
+      gint64 elapsed_usec = now_usec - history->sampled_usec;
+      if (has_last_update && stats->last_update_sec > history->last_update_sec)
+        elapsed_usec = (stats->last_update_sec - history->last_update_sec) * USEC_PER_SEC;
+      gboolean reset = FALSE;
+      history->swap_in_kib_per_sec = counter_rate (history->swap_in_kib, stats->swap_in_kib,
+                                                   elapsed_usec, &reset);
+      history->major_faults_per_sec = counter_rate (history->major_faults, stats->major_faults,
+                                                    elapsed_usec, &reset);
+      if (has_last_update && stats->last_update_sec < history->last_update_sec)
+        reset = TRUE;
+      if (reset)
+        history->counter_resets++;
+      history->sampled_usec = now_usec;
+      history->swap_in_kib = stats->swap_in_kib;
+      history->major_faults = stats->major_faults;
+      history->last_update_sec = stats->last_update_sec;
+      history->last_update_changed_usec = now_usec;
+    }
+}
+
+gboolean
+ballast_guest_history_is_stale (const BallastGuestHistory *history, gint64 now_usec,
+                                guint stats_period_sec)
+{
+  if (!history->has_sample || stats_period_sec == 0)
+    return FALSE;
+  return now_usec - history->last_update_changed_usec
+         > 3 * (gint64) stats_period_sec * USEC_PER_SEC;
+}
+
+void
+ballast_guest_history_track_target (BallastGuestHistory *history, guint64 actual_kib,
+                                    guint64 target_kib, guint64 tolerance_kib)
+{
+  guint64 distance = actual_kib > target_kib ? actual_kib - target_kib : target_kib - actual_kib;
+  guint64 previous = history->last_actual_kib > target_kib
+                       ? history->last_actual_kib - target_kib
+                       : target_kib - history->last_actual_kib;
+  if (distance <= tolerance_kib || distance < previous)
+    history->cycles_not_moving = 0;
+  else
+    history->cycles_not_moving++;
+  history->last_actual_kib = actual_kib;
+}

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <glib.h>
+
+#include "balloon-stats.h"
+
+G_BEGIN_DECLS
+
+/* What one guest's past cycles leave for the next: previous counters and the
+ * rates derived from them. Each cycle takes a fresh stats snapshot; this is
+ * the only state carried over, and ballast_guest_history_advance() is the
+ * only function that carries it. */
+typedef struct {
+  gboolean has_sample;
+  gint64 sampled_usec;              /* monotonic time of the previous sample */
+  guint64 swap_in_kib;              /* previous cumulative counters */
+  guint64 major_faults;
+  gint64 last_update_sec;           /* previous balloon.last-update */
+  gint64 last_update_changed_usec;  /* monotonic time last-update last moved */
+  guint64 swap_in_kib_per_sec;      /* rates over the last guest report interval */
+  guint64 major_faults_per_sec;
+  guint counter_resets;             /* counters that went backwards (reboots) */
+  guint64 last_actual_kib;          /* balloon size at the previous sample */
+  guint cycles_not_moving;          /* cycles the balloon stayed away from its target */
+} BallastGuestHistory;
+
+/* Fold one new sample into HISTORY at monotonic time NOW_USEC.
+ *
+ * Rates are computed between guest reports (last-update advancing), not
+ * between our cycles: the guest reports every stats period, and sampling it
+ * more often than that would see alternating zero and double rates. A
+ * counter that goes backwards means the guest rebooted: the rate for that
+ * interval is unknown and taken as 0, never as a huge wrap-around. */
+void ballast_guest_history_advance (BallastGuestHistory *history,
+                                    const BallastBalloonStats *stats, gint64 now_usec);
+
+/* TRUE when the guest's last-update has not moved for more than
+ * 3 x STATS_PERIOD_SEC of our own clock. Judged by our monotonic clock, not
+ * by comparing the guest's timestamp with ours: a wall-clock step or a
+ * driver that reports a fixed timestamp would otherwise decide it. */
+gboolean ballast_guest_history_is_stale (const BallastGuestHistory *history,
+                                         gint64 now_usec, guint stats_period_sec);
+
+/* Count cycles in which a balloon with a pending target (TARGET_KIB differs
+ * from ACTUAL_KIB by more than TOLERANCE_KIB) did not move towards it. */
+void ballast_guest_history_track_target (BallastGuestHistory *history, guint64 actual_kib,
+                                         guint64 target_kib, guint64 tolerance_kib);
+
+G_END_DECLS

@@ -1,0 +1,569 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "policy-engine.h"
+
+#include <string.h>
+
+/* One guest's working state during a decision. */
+typedef struct {
+  const BallastGuestInput *input;
+  BallastDecision *decision;
+  guint64 target_kib;     /* the target being built */
+  gboolean pressured;
+  gboolean movable;       /* not excluded, not unresponsive */
+  guint64 amount_kib;     /* scratch: this guest's share of one distribution */
+  guint64 cap_kib;        /* scratch: the most this guest takes or gives */
+  guint64 excess_kib;     /* scratch: held above the floor */
+} GuestSlot;
+
+static guint64
+saturating_mul (guint64 a, guint64 b)
+{
+  if (a != 0 && b > G_MAXUINT64 / a)
+    return G_MAXUINT64;
+  return a * b;
+}
+
+static guint64
+permille_of (guint64 value, guint permille)
+{
+  return value / 1000 * permille + value % 1000 * permille / 1000;
+}
+
+/* ---- Distributions -------------------------------------------------------
+ *
+ * Both run in O(n log range) by bisecting on a level measured in KiB per
+ * share, which keeps 10 000 guests well inside a millisecond budget and
+ * needs no sorting. The level's rounding remainder (less than one KiB per
+ * share per guest) is handed out deterministically. */
+
+/* Taken from a guest at LEVEL: whatever its excess is above LEVEL * shares,
+ * up to its cap. The guests with the most excess per share give first: an
+ * idle-memory tax in the spirit of VMware ESX. */
+static guint64
+take_at_level (const GuestSlot *slot, guint64 level)
+{
+  guint64 keep = saturating_mul (level, slot->input->tuning.shares);
+  if (slot->excess_kib <= keep)
+    return 0;
+  return MIN (slot->cap_kib, slot->excess_kib - keep);
+}
+
+static guint64
+take_total (GuestSlot **slots, gsize n, guint64 level)
+{
+  guint64 total = 0;
+  for (gsize i = 0; i < n; i++)
+    total += take_at_level (slots[i], level);
+  return total;
+}
+
+/* Order for handing out the remainder: fewest shares first when taking,
+ * most shares first when giving, then input order. This is what keeps "a
+ * guest with more shares never loses more" true down to the last KiB. */
+static gint
+compare_shares_ascending (gconstpointer a, gconstpointer b)
+{
+  const GuestSlot *x = *(GuestSlot *const *) a;
+  const GuestSlot *y = *(GuestSlot *const *) b;
+  if (x->input->tuning.shares != y->input->tuning.shares)
+    return x->input->tuning.shares < y->input->tuning.shares ? -1 : 1;
+  return x < y ? -1 : x > y;
+}
+
+static gint
+compare_shares_descending (gconstpointer a, gconstpointer b)
+{
+  const GuestSlot *x = *(GuestSlot *const *) a;
+  const GuestSlot *y = *(GuestSlot *const *) b;
+  if (x->input->tuning.shares != y->input->tuning.shares)
+    return x->input->tuning.shares > y->input->tuning.shares ? -1 : 1;
+  return x < y ? -1 : x > y;
+}
+
+/* Sets amount_kib on each slot so that they sum to min(GOAL, sum of caps),
+ * taken by excess per share. Returns the sum. */
+static guint64
+distribute_take (GuestSlot **slots, gsize n, guint64 goal)
+{
+  guint64 all_caps = 0;
+  guint64 high = 1;
+  for (gsize i = 0; i < n; i++)
+    {
+      all_caps += slots[i]->cap_kib;
+      high = MAX (high, slots[i]->excess_kib / slots[i]->input->tuning.shares + 1);
+    }
+  if (all_caps <= goal)
+    {
+      for (gsize i = 0; i < n; i++)
+        slots[i]->amount_kib = slots[i]->cap_kib;
+      return all_caps;
+    }
+  /* take_total(low) > goal >= take_total(high); find the boundary. */
+  guint64 low = 0;
+  while (high - low > 1)
+    {
+      guint64 middle = low + (high - low) / 2;
+      if (take_total (slots, n, middle) <= goal)
+        high = middle;
+      else
+        low = middle;
+    }
+  guint64 remainder = goal;
+  for (gsize i = 0; i < n; i++)
+    {
+      slots[i]->amount_kib = take_at_level (slots[i], high);
+      remainder -= slots[i]->amount_kib;
+    }
+  g_autofree GuestSlot **ordered = g_memdup2 (slots, n * sizeof *slots);
+  qsort (ordered, n, sizeof *ordered, compare_shares_ascending);
+  for (gsize i = 0; i < n && remainder > 0; i++)
+    {
+      guint64 extra = MIN (remainder, take_at_level (ordered[i], low) - ordered[i]->amount_kib);
+      ordered[i]->amount_kib += extra;
+      remainder -= extra;
+    }
+  return goal - remainder;
+}
+
+/* Given to a guest at LEVEL: LEVEL * shares, up to its cap (proportional
+ * to shares). */
+static guint64
+give_at_level (const GuestSlot *slot, guint64 level)
+{
+  return MIN (slot->cap_kib, saturating_mul (level, slot->input->tuning.shares));
+}
+
+static guint64
+give_total (GuestSlot **slots, gsize n, guint64 level)
+{
+  guint64 total = 0;
+  for (gsize i = 0; i < n; i++)
+    total += give_at_level (slots[i], level);
+  return total;
+}
+
+/* Sets amount_kib on each slot so that they sum to min(BUDGET, sum of
+ * caps), in proportion to shares. Returns the sum. */
+static guint64
+distribute_give (GuestSlot **slots, gsize n, guint64 budget)
+{
+  guint64 all_caps = 0;
+  guint64 high = 1;
+  for (gsize i = 0; i < n; i++)
+    {
+      all_caps += slots[i]->cap_kib;
+      high = MAX (high, slots[i]->cap_kib / slots[i]->input->tuning.shares + 1);
+    }
+  if (all_caps <= budget)
+    {
+      for (gsize i = 0; i < n; i++)
+        slots[i]->amount_kib = slots[i]->cap_kib;
+      return all_caps;
+    }
+  /* give_total(low) <= budget < give_total(high). */
+  guint64 low = 0;
+  while (high - low > 1)
+    {
+      guint64 middle = low + (high - low) / 2;
+      if (give_total (slots, n, middle) <= budget)
+        low = middle;
+      else
+        high = middle;
+    }
+  guint64 remainder = budget;
+  for (gsize i = 0; i < n; i++)
+    {
+      slots[i]->amount_kib = give_at_level (slots[i], low);
+      remainder -= slots[i]->amount_kib;
+    }
+  g_autofree GuestSlot **ordered = g_memdup2 (slots, n * sizeof *slots);
+  qsort (ordered, n, sizeof *ordered, compare_shares_descending);
+  for (gsize i = 0; i < n && remainder > 0; i++)
+    {
+      guint64 extra = MIN (remainder, give_at_level (ordered[i], high) - ordered[i]->amount_kib);
+      ordered[i]->amount_kib += extra;
+      remainder -= extra;
+    }
+  return budget - remainder;
+}
+
+/* ---- Per-guest figures ---------------------------------------------------- */
+
+static void
+assess_guest (const BallastPolicy *policy, gboolean emergency, GuestSlot *slot)
+{
+  const BallastGuestInput *in = slot->input;
+  BallastDecision *d = slot->decision;
+
+  d->old_target_kib = in->target_kib;
+  /* used = what the guest has minus what it could free without pain. */
+  d->used_kib = in->current_kib > in->usable_kib ? in->current_kib - in->usable_kib : 0;
+  guint64 headroom = MAX (permille_of (d->used_kib, in->tuning.headroom_permille),
+                          in->tuning.headroom_floor_kib);
+  if (emergency)
+    headroom = MIN (headroom, policy->emergency_headroom_kib);
+  d->need_kib = MIN (d->used_kib + headroom, in->max_kib);
+  d->min_kib = MIN (ballast_amount_resolve_kib (&in->tuning.min, in->max_kib), in->max_kib);
+  d->floor_kib = MAX (d->min_kib, d->need_kib);
+
+  if (in->swap_in_kib_per_sec > policy->swap_in_threshold_kib_per_sec)
+    d->pressure = BALLAST_PRESSURE_SWAP_IN;
+  else if (in->major_faults_per_sec > policy->major_fault_threshold_per_sec)
+    d->pressure = BALLAST_PRESSURE_MAJOR_FAULTS;
+  else if (in->usable_kib < policy->low_watermark_kib)
+    d->pressure = BALLAST_PRESSURE_LOW_USABLE;
+  else
+    d->pressure = BALLAST_PRESSURE_NONE;
+
+  slot->movable = !in->tuning.exclude && !in->unresponsive;
+  slot->pressured = slot->movable && d->pressure != BALLAST_PRESSURE_NONE;
+  slot->target_kib = MIN (in->target_kib, in->max_kib);
+  d->reason = BALLAST_REASON_HOLD_BALANCED;
+}
+
+/* Guests below their guarantee go up to it first, whatever the host says:
+ * the minimum is a promise. */
+static guint64
+raise_to_min (GuestSlot *slots, gsize n)
+{
+  guint64 raised = 0;
+  for (gsize i = 0; i < n; i++)
+    {
+      GuestSlot *slot = &slots[i];
+      if (slot->input->tuning.exclude || slot->target_kib >= slot->decision->min_kib)
+        continue;
+      raised += slot->decision->min_kib - slot->target_kib;
+      slot->target_kib = slot->decision->min_kib;
+      slot->decision->reason = BALLAST_REASON_GROW_TO_MIN;
+    }
+  return raised;
+}
+
+/* ---- The decision --------------------------------------------------------- */
+
+BallastPlan *
+ballast_policy_decide (const BallastPolicy *policy, const BallastHostInput *host,
+                       const BallastGuestInput *guests, gsize n_guests,
+                       gboolean shrink_allowed)
+{
+  BallastPlan *plan = g_new0 (BallastPlan, 1);
+  plan->n_decisions = n_guests;
+  plan->decisions = g_new0 (BallastDecision, MAX (n_guests, 1));
+  plan->shrink_allowed = shrink_allowed;
+  plan->reserve_kib = ballast_policy_reserve_kib (policy, host->total_kib);
+
+  g_autofree GuestSlot *slots = g_new0 (GuestSlot, MAX (n_guests, 1));
+  g_autofree GuestSlot **group = g_new0 (GuestSlot *, MAX (n_guests, 1));
+
+  /* Balloons still moving towards their targets will hand memory back (or
+   * take it); count that now, or the next cycle would reclaim it twice. */
+  gint64 pending = 0;
+  for (gsize i = 0; i < n_guests; i++)
+    pending += (gint64) guests[i].current_kib - (gint64) MIN (guests[i].target_kib, guests[i].max_kib);
+  plan->pending_kib = pending;
+  plan->emergency = (host->has_psi && host->psi_some_avg10_centipct >= policy->psi_emergency_centipct)
+                    || host->available_kib < plan->reserve_kib / 2;
+
+  for (gsize i = 0; i < n_guests; i++)
+    {
+      slots[i].input = &guests[i];
+      slots[i].decision = &plan->decisions[i];
+      assess_guest (policy, plan->emergency, &slots[i]);
+    }
+
+  guint64 raised = raise_to_min (slots, n_guests);
+  gint64 slack = (gint64) host->available_kib + pending - (gint64) plan->reserve_kib
+                 - (gint64) raised;
+  plan->slack_kib = slack;
+  plan->deficit_kib = slack < -(gint64) policy->band_kib ? (guint64) -slack : 0;
+  plan->surplus_kib = slack > (gint64) policy->band_kib ? (guint64) slack : 0;
+  guint64 free_kib = slack > 0 ? (guint64) slack : 0;
+
+  /* What pressured guests want: their need, and at least a step more. */
+  guint64 pressured_want = 0;
+  for (gsize i = 0; i < n_guests; i++)
+    {
+      GuestSlot *slot = &slots[i];
+      if (!slot->pressured)
+        continue;
+      guint64 goal = MAX (slot->decision->need_kib,
+                          slot->target_kib + policy->pressure_grow_kib);
+      goal = MIN (goal, slot->input->max_kib);
+      slot->cap_kib = goal > slot->target_kib ? goal - slot->target_kib : 0;
+      if (slot->input->tuning.grow_step_max_kib > 0)
+        slot->cap_kib = MIN (slot->cap_kib, slot->input->tuning.grow_step_max_kib);
+      pressured_want += slot->cap_kib;
+    }
+
+  /* Reclaim: the deficit, plus whatever pressured guests want beyond the
+   * free memory. Only from guests that are not pressured, trusted, and
+   * above their floor, each by at most its step. */
+  guint64 reclaim_goal = plan->deficit_kib
+                         + (pressured_want > free_kib ? pressured_want - free_kib : 0);
+  gsize n_group = 0;
+  if (reclaim_goal > 0)
+    {
+      for (gsize i = 0; i < n_guests; i++)
+        {
+          GuestSlot *slot = &slots[i];
+          BallastDecision *d = slot->decision;
+          if (slot->input->tuning.exclude || d->reason == BALLAST_REASON_GROW_TO_MIN)
+            continue;
+          if (slot->input->unresponsive)
+            {
+              d->reason = BALLAST_REASON_HOLD_UNRESPONSIVE;
+              continue;
+            }
+          if (slot->pressured)
+            continue;
+          if (slot->target_kib <= d->floor_kib)
+            {
+              d->reason = BALLAST_REASON_HOLD_AT_FLOOR;
+              continue;
+            }
+          slot->excess_kib = slot->target_kib - d->floor_kib;
+          slot->cap_kib = plan->emergency ? slot->excess_kib
+                                          : permille_of (slot->excess_kib, policy->shrink_fraction_permille);
+          if (slot->input->tuning.shrink_step_max_kib > 0)
+            slot->cap_kib = MIN (slot->cap_kib, slot->input->tuning.shrink_step_max_kib);
+          /* A step too small to pass the hysteresis is not worth a call. */
+          if (slot->cap_kib < policy->min_change_kib)
+            slot->cap_kib = MIN (slot->excess_kib, policy->min_change_kib);
+          group[n_group++] = slot;
+        }
+      distribute_take (group, n_group, reclaim_goal);
+      for (gsize i = 0; i < n_group; i++)
+        {
+          GuestSlot *slot = group[i];
+          BallastDecision *d = slot->decision;
+          if (slot->amount_kib == 0)
+            d->reason = BALLAST_REASON_HOLD_NOT_CHOSEN;
+          else if (!shrink_allowed)
+            {
+              d->reason = BALLAST_REASON_HOLD_GATED;
+              d->skipped_change_kib = slot->amount_kib;
+            }
+          else if (slot->amount_kib < policy->min_change_kib)
+            {
+              d->reason = BALLAST_REASON_HOLD_SMALL_CHANGE;
+              d->skipped_change_kib = slot->amount_kib;
+            }
+          else
+            {
+              slot->target_kib -= slot->amount_kib;
+              plan->reclaimed_kib += slot->amount_kib;
+              d->reason = plan->deficit_kib > 0 ? BALLAST_REASON_SHRINK_DEFICIT
+                                                : BALLAST_REASON_SHRINK_TRANSFER;
+            }
+        }
+    }
+
+  /* Pressured guests grow first, from free memory and from what was
+   * reclaimed beyond the deficit; by shares when there is not enough. */
+  guint64 beyond_deficit = plan->reclaimed_kib > plan->deficit_kib
+                           ? plan->reclaimed_kib - plan->deficit_kib : 0;
+  n_group = 0;
+  for (gsize i = 0; i < n_guests; i++)
+    if (slots[i].pressured && slots[i].cap_kib > 0)
+      group[n_group++] = &slots[i];
+  guint64 pressured_granted = distribute_give (group, n_group, free_kib + beyond_deficit);
+  for (gsize i = 0; i < n_group; i++)
+    {
+      if (group[i]->amount_kib == 0)
+        continue;
+      group[i]->target_kib += group[i]->amount_kib;
+      group[i]->decision->reason = BALLAST_REASON_GROW_PRESSURED;
+    }
+  for (gsize i = 0; i < n_guests; i++)
+    if (slots[i].pressured && slots[i].decision->reason == BALLAST_REASON_HOLD_BALANCED)
+      slots[i].decision->reason = BALLAST_REASON_HOLD_PRESSURED;
+  guint64 free_used = pressured_granted > beyond_deficit ? pressured_granted - beyond_deficit : 0;
+  guint64 spare = plan->surplus_kib > 0 && free_kib > free_used ? free_kib - free_used : 0;
+
+  /* Surplus: first everyone up to their need, then towards max, by shares. */
+  for (int stage = 0; stage < 2 && spare > 0; stage++)
+    {
+      n_group = 0;
+      for (gsize i = 0; i < n_guests; i++)
+        {
+          GuestSlot *slot = &slots[i];
+          if (!slot->movable)
+            continue;
+          guint64 goal = stage == 0 ? slot->decision->need_kib : slot->input->max_kib;
+          if (slot->target_kib >= goal)
+            continue;
+          slot->cap_kib = goal - slot->target_kib;
+          guint64 step_max = slot->input->tuning.grow_step_max_kib;
+          if (step_max > 0)
+            {
+              guint64 given = slot->target_kib > slot->decision->old_target_kib
+                              ? slot->target_kib - slot->decision->old_target_kib : 0;
+              slot->cap_kib = given >= step_max ? 0 : MIN (slot->cap_kib, step_max - given);
+            }
+          if (slot->cap_kib > 0)
+            group[n_group++] = slot;
+        }
+      spare -= distribute_give (group, n_group, spare);
+      for (gsize i = 0; i < n_group; i++)
+        {
+          if (group[i]->amount_kib == 0)
+            continue;
+          group[i]->target_kib += group[i]->amount_kib;
+          if (group[i]->decision->reason != BALLAST_REASON_GROW_PRESSURED
+              && group[i]->decision->reason != BALLAST_REASON_GROW_TO_MIN
+              && group[i]->decision->reason != BALLAST_REASON_GROW_TO_NEED)
+            group[i]->decision->reason = stage == 0 ? BALLAST_REASON_GROW_TO_NEED
+                                                    : BALLAST_REASON_GROW_SURPLUS;
+        }
+    }
+
+  /* Hysteresis for growth (shrinks were filtered above), and the outcome. */
+  for (gsize i = 0; i < n_guests; i++)
+    {
+      GuestSlot *slot = &slots[i];
+      BallastDecision *d = slot->decision;
+      if (slot->input->tuning.exclude)
+        {
+          slot->target_kib = d->old_target_kib;
+          d->reason = BALLAST_REASON_HOLD_EXCLUDED;
+        }
+      if (slot->target_kib > d->old_target_kib && d->reason != BALLAST_REASON_GROW_TO_MIN
+          && slot->target_kib - d->old_target_kib < policy->min_change_kib
+          && slot->target_kib < slot->input->max_kib)
+        {
+          d->skipped_change_kib = slot->target_kib - d->old_target_kib;
+          slot->target_kib = d->old_target_kib;
+          d->reason = BALLAST_REASON_HOLD_SMALL_CHANGE;
+        }
+      if (!slot->movable && !slot->input->tuning.exclude
+          && d->reason == BALLAST_REASON_HOLD_BALANCED)
+        d->reason = BALLAST_REASON_HOLD_UNRESPONSIVE;
+      if (plan->surplus_kib > 0 && slot->target_kib >= slot->input->max_kib
+          && d->reason == BALLAST_REASON_HOLD_BALANCED)
+        d->reason = BALLAST_REASON_HOLD_AT_MAX;
+      d->target_kib = slot->target_kib;
+      d->changed = d->target_kib != d->old_target_kib;
+      if (d->target_kib > d->old_target_kib)
+        plan->granted_kib += d->target_kib - d->old_target_kib;
+    }
+  return plan;
+}
+
+void
+ballast_plan_free (BallastPlan *plan)
+{
+  if (plan == NULL)
+    return;
+  g_free (plan->decisions);
+  g_free (plan);
+}
+
+/* ---- Explaining ------------------------------------------------------------ */
+
+const char *
+ballast_reason_code_to_string (BallastReasonCode code)
+{
+  switch (code)
+    {
+    case BALLAST_REASON_HOLD_BALANCED: return "hold-balanced";
+    case BALLAST_REASON_HOLD_AT_FLOOR: return "hold-at-floor";
+    case BALLAST_REASON_HOLD_PRESSURED: return "hold-pressured";
+    case BALLAST_REASON_HOLD_GATED: return "hold-gated";
+    case BALLAST_REASON_HOLD_UNRESPONSIVE: return "hold-unresponsive";
+    case BALLAST_REASON_HOLD_SMALL_CHANGE: return "hold-small-change";
+    case BALLAST_REASON_HOLD_AT_MAX: return "hold-at-max";
+    case BALLAST_REASON_HOLD_EXCLUDED: return "hold-excluded";
+    case BALLAST_REASON_HOLD_NOT_CHOSEN: return "hold-not-chosen";
+    case BALLAST_REASON_SHRINK_DEFICIT: return "shrink-deficit";
+    case BALLAST_REASON_SHRINK_TRANSFER: return "shrink-transfer";
+    case BALLAST_REASON_GROW_TO_MIN: return "grow-to-min";
+    case BALLAST_REASON_GROW_PRESSURED: return "grow-pressured";
+    case BALLAST_REASON_GROW_TO_NEED: return "grow-to-need";
+    case BALLAST_REASON_GROW_SURPLUS: return "grow-surplus";
+    default: return "?";
+    }
+}
+
+const char *
+ballast_pressure_cause_to_string (BallastPressureCause cause)
+{
+  switch (cause)
+    {
+    case BALLAST_PRESSURE_NONE: return "none";
+    case BALLAST_PRESSURE_SWAP_IN: return "swap-in";
+    case BALLAST_PRESSURE_MAJOR_FAULTS: return "major-faults";
+    case BALLAST_PRESSURE_LOW_USABLE: return "low-usable";
+    default: return "?";
+    }
+}
+
+static const char *
+pressure_phrase (BallastPressureCause cause)
+{
+  switch (cause)
+    {
+    case BALLAST_PRESSURE_SWAP_IN: return "swapping in";
+    case BALLAST_PRESSURE_MAJOR_FAULTS: return "major page faults";
+    case BALLAST_PRESSURE_LOW_USABLE: return "usable memory under the low watermark";
+    case BALLAST_PRESSURE_NONE:
+    default: return "no pressure";
+    }
+}
+
+char *
+ballast_decision_describe (const BallastPlan *plan, const BallastDecision *d)
+{
+  g_autofree char *floor = ballast_size_format_kib (d->floor_kib);
+  const char *floor_source = d->floor_kib == d->min_kib && d->min_kib >= d->need_kib ? "min" : "need";
+  g_autofree char *deficit = ballast_size_format_kib (plan->deficit_kib);
+  g_autofree char *surplus = ballast_size_format_kib (plan->surplus_kib);
+  g_autofree char *skipped = ballast_size_format_kib (d->skipped_change_kib);
+  guint64 delta_kib = d->target_kib > d->old_target_kib ? d->target_kib - d->old_target_kib
+                                                        : d->old_target_kib - d->target_kib;
+  g_autofree char *delta = ballast_size_format_kib (delta_kib);
+  g_autofree char *need = ballast_size_format_kib (d->need_kib);
+  g_autofree char *min = ballast_size_format_kib (d->min_kib);
+  gint64 slack = plan->slack_kib;
+  g_autofree char *slack_text = ballast_size_format_kib ((guint64) (slack < 0 ? -slack : slack));
+
+  switch (d->reason)
+    {
+    case BALLAST_REASON_HOLD_BALANCED:
+      return g_strdup_printf ("hold: host within band (slack %s%s)", slack < 0 ? "-" : "", slack_text);
+    case BALLAST_REASON_HOLD_AT_FLOOR:
+      return g_strdup_printf ("hold: host short of %s, but guest is at its floor %s (%s)",
+                              deficit, floor, floor_source);
+    case BALLAST_REASON_HOLD_PRESSURED:
+      return g_strdup_printf ("hold: under pressure (%s), not shrunk", pressure_phrase (d->pressure));
+    case BALLAST_REASON_HOLD_GATED:
+      return g_strdup_printf ("hold: would give %s, but overcommit is gated off", skipped);
+    case BALLAST_REASON_HOLD_UNRESPONSIVE:
+      return g_strdup ("hold: guest stats or balloon not trusted, not counted on");
+    case BALLAST_REASON_HOLD_SMALL_CHANGE:
+      return g_strdup_printf ("hold: change of %s is below the minimum step", skipped);
+    case BALLAST_REASON_HOLD_AT_MAX:
+      return g_strdup_printf ("hold: at maximum, host has %s spare", surplus);
+    case BALLAST_REASON_HOLD_EXCLUDED:
+      return g_strdup ("hold: excluded by tuning");
+    case BALLAST_REASON_HOLD_NOT_CHOSEN:
+      return g_strdup_printf ("hold: host short of %s, taken from guests with more idle memory",
+                              deficit);
+    case BALLAST_REASON_SHRINK_DEFICIT:
+      return g_strdup_printf ("shrink by %s: host short of %s; floor %s (%s)",
+                              delta, deficit, floor, floor_source);
+    case BALLAST_REASON_SHRINK_TRANSFER:
+      return g_strdup_printf ("shrink by %s: to grow a guest under pressure; floor %s (%s)",
+                              delta, floor, floor_source);
+    case BALLAST_REASON_GROW_TO_MIN:
+      return g_strdup_printf ("grow by %s: below its guaranteed minimum %s", delta, min);
+    case BALLAST_REASON_GROW_PRESSURED:
+      return g_strdup_printf ("grow by %s: under pressure (%s); need %s",
+                              delta, pressure_phrase (d->pressure), need);
+    case BALLAST_REASON_GROW_TO_NEED:
+      return g_strdup_printf ("grow by %s: below its need %s", delta, need);
+    case BALLAST_REASON_GROW_SURPLUS:
+      return g_strdup_printf ("grow by %s: host has %s spare", delta, surplus);
+    default:
+      return g_strdup ("?");
+    }
+}

@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <glib.h>
+
+#include "policy.h"
+
+G_BEGIN_DECLS
+
+/* The allocator: a pure function from (host, guests, policy) to balloon
+ * targets, each with its reason. No I/O, no clock, no globals: the same
+ * input always gives the same output, which is what lets the simulator and
+ * the tests hold it to its invariants. */
+
+/* The host as the allocator sees it. */
+typedef struct {
+  guint64 total_kib;       /* the budget: MemTotal, or the guests' cgroup limit */
+  guint64 available_kib;   /* MemAvailable, or limit minus working set */
+  gboolean has_psi;
+  guint psi_some_avg10_centipct;
+} BallastHostInput;
+
+typedef enum {
+  BALLAST_PRESSURE_NONE,
+  BALLAST_PRESSURE_SWAP_IN,
+  BALLAST_PRESSURE_MAJOR_FAULTS,
+  BALLAST_PRESSURE_LOW_USABLE,
+} BallastPressureCause;
+
+/* One managed guest (running, balloon with a guest view). */
+typedef struct {
+  const char *name;
+  guint64 max_kib;
+  guint64 current_kib;     /* where the balloon is now */
+  guint64 target_kib;      /* where we last asked it to go (== current if never) */
+  guint64 usable_kib;      /* the guest's MemAvailable */
+  guint64 swap_in_kib_per_sec;
+  guint64 major_faults_per_sec;
+  gboolean unresponsive;   /* stale or contradictory stats, or a stuck balloon */
+  BallastGuestTuning tuning;
+} BallastGuestInput;
+
+typedef enum {
+  BALLAST_REASON_HOLD_BALANCED,     /* host inside the band */
+  BALLAST_REASON_HOLD_AT_FLOOR,     /* deficit, but nothing above the floor */
+  BALLAST_REASON_HOLD_PRESSURED,    /* deficit, but the guest is under pressure */
+  BALLAST_REASON_HOLD_GATED,        /* deficit, but overcommit is gated off */
+  BALLAST_REASON_HOLD_UNRESPONSIVE, /* guest's stats or balloon not trusted */
+  BALLAST_REASON_HOLD_SMALL_CHANGE, /* change under the hysteresis minimum */
+  BALLAST_REASON_HOLD_AT_MAX,       /* surplus, but already at max */
+  BALLAST_REASON_HOLD_EXCLUDED,     /* tuning says leave it alone */
+  BALLAST_REASON_HOLD_NOT_CHOSEN,   /* deficit covered by guests with more excess */
+  BALLAST_REASON_SHRINK_DEFICIT,    /* host short of memory */
+  BALLAST_REASON_SHRINK_TRANSFER,   /* funds a pressured guest's growth */
+  BALLAST_REASON_GROW_TO_MIN,       /* was below its guarantee */
+  BALLAST_REASON_GROW_PRESSURED,    /* guest under pressure */
+  BALLAST_REASON_GROW_TO_NEED,      /* below what it uses plus headroom */
+  BALLAST_REASON_GROW_SURPLUS,      /* host has memory to spare */
+} BallastReasonCode;
+
+typedef struct {
+  guint64 old_target_kib;
+  guint64 target_kib;
+  gboolean changed;          /* target_kib != old_target_kib */
+  BallastReasonCode reason;
+  /* The figures behind the decision, for the reason text and `list`. */
+  guint64 used_kib;
+  guint64 need_kib;
+  guint64 min_kib;
+  guint64 floor_kib;
+  BallastPressureCause pressure;
+  guint64 skipped_change_kib; /* for HOLD_SMALL_CHANGE and HOLD_GATED */
+} BallastDecision;
+
+typedef struct {
+  guint64 reserve_kib;
+  gint64 pending_kib;       /* on its way back (+) or out (-) in moving balloons */
+  gint64 slack_kib;         /* available + pending - reserve */
+  guint64 deficit_kib;      /* -slack when below -band, else 0 */
+  guint64 surplus_kib;      /* slack when above band, else 0 */
+  gboolean emergency;
+  gboolean shrink_allowed;
+  guint64 reclaimed_kib;    /* total taken this cycle */
+  guint64 granted_kib;      /* total given this cycle */
+  gsize n_decisions;
+  BallastDecision *decisions; /* one per input guest, same order */
+} BallastPlan;
+
+void ballast_plan_free (BallastPlan *plan);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BallastPlan, ballast_plan_free)
+
+/* Decide new balloon targets for N_GUESTS guests. SHRINK_ALLOWED is the
+ * overcommit gate's verdict: when FALSE no target goes down (except back
+ * inside [min, max]) and guests that would have given show HOLD_GATED. */
+BallastPlan *ballast_policy_decide (const BallastPolicy *policy, const BallastHostInput *host,
+                                    const BallastGuestInput *guests, gsize n_guests,
+                                    gboolean shrink_allowed);
+
+/* Human-readable reason for DECISION in PLAN, one line, e.g.
+ * "shrink: host short of 812.0 MiB; 400.0 MiB above floor 600.0 MiB (need)". */
+char *ballast_decision_describe (const BallastPlan *plan, const BallastDecision *decision);
+
+/* Short machine-friendly name of a reason code ("shrink-deficit"). */
+const char *ballast_reason_code_to_string (BallastReasonCode code);
+const char *ballast_pressure_cause_to_string (BallastPressureCause cause);
+
+G_END_DECLS

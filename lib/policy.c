@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "policy.h"
+
+#define MIB_IN_KIB G_GUINT64_CONSTANT (1024)
+
+void
+ballast_policy_init_defaults (BallastPolicy *policy)
+{
+  *policy = (BallastPolicy) {
+    /* max(10% of the budget, 1 GiB): enough for the host's own page cache
+     * and QEMU's overheads on small and large hosts alike. */
+    .reserve = { .is_relative = TRUE, .permille = 100 },
+    .reserve_floor_kib = 1024 * MIB_IN_KIB,
+    .band_kib = 64 * MIB_IN_KIB,
+    .min_change_kib = 16 * MIB_IN_KIB,
+    .psi_emergency_centipct = 1000, /* 10% of the time stalled on memory */
+    .guest_defaults = {
+      .min = { .is_relative = FALSE, .kib = 256 * MIB_IN_KIB },
+      .shares = 100,
+      .headroom_permille = 200,
+      .headroom_floor_kib = 128 * MIB_IN_KIB,
+      .shrink_step_max_kib = 0,
+      .grow_step_max_kib = 0,
+      .exclude = FALSE,
+    },
+    .shrink_fraction_permille = 500,
+    .emergency_headroom_kib = 48 * MIB_IN_KIB,
+    .swap_in_threshold_kib_per_sec = 1024,
+    .major_fault_threshold_per_sec = 100,
+    .low_watermark_kib = 48 * MIB_IN_KIB,
+    .pressure_grow_kib = 128 * MIB_IN_KIB,
+  };
+}
+
+guint64
+ballast_policy_reserve_kib (const BallastPolicy *policy, guint64 total_kib)
+{
+  return MAX (ballast_amount_resolve_kib (&policy->reserve, total_kib),
+              policy->reserve_floor_kib);
+}

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <glib.h>
+
+#include "size-units.h"
+
+G_BEGIN_DECLS
+
+/* How one guest is treated. Resolved per guest from, in order: the domain's
+ * <ballast:tuning> metadata, the first matching policy <match> rule, the
+ * policy <default>. */
+typedef struct {
+  BallastAmount min;            /* guarantee: absolute or a share of max */
+  guint shares;                 /* weight, >= 1 */
+  guint headroom_permille;      /* free memory to keep, as a share of used */
+  guint64 headroom_floor_kib;   /* ... but at least this much */
+  guint64 shrink_step_max_kib;  /* most taken per cycle; 0: no fixed cap */
+  guint64 grow_step_max_kib;    /* most given per cycle; 0: no fixed cap */
+  gboolean exclude;             /* never touch this guest's balloon */
+} BallastGuestTuning;
+
+/* Everything the allocator needs to know about the operator's wishes. One
+ * place for the defaults: ballast_policy_init_defaults(). */
+typedef struct {
+  /* Host side: keep RESERVE free for the host itself. The reserve is
+   * max(reserve resolved against the budget, reserve_floor_kib). */
+  BallastAmount reserve;
+  guint64 reserve_floor_kib;
+  guint64 band_kib;               /* |slack| below this: leave balloons alone */
+  guint64 min_change_kib;         /* skip smaller changes (hysteresis) */
+  guint psi_emergency_centipct;   /* host PSI some avg10 at or above: emergency */
+
+  BallastGuestTuning guest_defaults;
+
+  /* A shrink takes at most this share of what a guest holds above its
+   * floor per cycle, so a guest is approached gently; in an emergency the
+   * whole excess may go at once. */
+  guint shrink_fraction_permille;
+  guint64 emergency_headroom_kib; /* headroom when the host is in an emergency */
+
+  /* A guest is pressured when any of these is crossed. */
+  guint64 swap_in_threshold_kib_per_sec;
+  guint64 major_fault_threshold_per_sec;
+  guint64 low_watermark_kib;      /* usable memory below this */
+  guint64 pressure_grow_kib;      /* a pressured guest gets at least this much more */
+} BallastPolicy;
+
+void ballast_policy_init_defaults (BallastPolicy *policy);
+
+/* The reserve for a budget of TOTAL_KIB. */
+guint64 ballast_policy_reserve_kib (const BallastPolicy *policy, guint64 total_kib);
+
+G_END_DECLS

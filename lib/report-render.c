@@ -1,0 +1,367 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "report-render.h"
+
+#include "json-util.h"
+#include "size-units.h"
+
+#include <string.h>
+
+struct _BallastTable {
+  guint n_columns;
+  GPtrArray *rows; /* of GStrv */
+};
+
+BallastTable *
+ballast_table_new (const char *const *headers)
+{
+  BallastTable *table = g_new0 (BallastTable, 1);
+  table->n_columns = g_strv_length ((char **) headers);
+  table->rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+  ballast_table_add_row (table, headers);
+  return table;
+}
+
+void
+ballast_table_add_row (BallastTable *table, const char *const *cells)
+{
+  char **row = g_new0 (char *, table->n_columns + 1);
+  for (guint i = 0; i < table->n_columns; i++)
+    row[i] = g_strdup (cells[i] != NULL ? cells[i] : "-");
+  g_ptr_array_add (table->rows, row);
+}
+
+char *
+ballast_table_free_to_string (BallastTable *table)
+{
+  g_autofree gsize *widths = g_new0 (gsize, table->n_columns);
+  for (guint r = 0; r < table->rows->len; r++)
+    {
+      char **row = table->rows->pdata[r];
+      for (guint c = 0; c < table->n_columns; c++)
+        widths[c] = MAX (widths[c], (gsize) g_utf8_strlen (row[c], -1));
+    }
+  GString *out = g_string_new (NULL);
+  gsize total = 0;
+  for (guint c = 0; c < table->n_columns; c++)
+    total += widths[c] + 3;
+  for (guint r = 0; r < table->rows->len; r++)
+    {
+      char **row = table->rows->pdata[r];
+      g_string_append_c (out, ' ');
+      for (guint c = 0; c < table->n_columns; c++)
+        {
+          g_string_append (out, row[c]);
+          if (c + 1 < table->n_columns)
+            for (gsize pad = (gsize) g_utf8_strlen (row[c], -1); pad < widths[c] + 3; pad++)
+              g_string_append_c (out, ' ');
+        }
+      g_string_append_c (out, '\n');
+      if (r == 0)
+        {
+          for (gsize i = 0; i < total; i++)
+            g_string_append_c (out, '-');
+          g_string_append_c (out, '\n');
+        }
+    }
+  g_ptr_array_unref (table->rows);
+  g_free (table);
+  return g_string_free (out, FALSE);
+}
+
+/* ---- Reading JSON defensively ---- */
+
+static json_object *
+get (json_object *object, const char *key)
+{
+  json_object *value = NULL;
+  if (object == NULL || !json_object_is_type (object, json_type_object)
+      || !json_object_object_get_ex (object, key, &value))
+    return NULL;
+  return value;
+}
+
+static const char *
+get_string (json_object *object, const char *key)
+{
+  json_object *value = get (object, key);
+  return value != NULL && json_object_is_type (value, json_type_string)
+           ? json_object_get_string (value) : NULL;
+}
+
+static gboolean
+get_int (json_object *object, const char *key, gint64 *ret_value)
+{
+  json_object *value = get (object, key);
+  if (value == NULL || !json_object_is_type (value, json_type_int))
+    return FALSE;
+  *ret_value = json_object_get_int64 (value);
+  return TRUE;
+}
+
+static gboolean
+get_bool (json_object *object, const char *key)
+{
+  json_object *value = get (object, key);
+  return value != NULL && json_object_is_type (value, json_type_boolean)
+         && json_object_get_boolean (value);
+}
+
+char *
+ballast_render_kib (json_object *object, const char *key)
+{
+  gint64 value;
+  if (!get_int (object, key, &value))
+    return g_strdup ("-");
+  if (value < 0)
+    {
+      g_autofree char *positive = ballast_size_format_kib ((guint64) -value);
+      return g_strdup_printf ("-%s", positive);
+    }
+  return ballast_size_format_kib ((guint64) value);
+}
+
+static char *
+render_int (json_object *object, const char *key, const char *suffix)
+{
+  gint64 value;
+  if (!get_int (object, key, &value))
+    return g_strdup ("-");
+  return g_strdup_printf ("%" G_GINT64_FORMAT "%s", value, suffix);
+}
+
+/* "Key:            value" lines, aligned like virsh dominfo. */
+static void
+append_field (GString *out, const char *key, const char *value)
+{
+  g_string_append_printf (out, "%-17s%s\n", key, value != NULL ? value : "-");
+}
+
+char *
+ballast_render_status (json_object *status)
+{
+  GString *out = g_string_new (NULL);
+  json_object *connection = get (status, "connection");
+  json_object *host = get (status, "host");
+  json_object *plan = get (status, "plan");
+  json_object *guests = get (status, "guests");
+  json_object *overcommit = get (status, "overcommit");
+  json_object *cycles = get (status, "cycles");
+  gint64 value;
+
+  g_autofree char *daemon_line = NULL;
+  {
+    g_autofree char *completed = render_int (cycles, "completed", "");
+    g_autofree char *skipped = render_int (cycles, "skipped", "");
+    g_autofree char *calls = render_int (cycles, "last_libvirt_calls", "");
+    gint64 duration = 0;
+    get_int (cycles, "last_duration_usec", &duration);
+    daemon_line = g_strdup_printf ("%s (ballastd %s); %s cycles, %s skipped; last took %"
+                                   G_GINT64_FORMAT ".%03" G_GINT64_FORMAT " ms and %s libvirt calls",
+                                   get_string (status, "mode") ?: "-",
+                                   get_string (status, "version") ?: "?",
+                                   completed, skipped, duration / 1000, duration % 1000, calls);
+  }
+  append_field (out, "Daemon:", daemon_line);
+
+  g_autofree char *connection_line = NULL;
+  {
+    const char *state = get_string (connection, "state") ?: "?";
+    const char *last_error = get_string (connection, "last_error");
+    GString *line = g_string_new (NULL);
+    g_string_append_printf (line, "%s (%s", get_string (connection, "uri") ?: "?", state);
+    if (get_bool (connection, "stalled"))
+      g_string_append (line, ", libvirt not answering");
+    if (g_strcmp0 (state, "connected") != 0 && get_int (connection, "retry_in_sec", &value) && value > 0)
+      g_string_append_printf (line, ", retrying in %" G_GINT64_FORMAT " s", value);
+    g_string_append (line, ")");
+    if (g_strcmp0 (state, "connected") != 0 && last_error != NULL)
+      g_string_append_printf (line, ": %s", last_error);
+    connection_line = g_string_free (line, FALSE);
+  }
+  append_field (out, "Connection:", connection_line);
+
+  const char *host_error = get_string (host, "error");
+  if (host_error != NULL)
+    append_field (out, "Host memory:", host_error);
+  else
+    {
+      g_autofree char *total = ballast_render_kib (host, "mem_total_kib");
+      g_autofree char *available = ballast_render_kib (host, "mem_available_kib");
+      g_autofree char *host_line = g_strdup_printf ("%s total, %s available", total, available);
+      append_field (out, "Host memory:", host_line);
+
+      g_autofree char *budget = ballast_render_kib (host, "budget_total_kib");
+      g_autofree char *budget_available = ballast_render_kib (host, "budget_available_kib");
+      g_autofree char *budget_line = g_strdup_printf ("%s (%s), %s available", budget,
+                                                      get_string (host, "budget_source") ?: "?",
+                                                      budget_available);
+      append_field (out, "Budget:", budget_line);
+      g_autofree char *reserve = ballast_render_kib (host, "reserve_kib");
+      append_field (out, "Reserve:", reserve);
+      if (get_int (host, "psi_some_avg10_centipct", &value))
+        {
+          g_autofree char *psi = g_strdup_printf ("some %" G_GINT64_FORMAT ".%02" G_GINT64_FORMAT "%% (avg10)",
+                                                  value / 100, value % 100);
+          append_field (out, "Pressure:", psi);
+        }
+    }
+
+  if (plan != NULL)
+    {
+      g_autofree char *slack = ballast_render_kib (plan, "slack_kib");
+      const char *state = "within band";
+      gint64 deficit = 0, surplus = 0;
+      get_int (plan, "deficit_kib", &deficit);
+      get_int (plan, "surplus_kib", &surplus);
+      if (deficit > 0)
+        state = "short: reclaiming";
+      else if (surplus > 0)
+        state = "spare: giving back";
+      g_autofree char *slack_line = g_strdup_printf ("%s (%s%s)", slack, state,
+                                                     get_bool (plan, "emergency") ? ", EMERGENCY" : "");
+      append_field (out, "Slack:", slack_line);
+    }
+
+  if (get_int (overcommit, "ratio_permille", &value))
+    {
+      g_autofree char *ratio = g_strdup_printf ("%" G_GINT64_FORMAT ".%02" G_GINT64_FORMAT
+                                                " (guest maxima / budget)",
+                                                value / 1000, value % 1000 / 10);
+      append_field (out, "Overcommit:", ratio);
+    }
+  append_field (out, "Gate:", get_string (overcommit, "verdict"));
+
+  g_autofree char *running = render_int (guests, "running", " running");
+  g_autofree char *managed = render_int (guests, "managed", " managed");
+  g_autofree char *unresponsive = render_int (guests, "unresponsive", " unresponsive");
+  g_autofree char *excluded = render_int (guests, "excluded", " excluded");
+  g_autofree char *unmanaged = render_int (guests, "unmanaged", " unmanaged");
+  g_autofree char *guests_line = g_strdup_printf ("%s: %s, %s, %s, %s", running, managed,
+                                                  unresponsive, excluded, unmanaged);
+  append_field (out, "Guests:", guests_line);
+  return g_string_free (out, FALSE);
+}
+
+static char *
+render_rates (json_object *domain)
+{
+  gint64 swap_in, faults;
+  if (!get_int (domain, "swap_in_kib_per_sec", &swap_in) || !get_int (domain, "major_faults_per_sec", &faults))
+    return g_strdup ("-");
+  return g_strdup_printf ("%" G_GINT64_FORMAT "K/%" G_GINT64_FORMAT, swap_in, faults);
+}
+
+char *
+ballast_render_list (json_object *list, gboolean wide)
+{
+  static const char *const headers[] = { "Name", "State", "Max", "Current", "Target", "Used",
+                                          "Usable", "Swapin/Flt", "Min", "Shares", "Status",
+                                          "Reason", NULL };
+  static const char *const wide_headers[] = { "Name", "State", "Max", "Current", "Target",
+                                               "Used", "Usable", "Unused", "RSS", "Need",
+                                               "Swapin/Flt", "Pressure", "Min", "Shares",
+                                               "Status", "Reason", NULL };
+  BallastTable *table = ballast_table_new (wide ? wide_headers : headers);
+  json_object *domains = get (list, "domains");
+  gsize n = domains != NULL && json_object_is_type (domains, json_type_array)
+              ? json_object_array_length (domains) : 0;
+  for (gsize i = 0; i < n; i++)
+    {
+      json_object *domain = json_object_array_get_idx (domains, i);
+      g_autofree char *max = ballast_render_kib (domain, "max_kib");
+      g_autofree char *current = ballast_render_kib (domain, "current_kib");
+      g_autofree char *target = ballast_render_kib (domain, "target_kib");
+      g_autofree char *used = ballast_render_kib (domain, "used_kib");
+      g_autofree char *usable = ballast_render_kib (domain, "usable_kib");
+      g_autofree char *unused = ballast_render_kib (domain, "unused_kib");
+      g_autofree char *rss = ballast_render_kib (domain, "rss_kib");
+      g_autofree char *need = ballast_render_kib (domain, "need_kib");
+      g_autofree char *rates = render_rates (domain);
+      g_autofree char *min = ballast_render_kib (domain, "min_kib");
+      g_autofree char *shares = render_int (domain, "shares", "");
+      const char *name = get_string (domain, "name");
+      const char *state = get_string (domain, "state");
+      const char *status = get_string (domain, "status");
+      const char *reason = get_string (domain, "reason");
+      if (wide)
+        {
+          const char *cells[] = { name, state, max, current, target, used, usable, unused, rss,
+                                  need, rates, get_string (domain, "pressure"), min, shares,
+                                  status, reason };
+          ballast_table_add_row (table, cells);
+        }
+      else
+        {
+          const char *cells[] = { name, state, max, current, target, used, usable, rates, min,
+                                  shares, status, reason };
+          ballast_table_add_row (table, cells);
+        }
+    }
+  return ballast_table_free_to_string (table);
+}
+
+char *
+ballast_render_domain (json_object *domain)
+{
+  GString *out = g_string_new (NULL);
+  static const struct {
+    const char *label;
+    const char *key;
+  } sizes[] = {
+    { "Max memory:", "max_kib" }, { "Current:", "current_kib" }, { "Target:", "target_kib" },
+    { "Used:", "used_kib" }, { "Usable:", "usable_kib" }, { "Unused:", "unused_kib" },
+    { "QEMU RSS:", "rss_kib" }, { "Need:", "need_kib" }, { "Min:", "min_kib" },
+  };
+  append_field (out, "Name:", get_string (domain, "name"));
+  append_field (out, "UUID:", get_string (domain, "uuid"));
+  append_field (out, "State:", get_string (domain, "state"));
+  g_autofree char *status = g_strdup_printf ("%s%s%s", get_string (domain, "status") ?: "-",
+                                             get_string (domain, "status_reason") ? ": " : "",
+                                             get_string (domain, "status_reason") ?: "");
+  append_field (out, "Status:", status);
+  append_field (out, "Balloon:", get_string (domain, "balloon_model"));
+  g_autofree char *period = render_int (domain, "stats_period_sec", " s");
+  append_field (out, "Stats period:", period);
+  for (gsize i = 0; i < G_N_ELEMENTS (sizes); i++)
+    {
+      g_autofree char *value = ballast_render_kib (domain, sizes[i].key);
+      append_field (out, sizes[i].label, value);
+    }
+  g_autofree char *shares = render_int (domain, "shares", "");
+  append_field (out, "Shares:", shares);
+  g_autofree char *swap_in = render_int (domain, "swap_in_kib_per_sec", " KiB/s");
+  append_field (out, "Swap-in rate:", swap_in);
+  g_autofree char *faults = render_int (domain, "major_faults_per_sec", "/s");
+  append_field (out, "Major faults:", faults);
+  append_field (out, "Pressure:", get_string (domain, "pressure"));
+  append_field (out, "Last decision:", get_string (domain, "reason"));
+  return g_string_free (out, FALSE);
+}
+
+char *
+ballast_render_history (json_object *history)
+{
+  static const char *const headers[] = { "Time", "Old", "New", "Applied", "Reason", NULL };
+  BallastTable *table = ballast_table_new (headers);
+  json_object *entries = get (history, "entries");
+  gsize n = entries != NULL && json_object_is_type (entries, json_type_array)
+              ? json_object_array_length (entries) : 0;
+  for (gsize i = 0; i < n; i++)
+    {
+      json_object *entry = json_object_array_get_idx (entries, i);
+      gint64 time_usec = 0;
+      g_autofree char *time_text = NULL;
+      if (get_int (entry, "time_usec", &time_usec))
+        {
+          g_autoptr(GDateTime) when = g_date_time_new_from_unix_local (time_usec / G_USEC_PER_SEC);
+          time_text = when != NULL ? g_date_time_format (when, "%Y-%m-%d %H:%M:%S") : NULL;
+        }
+      g_autofree char *old_text = ballast_render_kib (entry, "old_kib");
+      g_autofree char *new_text = ballast_render_kib (entry, "new_kib");
+      const char *cells[] = { time_text, old_text, new_text,
+                              get_bool (entry, "applied") ? "yes" : "no",
+                              get_string (entry, "reason") };
+      ballast_table_add_row (table, cells);
+    }
+  return ballast_table_free_to_string (table);
+}

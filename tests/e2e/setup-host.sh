@@ -1,0 +1,153 @@
+#!/bin/bash
+# Prepare a Debian 12 host for ballast's end-to-end tests:
+#   - install libvirt + QEMU + what the guest image build needs,
+#   - create the libvirt-qemu user and kvm group where missing,
+#   - write a qemu.conf for a test host, only if there is none,
+#   - start virtlogd and libvirtd directly (no systemd needed) and wait
+#     until `virsh -c qemu:///system version` answers.
+#
+# Idempotent: run it as often as you like; what is already there is left alone.
+# Usage: sudo tests/e2e/setup-host.sh          (as root)
+# Env:   BALLAST_E2E_NO_INSTALL=1  skip the apt step (fail if a tool is missing)
+set -euo pipefail
+
+log() { printf 'setup-host: %s\n' "$*" >&2; }
+die() { printf 'setup-host: ERROR: %s\n' "$*" >&2; exit 1; }
+
+[[ $(id -u) -eq 0 ]] || die "must run as root"
+
+URI=qemu:///system
+
+# Packages the e2e bed needs. gcc + libc6-dev build the static guest workload;
+# gzip/dpkg-deb/apt-get build the guest image (busybox-static provides cpio).
+PACKAGES=(
+    libvirt-daemon libvirt-daemon-driver-qemu libvirt-daemon-system
+    libvirt-clients qemu-system-x86 busybox-static
+    gcc libc6-dev gzip ca-certificates
+)
+
+# ---------------------------------------------------------------- packages --
+missing_packages() {
+    local p st
+    for p in "${PACKAGES[@]}"; do
+        st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+        [[ $st == installed ]] || printf '%s\n' "$p"
+    done
+}
+
+POLICY_RC_CREATED=
+cleanup() {
+    # Remove the temporary policy-rc.d only if this script created it.
+    if [[ -n $POLICY_RC_CREATED ]]; then rm -f /usr/sbin/policy-rc.d; fi
+}
+trap cleanup EXIT
+
+mapfile -t MISSING < <(missing_packages)
+if ((${#MISSING[@]})); then
+    [[ -z ${BALLAST_E2E_NO_INSTALL:-} ]] || die "missing packages: ${MISSING[*]}"
+    log "installing: ${MISSING[*]}"
+    # Keep package scripts from trying to start services (there is no
+    # systemd/init to talk to on these hosts); we start the daemons below.
+    if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+        printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+        chmod 755 /usr/sbin/policy-rc.d
+        POLICY_RC_CREATED=1
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q
+    apt-get install -y -q --no-install-recommends "${MISSING[@]}"
+else
+    log "packages already installed"
+fi
+
+for tool in libvirtd virtlogd virsh qemu-system-x86_64 busybox gcc; do
+    command -v "$tool" >/dev/null || [[ -x /usr/sbin/$tool ]] || die "$tool not found after install"
+done
+
+# ---------------------------------------------------------- users, groups --
+# Same as Debian's libvirt-daemon-system / qemu-system-common maintainer
+# scripts: system group kvm, system group libvirt, and system user
+# libvirt-qemu (uid 64055 when free) in group kvm + its own group.
+if ! getent group kvm >/dev/null; then
+    log "creating group kvm"
+    groupadd --system kvm
+fi
+if ! getent group libvirt >/dev/null; then
+    log "creating group libvirt"
+    groupadd --system libvirt
+fi
+if ! getent group libvirt-qemu >/dev/null; then
+    log "creating group libvirt-qemu"
+    if getent group 64055 >/dev/null; then groupadd --system libvirt-qemu
+    else groupadd --system --gid 64055 libvirt-qemu; fi
+fi
+if ! getent passwd libvirt-qemu >/dev/null; then
+    log "creating user libvirt-qemu"
+    uidopt=(--uid 64055)
+    getent passwd 64055 >/dev/null && uidopt=()
+    useradd --system "${uidopt[@]}" --gid kvm --groups libvirt-qemu \
+        --home-dir /var/lib/libvirt --no-create-home \
+        --shell /usr/sbin/nologin --comment "Libvirt Qemu" libvirt-qemu
+fi
+id -nG libvirt-qemu | tr ' ' '\n' | grep -qx kvm || usermod -a -G kvm libvirt-qemu
+[[ -e /dev/kvm ]] && chgrp kvm /dev/kvm 2>/dev/null && chmod 660 /dev/kvm 2>/dev/null || true
+
+# --------------------------------------------------------------- qemu.conf --
+QEMU_CONF=/etc/libvirt/qemu.conf
+if [[ ! -e $QEMU_CONF ]]; then
+    log "writing $QEMU_CONF for a test host"
+    mkdir -p /etc/libvirt
+    cat > "$QEMU_CONF" <<'EOF'
+# Written by ballast tests/e2e/setup-host.sh for a TEST host (no existing
+# qemu.conf was found). Guests run unprivileged as libvirt-qemu:kvm; libvirt
+# chowns kernel/initrd/log files to that user while a guest runs, so keep
+# test artefacts in world-traversable directories.
+user = "libvirt-qemu"
+group = "kvm"
+dynamic_ownership = 1
+# No AppArmor/SELinux confinement on test hosts (often unavailable in VMs
+# and containers); DAC separation stays on.
+security_driver = "none"
+# QEMU's stdout/stderr go through virtlogd (/var/log/libvirt/qemu/NAME.log).
+stdio_handler = "logd"
+EOF
+else
+    log "$QEMU_CONF exists, left alone"
+fi
+
+# ---------------------------------------------------------------- daemons --
+mkdir -p /run/libvirt /var/log/libvirt/qemu /var/lib/libvirt/qemu /var/cache/libvirt
+
+# pid_alive PIDFILE NAME: the daemon whose pid is in PIDFILE runs as NAME.
+pid_alive() {
+    local pid
+    [[ -r $1 ]] || return 1
+    pid=$(<"$1")
+    [[ -n $pid && -r /proc/$pid/comm ]] || return 1
+    [[ $(</proc/"$pid"/comm) == "$2" ]]
+}
+daemon_running() {
+    pid_alive "/run/$1.pid" "$1" && return 0
+    # Started some other way (init script, another pid file location)?
+    pgrep -x "$1" >/dev/null 2>&1
+}
+
+for d in virtlogd libvirtd; do
+    if daemon_running "$d"; then
+        log "$d already running"
+    else
+        log "starting $d -d"
+        "/usr/sbin/$d" -d || die "$d -d failed (see /var/log/libvirt or run '$d -v' in a terminal)"
+    fi
+done
+
+log "waiting for libvirtd to answer on $URI"
+for ((i = 0; i < 60; i++)); do
+    if virsh -c "$URI" version >/dev/null 2>&1; then
+        virsh -c "$URI" version | sed 's/^/setup-host:   /' >&2
+        log "ready"
+        exit 0
+    fi
+    sleep 0.5
+done
+die "libvirtd did not answer 'virsh -c $URI version' within 30 s"
