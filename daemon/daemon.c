@@ -157,6 +157,8 @@ finish_cycle (BallastDaemon *daemon)
   daemon->counters.last_cycle_duration_usec = g_get_monotonic_time () - daemon->cycle_started_usec;
   daemon->counters.last_cycle_wall_usec = g_get_real_time ();
 
+  if (daemon->options.max_cycles > 0 && daemon->counters.cycles >= daemon->options.max_cycles)
+    g_main_loop_quit (daemon->loop);
   if (daemon->options.once)
     {
       g_autoptr(json_object) status = ballast_daemon_status_json (daemon);

@@ -20,6 +20,7 @@ typedef struct _BallastDaemon BallastDaemon;
 
 typedef struct {
   gboolean once;           /* one cycle, print the table, exit */
+  guint max_cycles;        /* stop after this many cycles (0: never); for tests */
 } BallastRunOptions;
 
 BallastDaemon *ballast_daemon_new (const BallastDaemonConfig *config, const BallastPaths *paths,

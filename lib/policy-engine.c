@@ -427,13 +427,17 @@ ballast_policy_decide (const BallastPolicy *policy, const BallastHostInput *host
           slot->target_kib = d->old_target_kib;
           d->reason = BALLAST_REASON_HOLD_EXCLUDED;
         }
-      if (slot->target_kib > d->old_target_kib && d->reason != BALLAST_REASON_GROW_TO_MIN
-          && slot->target_kib - d->old_target_kib < policy->min_change_kib
+      /* A growth too small to be worth a call is dropped, but never below
+       * the guarantee: raising a guest to its min is not optional. */
+      guint64 base = MAX (d->old_target_kib, d->min_kib);
+      if (!slot->input->tuning.exclude && slot->target_kib > base
+          && slot->target_kib - base < policy->min_change_kib
           && slot->target_kib < slot->input->max_kib)
         {
-          d->skipped_change_kib = slot->target_kib - d->old_target_kib;
-          slot->target_kib = d->old_target_kib;
-          d->reason = BALLAST_REASON_HOLD_SMALL_CHANGE;
+          d->skipped_change_kib = slot->target_kib - base;
+          slot->target_kib = base;
+          d->reason = base > d->old_target_kib ? BALLAST_REASON_GROW_TO_MIN
+                                               : BALLAST_REASON_HOLD_SMALL_CHANGE;
         }
       if (!slot->movable && !slot->input->tuning.exclude
           && d->reason == BALLAST_REASON_HOLD_BALANCED)

@@ -2,10 +2,11 @@
 # Feasibility: the same squeeze as test-baseline-squeeze.sh, but with a
 # simple balloon "oracle" written in bash: every cycle it reads the balloon
 # stats of all guests (`virsh domstats --balloon`, stats period 1 s) and
-#   - grows a guest whose usable memory is under SQ_LOW MiB (to its max, as
-#     far as the budget allows), with `virsh setmem --live`,
+#   - grows a guest whose usable memory is under SQ_LOW MiB by SQ_GROW MiB
+#     (up to its max) while the cgroup has room (usage < budget - reserve),
 #   - shrinks every other guest to used + SQ_HEADROOM MiB (at least
-#     SQ_FLOOR), when that frees more than SQ_HYST MiB.
+#     SQ_FLOOR), when that frees at least SQ_HYST MiB,
+# all with `virsh setmem --live` (used = balloon current - usable).
 # PASS when no QEMU and no guest process is OOM-killed, every guest's
 # workload reached its busy size, and the whole schedule ran. So the
 # scenario is winnable by ballooning alone; ballastd has to do at least this.
@@ -21,16 +22,16 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 e2e_init
 . "$HERE/squeeze.sh"
 
-SQ_LOW=${SQ_LOW:-192}           # usable below this: guest is pressured, grow it
-SQ_HEADROOM=${SQ_HEADROOM:-192} # idle guests keep used + this
+SQ_LOW=${SQ_LOW:-224}           # usable below this: guest is pressured, grow it
+SQ_HEADROOM=${SQ_HEADROOM:-320} # idle guests keep used + this
 SQ_FLOOR=${SQ_FLOOR:-256}       # never shrink below
 SQ_HYST=${SQ_HYST:-64}          # ignore smaller shrinks
-SQ_OVERHEAD=${SQ_OVERHEAD:-100} # host memory per guest besides its RAM (measured below)
-SQ_RESERVE=${SQ_RESERVE:-64}    # keep this much of the budget free
+SQ_GROW=${SQ_GROW:-384}         # grow a pressured guest by this much per step
+SQ_RESERVE=${SQ_RESERVE:-64}    # grow only while cgroup usage < budget - this
 STATS_PERIOD=1
 
-declare -A START_T=() BOOT_S=() STATS_S=() FRESH_S=() FIRST_UPDATE=()
-INFLATE=() DEFLATE=() RETURNED=()
+declare -A START_T=() BOOT_S=() STATS_S=() FRESH_S=() FIRST_UPDATE=() CUR=() MAX=() USABLE=()
+RETURNED=() SHRINKS=0 GROWS=0
 
 now() { date +%s.%N; }
 fsub() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a - b}'; }
@@ -51,6 +52,7 @@ while ((SECONDS < deadline)); do
         fi
         if [[ -z ${FRESH_S[$n]:-} ]]; then
             lu=$(e2e_dommemstat "$n" last_update)
+            [[ $lu == 0 ]] && lu= # QEMU reports last_update 0 until the guest driver sent stats
             if [[ -n $lu && -z ${STATS_S[$n]:-} ]]; then
                 STATS_S[$n]=$(fsub "$t" "${START_T[$n]}")
                 FIRST_UPDATE[$n]=$lu
@@ -85,95 +87,130 @@ else
 fi
 
 # ----------------------------------------------------------- the oracle --
-# set_balloon NAME FROM TO: setmem and wait (max 5 s) until the balloon got
-# there; records the speed.
+declare -A PEND_T0=() PEND_FROM=() PEND_TO=() PEND_RSS=() PEND_CG=()
+
+# read_stats: fill CUR/MAX/USABLE (MiB) of the running squeeze guests from
+# one `virsh domstats --balloon` call (guests without stats yet are left out).
+read_stats() {
+    local key val n=
+    CUR=() MAX=() USABLE=()
+    while IFS='=' read -r key val; do
+        case $key in
+            "Domain: "*) n=${key#Domain: }; n=${n//\'/} ;;
+            balloon.current) CUR[$n]=$((val / 1024)) ;;
+            balloon.maximum) MAX[$n]=$((val / 1024)) ;;
+            balloon.usable) USABLE[$n]=$((val / 1024)) ;;
+        esac
+    done < <(e2e_virsh domstats --balloon --list-running 2>/dev/null | sed 's/^ *//')
+}
+
+# set_balloon NAME FROM TO: virsh setmem --live; completion is tracked.
 set_balloon() {
-    local n=$1 from=$2 to=$3 t0 t1 a rss0 cg0 dt
-    rss0=$(e2e_qemu_rss_mib "$n"); cg0=$(e2e_budget_usage_mib)
-    t0=$(now)
-    e2e_guest_setmem "$n" "$to" || { e2e_log "setmem $n $to failed"; return 0; }
-    for ((k = 0; k < 100; k++)); do
-        a=$(e2e_dommemstat "$n" actual)
-        [[ -n $a ]] && ((a / 1024 == to)) && break
-        sleep 0.05
-    done
-    t1=$(now)
-    dt=$(fsub "$t1" "$t0")
-    if [[ -n $a ]] && ((a / 1024 == to)); then
-        local rate
-        rate=$(awk -v d="$((from > to ? from - to : to - from))" -v t="$dt" 'BEGIN {printf "%d", d / (t > 0 ? t : 0.01)}')
+    local n=$1
+    PEND_RSS[$n]=$(e2e_qemu_rss_mib "$n") PEND_CG[$n]=$(e2e_budget_usage_mib)
+    PEND_T0[$n]=$(now) PEND_FROM[$n]=$2 PEND_TO[$n]=$3
+    e2e_guest_setmem "$n" "$3" || e2e_log "oracle: setmem $n $3 MiB failed"
+}
+
+# check_pending: record balloon changes that have completed. Uses the live
+# value (virsh dommemstat actual): balloon.current of domstats follows
+# QEMU's BALLOON_CHANGE events, which QEMU throttles to one a second.
+check_pending() {
+    local n dt from to act
+    for n in "${!PEND_TO[@]}"; do
+        act=$(e2e_dommemstat "$n" actual)
+        [[ -n $act ]] && ((act / 1024 == PEND_TO[$n])) || continue
+        from=${PEND_FROM[$n]} to=${PEND_TO[$n]}
+        dt=$(fsub "$(now)" "${PEND_T0[$n]}")
         if ((to < from)); then
-            INFLATE+=("$rate")
-            sleep 0.3
-            RETURNED+=("$n: $from->$to MiB: QEMU RSS $rss0->$(e2e_qemu_rss_mib "$n") MiB, cgroup $cg0->$(e2e_budget_usage_mib) MiB")
+            SHRINKS=$((SHRINKS + 1))
+            if ((from - to >= 200)); then
+                RETURNED+=("$n balloon $from->$to MiB: QEMU RSS ${PEND_RSS[$n]}->$(e2e_qemu_rss_mib "$n") MiB, cgroup ${PEND_CG[$n]}->$(e2e_budget_usage_mib) MiB")
+            fi
         else
-            DEFLATE+=("$rate")
+            GROWS=$((GROWS + 1))
         fi
-        e2e_log "oracle: $n balloon $from -> $to MiB in ${dt}s (~$rate MiB/s)"
-    else
-        e2e_log "oracle: $n balloon $from -> $to MiB: only at $((${a:-0} / 1024)) MiB after ${dt}s"
-    fi
+        e2e_log "oracle: $n balloon $from -> $to MiB done within ${dt}s"
+        unset "PEND_T0[$n]" "PEND_FROM[$n]" "PEND_TO[$n]"
+    done
 }
 
 # oracle_cycle: one decision round over all running guests.
 oracle_cycle() {
-    local -A cur=() max=() usable=() want=()
-    local n key val total=0 shrink=() grow=()
-    while IFS='=' read -r key val; do
-        case $key in
-            "Domain: "*) n=${key#Domain: }; n=${n//\'/} ;;
-            *balloon.current) cur[$n]=$((val / 1024)) ;;
-            *balloon.maximum) max[$n]=$((val / 1024)) ;;
-            *balloon.usable) usable[$n]=$((val / 1024)) ;;
-        esac
-    done < <(e2e_virsh domstats --balloon --list-running 2>/dev/null | sed 's/^ *//')
-    for n in "${!cur[@]}"; do
-        [[ $n == "$E2E_PREFIX"sq* && -n ${usable[$n]:-} ]] || continue
-        local c=${cur[$n]} u=${usable[$n]} m=${max[$n]} w
-        if ((u < SQ_LOW)); then
-            w=$m
-        else
-            w=$((c - u + SQ_HEADROOM))
-            ((w < SQ_FLOOR)) && w=$SQ_FLOOR
-            ((w > m)) && w=$m
-            ((c - w < SQ_HYST && w < c)) && w=$c
+    local n c u m used floor slack
+    read_stats
+    check_pending
+    slack=$((SQ_BUDGET - SQ_RESERVE - $(e2e_budget_usage_mib)))
+    # Grow pressured guests first (urgent), then shrink idle ones.
+    for n in "${!USABLE[@]}"; do
+        [[ $n == "$E2E_PREFIX"sq* && -z ${PEND_TO[$n]:-} ]] || continue
+        c=${CUR[$n]} u=${USABLE[$n]} m=${MAX[$n]}
+        used=$((c - u))
+        if ((u < SQ_LOW && c < m)); then
+            if ((slack <= 0)); then
+                e2e_log "oracle: $n pressured (usable $u MiB) but the host has no slack ($slack MiB)"
+                continue
+            fi
+            e2e_log "oracle: $n pressured (usable $u MiB): grow"
+            set_balloon "$n" "$c" $((c + SQ_GROW > m ? m : c + SQ_GROW))
         fi
-        want[$n]=$w
-        if ((w < c)); then shrink+=("$n"); elif ((w > c)); then grow+=("$n"); fi
     done
-    for n in "${!want[@]}"; do total=$((total + want[$n] + SQ_OVERHEAD)); done
-    for n in "${shrink[@]}"; do set_balloon "$n" "${cur[$n]}" "${want[$n]}"; done
-    for n in "${grow[@]}"; do
-        local over=$((total - (SQ_BUDGET - SQ_RESERVE))) w=${want[$n]}
-        if ((over > 0)); then
-            w=$((w - over))
-            ((w > cur[$n])) || { e2e_log "oracle: $n pressured (usable ${usable[$n]} MiB) but no budget left"; continue; }
-            total=$((total - over))
+    for n in "${!USABLE[@]}"; do
+        [[ $n == "$E2E_PREFIX"sq* && -z ${PEND_TO[$n]:-} ]] || continue
+        c=${CUR[$n]} u=${USABLE[$n]} m=${MAX[$n]}
+        ((u >= SQ_LOW)) || continue
+        used=$((c - u))
+        floor=$((used + SQ_HEADROOM))
+        ((floor < SQ_FLOOR)) && floor=$SQ_FLOOR
+        ((floor > m)) && floor=$m
+        if ((c - floor >= SQ_HYST)); then
+            set_balloon "$n" "$c" "$floor"
         fi
-        e2e_log "oracle: $n pressured/needs more (usable ${usable[$n]} MiB)"
-        set_balloon "$n" "${cur[$n]}" "$w"
     done
 }
 
-end=$(($(sq_end) + 5))
+end=$(sq_end)
 last_sample=0
 while (($(sq_now) < end)); do
     oracle_cycle
     if ((SECONDS - last_sample >= 3)); then sq_sample; last_sample=$SECONDS; fi
     [[ -z $(sq_killed_guests) ]] || { e2e_log "a QEMU is gone: $(sq_killed_guests | tr '\n' ' ')"; sleep 2; break; }
-    sleep 0.5
+    sleep 0.25
 done
 sq_sample
-sq_report
+e2e_log "oracle: $SHRINKS shrinks, $GROWS grows completed"
 
 # ------------------------------------------------------------ measurements --
-stats() { # min/avg/max of the arguments
-    printf '%s\n' "$@" | awk 'NR == 1 {mn = mx = $1} {s += $1; if ($1 < mn) mn = $1; if ($1 > mx) mx = $1}
-        END {if (NR) printf "min %d / avg %d / max %d MiB/s over %d changes", mn, s / NR, mx, NR; else print "none"}'
+# timed_setmem NAME MiB: set the balloon and time it with 20 ms polls of the
+# live value; prints seconds, MiB/s, QEMU RSS and cgroup usage before/after.
+timed_setmem() {
+    local n=$1 to=$2 from t0 dt act rss0 cg0
+    from=$(($(e2e_dommemstat "$n" actual) / 1024))
+    rss0=$(e2e_qemu_rss_mib "$n") cg0=$(e2e_budget_usage_mib)
+    t0=$(now)
+    e2e_guest_setmem "$n" "$to"
+    for ((k = 0; k < 500; k++)); do
+        act=$(e2e_dommemstat "$n" actual)
+        ((act / 1024 == to)) && break
+        sleep 0.02
+    done
+    dt=$(fsub "$(now)" "$t0")
+    sleep 0.3
+    e2e_log "measure: $n balloon $from -> $to MiB in ${dt}s" \
+        "(~$(awk -v d="$((from > to ? from - to : to - from))" -v t="$dt" 'BEGIN {printf "%d", d / t}') MiB/s incl. virsh polling);" \
+        "QEMU RSS $rss0 -> $(e2e_qemu_rss_mib "$n") MiB, cgroup $cg0 -> $(e2e_budget_usage_mib) MiB"
 }
-e2e_log "measure: balloon inflate (shrink guest) $(stats "${INFLATE[@]}") (incl. ~50 ms virsh polling)"
-e2e_log "measure: balloon deflate (grow guest)   $(stats "${DEFLATE[@]}")"
-for r in "${RETURNED[@]:0:4}"; do e2e_log "measure: memory returned: $r"; done
+# The last busy guest has just freed its SQ_BUSY MiB (resident on the host):
+# inflating its balloon shows speed on touched memory and what comes back.
+probe=${E2E_PREFIX}sq$SQ_GUESTS
+if e2e_guest_running "$probe" && e2e_guest_wait_log "$probe" 'reached step 4/4' 15; then
+    [[ -z ${PEND_TO[$probe]:-} ]] || sleep 1.5
+    timed_setmem "$probe" "$SQ_FLOOR" # inflate over memory the guest touched and freed
+    timed_setmem "$probe" 1024        # deflate
+    timed_setmem "$probe" "$SQ_FLOOR" # inflate over memory the guest did not touch since
+fi
+sq_report
+for r in "${RETURNED[@]}"; do e2e_log "measure: memory returned: $r"; done
 
 # ----------------------------------------------------------------- verdict --
 fail=0

@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "daemon-harness.h"
+
+#include "libvirt-util.h"
+
+#include <glib/gstdio.h>
+#include <unistd.h>
+
+static void
+write_file (const char *root, const char *relative, const char *contents)
+{
+  g_autofree char *path = g_build_filename (root, relative, NULL);
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
+  g_assert_true (g_file_set_contents (path, contents, -1, NULL));
+}
+
+void
+fake_host_set_available (FakeHost *host, guint64 available_kib)
+{
+  g_autofree char *total_line = NULL;
+  g_autofree char *meminfo = NULL;
+  g_autofree char *path = g_build_filename (host->root, "proc", "meminfo", NULL);
+  g_autofree char *old = NULL;
+  g_assert_true (g_file_get_contents (path, &old, NULL, NULL));
+  guint64 total = g_ascii_strtoull (old + strlen ("MemTotal:"), NULL, 10);
+  meminfo = g_strdup_printf ("MemTotal:       %" G_GUINT64_FORMAT " kB\n"
+                             "MemFree:        %" G_GUINT64_FORMAT " kB\n"
+                             "MemAvailable:   %" G_GUINT64_FORMAT " kB\n"
+                             "SwapTotal:            0 kB\n"
+                             "SwapFree:             0 kB\n",
+                             total, available_kib, available_kib);
+  write_file (host->root, "proc/meminfo", meminfo);
+}
+
+FakeHost *
+fake_host_new (guint64 total_kib, guint64 available_kib)
+{
+  FakeHost *host = g_new0 (FakeHost, 1);
+  host->root = g_dir_make_tmp ("ballast-host-XXXXXX", NULL);
+  g_assert_nonnull (host->root);
+  g_autofree char *meminfo = g_strdup_printf ("MemTotal:       %" G_GUINT64_FORMAT " kB\n", total_kib);
+  write_file (host->root, "proc/meminfo", meminfo);
+  fake_host_set_available (host, available_kib);
+  write_file (host->root, "proc/cpuinfo",
+              "processor\t: 0\nvendor_id\t: AuthenticAMD\nflags\t\t: fpu vme de pse tsc msr pae hypervisor\n\n");
+  write_file (host->root, "proc/pressure/memory",
+              "some avg10=0.00 avg60=0.00 avg300=0.00 total=0\n"
+              "full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n");
+  g_assert_cmpint (g_mkdir_with_parents (g_build_filename (host->root, "sys", "module", NULL), 0755), ==, 0);
+  host->paths = ballast_paths_new_rooted (host->root);
+  return host;
+}
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  if (dir != NULL)
+    {
+      const char *name;
+      while ((name = g_dir_read_name (dir)) != NULL)
+        {
+          g_autofree char *child = g_build_filename (path, name, NULL);
+          remove_tree (child);
+        }
+    }
+  g_remove (path);
+}
+
+void
+fake_host_free (FakeHost *host)
+{
+  if (host == NULL)
+    return;
+  remove_tree (host->root);
+  g_free (host->root);
+  ballast_paths_free (host->paths);
+  g_free (host);
+}
+
+char *
+testdriver_xml_write (const char *dir, const char *prefix, guint n_domains, guint64 max_kib,
+                      guint64 current_kib)
+{
+  g_autoptr(GString) xml = g_string_new ("<node>\n");
+  for (guint i = 0; i < n_domains; i++)
+    g_string_append_printf (xml,
+      "  <domain type='test'>\n"
+      "    <name>%s-%04u</name>\n"
+      "    <memory unit='KiB'>%" G_GUINT64_FORMAT "</memory>\n"
+      "    <currentMemory unit='KiB'>%" G_GUINT64_FORMAT "</currentMemory>\n"
+      "    <os><type>hvm</type></os>\n"
+      "    <devices><memballoon model='virtio'/></devices>\n"
+      "  </domain>\n", prefix, i, max_kib, current_kib);
+  g_string_append (xml, "</node>\n");
+  g_autofree char *name = g_strdup_printf ("%s.xml", prefix);
+  char *path = g_build_filename (dir, name, NULL);
+  g_assert_true (g_file_set_contents (path, xml->str, -1, NULL));
+  return path;
+}
+
+BallastDaemon *
+run_daemon_cycles (BallastDaemonConfig *config, FakeHost *host, guint cycles)
+{
+  g_autoptr(GError) error = NULL;
+  BallastRunOptions options = { .max_cycles = cycles };
+  static guint serial;
+  g_free (config->socket_path);
+  config->socket_path = g_strdup_printf ("%s/ballast-test-%d-%u.sock", g_get_tmp_dir (),
+                                         (int) getpid (), serial++);
+  BallastDaemon *daemon = ballast_daemon_new (config, host->paths, &options, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (ballast_daemon_run (daemon), ==, 0);
+  return daemon;
+}
+
+guint64
+domain_info_memory_kib (BallastDaemon *daemon, const char *name)
+{
+  virConnectPtr conn = ballast_session_get_connection (ballast_daemon_get_session (daemon));
+  g_assert_nonnull (conn);
+  g_autoptr(virDomain) domain = virDomainLookupByName (conn, name);
+  g_assert_nonnull (domain);
+  virDomainInfo info;
+  g_assert_cmpint (virDomainGetInfo (domain, &info), ==, 0);
+  return info.memory;
+}
+
+void
+harness_init (int *argc, char ***argv)
+{
+  g_test_init (argc, argv, NULL);
+  g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+  ballast_libvirt_init ();
+  g_assert_cmpint (virEventRegisterDefaultImpl (), ==, 0);
+}

@@ -1,0 +1,274 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The real daemon loop, in-process, against libvirt's test driver: what it
+ * decides must be what libvirt ends up with. */
+#include "daemon-harness.h"
+#include "libvirt-util.h"
+
+#include <glib/gstdio.h>
+#include <unistd.h>
+
+#define MIB G_GUINT64_CONSTANT (1024)
+#define GIB (1024 * MIB)
+
+/* test:///default lives as long as one connection to it is open; holding
+ * our own keeps its state between the daemon's connections. */
+static virConnectPtr default_conn;
+
+static BallastDaemonConfig
+config_for (const char *uri)
+{
+  BallastDaemonConfig config;
+  ballast_daemon_config_init (&config);
+  g_free (config.uri);
+  config.uri = g_strdup (uri);
+  config.interval_msec = 50;
+  config.reserve_set = TRUE;
+  config.reserve = (BallastAmount) { .kib = 2 * GIB };
+  return config;
+}
+
+static BallastDomain *
+registry_domain (BallastDaemon *daemon, const char *name)
+{
+  BallastDomain *domain = ballast_registry_lookup_name (ballast_daemon_get_registry (daemon), name);
+  g_assert_nonnull (domain);
+  return domain;
+}
+
+/* The default test domain: 8 GiB max, 2 GiB current, stats say half used. */
+static void
+reset_default_domain (void)
+{
+  g_autoptr(virDomain) domain = virDomainLookupByName (default_conn, "test");
+  g_assert_cmpint (virDomainSetMemoryFlags (domain, 2 * GIB, VIR_DOMAIN_AFFECT_LIVE), ==, 0);
+}
+
+static void
+test_deficit_shrinks_through_libvirt (void)
+{
+  reset_default_domain ();
+  /* 1 GiB available against a 2 GiB reserve. */
+  g_autoptr(FakeHost) host = fake_host_new (16 * GIB, 1 * GIB);
+  BallastDaemonConfig config = config_for ("test:///default");
+  config.overcommit = BALLAST_OVERCOMMIT_ON;
+  g_autoptr(BallastDaemon) daemon = run_daemon_cycles (&config, host, 3);
+
+  BallastDomain *domain = registry_domain (daemon, "test");
+  g_assert_cmpint (domain->status, ==, BALLAST_GUEST_MANAGED);
+  g_assert_true (domain->has_target);
+  g_assert_cmpuint (domain->target_kib, <, 2 * GIB);
+  /* What ballast thinks it set is what libvirt has. */
+  g_assert_cmpuint (domain_info_memory_kib (daemon, "test"), ==, domain->target_kib);
+  /* Every change is in the journal with its reason. */
+  g_assert_cmpuint (domain->journal.length, >=, 1);
+  BallastJournalEntry *first = g_queue_peek_head (&domain->journal);
+  g_assert_true (first->applied);
+  g_assert_cmpuint (first->old_target_kib, ==, 2 * GIB);
+  g_assert_true (g_str_has_prefix (first->reason, "shrink by"));
+  g_assert_cmpuint (ballast_daemon_get_counters (daemon)->changes_applied, ==, domain->journal.length);
+  ballast_daemon_config_clear (&config);
+}
+
+static void
+test_gate_off_never_shrinks (void)
+{
+  reset_default_domain ();
+  g_autoptr(FakeHost) host = fake_host_new (16 * GIB, 1 * GIB);
+  BallastDaemonConfig config = config_for ("test:///default");
+  /* auto, on a CPU without vmx/svm: gated off. */
+  g_autoptr(BallastDaemon) daemon = run_daemon_cycles (&config, host, 2);
+  g_assert_false (ballast_daemon_shrink_allowed (daemon));
+  BallastDomain *domain = registry_domain (daemon, "test");
+  g_assert_cmpint (domain->decision.reason, ==, BALLAST_REASON_HOLD_GATED);
+  g_assert_cmpuint (domain_info_memory_kib (daemon, "test"), ==, 2 * GIB);
+  ballast_daemon_config_clear (&config);
+}
+
+static void
+test_dry_run_changes_nothing (void)
+{
+  reset_default_domain ();
+  g_autoptr(FakeHost) host = fake_host_new (16 * GIB, 12 * GIB);
+  BallastDaemonConfig config = config_for ("test:///default");
+  config.dry_run = TRUE;
+  g_autoptr(BallastDaemon) daemon = run_daemon_cycles (&config, host, 2);
+  BallastDomain *domain = registry_domain (daemon, "test");
+  g_assert_true (domain->decision.changed);
+  g_assert_cmpint (domain->decision.reason, ==, BALLAST_REASON_GROW_SURPLUS);
+  g_assert_cmpuint (domain_info_memory_kib (daemon, "test"), ==, 2 * GIB);
+  BallastJournalEntry *entry = g_queue_peek_tail (&domain->journal);
+  g_assert_nonnull (entry);
+  g_assert_false (entry->applied);
+  g_assert_cmpstr (ballast_daemon_mode (daemon), ==, "dry-run");
+  ballast_daemon_config_clear (&config);
+}
+
+static void
+test_surplus_grows_to_max (void)
+{
+  reset_default_domain ();
+  g_autoptr(FakeHost) host = fake_host_new (32 * GIB, 20 * GIB);
+  BallastDaemonConfig config = config_for ("test:///default");
+  g_autoptr(BallastDaemon) daemon = run_daemon_cycles (&config, host, 2);
+  g_assert_cmpuint (domain_info_memory_kib (daemon, "test"), ==, 8 * GIB);
+  BallastDomain *domain = registry_domain (daemon, "test");
+  BallastJournalEntry *grow = g_queue_peek_head (&domain->journal);
+  g_assert_true (g_str_has_prefix (grow->reason, "grow by 6.0 GiB: host has"));
+  g_assert_cmpint (domain->decision.reason, ==, BALLAST_REASON_HOLD_AT_MAX);
+  ballast_daemon_config_clear (&config);
+}
+
+static void
+test_stats_period_set_where_missing (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("ballast-xml-XXXXXX", NULL);
+  g_autofree char *xml = testdriver_xml_write (dir, "period", 3, 2 * GIB, 2 * GIB);
+  g_autofree char *uri = g_strdup_printf ("test://%s", xml);
+  g_autoptr(FakeHost) host = fake_host_new (16 * GIB, 10 * GIB);
+  BallastDaemonConfig config = config_for (uri);
+  config.stats_period_sec = 7;
+  g_autoptr(BallastDaemon) daemon = run_daemon_cycles (&config, host, 2);
+
+  virConnectPtr conn = ballast_session_get_connection (ballast_daemon_get_session (daemon));
+  g_autoptr(virDomain) domain = virDomainLookupByName (conn, "period-0001");
+  g_autofree char *domain_xml = virDomainGetXMLDesc (domain, 0);
+  g_assert_nonnull (strstr (domain_xml, "<stats period='7'/>"));
+  g_assert_true (registry_domain (daemon, "period-0001")->stats_period_attempted);
+  g_assert_cmpuint (registry_domain (daemon, "period-0001")->config->stats_period_sec, ==, 7);
+  ballast_daemon_config_clear (&config);
+  g_unlink (xml);
+  g_rmdir (dir);
+}
+
+static void
+test_unmanaged_domains_listed_with_reason (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("ballast-xml-XXXXXX", NULL);
+  g_autofree char *xml = g_build_filename (dir, "mixed.xml", NULL);
+  g_assert_true (g_file_set_contents (xml,
+    "<node>\n"
+    "  <domain type='test'><name>noballoon</name><memory>1048576</memory>"
+    "<os><type>hvm</type></os><devices><memballoon model='none'/></devices></domain>\n"
+    "  <domain type='test'><name>good</name><memory>1048576</memory>"
+    "<os><type>hvm</type></os><devices><memballoon model='virtio'/></devices></domain>\n"
+    "</node>\n", -1, NULL));
+  g_autofree char *uri = g_strdup_printf ("test://%s", xml);
+  g_autoptr(FakeHost) host = fake_host_new (16 * GIB, 10 * GIB);
+  BallastDaemonConfig config = config_for (uri);
+  g_autoptr(BallastDaemon) daemon = run_daemon_cycles (&config, host, 2);
+  BallastDomain *noballoon = registry_domain (daemon, "noballoon");
+  g_assert_cmpint (noballoon->status, ==, BALLAST_GUEST_UNMANAGED);
+  g_assert_cmpstr (noballoon->status_reason, ==, "balloon model none");
+  g_assert_cmpint (registry_domain (daemon, "good")->status, ==, BALLAST_GUEST_MANAGED);
+  ballast_daemon_config_clear (&config);
+  g_unlink (xml);
+  g_rmdir (dir);
+}
+
+/* Many domains from a generated XML file: every one is managed, every
+ * decision reaches libvirt, and the calls per cycle are what the design
+ * promises for a driver without bulk balloon stats. */
+static void
+run_many_domains (const char *scheme)
+{
+  const guint n = 200;
+  g_autofree char *dir = g_dir_make_tmp ("ballast-xml-XXXXXX", NULL);
+  g_autofree char *xml = testdriver_xml_write (dir, "many", n, 2 * GIB, 2 * GIB);
+  g_autofree char *uri = g_strdup_printf ("%s://%s", scheme, xml);
+  /* 200 x 2 GiB on a host 60 GiB short of its reserve. */
+  g_autoptr(FakeHost) host = fake_host_new (512 * GIB, 8 * GIB);
+  BallastDaemonConfig config = config_for (uri);
+  config.overcommit = BALLAST_OVERCOMMIT_ON;
+  config.reserve = (BallastAmount) { .kib = 68 * GIB };
+  g_autoptr(BallastDaemon) daemon = run_daemon_cycles (&config, host, 3);
+
+  const BallastDaemonCounters *counters = ballast_daemon_get_counters (daemon);
+  guint changed = 0;
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("many-%04u", i);
+      BallastDomain *domain = registry_domain (daemon, name);
+      g_assert_cmpint (domain->status, ==, BALLAST_GUEST_MANAGED);
+      guint64 expected = domain->has_target ? domain->target_kib : 2 * GIB;
+      g_assert_cmpuint (domain_info_memory_kib (daemon, name), ==, expected);
+      changed += domain->has_target;
+    }
+  g_assert_cmpuint (changed, ==, n); /* identical guests share the deficit */
+  /* The last cycle: one bulk call, one fallback stats call per domain (the
+   * test driver has no bulk balloon fields), one call per changed domain. */
+  g_assert_cmpuint (counters->last_cycle_libvirt_calls, <=, 1 + n + n);
+  g_assert_cmpuint (counters->last_cycle_libvirt_calls, >=, 1 + n);
+  g_test_message ("%s: %u domains, last cycle %u libvirt calls, %" G_GINT64_FORMAT " us",
+                  scheme, n, counters->last_cycle_libvirt_calls, counters->last_cycle_duration_usec);
+  ballast_daemon_config_clear (&config);
+  g_unlink (xml);
+  g_rmdir (dir);
+}
+
+static void
+test_many_domains_in_process (void)
+{
+  run_many_domains ("test");
+}
+
+static void
+test_many_domains_through_libvirtd (void)
+{
+  if (!g_file_test ("/run/libvirt/libvirt-sock", G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("libvirtd is not running (no /run/libvirt/libvirt-sock); .ci/run starts it");
+      return;
+    }
+  run_many_domains ("test+unix");
+}
+
+static gboolean
+quit_loop (gpointer loop)
+{
+  g_main_loop_quit (loop);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_unreachable_uri_retries_without_crash (void)
+{
+  g_autoptr(FakeHost) host = fake_host_new (16 * GIB, 10 * GIB);
+  BallastDaemonConfig config = config_for ("test+unix:///nonexistent.xml?socket=/nonexistent/sock");
+  g_autoptr(GError) error = NULL;
+  BallastRunOptions options = { 0 };
+  g_free (config.socket_path);
+  config.socket_path = g_strdup_printf ("%s/ballast-test-%d-unreach.sock", g_get_tmp_dir (), (int) getpid ());
+  g_autoptr(BallastDaemon) daemon = ballast_daemon_new (&config, host->paths, &options, &error);
+  g_assert_no_error (error);
+  /* Let it try, fail and schedule a retry, then stop it. */
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  g_timeout_add (1500, quit_loop, loop);
+  ballast_session_start (ballast_daemon_get_session (daemon), TRUE);
+  g_main_loop_run (loop);
+  BallastSession *session = ballast_daemon_get_session (daemon);
+  g_assert_cmpint (ballast_session_get_state (session), !=, BALLAST_SESSION_CONNECTED);
+  g_assert_nonnull (ballast_session_get_last_error (session));
+  g_assert_nonnull (strstr (ballast_session_get_last_error (session), "cannot connect"));
+  g_assert_cmpuint (ballast_session_get_reconnects (session), >=, 1);
+  ballast_daemon_config_clear (&config);
+}
+
+int
+main (int argc, char **argv)
+{
+  harness_init (&argc, &argv);
+  default_conn = virConnectOpen ("test:///default");
+  g_assert_nonnull (default_conn);
+  g_test_add_func ("/daemon/deficit-shrinks-through-libvirt", test_deficit_shrinks_through_libvirt);
+  g_test_add_func ("/daemon/gate-off-never-shrinks", test_gate_off_never_shrinks);
+  g_test_add_func ("/daemon/dry-run-changes-nothing", test_dry_run_changes_nothing);
+  g_test_add_func ("/daemon/surplus-grows-to-max", test_surplus_grows_to_max);
+  g_test_add_func ("/daemon/stats-period-set-where-missing", test_stats_period_set_where_missing);
+  g_test_add_func ("/daemon/unmanaged-listed-with-reason", test_unmanaged_domains_listed_with_reason);
+  g_test_add_func ("/daemon/many-domains-in-process", test_many_domains_in_process);
+  g_test_add_func ("/daemon/many-domains-through-libvirtd", test_many_domains_through_libvirtd);
+  g_test_add_func ("/daemon/unreachable-uri-retries", test_unreachable_uri_retries_without_crash);
+  int status = g_test_run ();
+  virConnectClose (default_conn);
+  return status;
+}

@@ -1,0 +1,508 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The allocator: table-driven cases for each behaviour, then the
+ * invariants of DESIGN.md checked on thousands of random inputs. */
+#include "policy-engine.h"
+
+#define MIB G_GUINT64_CONSTANT (1024)
+#define GIB (1024 * MIB)
+
+static BallastPolicy
+test_policy (void)
+{
+  BallastPolicy policy;
+  ballast_policy_init_defaults (&policy);
+  policy.reserve = (BallastAmount) { .is_relative = FALSE, .kib = 1 * GIB };
+  policy.reserve_floor_kib = 0;
+  return policy;
+}
+
+static BallastGuestInput
+idle_guest (const char *name, const BallastPolicy *policy, guint64 max, guint64 current,
+            guint64 usable)
+{
+  return (BallastGuestInput) {
+    .name = name,
+    .max_kib = max,
+    .current_kib = current,
+    .target_kib = current,
+    .usable_kib = usable,
+    .tuning = policy->guest_defaults,
+  };
+}
+
+static BallastHostInput
+host_with_available (guint64 total, guint64 available)
+{
+  return (BallastHostInput) { .total_kib = total, .available_kib = available };
+}
+
+/* ---- Behaviours ---- */
+
+static void
+test_balanced_host_moves_nothing (void)
+{
+  BallastPolicy policy = test_policy ();
+  BallastGuestInput guests[] = {
+    idle_guest ("a", &policy, 4 * GIB, 2 * GIB, 1 * GIB),
+    idle_guest ("b", &policy, 4 * GIB, 3 * GIB, 2 * GIB),
+  };
+  /* available - reserve = 10 MiB: inside the 64 MiB band. */
+  BallastHostInput host = host_with_available (16 * GIB, 1 * GIB + 10 * MIB);
+  g_autoptr(BallastPlan) plan = ballast_policy_decide (&policy, &host, guests, 2, TRUE);
+  g_assert_cmpint (plan->slack_kib, ==, 10 * MIB);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_assert_false (plan->decisions[i].changed);
+      g_assert_cmpint (plan->decisions[i].reason, ==, BALLAST_REASON_HOLD_BALANCED);
+    }
+}
+
+static void
+test_deficit_taken_from_most_idle (void)
+{
+  BallastPolicy policy = test_policy ();
+  BallastGuestInput guests[] = {
+    /* used 1.5 GiB: need = 1.5G + 20% = 1.8 GiB, excess 0.2 GiB */
+    idle_guest ("busy", &policy, 4 * GIB, 2 * GIB, 512 * MIB),
+    /* used 512 MiB: need = 640 MiB, excess 3.4 GiB */
+    idle_guest ("idle", &policy, 4 * GIB, 4 * GIB, 3584 * MIB),
+  };
+  BallastHostInput host = host_with_available (16 * GIB, 1 * GIB - 512 * MIB);
+  g_autoptr(BallastPlan) plan = ballast_policy_decide (&policy, &host, guests, 2, TRUE);
+  g_assert_cmpuint (plan->deficit_kib, ==, 512 * MIB);
+  g_assert_false (plan->decisions[0].changed);
+  g_assert_true (plan->decisions[1].changed);
+  g_assert_cmpint (plan->decisions[1].reason, ==, BALLAST_REASON_SHRINK_DEFICIT);
+  g_assert_cmpuint (plan->decisions[1].target_kib, ==, 4 * GIB - 512 * MIB);
+  g_assert_cmpuint (plan->reclaimed_kib, ==, 512 * MIB);
+  g_assert_cmpint (plan->decisions[0].reason, ==, BALLAST_REASON_HOLD_NOT_CHOSEN);
+}
+
+static void
+test_shrink_step_is_bounded (void)
+{
+  BallastPolicy policy = test_policy ();
+  BallastGuestInput guests[] = {
+    idle_guest ("idle", &policy, 4 * GIB, 4 * GIB, 3584 * MIB),
+  };
+  /* A deficit larger than the guest's whole excess. */
+  /* 2.5 GiB short, yet above half the reserve: not an emergency. */
+  BallastHostInput host = host_with_available (16 * GIB, 3584 * MIB);
+  policy.reserve = (BallastAmount) { .kib = 6 * GIB };
+  g_autoptr(BallastPlan) plan = ballast_policy_decide (&policy, &host, guests, 1, TRUE);
+  g_assert_false (plan->emergency);
+  const BallastDecision *d = &plan->decisions[0];
+  /* floor = need = 512 + 128 MiB; half of the 3.4 GiB excess goes. */
+  g_assert_cmpuint (d->floor_kib, ==, 640 * MIB);
+  g_assert_cmpuint (4 * GIB - d->target_kib, ==, (4 * GIB - 640 * MIB) / 2);
+}
+
+static void
+test_emergency_takes_whole_excess_and_shrinks_headroom (void)
+{
+  BallastPolicy policy = test_policy ();
+  BallastGuestInput guests[] = {
+    idle_guest ("idle", &policy, 4 * GIB, 4 * GIB, 3584 * MIB),
+  };
+  /* Far more short than the guest could give even at once. */
+  policy.reserve = (BallastAmount) { .kib = 6 * GIB };
+  BallastHostInput host = host_with_available (16 * GIB, 100 * MIB);
+  host.has_psi = TRUE;
+  host.psi_some_avg10_centipct = 2500;
+  g_autoptr(BallastPlan) plan = ballast_policy_decide (&policy, &host, guests, 1, TRUE);
+  g_assert_true (plan->emergency);
+  const BallastDecision *d = &plan->decisions[0];
+  g_assert_cmpuint (d->need_kib, ==, 512 * MIB + policy.emergency_headroom_kib);
+  g_assert_cmpuint (d->target_kib, ==, d->floor_kib);
+}
+
+static void
+test_pressured_never_shrunk_and_grows_first (void)
+{
+  BallastPolicy policy = test_policy ();
+  BallastGuestInput guests[] = {
+    idle_guest ("swapping", &policy, 4 * GIB, 2 * GIB, 1 * GIB),
+    idle_guest ("idle", &policy, 4 * GIB, 4 * GIB, 3584 * MIB),
+  };
+  guests[0].swap_in_kib_per_sec = 10 * MIB;
+  /* Inside the band: the pressured guest's growth is a transfer. */
+  BallastHostInput host = host_with_available (16 * GIB, 1 * GIB);
+  g_autoptr(BallastPlan) plan = ballast_policy_decide (&policy, &host, guests, 2, TRUE);
+  const BallastDecision *swapping = &plan->decisions[0];
+  const BallastDecision *idle = &plan->decisions[1];
+  g_assert_cmpint (swapping->pressure, ==, BALLAST_PRESSURE_SWAP_IN);
+  g_assert_cmpint (swapping->reason, ==, BALLAST_REASON_GROW_PRESSURED);
+  g_assert_cmpuint (swapping->target_kib, ==, 2 * GIB + policy.pressure_grow_kib);
+  g_assert_cmpint (idle->reason, ==, BALLAST_REASON_SHRINK_TRANSFER);
+  g_assert_cmpuint (4 * GIB - idle->target_kib, ==, policy.pressure_grow_kib);
+}
+
+static void
+test_low_usable_is_pressure (void)
+{
+  BallastPolicy policy = test_policy ();
+  BallastGuestInput guests[] = {
+    idle_guest ("full", &policy, 2 * GIB, 1 * GIB, 20 * MIB),
+  };
+  BallastHostInput host = host_with_available (16 * GIB, 8 * GIB);
+  g_autoptr(BallastPlan) plan = ballast_policy_decide (&policy, &host, guests, 1, TRUE);
+  g_assert_cmpint (plan->decisions[0].pressure, ==, BALLAST_PRESSURE_LOW_USABLE);
+  g_assert_cmpint (plan->decisions[0].reason, ==, BALLAST_REASON_GROW_PRESSURED);
+  /* Surplus then takes it on to max. */
+  g_assert_cmpuint (plan->decisions[0].target_kib, ==, 2 * GIB);
+}
+
+static void
+test_surplus_fills_need_then_max_by_shares (void)
+{
+  BallastPolicy policy = test_policy ();
+  BallastGuestInput guests[] = {
+    idle_guest ("small", &policy, 8 * GIB, 1 * GIB, 512 * MIB),
+    idle_guest ("big", &policy, 8 * GIB, 1 * GIB, 512 * MIB),
+  };
+  guests[1].tuning.shares = 300;
+  /* 1 GiB spare above the reserve. */
+  BallastHostInput host = host_with_available (16 * GIB, 2 * GIB);
+  g_autoptr(BallastPlan) plan = ballast_policy_decide (&policy, &host, guests, 2, TRUE);
+  guint64 small = plan->decisions[0].target_kib - 1 * GIB;
+  guint64 big = plan->decisions[1].target_kib - 1 * GIB;
+  g_assert_cmpuint (small + big, ==, 1 * GIB);
+  /* Three times the shares, three times the memory, to within the
+   * rounding remainder (at most one KiB per share). */
+  g_assert_cmpuint (big, >=, 3 * small - 300);
+  g_assert_cmpuint (big, <=, 3 * small + 300);
+  g_assert_cmpint (plan->decisions[1].reason, ==, BALLAST_REASON_GROW_SURPLUS);
+}
+
+static void
+test_below_need_grown_before_surplus (void)
+{
+  BallastPolicy policy = test_policy ();
+  BallastGuestInput guests[] = {
+    /* used 900 MiB of 1 GiB: need = 1080 MiB */
+    idle_guest ("tight", &policy, 8 * GIB, 1 * GIB, 124 * MIB),
+    idle_guest ("roomy", &policy, 8 * GIB, 1 * GIB, 900 * MIB),
+  };
+  /* Only 100 MiB spare (above the band). */
+  BallastHostInput host = host_with_available (16 * GIB, 1 * GIB + 100 * MIB);
+  g_autoptr(BallastPlan) plan = ballast_policy_decide (&policy, &host, guests, 2, TRUE);
+  /* "tight" first gets its missing 56 MiB, then the 44 MiB left are
+   * shared equally. */
+  guint64 to_need = plan->decisions[0].need_kib - 1 * GIB;
+  g_assert_cmpuint (to_need, ==, 56 * MIB);
+  g_assert_cmpint (plan->decisions[0].reason, ==, BALLAST_REASON_GROW_TO_NEED);
+  g_assert_cmpuint (plan->decisions[0].target_kib - plan->decisions[0].need_kib, >=, 22 * MIB - 100);
+  g_assert_cmpuint (plan->decisions[0].target_kib - plan->decisions[0].need_kib, <=, 22 * MIB + 100);
+  g_assert_cmpuint (plan->decisions[1].target_kib - 1 * GIB, >=, 22 * MIB - 100);
+  g_assert_cmpuint (plan->granted_kib, ==, 100 * MIB);
+}
+
+static void
+test_small_changes_are_skipped (void)
+{
+  BallastPolicy policy = test_policy ();
+  BallastGuestInput guests[] = {
+    idle_guest ("a", &policy, 8 * GIB, 2 * GIB, 1 * GIB),
+  };
+  /* 70 MiB spare: above the 64 MiB band... */
+  BallastHostInput host = host_with_available (16 * GIB, 1 * GIB + 70 * MIB);
+  policy.min_change_kib = 100 * MIB; /* ...but below the minimum step */
+  g_autoptr(BallastPlan) plan = ballast_policy_decide (&policy, &host, guests, 1, TRUE);
+  g_assert_false (plan->decisions[0].changed);
+  g_assert_cmpint (plan->decisions[0].reason, ==, BALLAST_REASON_HOLD_SMALL_CHANGE);
+  g_assert_cmpuint (plan->decisions[0].skipped_change_kib, ==, 70 * MIB);
+}
+
+static void
+test_below_min_is_raised_even_in_deficit (void)
+{
+  BallastPolicy policy = test_policy ();
+  BallastGuestInput guests[] = {
+    idle_guest ("starved", &policy, 4 * GIB, 128 * MIB, 100 * MIB),
+    idle_guest ("idle", &policy, 4 * GIB, 4 * GIB, 3584 * MIB),
+  };
+  BallastHostInput host = host_with_available (16 * GIB, 900 * MIB);
+  g_autoptr(BallastPlan) plan = ballast_policy_decide (&policy, &host, guests, 2, TRUE);
+  g_assert_cmpint (plan->decisions[0].reason, ==, BALLAST_REASON_GROW_TO_MIN);
+  g_assert_cmpuint (plan->decisions[0].target_kib, ==, 256 * MIB);
+  g_assert_true (plan->decisions[1].target_kib < 4 * GIB);
+}
+
+static void
+test_gate_off_never_shrinks (void)
+{
+  BallastPolicy policy = test_policy ();
+  BallastGuestInput guests[] = {
+    idle_guest ("idle", &policy, 4 * GIB, 4 * GIB, 3584 * MIB),
+  };
+  BallastHostInput host = host_with_available (16 * GIB, 512 * MIB);
+  g_autoptr(BallastPlan) plan = ballast_policy_decide (&policy, &host, guests, 1, FALSE);
+  g_assert_false (plan->decisions[0].changed);
+  g_assert_cmpint (plan->decisions[0].reason, ==, BALLAST_REASON_HOLD_GATED);
+  g_assert_cmpuint (plan->decisions[0].skipped_change_kib, >, 0);
+  g_autofree char *text = ballast_decision_describe (plan, &plan->decisions[0]);
+  g_assert_nonnull (strstr (text, "gated off"));
+}
+
+static void
+test_excluded_and_unresponsive_untouched (void)
+{
+  BallastPolicy policy = test_policy ();
+  BallastGuestInput guests[] = {
+    idle_guest ("excluded", &policy, 4 * GIB, 4 * GIB, 3584 * MIB),
+    idle_guest ("unresponsive", &policy, 4 * GIB, 4 * GIB, 3584 * MIB),
+    idle_guest ("idle", &policy, 4 * GIB, 4 * GIB, 3584 * MIB),
+  };
+  guests[0].tuning.exclude = TRUE;
+  guests[1].unresponsive = TRUE;
+  BallastHostInput host = host_with_available (16 * GIB, 512 * MIB);
+  g_autoptr(BallastPlan) plan = ballast_policy_decide (&policy, &host, guests, 3, TRUE);
+  g_assert_cmpint (plan->decisions[0].reason, ==, BALLAST_REASON_HOLD_EXCLUDED);
+  g_assert_false (plan->decisions[0].changed);
+  g_assert_cmpint (plan->decisions[1].reason, ==, BALLAST_REASON_HOLD_UNRESPONSIVE);
+  g_assert_false (plan->decisions[1].changed);
+  g_assert_true (plan->decisions[2].changed);
+}
+
+static void
+test_pending_balloon_counted (void)
+{
+  BallastPolicy policy = test_policy ();
+  BallastGuestInput guests[] = {
+    idle_guest ("inflating", &policy, 4 * GIB, 4 * GIB, 3584 * MIB),
+  };
+  /* Already asked to give 600 MiB, still on its way. */
+  guests[0].target_kib = 4 * GIB - 600 * MIB;
+  /* 590 MiB short now, but 600 MiB are on their way back: balanced. */
+  BallastHostInput host = host_with_available (16 * GIB, 1 * GIB - 590 * MIB);
+  g_autoptr(BallastPlan) plan = ballast_policy_decide (&policy, &host, guests, 1, TRUE);
+  g_assert_cmpint (plan->pending_kib, ==, 600 * MIB);
+  g_assert_cmpuint (plan->deficit_kib, ==, 0);
+  g_assert_false (plan->decisions[0].changed);
+}
+
+static void
+test_no_guests (void)
+{
+  BallastPolicy policy = test_policy ();
+  BallastHostInput host = host_with_available (16 * GIB, 0);
+  g_autoptr(BallastPlan) plan = ballast_policy_decide (&policy, &host, NULL, 0, TRUE);
+  g_assert_cmpuint (plan->n_decisions, ==, 0);
+  g_assert_cmpuint (plan->deficit_kib, ==, 1 * GIB);
+}
+
+static void
+test_default_reserve (void)
+{
+  BallastPolicy policy;
+  ballast_policy_init_defaults (&policy);
+  g_assert_cmpuint (ballast_policy_reserve_kib (&policy, 4 * GIB), ==, 1 * GIB);
+  g_assert_cmpuint (ballast_policy_reserve_kib (&policy, 64 * GIB), ==, 64 * GIB / 10);
+}
+
+static void
+test_every_reason_described (void)
+{
+  BallastPlan plan = { .deficit_kib = 1 * GIB };
+  for (int code = BALLAST_REASON_HOLD_BALANCED; code <= BALLAST_REASON_GROW_SURPLUS; code++)
+    {
+      BallastDecision decision = { .reason = code, .old_target_kib = 2 * GIB, .target_kib = 1 * GIB };
+      g_autofree char *text = ballast_decision_describe (&plan, &decision);
+      g_assert_nonnull (text);
+      g_assert_cmpstr (ballast_reason_code_to_string (code), !=, "?");
+      g_assert_true (g_str_has_prefix (text, "hold") || g_str_has_prefix (text, "shrink")
+                     || g_str_has_prefix (text, "grow"));
+    }
+}
+
+/* ---- Invariants on random inputs ---- */
+
+typedef struct {
+  BallastPolicy policy;
+  BallastHostInput host;
+  gsize n;
+  BallastGuestInput *guests;
+  gboolean shrink_allowed;
+} RandomCase;
+
+static guint64
+random_kib (GRand *rand, guint64 low, guint64 high)
+{
+  return low + (guint64) g_rand_double_range (rand, 0, (double) (high - low));
+}
+
+static void
+random_case (GRand *rand, RandomCase *c)
+{
+  c->policy = test_policy ();
+  c->policy.reserve.kib = random_kib (rand, 0, 4 * GIB);
+  c->policy.band_kib = random_kib (rand, 0, 256 * MIB);
+  c->policy.min_change_kib = random_kib (rand, 0, 64 * MIB);
+  c->policy.shrink_fraction_permille = g_rand_int_range (rand, 1, 1001);
+  c->n = g_rand_int_range (rand, 0, 24);
+  c->guests = g_new0 (BallastGuestInput, MAX (c->n, 1));
+  c->shrink_allowed = g_rand_int_range (rand, 0, 5) != 0;
+  guint64 sum_current = 0;
+  for (gsize i = 0; i < c->n; i++)
+    {
+      BallastGuestInput *g = &c->guests[i];
+      g->name = "g";
+      g->max_kib = random_kib (rand, 64 * MIB, 16 * GIB);
+      g->current_kib = random_kib (rand, 0, g->max_kib);
+      g->target_kib = g_rand_boolean (rand) ? g->current_kib : random_kib (rand, 0, g->max_kib);
+      g->usable_kib = random_kib (rand, 0, g->current_kib);
+      g->swap_in_kib_per_sec = g_rand_int_range (rand, 0, 8) == 0 ? random_kib (rand, 0, 10 * MIB) : 0;
+      g->major_faults_per_sec = g_rand_int_range (rand, 0, 8) == 0 ? g_rand_int_range (rand, 0, 1000) : 0;
+      g->unresponsive = g_rand_int_range (rand, 0, 10) == 0;
+      g->tuning = c->policy.guest_defaults;
+      g->tuning.shares = g_rand_int_range (rand, 1, 2000);
+      g->tuning.min = g_rand_boolean (rand)
+        ? (BallastAmount) { .is_relative = TRUE, .permille = g_rand_int_range (rand, 0, 1001) }
+        : (BallastAmount) { .kib = random_kib (rand, 0, 2 * GIB) };
+      g->tuning.headroom_permille = g_rand_int_range (rand, 0, 1000);
+      g->tuning.headroom_floor_kib = random_kib (rand, 0, 512 * MIB);
+      g->tuning.exclude = g_rand_int_range (rand, 0, 12) == 0;
+      if (g_rand_boolean (rand))
+        g->tuning.shrink_step_max_kib = random_kib (rand, 1, 1 * GIB);
+      if (g_rand_boolean (rand))
+        g->tuning.grow_step_max_kib = random_kib (rand, 1, 1 * GIB);
+      sum_current += g->current_kib;
+    }
+  c->host.total_kib = MAX (sum_current, 1 * GIB) + random_kib (rand, 0, 32 * GIB);
+  c->host.available_kib = random_kib (rand, 0, c->host.total_kib);
+  c->host.has_psi = g_rand_boolean (rand);
+  c->host.psi_some_avg10_centipct = g_rand_int_range (rand, 0, 3000);
+}
+
+static gboolean
+is_pressured (const RandomCase *c, const BallastGuestInput *g)
+{
+  return !g->tuning.exclude && !g->unresponsive
+         && (g->swap_in_kib_per_sec > c->policy.swap_in_threshold_kib_per_sec
+             || g->major_faults_per_sec > c->policy.major_fault_threshold_per_sec
+             || g->usable_kib < c->policy.low_watermark_kib);
+}
+
+static void
+check_invariants (const RandomCase *c, const BallastPlan *plan, guint seed)
+{
+  gint64 net_reclaim = 0;
+  gboolean any_pressured = FALSE;
+  gboolean all_at_least_min = TRUE;
+  for (gsize i = 0; i < c->n; i++)
+    {
+      const BallastGuestInput *g = &c->guests[i];
+      const BallastDecision *d = &plan->decisions[i];
+      guint64 old_target = MIN (g->target_kib, g->max_kib);
+      guint64 min = MIN (ballast_amount_resolve_kib (&g->tuning.min, g->max_kib), g->max_kib);
+      if (old_target < min && !g->tuning.exclude)
+        all_at_least_min = FALSE;
+      if (g->tuning.exclude)
+        {
+          if (d->target_kib != g->target_kib)
+            g_error ("seed %u guest %zu: excluded guest moved", seed, i);
+          continue;
+        }
+      if (d->target_kib < min || d->target_kib > g->max_kib)
+        g_error ("seed %u guest %zu: target %" G_GUINT64_FORMAT " outside [%" G_GUINT64_FORMAT
+                 ", %" G_GUINT64_FORMAT "]", seed, i, d->target_kib, min, g->max_kib);
+      if (is_pressured (c, g))
+        {
+          any_pressured = TRUE;
+          if (d->target_kib < old_target)
+            g_error ("seed %u guest %zu: pressured guest shrunk", seed, i);
+        }
+      if ((g->unresponsive || !c->shrink_allowed) && d->target_kib < old_target)
+        g_error ("seed %u guest %zu: shrunk although %s", seed, i,
+                 g->unresponsive ? "unresponsive" : "gated off");
+      net_reclaim += (gint64) old_target - (gint64) d->target_kib;
+    }
+  if (net_reclaim > (gint64) (plan->deficit_kib + c->policy.band_kib))
+    g_error ("seed %u: net reclaim %" G_GINT64_FORMAT " exceeds deficit %" G_GUINT64_FORMAT
+             " + band", seed, net_reclaim, plan->deficit_kib);
+  if (plan->deficit_kib == 0 && plan->surplus_kib == 0 && !any_pressured && all_at_least_min)
+    for (gsize i = 0; i < c->n; i++)
+      if (plan->decisions[i].changed)
+        g_error ("seed %u guest %zu: moved although the host is within the band", seed, i);
+}
+
+static void
+test_random_invariants (void)
+{
+  for (guint seed = 1; seed <= 5000; seed++)
+    {
+      g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
+      RandomCase c;
+      random_case (rand, &c);
+      g_autoptr(BallastPlan) plan = ballast_policy_decide (&c.policy, &c.host, c.guests, c.n,
+                                                           c.shrink_allowed);
+      check_invariants (&c, plan, seed);
+
+      /* Deterministic: the same input decides the same. */
+      g_autoptr(BallastPlan) again = ballast_policy_decide (&c.policy, &c.host, c.guests, c.n,
+                                                            c.shrink_allowed);
+      for (gsize i = 0; i < c.n; i++)
+        g_assert_cmpuint (plan->decisions[i].target_kib, ==, again->decisions[i].target_kib);
+      g_free (c.guests);
+    }
+}
+
+/* Two guests alike in all but shares: the one with more never loses more
+ * and never gains less. */
+static void
+test_random_more_shares_never_worse (void)
+{
+  for (guint seed = 1; seed <= 3000; seed++)
+    {
+      g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
+      RandomCase c;
+      random_case (rand, &c);
+      g_free (c.guests);
+      c.n = 2 + (gsize) g_rand_int_range (rand, 0, 6);
+      c.guests = g_new0 (BallastGuestInput, c.n);
+      BallastGuestInput twin = {
+        .name = "twin",
+        .max_kib = random_kib (rand, 512 * MIB, 8 * GIB),
+        .tuning = c.policy.guest_defaults,
+      };
+      twin.current_kib = random_kib (rand, twin.max_kib / 2, twin.max_kib);
+      twin.target_kib = twin.current_kib;
+      twin.usable_kib = random_kib (rand, 0, twin.current_kib);
+      for (gsize i = 0; i < c.n; i++)
+        c.guests[i] = twin;
+      c.guests[1].tuning.shares = twin.tuning.shares + (guint) g_rand_int_range (rand, 1, 500);
+      c.shrink_allowed = TRUE;
+      g_autoptr(BallastPlan) plan = ballast_policy_decide (&c.policy, &c.host, c.guests, c.n, TRUE);
+      gint64 change_few = (gint64) plan->decisions[0].target_kib - (gint64) twin.target_kib;
+      gint64 change_many = (gint64) plan->decisions[1].target_kib - (gint64) twin.target_kib;
+      if (change_many < change_few)
+        g_error ("seed %u: more shares fared worse (%" G_GINT64_FORMAT " vs %" G_GINT64_FORMAT ")",
+                 seed, change_many, change_few);
+      g_free (c.guests);
+    }
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/policy/balanced-host-moves-nothing", test_balanced_host_moves_nothing);
+  g_test_add_func ("/policy/deficit-taken-from-most-idle", test_deficit_taken_from_most_idle);
+  g_test_add_func ("/policy/shrink-step-is-bounded", test_shrink_step_is_bounded);
+  g_test_add_func ("/policy/emergency", test_emergency_takes_whole_excess_and_shrinks_headroom);
+  g_test_add_func ("/policy/pressured-grows-first", test_pressured_never_shrunk_and_grows_first);
+  g_test_add_func ("/policy/low-usable-is-pressure", test_low_usable_is_pressure);
+  g_test_add_func ("/policy/surplus-by-shares", test_surplus_fills_need_then_max_by_shares);
+  g_test_add_func ("/policy/need-before-surplus", test_below_need_grown_before_surplus);
+  g_test_add_func ("/policy/small-changes-skipped", test_small_changes_are_skipped);
+  g_test_add_func ("/policy/below-min-raised", test_below_min_is_raised_even_in_deficit);
+  g_test_add_func ("/policy/gate-off-never-shrinks", test_gate_off_never_shrinks);
+  g_test_add_func ("/policy/excluded-unresponsive", test_excluded_and_unresponsive_untouched);
+  g_test_add_func ("/policy/pending-balloon-counted", test_pending_balloon_counted);
+  g_test_add_func ("/policy/no-guests", test_no_guests);
+  g_test_add_func ("/policy/default-reserve", test_default_reserve);
+  g_test_add_func ("/policy/every-reason-described", test_every_reason_described);
+  g_test_add_func ("/policy/random-invariants", test_random_invariants);
+  g_test_add_func ("/policy/random-more-shares-never-worse", test_random_more_shares_never_worse);
+  return g_test_run ();
+}
