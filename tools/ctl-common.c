@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* What every ballastctl command shares: the connection, argument parsing,
+ * errors mapped to exit statuses, printing results. */
+#include "ballastctl.h"
+
+#include "json-util.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static int
+exit_status_for (const GError *error)
+{
+  if (error->domain != BALLAST_CLIENT_ERROR)
+    return EXIT_FAILED;
+  switch (error->code)
+    {
+    case BALLAST_CLIENT_ERROR_NOT_RUNNING: return EXIT_NOT_RUNNING;
+    case BALLAST_CLIENT_ERROR_PERMISSION: return EXIT_PERMISSION;
+    case BALLAST_CLIENT_ERROR_UNKNOWN_DOMAIN: return EXIT_UNKNOWN_DOMAIN;
+    default: return EXIT_FAILED;
+    }
+}
+
+int
+ctl_fail (const GError *error)
+{
+  g_printerr ("error: %s\n", error->message);
+  return exit_status_for (error);
+}
+
+int
+ctl_usage_error (const char *command, const char *format, ...)
+{
+  va_list args;
+  va_start (args, format);
+  g_autofree char *message = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_printerr ("error: %s\n", message);
+  if (command != NULL)
+    g_printerr ("Try 'ballastctl help %s'.\n", command);
+  return EXIT_USAGE;
+}
+
+int
+ctl_parse_args (const char *command, int argc, char **argv, CommandOption *options,
+                gsize n_options, const char **positional, gsize n_positional)
+{
+  gsize positional_seen = 0;
+  for (int i = 1; i < argc; i++)
+    {
+      const char *arg = argv[i];
+      if (g_str_has_prefix (arg, "--") && arg[2] != '\0')
+        {
+          gsize j;
+          for (j = 0; j < n_options; j++)
+            if (strcmp (arg + 2, options[j].name) == 0)
+              break;
+          if (j == n_options)
+            return ctl_usage_error (command, "command '%s' doesn't support option %s", command, arg);
+          options[j].present = TRUE;
+          if (options[j].takes_value)
+            {
+              if (i + 1 >= argc)
+                return ctl_usage_error (command, "option %s needs a value", arg);
+              options[j].value = argv[++i];
+            }
+          continue;
+        }
+      if (positional_seen == n_positional)
+        return ctl_usage_error (command, "unexpected data '%s'", arg);
+      positional[positional_seen++] = arg;
+    }
+  if (positional_seen < n_positional)
+    return ctl_usage_error (command, "command '%s' requires more arguments", command);
+  return EXIT_OK;
+}
+
+BallastClient *
+ctl_client (Ctl *ctl, GError **error)
+{
+  if (ctl->client == NULL)
+    ctl->client = ballast_client_connect (ctl->socket_path, error);
+  return ctl->client;
+}
+
+int
+ctl_call_and_print (Ctl *ctl, const char *method, json_object *params,
+                    char *(*render) (json_object *result))
+{
+  g_autoptr(GError) error = NULL;
+  if (ctl_client (ctl, &error) == NULL)
+    {
+      json_object_put (params);
+      return ctl_fail (error);
+    }
+  g_autoptr(json_object) result = ballast_client_call (ctl->client, method, params, &error);
+  if (result == NULL)
+    {
+      /* A broken connection is not kept for the next command (the shell). */
+      if (g_error_matches (error, BALLAST_CLIENT_ERROR, BALLAST_CLIENT_ERROR_NOT_RUNNING))
+        g_clear_pointer (&ctl->client, ballast_client_free);
+      return ctl_fail (error);
+    }
+  if (ctl->json)
+    printf ("%s\n", json_object_to_json_string_ext (result, JSON_C_TO_STRING_PRETTY
+                                                              | JSON_C_TO_STRING_NOSLASHESCAPE));
+  else
+    {
+      g_autofree char *text = render (result);
+      fputs (text, stdout);
+    }
+  fflush (stdout);
+  return EXIT_OK;
+}
+
+const Command *
+ctl_find_command (const char *name)
+{
+  for (const Command *const *command = ctl_commands; *command != NULL; command++)
+    if (strcmp ((*command)->name, name) == 0)
+      return *command;
+  return NULL;
+}
+
+int
+ctl_run_command (Ctl *ctl, int argc, char **argv)
+{
+  const Command *command = ctl_find_command (argv[0]);
+  if (command == NULL)
+    return ctl_usage_error (NULL, "unknown command: '%s'\nTry 'ballastctl help'.", argv[0]);
+  return command->run (ctl, argc, argv);
+}
