@@ -125,6 +125,22 @@ method_resume (BallastDaemon *daemon, const BallastRequest *request, const char 
   return set_paused (daemon, FALSE);
 }
 
+static json_object *
+method_policy_reload (BallastDaemon *daemon, const BallastRequest *request,
+                      const char **ret_code, GError **error)
+{
+  if (!ballast_daemon_reload_policy (daemon, error))
+    {
+      *ret_code = BALLAST_ERR_FAILED;
+      return NULL;
+    }
+  const char *reload_error = NULL;
+  json_object *result = json_object_new_object ();
+  json_object_object_add (result, "source",
+                          json_object_new_string (ballast_daemon_get_policy_file (daemon, &reload_error)->source));
+  return result;
+}
+
 static const Method methods[] = {
   { "version", FALSE, method_version },
   { "status", FALSE, method_status },
@@ -133,6 +149,7 @@ static const Method methods[] = {
   { "domhistory", FALSE, method_domhistory },
   { "pause", TRUE, method_pause },
   { "resume", TRUE, method_resume },
+  { "policy-reload", TRUE, method_policy_reload },
 };
 
 const char *const *

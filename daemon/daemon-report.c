@@ -139,13 +139,21 @@ ballast_daemon_status_json (BallastDaemon *daemon)
 
   json_object *overcommit = json_object_new_object ();
   const BallastHapReport *hap = ballast_daemon_get_hap (daemon);
-  add_string (overcommit, "mode", ballast_overcommit_mode_to_string (ballast_daemon_get_config (daemon)->overcommit));
+  add_string (overcommit, "mode", ballast_overcommit_mode_to_string (ballast_daemon_overcommit_mode (daemon)));
   add_bool (overcommit, "hap_available", hap != NULL && hap->hap_available);
   add_bool (overcommit, "shrink_allowed", ballast_daemon_shrink_allowed (daemon));
   add_string (overcommit, "verdict", ballast_daemon_gate_description (daemon));
   if (host != NULL && host->budget_total_kib > 0)
     add_int (overcommit, "ratio_permille", (gint64) (sum_max * 1000 / host->budget_total_kib));
   json_object_object_add (status, "overcommit", overcommit);
+
+  const char *policy_error = NULL;
+  const BallastPolicyFile *policy_file = ballast_daemon_get_policy_file (daemon, &policy_error);
+  json_object *policy_json = json_object_new_object ();
+  add_string (policy_json, "source", policy_file->source);
+  add_int (policy_json, "match_rules", policy_file->rules->len);
+  add_string (policy_json, "reload_error", policy_error);
+  json_object_object_add (status, "policy", policy_json);
 
   json_object *cycles = json_object_new_object ();
   add_int (cycles, "interval_msec", ballast_daemon_get_config (daemon)->interval_msec);
@@ -198,6 +206,9 @@ ballast_daemon_domain_json (BallastDaemon *daemon, BallastDomain *domain)
                                           config->max_kib) : 0;
   json_object_object_add (object, "min_kib", config != NULL ? ballast_json_kib (min_kib) : NULL);
   add_int (object, "shares", domain->tuning.shares);
+  add_string (object, "tuning_source", domain->tuning_source);
+  add_string (object, "tuning_error", domain->tuning_error);
+  add_bool (object, "excluded", domain->tuning.exclude);
   add_string (object, "pressure", decided ? ballast_pressure_cause_to_string (domain->decision.pressure) : NULL);
   json_object_object_add (object, "stats_period_sec",
                           config != NULL ? json_object_new_int64 (config->stats_period_sec) : NULL);

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "daemon.h"
 
+#include "config.h"
+
 #include "ballast-error.h"
 #include "control-server.h"
 #include "daemon-report.h"
-#include "guest-tuning.h"
+#include "policy-file.h"
 #include "json-util.h"
 #include "libvirt-util.h"
 #include "libvirt-worker.h"
@@ -26,7 +28,11 @@ struct _BallastDaemon {
   BallastDaemonConfig config;
   BallastPaths *paths;
   BallastRunOptions options;
-  BallastPolicy policy;
+  BallastPolicyFile *policy_file;  /* as loaded */
+  BallastPolicy policy;            /* in effect: the file's, with command-line overrides */
+  BallastOvercommitMode overcommit;
+  BallastBudgetSource budget;
+  char *policy_error;              /* why the last reload failed; NULL when it did not */
 
   GMainLoop *loop;
   int exit_status;
@@ -173,6 +179,32 @@ finish_cycle (BallastDaemon *daemon)
     }
 }
 
+/* The tuning of DOMAIN from its metadata, the policy's rules and defaults.
+ * Bad metadata is reported once and ignored: the policy still applies. */
+static void
+resolve_tuning (BallastDaemon *daemon, BallastDomain *domain)
+{
+  if (domain->config == NULL)
+    return;
+  BallastTuningOverride metadata = { 0 };
+  g_autoptr(GError) error = NULL;
+  if (domain->config->tuning_xml != NULL
+      && !ballast_tuning_parse (domain->config->tuning_xml, &metadata, &error))
+    {
+      if (g_strcmp0 (domain->tuning_error, error->message) != 0)
+        g_warning ("%s: ignoring its ballast tuning metadata, using the policy: %s",
+                   domain->name, error->message);
+      g_free (domain->tuning_error);
+      domain->tuning_error = g_strdup (error->message);
+      metadata.set = 0;
+    }
+  else
+    g_clear_pointer (&domain->tuning_error, g_free);
+  g_free (domain->tuning_source);
+  ballast_policy_file_resolve (daemon->policy_file, domain->config, &metadata, &domain->tuning,
+                               &domain->tuning_source);
+}
+
 static void
 merge_collected (BallastDaemon *daemon, BallastCollectResult *result, gint64 now_usec)
 {
@@ -202,8 +234,7 @@ merge_collected (BallastDaemon *daemon, BallastCollectResult *result, gint64 now
           g_free (domain->config_error);
           domain->config_error = g_steal_pointer (&collected->config_error);
           domain->config_dirty = FALSE;
-          if (domain->config != NULL)
-            ballast_guest_tuning_resolve (&daemon->policy, domain->config, &domain->tuning);
+          resolve_tuning (daemon, domain);
         }
       else if (collected->period_attempted && domain->config != NULL
                && collected->period_error == NULL)
@@ -298,7 +329,7 @@ read_host (BallastDaemon *daemon)
 {
   g_autoptr(GError) error = NULL;
   BallastHostSnapshot snapshot;
-  if (!ballast_host_snapshot_read (daemon->paths, daemon->config.budget, daemon->cgroup_dir,
+  if (!ballast_host_snapshot_read (daemon->paths, daemon->budget, daemon->cgroup_dir,
                                    daemon->cgroup_version, &snapshot, &error))
     {
       if (g_strcmp0 (daemon->host_error, error->message) != 0)
@@ -552,7 +583,9 @@ on_stop_signal (gpointer user_data)
 static gboolean
 on_hup (gpointer user_data)
 {
-  g_message ("SIGHUP: nothing to reload yet (the policy file comes with the policy support)");
+  g_autoptr(GError) error = NULL;
+  g_message ("SIGHUP: reloading the policy");
+  ballast_daemon_reload_policy (user_data, &error);
   return G_SOURCE_CONTINUE;
 }
 
@@ -562,26 +595,102 @@ static gboolean
 setup_gate (BallastDaemon *daemon, GError **error)
 {
   g_autoptr(GError) detect_error = NULL;
-  daemon->hap = ballast_hap_detect (daemon->paths, &detect_error);
+  if (daemon->hap == NULL)
+    daemon->hap = ballast_hap_detect (daemon->paths, &detect_error);
   if (daemon->hap == NULL)
     g_warning ("cannot detect hardware-assisted paging, assuming none: %s", detect_error->message);
   gboolean hap = daemon->hap != NULL && daemon->hap->hap_available;
-  daemon->shrink_allowed = ballast_overcommit_allowed (daemon->config.overcommit, hap);
-  daemon->gate_description = ballast_overcommit_describe (daemon->config.overcommit, hap);
+  daemon->shrink_allowed = ballast_overcommit_allowed (daemon->overcommit, hap);
+  g_free (daemon->gate_description);
+  daemon->gate_description = ballast_overcommit_describe (daemon->overcommit, hap);
   g_message ("%s", daemon->gate_description);
   return TRUE;
 }
 
+/* Where the budget comes from under POLICY_FILE; the cgroup is located
+ * now so that a missing one is an error up front, not every cycle. */
 static gboolean
-setup_budget (BallastDaemon *daemon, GError **error)
+locate_budget (BallastDaemon *daemon, const BallastPolicyFile *policy_file,
+               BallastBudgetSource *ret_source, char **ret_cgroup_dir,
+               BallastCgroupVersion *ret_version, GError **error)
 {
-  if (daemon->config.budget != BALLAST_BUDGET_CGROUP)
+  *ret_source = daemon->config.budget_set ? daemon->config.budget : policy_file->budget;
+  *ret_cgroup_dir = NULL;
+  if (*ret_source != BALLAST_BUDGET_CGROUP)
     return TRUE;
-  if (!ballast_cgroup_memory_locate (daemon->paths, daemon->config.cgroup_partition,
-                                     &daemon->cgroup_dir, &daemon->cgroup_version, error))
+  const char *partition = daemon->config.cgroup_partition != NULL ? daemon->config.cgroup_partition
+                                                                  : policy_file->cgroup_path;
+  return ballast_cgroup_memory_locate (daemon->paths, partition, ret_cgroup_dir, ret_version, error);
+}
+
+/* Put POLICY_FILE (taken over) in effect, with the command line's and the
+ * config file's explicit settings on top. Fails, changing nothing, when
+ * its budget cannot be found. */
+static gboolean
+apply_policy (BallastDaemon *daemon, BallastPolicyFile *policy_file, GError **error)
+{
+  g_autoptr(BallastPolicyFile) owned = policy_file;
+  BallastBudgetSource budget;
+  g_autofree char *cgroup_dir = NULL;
+  BallastCgroupVersion cgroup_version = BALLAST_CGROUP_V1;
+  if (!locate_budget (daemon, policy_file, &budget, &cgroup_dir, &cgroup_version, error))
     return FALSE;
-  g_message ("budget: the guests' cgroup %s (cgroup v%d)", daemon->cgroup_dir,
-             daemon->cgroup_version);
+
+  daemon->policy = policy_file->policy;
+  if (daemon->config.reserve_set)
+    {
+      daemon->policy.reserve = daemon->config.reserve;
+      daemon->policy.reserve_floor_kib = 0;
+    }
+  daemon->overcommit = daemon->config.overcommit_set ? daemon->config.overcommit
+                                                     : policy_file->overcommit;
+  daemon->budget = budget;
+  g_free (daemon->cgroup_dir);
+  daemon->cgroup_dir = g_steal_pointer (&cgroup_dir);
+  daemon->cgroup_version = cgroup_version;
+  ballast_policy_file_free (daemon->policy_file);
+  daemon->policy_file = g_steal_pointer (&owned);
+
+  g_message ("policy: %s", daemon->policy_file->source);
+  if (daemon->cgroup_dir != NULL)
+    g_message ("budget: the guests' cgroup %s (cgroup v%d)", daemon->cgroup_dir,
+               daemon->cgroup_version);
+  setup_gate (daemon, NULL);
+
+  /* Every domain's tuning may have changed with the rules. */
+  g_autoptr(GPtrArray) domains = ballast_registry_list_sorted (daemon->registry);
+  for (guint i = 0; i < domains->len; i++)
+    resolve_tuning (daemon, domains->pdata[i]);
+  return TRUE;
+}
+
+/* The policy file to read: the configured one, else the default path when
+ * it exists, else none (built-in defaults). */
+static const char *
+policy_path (BallastDaemon *daemon, char **ret_default_path)
+{
+  if (daemon->config.policy_path != NULL)
+    return daemon->config.policy_path;
+  *ret_default_path = g_build_filename (BALLAST_SYSCONFDIR, "policy.xml", NULL);
+  return g_file_test (*ret_default_path, G_FILE_TEST_EXISTS) ? *ret_default_path : NULL;
+}
+
+gboolean
+ballast_daemon_reload_policy (BallastDaemon *daemon, GError **error)
+{
+  g_autofree char *default_path = NULL;
+  const char *path = policy_path (daemon, &default_path);
+  BallastPolicyFile *policy_file = path != NULL ? ballast_policy_file_load (path, error)
+                                                : ballast_policy_file_new_default ();
+  if (policy_file == NULL || !apply_policy (daemon, policy_file, error))
+    {
+      /* A bad policy must never stop memory management: keep the old one. */
+      g_warning ("policy not reloaded, the previous one stays in effect: %s", (*error)->message);
+      g_free (daemon->policy_error);
+      daemon->policy_error = g_strdup ((*error)->message);
+      return FALSE;
+    }
+  g_clear_pointer (&daemon->policy_error, g_free);
   return TRUE;
 }
 
@@ -601,14 +710,13 @@ ballast_daemon_new (const BallastDaemonConfig *config, const BallastPaths *paths
   daemon->registry = ballast_registry_new ();
   daemon->cancellable = g_cancellable_new ();
 
-  ballast_policy_init_defaults (&daemon->policy);
-  if (config->reserve_set)
-    {
-      daemon->policy.reserve = config->reserve;
-      daemon->policy.reserve_floor_kib = 0;
-    }
-
-  if (!setup_gate (daemon, error) || !setup_budget (daemon, error))
+  /* A bad policy at start is fatal: better no daemon than one that does
+   * something the operator did not write. */
+  g_autofree char *default_path = NULL;
+  const char *path = policy_path (daemon, &default_path);
+  BallastPolicyFile *policy_file = path != NULL ? ballast_policy_file_load (path, error)
+                                                : ballast_policy_file_new_default ();
+  if (policy_file == NULL || !apply_policy (daemon, policy_file, error))
     return NULL;
   /* Fail early and clearly when the host cannot be read at all. */
   if (!read_host (daemon))
@@ -670,6 +778,8 @@ ballast_daemon_free (BallastDaemon *daemon)
   g_free (daemon->gate_description);
   g_free (daemon->cgroup_dir);
   g_free (daemon->host_error);
+  g_free (daemon->policy_error);
+  g_clear_pointer (&daemon->policy_file, ballast_policy_file_free);
   ballast_daemon_config_clear (&daemon->config);
   g_free (daemon);
 }
@@ -726,6 +836,19 @@ const BallastHapReport *
 ballast_daemon_get_hap (BallastDaemon *daemon)
 {
   return daemon->hap;
+}
+
+const BallastPolicyFile *
+ballast_daemon_get_policy_file (BallastDaemon *daemon, const char **ret_error)
+{
+  *ret_error = daemon->policy_error;
+  return daemon->policy_file;
+}
+
+BallastOvercommitMode
+ballast_daemon_overcommit_mode (BallastDaemon *daemon)
+{
+  return daemon->overcommit;
 }
 
 gboolean

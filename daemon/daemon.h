@@ -11,6 +11,7 @@
 #include "overcommit-gate.h"
 #include "path-context.h"
 #include "policy-engine.h"
+#include "policy-file.h"
 
 G_BEGIN_DECLS
 
@@ -57,6 +58,13 @@ const BallastHostSnapshot *ballast_daemon_get_host (BallastDaemon *daemon, const
 const BallastPlan *ballast_daemon_get_plan (BallastDaemon *daemon);
 const BallastHapReport *ballast_daemon_get_hap (BallastDaemon *daemon);
 gboolean ballast_daemon_shrink_allowed (BallastDaemon *daemon);
+BallastOvercommitMode ballast_daemon_overcommit_mode (BallastDaemon *daemon);
+/* The policy in effect; RET_ERROR is why the last reload failed, or NULL. */
+const BallastPolicyFile *ballast_daemon_get_policy_file (BallastDaemon *daemon, const char **ret_error);
+
+/* Reread the policy file (SIGHUP, `ballastctl policy-reload`). A policy
+ * that does not load leaves the previous one in effect and says why. */
+gboolean ballast_daemon_reload_policy (BallastDaemon *daemon, GError **error);
 const char *ballast_daemon_gate_description (BallastDaemon *daemon);
 gboolean ballast_daemon_is_paused (BallastDaemon *daemon);
 /* "active", "dry-run" or "paused". */

@@ -40,6 +40,8 @@ domain_free (gpointer data)
   g_free (domain->config_error);
   g_free (domain->stats_period_error);
   g_free (domain->reason);
+  g_free (domain->tuning_source);
+  g_free (domain->tuning_error);
   g_queue_clear_full (&domain->journal, journal_entry_free);
   g_free (domain);
 }

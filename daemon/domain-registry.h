@@ -60,6 +60,8 @@ typedef struct {
   BallastDecision decision;       /* the latest decision */
   char *reason;                   /* its text */
   BallastGuestTuning tuning;      /* resolved for this domain */
+  char *tuning_source;            /* where it came from ("default, match 'db-*'") */
+  char *tuning_error;             /* why its metadata was ignored, or NULL */
 
   GQueue journal;                 /* BallastJournalEntry*, newest last */
 } BallastDomain;

@@ -19,6 +19,7 @@ typedef struct {
   char *budget;
   char *cgroup_partition;
   char *socket;
+  char *policy;
   gboolean dry_run;
   gboolean once;
   gboolean foreground;
@@ -38,6 +39,7 @@ options_clear (Options *options)
   g_free (options->budget);
   g_free (options->cgroup_partition);
   g_free (options->socket);
+  g_free (options->policy);
 }
 
 /* Command-line values override the config file, key by key, through the
@@ -57,6 +59,7 @@ apply_options (BallastDaemonConfig *config, const Options *options, GError **err
     { "budget", options->budget },
     { "cgroup-partition", options->cgroup_partition },
     { "socket", options->socket },
+    { "policy", options->policy },
   };
   for (gsize i = 0; i < G_N_ELEMENTS (settings); i++)
     {
@@ -99,6 +102,8 @@ main (int argc, char **argv)
       "The guests' cgroup below the hierarchy root (default machine.slice or machine)", "PATH" },
     { "socket", 's', 0, G_OPTION_ARG_FILENAME, &options.socket,
       "Control socket (default " BALLAST_RUNSTATEDIR "/ballast/ballastd.sock)", "PATH" },
+    { "policy", 'p', 0, G_OPTION_ARG_FILENAME, &options.policy,
+      "Policy file (default " BALLAST_SYSCONFDIR "/policy.xml if it exists, else built-in defaults)", "FILE" },
     { "dry-run", 'n', 0, G_OPTION_ARG_NONE, &options.dry_run,
       "Decide and log, but never change a balloon", NULL },
     { "once", '1', 0, G_OPTION_ARG_NONE, &options.once,

@@ -136,7 +136,10 @@ ballast_daemon_config_set (BallastDaemonConfig *config, const char *key, const c
   else if (strcmp (key, "dry-run") == 0)
     ok = parse_boolean (key, value, &config->dry_run, &local_error);
   else if (strcmp (key, "overcommit") == 0)
-    ok = ballast_overcommit_mode_parse (value, &config->overcommit, &local_error);
+    {
+      ok = ballast_overcommit_mode_parse (value, &config->overcommit, &local_error);
+      config->overcommit_set = ok;
+    }
   else if (strcmp (key, "reserve") == 0)
     {
       ok = ballast_amount_parse (value, &config->reserve, &local_error);
@@ -154,6 +157,7 @@ ballast_daemon_config_set (BallastDaemonConfig *config, const char *key, const c
                        "budget: '%s' is not one of meminfo, cgroup", value != NULL ? value : "");
           return FALSE;
         }
+      config->budget_set = TRUE;
     }
   else if (strcmp (key, "cgroup-partition") == 0)
     replace_string (&config->cgroup_partition, value);

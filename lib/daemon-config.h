@@ -21,13 +21,16 @@ typedef struct {
   guint interval_msec;            /* interval: seconds between cycles, decimals allowed */
   guint stats_period_sec;         /* stats-period: set on balloons that have none */
   gboolean dry_run;               /* dry-run */
+  gboolean overcommit_set;        /* overcommit given (else the policy's) */
   BallastOvercommitMode overcommit; /* overcommit: auto|on|off */
   gboolean reserve_set;           /* reserve given (else the policy default) */
   BallastAmount reserve;          /* reserve: "2G" or "15%" */
+  gboolean budget_set;            /* budget given (else the policy's) */
   BallastBudgetSource budget;     /* budget: meminfo|cgroup */
   char *cgroup_partition;         /* cgroup-partition: NULL tries machine.slice, machine */
   char *socket_path;              /* socket */
-  char *policy_path;              /* policy (the XML policy file) */
+  char *policy_path;              /* policy: the XML policy file; NULL: the default
+                                   * path if it exists, else built-in defaults */
 } BallastDaemonConfig;
 
 void ballast_daemon_config_init (BallastDaemonConfig *config);

@@ -50,10 +50,9 @@ trap 'rm -rf "$TMP"' EXIT
 APT_UPDATED=
 apt_update_once() {
     [[ -z $APT_UPDATED ]] || return 0
-    [[ -z ${BALLAST_E2E_OFFLINE:-} ]] || die "package lists needed but BALLAST_E2E_OFFLINE is set"
-    log "apt-get update"
-    apt-get update -q >&2 || die "apt-get update failed"
     APT_UPDATED=1
+    log "apt-get update"
+    apt-get update -q >&2 || { log "apt-get update failed"; return 1; }
 }
 
 # candidate_version PKG -> version apt would download (empty if unknown)
@@ -73,11 +72,12 @@ fetch_deb() {
     dir=$BUILD/debs/$pkg/$ver
     deb=$(find "$dir" -maxdepth 1 -name '*.deb' 2>/dev/null | head -n1)
     if [[ -z $deb ]]; then
-        [[ -z ${BALLAST_E2E_OFFLINE:-} ]] || die "$pkg $ver not cached and BALLAST_E2E_OFFLINE is set"
         log "downloading $pkg=$ver"
         mkdir -p "$TMP/dl"
-        (cd "$TMP/dl" && apt-get download -q -o APT::Sandbox::User=root "$pkg=$ver" >&2) ||
-            die "apt-get download $pkg=$ver failed"
+        if ! (cd "$TMP/dl" && apt-get download -q -o APT::Sandbox::User=root "$pkg=$ver" >&2); then
+            log "apt-get download $pkg=$ver failed"
+            return 1
+        fi
         mkdir -p "$dir"
         mv "$TMP"/dl/*.deb "$dir"/
         deb=$(find "$dir" -maxdepth 1 -name '*.deb' | head -n1)
@@ -91,17 +91,29 @@ cached_deb() {
 }
 
 # ------------------------------------------------------- resolve packages --
-KDEB= BBDEB=
-if [[ -z ${BALLAST_E2E_OFFLINE:-} ]]; then
-    [[ -n $(candidate_version "$KPKG_META") ]] || apt_update_once
+# resolve_and_fetch: set KPKG/KVER/BBVER/KDEB/BBDEB (downloads when needed).
+resolve_and_fetch() {
     KPKG=$(resolve_kernel_pkg "$KPKG_META")
-    [[ -n $KPKG ]] || die "cannot resolve $KPKG_META to a versioned kernel package"
+    [[ -n $KPKG ]] || return 1
     KVER=$(candidate_version "$KPKG")
     BBVER=$(candidate_version busybox-static)
-    [[ -n $KVER && -n $BBVER ]] || die "no candidate version for $KPKG or busybox-static"
+    [[ -n $KVER && -n $BBVER ]] || return 1
     log "kernel package: $KPKG_META -> $KPKG ($KVER); busybox-static $BBVER"
-    KDEB=$(fetch_deb "$KPKG" "$KVER")
-    BBDEB=$(fetch_deb busybox-static "$BBVER")
+    KDEB=$(fetch_deb "$KPKG" "$KVER") && BBDEB=$(fetch_deb busybox-static "$BBVER")
+}
+
+KDEB='' BBDEB=''
+if [[ -z ${BALLAST_E2E_OFFLINE:-} ]]; then
+    [[ -n $(candidate_version "$KPKG_META") ]] || apt_update_once || true
+    # On failure, the package lists may be stale (naming versions the mirror
+    # no longer has): update them once and try again.
+    if ! resolve_and_fetch && ! { apt_update_once && resolve_and_fetch; }; then
+        if [[ -s $OUTDIR/vmlinuz && -s $OUTDIR/initrd.gz ]]; then
+            log "WARNING: cannot resolve/download the packages; keeping the existing image in $OUTDIR"
+            exit 0
+        fi
+        die "cannot resolve or download $KPKG_META / busybox-static"
+    fi
 else
     KDEB=$(find "$BUILD/debs" -path '*/linux-image-[0-9]*' -name '*.deb' -printf '%T@ %p\n' 2>/dev/null |
         sort -n | tail -n1 | cut -d' ' -f2-)

@@ -134,8 +134,8 @@ e2e_guest_log() { printf '%s/%s.serial.log\n' "$E2E_RUN_DIR" "$1"; }
 #   --cmdline-extra STR   appended to the kernel command line
 e2e_guest_xml() {
     local name=$1; shift
-    local memory=1024 current= vcpus=1 schedule=0:0 stats= autodeflate= fpr=
-    local tb=$E2E_TB_CACHE_MIB extra= wl=()
+    local memory=1024 current='' vcpus=1 schedule=0:0 stats='' autodeflate='' fpr=''
+    local tb=$E2E_TB_CACHE_MIB extra='' wl=()
     while (($#)); do
         case $1 in
             --memory) memory=$2 ;;
@@ -153,7 +153,7 @@ e2e_guest_xml() {
         shift 2 || e2e_die "e2e_guest_xml: option $1 needs a value"
     done
     current=${current:-$memory}
-    local log emulator cmdline balloon_attrs= features tcg=
+    local log emulator cmdline balloon_attrs='' features tcg=''
     log=$(e2e_guest_log "$name")
     emulator=${E2E_EMULATOR:-$(command -v qemu-system-x86_64)}
     # No 'quiet': the guest kernel's OOM reports must reach the console.
@@ -348,7 +348,7 @@ e2e_guest_oom_kills() {
 }
 
 # e2e_guest_workload_lines NAME: the workload's and init's lines from the log.
-e2e_guest_workload_lines() { grep -aE '^ballast-(workload|init):' "$(e2e_guest_log "$1")" 2>/dev/null || true; }
+e2e_guest_workload_lines() { { grep -aE '^ballast-(workload|init):' "$(e2e_guest_log "$1")" 2>/dev/null || true; } | tr -d '\r'; }
 
 # ---------------------------------------------------------- cgroup budget --
 # The guests' budget is the memory limit of libvirt's machine partition:

@@ -87,19 +87,20 @@ else
 fi
 
 # ----------------------------------------------------------- the oracle --
-declare -A PEND_T0=() PEND_FROM=() PEND_TO=() PEND_RSS=() PEND_CG=()
+declare -A PEND_T0=() PEND_FROM=() PEND_TO=() PEND_RSS=() PEND_CG=() TARGET=() DONE_AT=() LASTUP=()
 
-# read_stats: fill CUR/MAX/USABLE (MiB) of the running squeeze guests from
-# one `virsh domstats --balloon` call (guests without stats yet are left out).
+# read_stats: fill CUR/MAX/USABLE (MiB) and LASTUP (s) of the running guests
+# from one `virsh domstats --balloon` call.
 read_stats() {
     local key val n=
-    CUR=() MAX=() USABLE=()
+    CUR=() MAX=() USABLE=() LASTUP=()
     while IFS='=' read -r key val; do
         case $key in
             "Domain: "*) n=${key#Domain: }; n=${n//\'/} ;;
             balloon.current) CUR[$n]=$((val / 1024)) ;;
             balloon.maximum) MAX[$n]=$((val / 1024)) ;;
             balloon.usable) USABLE[$n]=$((val / 1024)) ;;
+            balloon.last-update) LASTUP[$n]=$val ;;
         esac
     done < <(e2e_virsh domstats --balloon --list-running 2>/dev/null | sed 's/^ *//')
 }
@@ -131,8 +132,20 @@ check_pending() {
             GROWS=$((GROWS + 1))
         fi
         e2e_log "oracle: $n balloon $from -> $to MiB done within ${dt}s"
+        TARGET[$n]=$to DONE_AT[$n]=$(date +%s)
         unset "PEND_T0[$n]" "PEND_FROM[$n]" "PEND_TO[$n]"
     done
+}
+
+# ready NAME: the guest can be decided on: it has stats, no change in
+# flight, and its stats were refreshed after its last change completed.
+# (Right after a setmem, balloon.usable is still the old value and
+# balloon.current lags: QEMU throttles BALLOON_CHANGE events to 1/s.
+# Deciding on such data makes the balloon oscillate.)
+ready() {
+    local n=$1
+    [[ $n == "$E2E_PREFIX"sq* && -n ${USABLE[$n]:-} && -z ${PEND_TO[$n]:-} ]] || return 1
+    [[ -z ${DONE_AT[$n]:-} ]] || ((${LASTUP[$n]:-0} > DONE_AT[$n]))
 }
 
 # oracle_cycle: one decision round over all running guests.
@@ -143,9 +156,8 @@ oracle_cycle() {
     slack=$((SQ_BUDGET - SQ_RESERVE - $(e2e_budget_usage_mib)))
     # Grow pressured guests first (urgent), then shrink idle ones.
     for n in "${!USABLE[@]}"; do
-        [[ $n == "$E2E_PREFIX"sq* && -z ${PEND_TO[$n]:-} ]] || continue
-        c=${CUR[$n]} u=${USABLE[$n]} m=${MAX[$n]}
-        used=$((c - u))
+        ready "$n" || continue
+        c=${TARGET[$n]:-${CUR[$n]}} u=${USABLE[$n]} m=${MAX[$n]}
         if ((u < SQ_LOW && c < m)); then
             if ((slack <= 0)); then
                 e2e_log "oracle: $n pressured (usable $u MiB) but the host has no slack ($slack MiB)"
@@ -156,8 +168,8 @@ oracle_cycle() {
         fi
     done
     for n in "${!USABLE[@]}"; do
-        [[ $n == "$E2E_PREFIX"sq* && -z ${PEND_TO[$n]:-} ]] || continue
-        c=${CUR[$n]} u=${USABLE[$n]} m=${MAX[$n]}
+        ready "$n" || continue
+        c=${TARGET[$n]:-${CUR[$n]}} u=${USABLE[$n]} m=${MAX[$n]}
         ((u >= SQ_LOW)) || continue
         used=$((c - u))
         floor=$((used + SQ_HEADROOM))

@@ -51,6 +51,7 @@ test_deficit_shrinks_through_libvirt (void)
   g_autoptr(FakeHost) host = fake_host_new (16 * GIB, 1 * GIB);
   BallastDaemonConfig config = config_for ("test:///default");
   config.overcommit = BALLAST_OVERCOMMIT_ON;
+  config.overcommit_set = TRUE;
   g_autoptr(BallastDaemon) daemon = run_daemon_cycles (&config, host, 3);
 
   BallastDomain *domain = registry_domain (daemon, "test");
@@ -179,6 +180,7 @@ run_many_domains (const char *scheme)
   g_autoptr(FakeHost) host = fake_host_new (512 * GIB, 8 * GIB);
   BallastDaemonConfig config = config_for (uri);
   config.overcommit = BALLAST_OVERCOMMIT_ON;
+  config.overcommit_set = TRUE;
   config.reserve = (BallastAmount) { .kib = 68 * GIB };
   g_autoptr(BallastDaemon) daemon = run_daemon_cycles (&config, host, 3);
 
