@@ -4,6 +4,7 @@
 #include "ballast-error.h"
 #include "daemon-report.h"
 #include "daemon.h"
+#include "metrics.h"
 
 typedef json_object *(*MethodHandler) (BallastDaemon *daemon, const BallastRequest *request,
                                        const char **ret_code, GError **error);
@@ -126,6 +127,16 @@ method_resume (BallastDaemon *daemon, const BallastRequest *request, const char 
 }
 
 static json_object *
+method_metrics (BallastDaemon *daemon, const BallastRequest *request, const char **ret_code,
+                GError **error)
+{
+  g_autofree char *text = ballast_metrics_render (daemon);
+  json_object *result = json_object_new_object ();
+  json_object_object_add (result, "text", json_object_new_string (text));
+  return result;
+}
+
+static json_object *
 method_policy_reload (BallastDaemon *daemon, const BallastRequest *request,
                       const char **ret_code, GError **error)
 {
@@ -149,6 +160,7 @@ static const Method methods[] = {
   { "domhistory", FALSE, method_domhistory },
   { "pause", TRUE, method_pause },
   { "resume", TRUE, method_resume },
+  { "metrics", FALSE, method_metrics },
   { "policy-reload", TRUE, method_policy_reload },
 };
 

@@ -10,6 +10,7 @@
 #include "json-util.h"
 #include "libvirt-util.h"
 #include "libvirt-worker.h"
+#include "metrics.h"
 #include "report-render.h"
 
 #include <glib-unix.h>
@@ -59,6 +60,7 @@ struct _BallastDaemon {
   guint cycle_calls;
   BallastDaemonCounters counters;
   gboolean paused;
+  char *metrics_error;             /* why the textfile could not be written, said once */
 
   guint signal_sources[3];
 };
@@ -67,10 +69,38 @@ static void start_cycle (BallastDaemon *daemon);
 
 /* ---- Lifecycle of the connection ---- */
 
+static gboolean setup_gate (BallastDaemon *daemon, GError **error);
+
+/* A remote host's hardware is not ours to read from /proc: ask libvirt. */
+static void
+on_capabilities (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *domcaps = NULL;
+  g_autofree char *caps = ballast_fetch_capabilities_finish (result, &domcaps, &error);
+  if (caps == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  BallastDaemon *daemon = user_data;
+  BallastHapReport *report = caps != NULL ? ballast_hap_detect_from_libvirt (caps, domcaps, &error) : NULL;
+  if (report == NULL)
+    {
+      g_warning ("cannot tell whether %s has hardware-assisted paging, assuming not: %s",
+                 daemon->config.uri, error->message);
+      report = g_new0 (BallastHapReport, 1);
+      report->evidence = g_ptr_array_new ();
+    }
+  ballast_hap_report_free (daemon->hap);
+  daemon->hap = report;
+  setup_gate (daemon, NULL);
+}
+
 static void
 on_connected (gpointer user_data)
 {
   BallastDaemon *daemon = user_data;
+  if (ballast_uri_is_remote (daemon->config.uri))
+    ballast_fetch_capabilities_async (ballast_session_get_connection (daemon->session),
+                                      daemon->cancellable, on_capabilities, daemon);
   /* A new connection may be to a restarted libvirtd: forget what we knew
    * and rebuild it all from libvirt (we keep no state that matters). */
   ballast_registry_clear (daemon->registry);
@@ -152,6 +182,28 @@ on_domain_event (const char *uuid, const char *name, BallastDomainEventKind kind
 
 /* ---- One cycle: collect (thread) -> decide (here) -> apply (thread) ---- */
 
+/* On the main thread: a few KiB to a local file once a cycle is cheaper
+ * than handing it to a thread. A failure is said once, and again only
+ * when the reason changes; the cycle goes on regardless. */
+static void
+write_metrics_textfile (BallastDaemon *daemon)
+{
+  g_autoptr(GError) error = NULL;
+  if (daemon->config.metrics_textfile == NULL)
+    return;
+  if (ballast_metrics_write_textfile (daemon, daemon->config.metrics_textfile, &error))
+    {
+      if (daemon->metrics_error != NULL)
+        g_message ("metrics textfile %s written again", daemon->config.metrics_textfile);
+      g_clear_pointer (&daemon->metrics_error, g_free);
+      return;
+    }
+  if (g_strcmp0 (daemon->metrics_error, error->message) != 0)
+    g_warning ("%s", error->message);
+  g_free (daemon->metrics_error);
+  daemon->metrics_error = g_strdup (error->message);
+}
+
 static void
 finish_cycle (BallastDaemon *daemon)
 {
@@ -162,6 +214,7 @@ finish_cycle (BallastDaemon *daemon)
   daemon->counters.libvirt_calls_total += daemon->cycle_calls;
   daemon->counters.last_cycle_duration_usec = g_get_monotonic_time () - daemon->cycle_started_usec;
   daemon->counters.last_cycle_wall_usec = g_get_real_time ();
+  write_metrics_textfile (daemon);
 
   if (daemon->options.max_cycles > 0 && daemon->counters.cycles >= daemon->options.max_cycles)
     g_main_loop_quit (daemon->loop);
@@ -595,9 +648,12 @@ static gboolean
 setup_gate (BallastDaemon *daemon, GError **error)
 {
   g_autoptr(GError) detect_error = NULL;
-  if (daemon->hap == NULL)
+  if (daemon->hap == NULL && !ballast_uri_is_remote (daemon->config.uri))
     daemon->hap = ballast_hap_detect (daemon->paths, &detect_error);
-  if (daemon->hap == NULL)
+  else if (daemon->hap == NULL)
+    g_message ("%s is a remote host: its hardware is read through libvirt once connected",
+               daemon->config.uri);
+  if (daemon->hap == NULL && detect_error != NULL)
     g_warning ("cannot detect hardware-assisted paging, assuming none: %s", detect_error->message);
   gboolean hap = daemon->hap != NULL && daemon->hap->hap_available;
   daemon->shrink_allowed = ballast_overcommit_allowed (daemon->overcommit, hap);
@@ -704,6 +760,7 @@ ballast_daemon_new (const BallastDaemonConfig *config, const BallastPaths *paths
   daemon->config.cgroup_partition = g_strdup (config->cgroup_partition);
   daemon->config.socket_path = g_strdup (config->socket_path);
   daemon->config.policy_path = g_strdup (config->policy_path);
+  daemon->config.metrics_textfile = g_strdup (config->metrics_textfile);
   daemon->paths = ballast_paths_copy (paths);
   daemon->options = *options;
   daemon->loop = g_main_loop_new (NULL, FALSE);
@@ -757,6 +814,12 @@ ballast_daemon_run (BallastDaemon *daemon)
 }
 
 void
+ballast_daemon_quit (BallastDaemon *daemon)
+{
+  g_main_loop_quit (daemon->loop); /* thread-safe: it takes the context's lock */
+}
+
+void
 ballast_daemon_free (BallastDaemon *daemon)
 {
   if (daemon == NULL)
@@ -779,6 +842,7 @@ ballast_daemon_free (BallastDaemon *daemon)
   g_free (daemon->cgroup_dir);
   g_free (daemon->host_error);
   g_free (daemon->policy_error);
+  g_free (daemon->metrics_error);
   g_clear_pointer (&daemon->policy_file, ballast_policy_file_free);
   ballast_daemon_config_clear (&daemon->config);
   g_free (daemon);
@@ -811,6 +875,12 @@ ballast_daemon_get_counters (BallastDaemon *daemon)
       && g_get_monotonic_time () - daemon->cycle_started_usec > STALL_AFTER_USEC)
     daemon->counters.libvirt_stalled = TRUE;
   return &daemon->counters;
+}
+
+BallastControlServer *
+ballast_daemon_get_control (BallastDaemon *daemon)
+{
+  return daemon->control;
 }
 
 const BallastPolicy *

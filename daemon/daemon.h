@@ -32,6 +32,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (BallastDaemon, ballast_daemon_free)
 /* Run until stopped (signal, --once done, or fatal error). Returns the
  * process exit status. */
 int ballast_daemon_run (BallastDaemon *daemon);
+/* Make ballast_daemon_run() return, as SIGTERM does. Any thread. */
+void ballast_daemon_quit (BallastDaemon *daemon);
 
 /* ---- Read access for reports and the control socket ---- */
 
@@ -51,6 +53,9 @@ const BallastDaemonConfig *ballast_daemon_get_config (BallastDaemon *daemon);
 BallastRegistry *ballast_daemon_get_registry (BallastDaemon *daemon);
 BallastSession *ballast_daemon_get_session (BallastDaemon *daemon);
 const BallastDaemonCounters *ballast_daemon_get_counters (BallastDaemon *daemon);
+/* The control socket's server, or NULL (--once has none). */
+typedef struct _BallastControlServer BallastControlServer;
+BallastControlServer *ballast_daemon_get_control (BallastDaemon *daemon);
 const BallastPolicy *ballast_daemon_get_policy (BallastDaemon *daemon);
 /* The latest host snapshot, or NULL (with RET_ERROR set) when unreadable. */
 const BallastHostSnapshot *ballast_daemon_get_host (BallastDaemon *daemon, const char **ret_error);

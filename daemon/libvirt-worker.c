@@ -306,3 +306,54 @@ ballast_apply_finish (GAsyncResult *result, GError **error)
 {
   return g_task_propagate_pointer (G_TASK (result), error);
 }
+
+/* ---- Capabilities ---- */
+
+static void
+close_connection (gpointer conn)
+{
+  virConnectClose (conn);
+}
+
+static void
+fetch_capabilities_in_thread (GTask *task, gpointer source, gpointer task_data,
+                              GCancellable *cancellable)
+{
+  virConnectPtr conn = task_data;
+  char *caps = virConnectGetCapabilities (conn);
+  if (caps == NULL)
+    {
+      GError *error = NULL;
+      ballast_libvirt_set_error (&error, "cannot read the host's capabilities");
+      g_task_return_error (task, error);
+      return;
+    }
+  /* Fails when the host has no KVM; the gate then says so. */
+  char *domcaps = virConnectGetDomainCapabilities (conn, NULL, NULL, NULL, "kvm", 0);
+  char **both = g_new0 (char *, 3);
+  both[0] = caps;
+  both[1] = domcaps;
+  g_task_return_pointer (task, both, (GDestroyNotify) g_strfreev);
+}
+
+void
+ballast_fetch_capabilities_async (virConnectPtr conn, GCancellable *cancellable,
+                                  GAsyncReadyCallback callback, gpointer user_data)
+{
+  virConnectRef (conn);
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_task_data (task, conn, close_connection);
+  g_task_run_in_thread (task, fetch_capabilities_in_thread);
+}
+
+char *
+ballast_fetch_capabilities_finish (GAsyncResult *result, char **ret_domcaps_xml, GError **error)
+{
+  char **both = g_task_propagate_pointer (G_TASK (result), error);
+  if (both == NULL)
+    return NULL;
+  char *caps = both[0];
+  *ret_domcaps_xml = both[1];
+  g_free (both);
+  return caps;
+}

@@ -90,4 +90,12 @@ void ballast_apply_async (virConnectPtr conn, GPtrArray *items, GCancellable *ca
                           GAsyncReadyCallback callback, gpointer user_data);
 BallastApplyResult *ballast_apply_finish (GAsyncResult *result, GError **error);
 
+/* The host's capabilities and its KVM domain capabilities as XML (the
+ * latter NULL when the host has no KVM), for the overcommit gate of a
+ * remote host. RET_DOMCAPS_XML is set on success. */
+void ballast_fetch_capabilities_async (virConnectPtr conn, GCancellable *cancellable,
+                                       GAsyncReadyCallback callback, gpointer user_data);
+char *ballast_fetch_capabilities_finish (GAsyncResult *result, char **ret_domcaps_xml,
+                                         GError **error);
+
 G_END_DECLS

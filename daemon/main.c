@@ -20,6 +20,7 @@ typedef struct {
   char *cgroup_partition;
   char *socket;
   char *policy;
+  char *metrics_textfile;
   gboolean dry_run;
   gboolean once;
   gboolean foreground;
@@ -40,6 +41,7 @@ options_clear (Options *options)
   g_free (options->cgroup_partition);
   g_free (options->socket);
   g_free (options->policy);
+  g_free (options->metrics_textfile);
 }
 
 /* Command-line values override the config file, key by key, through the
@@ -60,6 +62,7 @@ apply_options (BallastDaemonConfig *config, const Options *options, GError **err
     { "cgroup-partition", options->cgroup_partition },
     { "socket", options->socket },
     { "policy", options->policy },
+    { "metrics-textfile", options->metrics_textfile },
   };
   for (gsize i = 0; i < G_N_ELEMENTS (settings); i++)
     {
@@ -104,6 +107,8 @@ main (int argc, char **argv)
       "Control socket (default " BALLAST_RUNSTATEDIR "/ballast/ballastd.sock)", "PATH" },
     { "policy", 'p', 0, G_OPTION_ARG_FILENAME, &options.policy,
       "Policy file (default " BALLAST_SYSCONFDIR "/policy.xml if it exists, else built-in defaults)", "FILE" },
+    { "metrics-textfile", 0, 0, G_OPTION_ARG_FILENAME, &options.metrics_textfile,
+      "Write Prometheus metrics to FILE after each cycle (node-exporter's textfile collector)", "FILE" },
     { "dry-run", 'n', 0, G_OPTION_ARG_NONE, &options.dry_run,
       "Decide and log, but never change a balloon", NULL },
     { "once", '1', 0, G_OPTION_ARG_NONE, &options.once,

@@ -31,6 +31,9 @@ typedef struct {
   char *socket_path;              /* socket */
   char *policy_path;              /* policy: the XML policy file; NULL: the default
                                    * path if it exists, else built-in defaults */
+  char *metrics_textfile;         /* metrics-textfile: Prometheus text written after
+                                   * each cycle (node-exporter's textfile collector);
+                                   * NULL (or empty in the file): none */
 } BallastDaemonConfig;
 
 void ballast_daemon_config_init (BallastDaemonConfig *config);

@@ -118,13 +118,13 @@ GPtrArray *ballast_completion_matches (const char *prefix, const GPtrArray *cand
 /* The longest prefix (whole characters) common to every string of MATCHES. */
 char *ballast_completion_common_prefix (const GPtrArray *matches);
 
-/* Complete the word that begins at WORD_START and ends at the cursor with
- * MATCHES (from ballast_completion_matches): one match replaces it, quoted,
+/* Complete the word that ends at the cursor (the last word of
+ * ballast_line_split_words() on the text before it) with MATCHES, from
+ * ballast_completion_matches() on that word: one match replaces it, quoted,
  * followed by a space; several replace it with their common prefix. Returns
  * TRUE when the line changed (FALSE: nothing matched, or the matches have
  * nothing in common beyond what was typed). */
-gboolean ballast_line_buffer_complete (BallastLineBuffer *buffer, gsize word_start,
-                                       const GPtrArray *matches);
+gboolean ballast_line_buffer_complete (BallastLineBuffer *buffer, const GPtrArray *matches);
 
 /* MATCHES laid out in columns for a terminal WIDTH columns wide, "\n"
  * ending each row, the way a shell lists ambiguous completions. */

@@ -3,6 +3,7 @@
 
 #include "ballast-error.h"
 #include "text-fields.h"
+#include "xml-util.h"
 
 #include <string.h>
 
@@ -125,6 +126,20 @@ read_module_parameter (const BallastPaths *paths, BallastHapReport *report,
   return value;
 }
 
+/* "vendor_id\t: GenuineIntel" of the first processor, or NULL. */
+static char *
+cpuinfo_vendor_id (const char *cpuinfo)
+{
+  g_auto(GStrv) lines = g_strsplit (cpuinfo, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (g_str_has_prefix (lines[i], "vendor_id"))
+      {
+        const char *colon = strchr (lines[i], ':');
+        return colon != NULL ? g_strstrip (g_strdup (colon + 1)) : NULL;
+      }
+  return NULL;
+}
+
 BallastHapReport *
 ballast_hap_detect (const BallastPaths *paths, GError **error)
 {
@@ -141,6 +156,15 @@ ballast_hap_detect (const BallastPaths *paths, GError **error)
 
   g_autoptr(BallastHapReport) report = g_new0 (BallastHapReport, 1);
   report->evidence = g_ptr_array_new_with_free_func (evidence_free);
+
+  g_autofree char *kvm_dir = g_build_filename (paths->sys_dir, "module", "kvm", NULL);
+  gboolean kvm = g_file_test (kvm_dir, G_FILE_TEST_IS_DIR);
+  add_evidence (report, "KVM", kvm ? BALLAST_CHECK_PASS : BALLAST_CHECK_FAIL, "%s %s", kvm_dir,
+                kvm ? "present" : "absent (the kvm module is not loaded)");
+
+  g_autofree char *vendor_id = cpuinfo_vendor_id (cpuinfo);
+  add_evidence (report, "CPU vendor", BALLAST_CHECK_INFO, "%s",
+                vendor_id != NULL ? vendor_id : "not stated in cpuinfo");
 
   if (g_hash_table_contains (flags, "vmx"))
     report->vendor = BALLAST_CPU_VENDOR_INTEL;
@@ -195,6 +219,126 @@ ballast_hap_detect (const BallastPaths *paths, GError **error)
                         ? (report->vendor == BALLAST_CPU_VENDOR_INTEL ? "EPT with VPID" : "NPT")
                         : "not available: guests would run on shadow page tables");
   return g_steal_pointer (&report);
+}
+
+/* Adds the name attribute of every <feature> child of CPU to FLAGS. */
+static void
+add_cpu_features (xmlNode *cpu, GHashTable *flags)
+{
+  for (xmlNode *node = cpu != NULL ? cpu->children : NULL; node != NULL; node = node->next)
+    {
+      if (node->type != XML_ELEMENT_NODE || strcmp ((const char *) node->name, "feature") != 0)
+        continue;
+      g_autofree char *policy = ballast_xml_attr (node, "policy");
+      g_autofree char *name = ballast_xml_attr (node, "name");
+      if (name != NULL && g_strcmp0 (policy, "disable") != 0 && g_strcmp0 (policy, "forbid") != 0)
+        g_hash_table_add (flags, g_steal_pointer (&name));
+    }
+}
+
+static xmlNode *
+host_model_mode (xmlNode *domcaps_root)
+{
+  xmlNode *cpu = ballast_xml_child (domcaps_root, "cpu", NULL);
+  for (xmlNode *node = cpu != NULL ? cpu->children : NULL; node != NULL; node = node->next)
+    {
+      g_autofree char *name = node->type == XML_ELEMENT_NODE ? ballast_xml_attr (node, "name") : NULL;
+      if (g_strcmp0 (name, "host-model") == 0)
+        return node;
+    }
+  return NULL;
+}
+
+static gboolean
+caps_offer_kvm (xmlNode *caps_root)
+{
+  for (xmlNode *guest = caps_root->children; guest != NULL; guest = guest->next)
+    {
+      if (guest->type != XML_ELEMENT_NODE || strcmp ((const char *) guest->name, "guest") != 0)
+        continue;
+      xmlNode *arch = ballast_xml_child (guest, "arch", NULL);
+      for (xmlNode *node = arch != NULL ? arch->children : NULL; node != NULL; node = node->next)
+        {
+          g_autofree char *type = node->type == XML_ELEMENT_NODE
+                                    && strcmp ((const char *) node->name, "domain") == 0
+                                    ? ballast_xml_attr (node, "type") : NULL;
+          if (g_strcmp0 (type, "kvm") == 0)
+            return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+BallastHapReport *
+ballast_hap_detect_from_libvirt (const char *caps_xml, const char *domcaps_xml, GError **error)
+{
+  g_autoptr(xmlDoc) caps = ballast_xml_parse (caps_xml, "capabilities XML", error);
+  if (caps == NULL)
+    return NULL;
+  g_autoptr(xmlDoc) domcaps = NULL;
+  if (domcaps_xml != NULL && (domcaps = ballast_xml_parse (domcaps_xml, "domain capabilities XML", error)) == NULL)
+    return NULL;
+
+  xmlNode *caps_root = xmlDocGetRootElement (caps);
+  xmlNode *host_cpu = ballast_xml_child (ballast_xml_child (caps_root, "host", NULL), "cpu", NULL);
+  g_autofree char *vendor = host_cpu != NULL
+                              ? ballast_xml_text (ballast_xml_child (host_cpu, "vendor", NULL)) : NULL;
+  g_autoptr(GHashTable) flags = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  add_cpu_features (host_cpu, flags);
+  if (domcaps != NULL)
+    add_cpu_features (host_model_mode (xmlDocGetRootElement (domcaps)), flags);
+
+  g_autoptr(BallastHapReport) report = g_new0 (BallastHapReport, 1);
+  report->evidence = g_ptr_array_new_with_free_func (evidence_free);
+  gboolean kvm = caps_offer_kvm (caps_root) && domcaps != NULL;
+  report->kvm_module_loaded = kvm;
+  add_evidence (report, "KVM", kvm ? BALLAST_CHECK_PASS : BALLAST_CHECK_FAIL, "%s",
+                kvm ? "libvirt offers <domain type='kvm'> guests"
+                    : "libvirt offers no KVM guests on that host");
+
+  if (g_hash_table_contains (flags, "vmx") || g_strcmp0 (vendor, "Intel") == 0)
+    report->vendor = BALLAST_CPU_VENDOR_INTEL;
+  else if (g_hash_table_contains (flags, "svm") || g_strcmp0 (vendor, "AMD") == 0)
+    report->vendor = BALLAST_CPU_VENDOR_AMD;
+  report->cpu_virtualization = g_hash_table_contains (flags, "vmx") || g_hash_table_contains (flags, "svm");
+  add_evidence (report, "hardware virtualization", report->cpu_virtualization
+                  ? BALLAST_CHECK_PASS : BALLAST_CHECK_FAIL,
+                "%s CPU%s", vendor != NULL && *vendor != '\0' ? vendor : "unknown",
+                report->cpu_virtualization ? "" : " without vmx or svm in libvirt's CPU features");
+
+  if (report->vendor == BALLAST_CPU_VENDOR_INTEL)
+    {
+      report->cpu_ept = report->module_ept = g_hash_table_contains (flags, "vmx-ept");
+      report->cpu_vpid = report->module_vpid = g_hash_table_contains (flags, "vmx-vpid");
+      add_evidence (report, "EPT", report->cpu_ept ? BALLAST_CHECK_PASS : BALLAST_CHECK_FAIL, "%s",
+                    report->cpu_ept ? "host-model feature vmx-ept" : "no vmx-ept in the host-model CPU");
+      add_evidence (report, "VPID", report->cpu_vpid ? BALLAST_CHECK_PASS : BALLAST_CHECK_FAIL, "%s",
+                    report->cpu_vpid ? "host-model feature vmx-vpid" : "no vmx-vpid in the host-model CPU");
+      report->hap_available = kvm && report->cpu_virtualization && report->cpu_ept && report->cpu_vpid;
+    }
+  else if (report->vendor == BALLAST_CPU_VENDOR_AMD)
+    {
+      report->cpu_npt = report->module_npt = g_hash_table_contains (flags, "npt");
+      add_evidence (report, "NPT", report->cpu_npt ? BALLAST_CHECK_PASS : BALLAST_CHECK_FAIL, "%s",
+                    report->cpu_npt ? "CPU feature npt" : "no npt in libvirt's CPU features");
+      report->hap_available = kvm && report->cpu_virtualization && report->cpu_npt;
+    }
+  add_evidence (report, "hardware-assisted paging", report->hap_available
+                  ? BALLAST_CHECK_PASS : BALLAST_CHECK_FAIL,
+                "%s", report->hap_available
+                        ? (report->vendor == BALLAST_CPU_VENDOR_INTEL ? "EPT with VPID" : "NPT")
+                        : "not available: guests would run on shadow page tables");
+  return g_steal_pointer (&report);
+}
+
+gboolean
+ballast_uri_is_remote (const char *uri)
+{
+  g_autoptr(GUri) parsed = g_uri_parse (uri, G_URI_FLAGS_NONE, NULL);
+  if (parsed == NULL)
+    return FALSE;
+  const char *host = g_uri_get_host (parsed);
+  return host != NULL && *host != '\0' && g_ascii_strcasecmp (host, "localhost") != 0;
 }
 
 gboolean

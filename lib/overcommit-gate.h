@@ -62,6 +62,19 @@ gboolean ballast_module_bool_parse (const char *text, gboolean *ret_value, GErro
  * evidence towards "no". */
 BallastHapReport *ballast_hap_detect (const BallastPaths *paths, GError **error);
 
+/* The same verdict for a host reached through libvirt (a remote URI), from
+ * virConnectGetCapabilities() and virConnectGetDomainCapabilities() for
+ * virttype "kvm" (DOMCAPS_XML may be NULL when libvirt has no KVM there).
+ * VMX capabilities are not CPUID flags: libvirt reports them as the
+ * host-model CPU features "vmx-ept" and "vmx-vpid" (QEMU >= 5.1); AMD's
+ * "npt" is a CPUID flag and shows as "npt". */
+BallastHapReport *ballast_hap_detect_from_libvirt (const char *caps_xml, const char *domcaps_xml,
+                                                   GError **error);
+
+/* TRUE when URI names another host (qemu+ssh://host/system), so its
+ * hardware must be read through libvirt rather than from our /proc. */
+gboolean ballast_uri_is_remote (const char *uri);
+
 typedef enum {
   BALLAST_OVERCOMMIT_AUTO,
   BALLAST_OVERCOMMIT_ON,

@@ -125,10 +125,12 @@ cmd_help (Ctl *ctl, int argc, char **argv)
               command->usage);
       return EXIT_OK;
     }
-  printf ("Usage: ballastctl [-s SOCKET] [-c URI] [--json] COMMAND [ARGS]\n\nCommands:\n");
+  printf ("Usage: ballastctl [-s SOCKET] [-c URI] [--json] [COMMAND [ARGS]]\n\nCommands:\n");
   for (const Command *const *command = ctl_commands; *command != NULL; command++)
-    printf ("    %-32s %s\n", (*command)->usage, (*command)->summary);
-  printf ("\nExit status: 0 success, 1 failure, 2 usage error, 3 ballastd not running,\n"
+    if (!(*command)->hidden)
+      printf ("    %-32s %s\n", (*command)->usage, (*command)->summary);
+  printf ("\nWithout a COMMAND, an interactive shell (quit or exit to leave).\n"
+          "Exit status: 0 success, 1 failure, 2 usage error, 3 ballastd not running,\n"
           "4 permission denied, 5 unknown domain.\n");
   return EXIT_OK;
 }
@@ -143,6 +145,14 @@ static const Command version_command = { "version", "version", "print the versio
 static const Command help_command = { "help", "help [COMMAND]", "list the commands, or describe one", cmd_help };
 
 /* Commands defined in other files register here, one line each. */
+extern const Command ctl_policy_check_command;
+extern const Command ctl_policy_reload_command;
+extern const Command ctl_domtune_command;
+extern const Command ctl_caps_command;
+extern const Command ctl_top_command;
+extern const Command ctl_metrics_command;
+extern const Command ctl_complete_command;
+
 const Command *const ctl_commands[] = {
   &status_command,
   &list_command,
@@ -150,7 +160,14 @@ const Command *const ctl_commands[] = {
   &domhistory_command,
   &pause_command,
   &resume_command,
+  &ctl_domtune_command,
+  &ctl_policy_check_command,
+  &ctl_policy_reload_command,
+  &ctl_caps_command,
+  &ctl_top_command,
+  &ctl_metrics_command,
   &version_command,
   &help_command,
+  &ctl_complete_command,
   NULL,
 };

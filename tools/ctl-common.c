@@ -29,6 +29,16 @@ ctl_fail (const GError *error)
   return exit_status_for (error);
 }
 
+/* The shell prints each error on one line; a hint to run "ballastctl
+ * help" would be a second one, and the wrong command there anyway. */
+static gboolean interactive;
+
+void
+ctl_set_interactive (gboolean value)
+{
+  interactive = value;
+}
+
 int
 ctl_usage_error (const char *command, const char *format, ...)
 {
@@ -36,6 +46,15 @@ ctl_usage_error (const char *command, const char *format, ...)
   va_start (args, format);
   g_autofree char *message = g_strdup_vprintf (format, args);
   va_end (args);
+  if (interactive)
+    {
+      /* Only the first line: the rest is a hint for the command line. */
+      char *newline = strchr (message, '\n');
+      if (newline != NULL)
+        *newline = '\0';
+      g_printerr ("error: %s\n", message);
+      return EXIT_USAGE;
+    }
   g_printerr ("error: %s\n", message);
   if (command != NULL)
     g_printerr ("Try 'ballastctl help %s'.\n", command);
@@ -84,24 +103,46 @@ ctl_client (Ctl *ctl, GError **error)
   return ctl->client;
 }
 
+json_object *
+ctl_call (Ctl *ctl, const char *method, json_object *params, GError **error)
+{
+  g_autoptr(json_object) owned_params = params;
+  gboolean reused = ctl->client != NULL;
+  if (ctl_client (ctl, error) == NULL)
+    return NULL;
+  g_autoptr(GError) call_error = NULL;
+  json_object *result = ballast_client_call (ctl->client, method,
+                                             owned_params != NULL ? json_object_get (owned_params) : NULL,
+                                             &call_error);
+  if (result == NULL && g_error_matches (call_error, BALLAST_CLIENT_ERROR, BALLAST_CLIENT_ERROR_NOT_RUNNING))
+    {
+      /* A broken connection is not kept for the next command (the shell).
+       * One kept from before may just have been closed while idle: the
+       * methods set state rather than add to it, so asking again on a new
+       * connection is safe. */
+      g_clear_pointer (&ctl->client, ballast_client_free);
+      if (reused && ctl_client (ctl, NULL) != NULL)
+        {
+          g_clear_error (&call_error);
+          result = ballast_client_call (ctl->client, method, g_steal_pointer (&owned_params), &call_error);
+          if (result == NULL && g_error_matches (call_error, BALLAST_CLIENT_ERROR,
+                                                 BALLAST_CLIENT_ERROR_NOT_RUNNING))
+            g_clear_pointer (&ctl->client, ballast_client_free);
+        }
+    }
+  if (result == NULL)
+    g_propagate_error (error, g_steal_pointer (&call_error));
+  return result;
+}
+
 int
 ctl_call_and_print (Ctl *ctl, const char *method, json_object *params,
                     char *(*render) (json_object *result))
 {
   g_autoptr(GError) error = NULL;
-  if (ctl_client (ctl, &error) == NULL)
-    {
-      json_object_put (params);
-      return ctl_fail (error);
-    }
-  g_autoptr(json_object) result = ballast_client_call (ctl->client, method, params, &error);
+  g_autoptr(json_object) result = ctl_call (ctl, method, params, &error);
   if (result == NULL)
-    {
-      /* A broken connection is not kept for the next command (the shell). */
-      if (g_error_matches (error, BALLAST_CLIENT_ERROR, BALLAST_CLIENT_ERROR_NOT_RUNNING))
-        g_clear_pointer (&ctl->client, ballast_client_free);
-      return ctl_fail (error);
-    }
+    return ctl_fail (error);
   if (ctl->json)
     printf ("%s\n", json_object_to_json_string_ext (result, JSON_C_TO_STRING_PRETTY
                                                               | JSON_C_TO_STRING_NOSLASHESCAPE));

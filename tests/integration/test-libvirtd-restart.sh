@@ -36,7 +36,8 @@ sleep 2
 start_private_libvirtd
 check "reconnected" wait_for 40 connected
 check "reconnects counted" test "$(json_get "$(ctl --json status)" 'j["connection"]["reconnects"] >= 1')" = True
-check "guests rebuilt" wait_for 10 test "$(running_guests)" = 2
+two_running() { test "$(running_guests)" = 2; }
+check "guests rebuilt" wait_for 10 two_running
 check "log says lost" grep -q "connection to .* lost" "${WORK}/ballastd.log"
 check "log says connected again" grep -q "connected to .* again" "${WORK}/ballastd.log"
 

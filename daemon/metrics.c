@@ -1,0 +1,402 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "metrics.h"
+
+#include "config.h"
+
+#include "ballast-error.h"
+#include "control-server.h"
+#include "daemon-report.h"
+#include "json-util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <string.h>
+#include <unistd.h>
+
+/* The host's and the guests' figures are read from the same JSON as the
+ * `status` and `list` methods (daemon-report.c), so the three views can
+ * never disagree on what "target" or "usable" means; the counters come
+ * straight from their owners. Values are printed from integers with a
+ * fixed number of decimals: no float ever rounds a byte count. */
+
+#define KIB 1024
+
+/* ---- Writing the exposition format ---- */
+
+static void
+append_family (GString *out, const char *name, const char *type, const char *help)
+{
+  /* HELP texts are our own literals, with no backslash or newline to escape. */
+  g_string_append_printf (out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* A label value with the format's three escapes: backslash, double quote
+ * and newline. Domain names may hold the first two. */
+static void
+append_label_value (GString *out, const char *value)
+{
+  for (const char *p = value; *p != '\0'; p++)
+    {
+      switch (*p)
+        {
+        case '\\': g_string_append (out, "\\\\"); break;
+        case '"': g_string_append (out, "\\\""); break;
+        case '\n': g_string_append (out, "\\n"); break;
+        default: g_string_append_c (out, *p); break;
+        }
+    }
+}
+
+static char *
+label (const char *name, const char *value)
+{
+  GString *out = g_string_new (name);
+  g_string_append (out, "=\"");
+  append_label_value (out, value);
+  g_string_append_c (out, '"');
+  return g_string_free (out, FALSE);
+}
+
+static void
+append_sample_start (GString *out, const char *name, const char *labels)
+{
+  g_string_append (out, name);
+  if (labels != NULL)
+    g_string_append_printf (out, "{%s}", labels);
+  g_string_append_c (out, ' ');
+}
+
+static void
+append_int (GString *out, const char *name, const char *labels, gint64 value)
+{
+  append_sample_start (out, name, labels);
+  g_string_append_printf (out, "%" G_GINT64_FORMAT "\n", value);
+}
+
+/* VALUE / 10^DECIMALS, printed exactly: usec as seconds (6), PSI
+ * hundredths of a percent as a ratio (4), permille as a ratio (3). */
+static void
+append_fixed (GString *out, const char *name, const char *labels, gint64 value, guint decimals)
+{
+  gint64 scale = 1;
+  for (guint i = 0; i < decimals; i++)
+    scale *= 10;
+  append_sample_start (out, name, labels);
+  if (value < 0)
+    {
+      g_string_append_c (out, '-');
+      value = -value;
+    }
+  g_string_append_printf (out, "%" G_GINT64_FORMAT ".%0*" G_GINT64_FORMAT "\n", value / scale,
+                          (int) decimals, value % scale);
+}
+
+/* ---- Reading the report JSON ---- */
+
+static json_object *
+member (json_object *object, const char *key)
+{
+  json_object *value = NULL;
+  if (object == NULL || !json_object_object_get_ex (object, key, &value))
+    return NULL;
+  return value;
+}
+
+static gboolean
+member_int (json_object *object, const char *key, gint64 *ret_value)
+{
+  json_object *value = member (object, key);
+  if (value == NULL || !json_object_is_type (value, json_type_int))
+    return FALSE;
+  *ret_value = json_object_get_int64 (value);
+  return TRUE;
+}
+
+static const char *
+member_string (json_object *object, const char *key)
+{
+  json_object *value = member (object, key);
+  return value != NULL && json_object_is_type (value, json_type_string)
+           ? json_object_get_string (value) : NULL;
+}
+
+static gboolean
+member_bool (json_object *object, const char *key)
+{
+  json_object *value = member (object, key);
+  return value != NULL && json_object_get_boolean (value);
+}
+
+/* A KiB field of OBJECT as a bytes gauge; nothing when the field is null. */
+static void
+append_kib_family (GString *out, json_object *object, const char *key, const char *name,
+                   const char *help)
+{
+  gint64 kib;
+  if (!member_int (object, key, &kib))
+    return;
+  append_family (out, name, "gauge", help);
+  append_int (out, name, NULL, kib * KIB);
+}
+
+/* ---- The three parts ---- */
+
+static void
+append_daemon_info (GString *out, BallastDaemon *daemon)
+{
+  append_family (out, "ballast_build_info", "gauge", "ballastd's version, as a label; always 1.");
+  g_autofree char *version = label ("version", BALLAST_VERSION);
+  append_int (out, "ballast_build_info", version, 1);
+
+  static const char *const modes[] = { "active", "dry-run", "paused" };
+  const char *mode = ballast_daemon_mode (daemon);
+  append_family (out, "ballast_mode", "gauge",
+                 "1 for the mode ballastd is in (dry-run: decides, never changes; paused: by ballastctl pause).");
+  for (gsize i = 0; i < G_N_ELEMENTS (modes); i++)
+    {
+      g_autofree char *labels = label ("mode", modes[i]);
+      append_int (out, "ballast_mode", labels, g_strcmp0 (mode, modes[i]) == 0);
+    }
+}
+
+static void
+append_host (GString *out, json_object *status)
+{
+  json_object *host = member (status, "host");
+  json_object *plan = member (status, "plan");
+  json_object *overcommit = member (status, "overcommit");
+  json_object *guests = member (status, "guests");
+  gint64 value;
+
+  append_kib_family (out, host, "mem_total_kib", "ballast_host_memory_total_bytes",
+                     "MemTotal of the host (/proc/meminfo).");
+  append_kib_family (out, host, "mem_available_kib", "ballast_host_memory_available_bytes",
+                     "MemAvailable of the host (/proc/meminfo).");
+  append_kib_family (out, host, "budget_total_kib", "ballast_host_budget_total_bytes",
+                     "Memory the guests may use in all: the host's, or their cgroup's limit.");
+  append_kib_family (out, host, "budget_available_kib", "ballast_host_budget_available_bytes",
+                     "Of the budget, what is free or cheaply reclaimable.");
+  append_kib_family (out, host, "reserve_kib", "ballast_host_reserve_bytes",
+                     "Memory kept free for the host itself.");
+  append_kib_family (out, plan, "slack_kib", "ballast_host_slack_bytes",
+                     "Available plus memory coming back from moving balloons, minus the reserve; negative when short.");
+  if (member_int (host, "psi_some_avg10_centipct", &value))
+    {
+      append_family (out, "ballast_host_psi_memory_some_avg10_ratio", "gauge",
+                     "Share of the last 10 s some task stalled on memory (/proc/pressure/memory).");
+      append_fixed (out, "ballast_host_psi_memory_some_avg10_ratio", NULL, value, 4);
+    }
+  if (member_int (host, "psi_full_avg10_centipct", &value))
+    {
+      append_family (out, "ballast_host_psi_memory_full_avg10_ratio", "gauge",
+                     "Share of the last 10 s all tasks stalled on memory (/proc/pressure/memory).");
+      append_fixed (out, "ballast_host_psi_memory_full_avg10_ratio", NULL, value, 4);
+    }
+  if (member_int (overcommit, "ratio_permille", &value))
+    {
+      append_family (out, "ballast_host_overcommit_ratio", "gauge",
+                     "Sum of the running guests' maximum memory over the budget.");
+      append_fixed (out, "ballast_host_overcommit_ratio", NULL, value, 3);
+    }
+  append_family (out, "ballast_overcommit_hap_available", "gauge",
+                 "1 when the host has hardware-assisted paging (EPT+VPID or NPT).");
+  append_int (out, "ballast_overcommit_hap_available", NULL, member_bool (overcommit, "hap_available"));
+  append_family (out, "ballast_overcommit_shrink_allowed", "gauge",
+                 "1 when the overcommit gate lets ballastd take memory from guests.");
+  append_int (out, "ballast_overcommit_shrink_allowed", NULL, member_bool (overcommit, "shrink_allowed"));
+
+  append_family (out, "ballast_guests_running", "gauge", "Running guests.");
+  append_int (out, "ballast_guests_running", NULL, member_int (guests, "running", &value) ? value : 0);
+  append_family (out, "ballast_guests", "gauge", "Running guests by how ballast regards them.");
+  for (int s = BALLAST_GUEST_MANAGED; s <= BALLAST_GUEST_UNMANAGED; s++)
+    {
+      const char *name = ballast_guest_status_to_string (s);
+      g_autofree char *labels = label ("status", name);
+      append_int (out, "ballast_guests", labels, member_int (guests, name, &value) ? value : 0);
+    }
+}
+
+typedef struct {
+  const char *name;
+  const char *key;       /* in a "list" domain object */
+  gint64 multiplier;     /* to base units */
+  const char *help;
+} GuestGauge;
+
+static const GuestGauge guest_gauges[] = {
+  { "ballast_guest_max_bytes", "max_kib", KIB, "The guest's maximum memory (<memory>)." },
+  { "ballast_guest_current_bytes", "current_kib", KIB, "The balloon's current size: what the guest has now." },
+  { "ballast_guest_target_bytes", "target_kib", KIB, "The balloon target ballast decided (or last set)." },
+  { "ballast_guest_used_bytes", "used_kib", KIB, "Memory the guest uses: current minus usable." },
+  { "ballast_guest_usable_bytes", "usable_kib", KIB, "The guest's own MemAvailable, from its balloon driver." },
+  { "ballast_guest_need_bytes", "need_kib", KIB, "Used plus headroom: what ballast keeps the guest at." },
+  { "ballast_guest_min_bytes", "min_kib", KIB, "The guest's guaranteed minimum." },
+  { "ballast_guest_shares", "shares", 1, "The guest's weight when memory is shared out." },
+  { "ballast_guest_swap_in_bytes_per_second", "swap_in_kib_per_sec", KIB, "Swap-in rate inside the guest." },
+  { "ballast_guest_major_faults_per_second", "major_faults_per_sec", 1, "Major page fault rate inside the guest." },
+};
+
+static void
+append_guests (GString *out, json_object *list)
+{
+  json_object *domains = member (list, "domains");
+  gsize n = domains != NULL && json_object_is_type (domains, json_type_array)
+              ? json_object_array_length (domains) : 0;
+  g_autoptr(GPtrArray) labels = g_ptr_array_new_with_free_func (g_free);
+  for (gsize i = 0; i < n; i++)
+    {
+      const char *name = member_string (json_object_array_get_idx (domains, i), "name");
+      g_ptr_array_add (labels, label ("domain", name != NULL ? name : ""));
+    }
+
+  /* A family's samples must be contiguous: families outside, guests inside. */
+  for (gsize g = 0; g < G_N_ELEMENTS (guest_gauges); g++)
+    {
+      append_family (out, guest_gauges[g].name, "gauge", guest_gauges[g].help);
+      for (gsize i = 0; i < n; i++)
+        {
+          gint64 value;
+          if (member_int (json_object_array_get_idx (domains, i), guest_gauges[g].key, &value))
+            append_int (out, guest_gauges[g].name, labels->pdata[i], value * guest_gauges[g].multiplier);
+        }
+    }
+
+  append_family (out, "ballast_guest_pressured", "gauge",
+                 "1 when the guest swaps in, takes major faults or runs low on usable memory.");
+  for (gsize i = 0; i < n; i++)
+    {
+      const char *pressure = member_string (json_object_array_get_idx (domains, i), "pressure");
+      if (pressure != NULL)
+        append_int (out, "ballast_guest_pressured", labels->pdata[i], g_strcmp0 (pressure, "none") != 0);
+    }
+
+  append_family (out, "ballast_guest_status", "gauge",
+                 "1 for how ballast regards the guest: managed, unresponsive, excluded or unmanaged.");
+  for (gsize i = 0; i < n; i++)
+    {
+      const char *status = member_string (json_object_array_get_idx (domains, i), "status");
+      for (int s = BALLAST_GUEST_MANAGED; s <= BALLAST_GUEST_UNMANAGED; s++)
+        {
+          const char *name = ballast_guest_status_to_string (s);
+          g_autofree char *status_label = label ("status", name);
+          g_autofree char *both = g_strdup_printf ("%s,%s", (char *) labels->pdata[i], status_label);
+          append_int (out, "ballast_guest_status", both, g_strcmp0 (status, name) == 0);
+        }
+    }
+}
+
+static void
+append_counter (GString *out, const char *name, const char *help, guint64 value)
+{
+  append_family (out, name, "counter", help);
+  append_int (out, name, NULL, (gint64) MIN (value, (guint64) G_MAXINT64));
+}
+
+static void
+append_gauge (GString *out, const char *name, const char *help, gint64 value)
+{
+  append_family (out, name, "gauge", help);
+  append_int (out, name, NULL, value);
+}
+
+static void
+append_counters (GString *out, BallastDaemon *daemon)
+{
+  const BallastDaemonCounters *counters = ballast_daemon_get_counters (daemon);
+  BallastSession *session = ballast_daemon_get_session (daemon);
+
+  append_counter (out, "ballast_cycles_total", "Cycles completed.", counters->cycles);
+  append_counter (out, "ballast_cycles_skipped_total",
+                  "Cycles skipped because libvirt was still busy with the previous one.",
+                  counters->cycles_skipped);
+  append_family (out, "ballast_cycle_duration_seconds", "gauge", "How long the last cycle took.");
+  append_fixed (out, "ballast_cycle_duration_seconds", NULL, counters->last_cycle_duration_usec, 6);
+  append_family (out, "ballast_cycle_last_timestamp_seconds", "gauge",
+                 "When the last cycle finished, in seconds since the epoch.");
+  append_fixed (out, "ballast_cycle_last_timestamp_seconds", NULL, counters->last_cycle_wall_usec, 6);
+  append_counter (out, "ballast_libvirt_calls_total", "Calls made to libvirt by the cycles.",
+                  counters->libvirt_calls_total);
+  append_counter (out, "ballast_balloon_changes_applied_total", "Balloon targets set through libvirt.",
+                  counters->changes_applied);
+  append_counter (out, "ballast_balloon_changes_failed_total", "Balloon targets libvirt refused.",
+                  counters->changes_failed);
+  append_gauge (out, "ballast_libvirt_connected", "1 while connected to libvirtd.",
+                ballast_session_get_state (session) == BALLAST_SESSION_CONNECTED);
+  append_counter (out, "ballast_libvirt_reconnects_total", "Connections to libvirtd made again after one was lost.",
+                  ballast_session_get_reconnects (session));
+  append_gauge (out, "ballast_libvirt_stalled", "1 while a cycle has waited on libvirt for over 10 s.",
+                counters->libvirt_stalled);
+
+  BallastControlServer *control = ballast_daemon_get_control (daemon);
+  if (control == NULL)
+    return; /* --once has no control socket */
+  const BallastControlCounters *requests = ballast_control_server_get_counters (control);
+  append_counter (out, "ballast_control_connections_total", "Connections accepted on the control socket.",
+                  requests->connections);
+  append_counter (out, "ballast_control_requests_total", "Requests received on the control socket.",
+                  requests->requests);
+  append_counter (out, "ballast_control_errors_total", "Requests answered with an error.", requests->errors);
+  append_counter (out, "ballast_control_refused_total",
+                  "Requests refused because the peer may only read.", requests->refused);
+  append_counter (out, "ballast_control_dropped_total",
+                  "Clients dropped: request too large, idle, not reading, or too many.", requests->dropped);
+  append_gauge (out, "ballast_control_clients", "Clients connected to the control socket now.",
+                requests->clients);
+}
+
+char *
+ballast_metrics_render (BallastDaemon *daemon)
+{
+  GString *out = g_string_new (NULL);
+  g_autoptr(json_object) status = ballast_daemon_status_json (daemon);
+  g_autoptr(json_object) list = ballast_daemon_list_json (daemon, TRUE);
+  append_daemon_info (out, daemon);
+  append_host (out, status);
+  append_guests (out, list);
+  append_counters (out, daemon);
+  return g_string_free (out, FALSE);
+}
+
+gboolean
+ballast_metrics_write_textfile (BallastDaemon *daemon, const char *path, GError **error)
+{
+  g_autofree char *text = ballast_metrics_render (daemon);
+  g_autofree char *temporary = g_strconcat (path, ".tmp", NULL);
+  /* No fsync: a file lost in a crash is rewritten by the next cycle, and
+   * the rename alone is what keeps a reader from seeing half of one. */
+  int fd = open (temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0)
+    {
+      int saved_errno = errno;
+      g_set_error (error, BALLAST_ERROR, BALLAST_ERROR_IO, "cannot write %s: %s", temporary,
+                   g_strerror (saved_errno));
+      return FALSE;
+    }
+  gsize length = strlen (text), written = 0;
+  int saved_errno = 0;
+  while (written < length)
+    {
+      ssize_t n = write (fd, text + written, length - written);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          saved_errno = errno;
+          break;
+        }
+      written += (gsize) n;
+    }
+  if (close (fd) < 0 && saved_errno == 0)
+    saved_errno = errno;
+  if (saved_errno == 0 && rename (temporary, path) < 0)
+    saved_errno = errno;
+  if (saved_errno != 0)
+    {
+      g_set_error (error, BALLAST_ERROR, BALLAST_ERROR_IO, "cannot write %s: %s", path,
+                   g_strerror (saved_errno));
+      g_unlink (temporary);
+      return FALSE;
+    }
+  return TRUE;
+}
