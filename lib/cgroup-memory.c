@@ -17,6 +17,8 @@ ballast_cgroup_stat_lookup (const char *text, const char *key, guint64 *ret_valu
   gsize key_length = strlen (key);
   const char *line = text;
   guint line_no = 1;
+  guint found_line = 0;
+  guint64 found_value = 0;
   while (line != NULL && *line != '\0')
     {
       const char *end = strchr (line, '\n');
@@ -25,17 +27,29 @@ ballast_cgroup_stat_lookup (const char *text, const char *key, guint64 *ret_valu
         {
           const char *value = line + key_length + 1;
           gsize value_length = length - key_length - 1;
-          if (!ballast_parse_u64 (value, value_length, ret_value))
+          if (!ballast_parse_u64 (value, value_length, &found_value))
             {
               g_set_error (error, BALLAST_ERROR, BALLAST_ERROR_PARSE,
                            "memory.stat line %u: %s: '%.*s' is not a number",
                            line_no, key, (int) MIN (value_length, 40), value);
               return FALSE;
             }
-          return TRUE;
+          if (found_line != 0)
+            {
+              g_set_error (error, BALLAST_ERROR, BALLAST_ERROR_PARSE,
+                           "memory.stat line %u: %s appears again (first on line %u)",
+                           line_no, key, found_line);
+              return FALSE;
+            }
+          found_line = line_no;
         }
       line = end != NULL ? end + 1 : NULL;
       line_no++;
+    }
+  if (found_line != 0)
+    {
+      *ret_value = found_value;
+      return TRUE;
     }
   g_set_error (error, BALLAST_ERROR, BALLAST_ERROR_MISSING, "memory.stat: %s is missing", key);
   return FALSE;

@@ -33,6 +33,22 @@ ballast_request_parse (const char *line, gsize length, const char **ret_error_co
     return fail (ret_error_code, BALLAST_ERR_TOO_LARGE, error, "request is too large");
   if (memchr (line, '\0', length) != NULL)
     return fail (ret_error_code, BALLAST_ERR_PARSE, error, "request contains a NUL byte");
+  /* A bare number or literal would leave json-c waiting for more input
+   * ("unexpected end"); whatever does not open an object is not a request. */
+  gsize start = 0;
+  while (start < length && g_ascii_isspace (line[start]))
+    start++;
+  if (start < length && line[start] != '{' && line[start] != '[' && line[start] != '"')
+    {
+      json_tokener *probe = json_tokener_new ();
+      json_object *value = json_tokener_parse_ex (probe, line + start, (int) (length - start));
+      gboolean looks_like_json = value != NULL || json_tokener_get_error (probe) == json_tokener_continue;
+      json_object_put (value);
+      json_tokener_free (probe);
+      if (looks_like_json)
+        return fail (ret_error_code, BALLAST_ERR_INVALID_REQUEST, error,
+                     "request must be a JSON object");
+    }
 
   json_tokener *tokener = json_tokener_new_ex (32);
   json_object *parsed = json_tokener_parse_ex (tokener, line, (int) length);
@@ -131,10 +147,14 @@ gboolean
 ballast_request_get_uint (const BallastRequest *request, const char *name, guint64 max,
                           guint64 *ret_value, GError **error)
 {
+  /* json-c reads integers as int64: larger maxima could not be honoured. */
+  max = MIN (max, (guint64) G_MAXINT64);
   json_object *value = lookup_param (request, name);
   if (value == NULL)
     return TRUE;
+  /* Numbers beyond int64 read back clamped to G_MAXINT64: refuse them. */
   if (!json_object_is_type (value, json_type_int) || json_object_get_int64 (value) < 0
+      || json_object_get_uint64 (value) > (guint64) G_MAXINT64
       || (guint64) json_object_get_int64 (value) > max)
     {
       g_set_error (error, BALLAST_ERROR, BALLAST_ERROR_INVALID,

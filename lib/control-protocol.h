@@ -52,6 +52,7 @@ gboolean ballast_request_get_string (const BallastRequest *request, const char *
                                      gboolean required, const char **ret_value, GError **error);
 gboolean ballast_request_get_bool (const BallastRequest *request, const char *name,
                                    gboolean *ret_value, GError **error);
+/* MAX above G_MAXINT64 is taken as G_MAXINT64 (json-c's integer range). */
 gboolean ballast_request_get_uint (const BallastRequest *request, const char *name,
                                    guint64 max, guint64 *ret_value, GError **error);
 

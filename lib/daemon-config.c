@@ -53,8 +53,10 @@ ballast_interval_parse_msec (const char *text, guint *ret_msec, GError **error)
       const char *dot = strchr (copy, '.');
       guint64 whole = 0, fraction = 0;
       gsize whole_length = dot != NULL ? (gsize) (dot - copy) : length;
-      if (!ballast_parse_u64 (copy, whole_length, &whole) || whole > 86400)
+      if (!ballast_parse_u64 (copy, whole_length, &whole))
         goto bad;
+      if (whole > 86400)
+        whole = 86401; /* out of range below, without overflowing */
       if (dot != NULL)
         {
           gsize digits = strlen (dot + 1);
@@ -81,7 +83,7 @@ bad:
 }
 
 static gboolean
-parse_boolean (const char *key, const char *value, gboolean *ret_value, GError **error)
+parse_boolean (const char *value, gboolean *ret_value, GError **error)
 {
   if (g_strcmp0 (value, "true") == 0 || g_strcmp0 (value, "yes") == 0 || g_strcmp0 (value, "1") == 0)
     *ret_value = TRUE;
@@ -90,7 +92,7 @@ parse_boolean (const char *key, const char *value, gboolean *ret_value, GError *
   else
     {
       g_set_error (error, BALLAST_ERROR, BALLAST_ERROR_INVALID,
-                   "%s: '%s' is not a boolean (true or false)", key, value);
+                   "'%s' is not a boolean (true or false)", value);
       return FALSE;
     }
   return TRUE;
@@ -135,16 +137,16 @@ ballast_daemon_config_set (BallastDaemonConfig *config, const char *key, const c
       config->stats_period_sec = (guint) period;
     }
   else if (strcmp (key, "dry-run") == 0)
-    ok = parse_boolean (key, value, &config->dry_run, &local_error);
+    ok = parse_boolean (value, &config->dry_run, &local_error);
   else if (strcmp (key, "overcommit") == 0)
     {
       ok = ballast_overcommit_mode_parse (value, &config->overcommit, &local_error);
-      config->overcommit_set = ok;
+      config->overcommit_set |= ok;
     }
   else if (strcmp (key, "reserve") == 0)
     {
       ok = ballast_amount_parse (value, &config->reserve, &local_error);
-      config->reserve_set = ok;
+      config->reserve_set |= ok;
     }
   else if (strcmp (key, "budget") == 0)
     {
@@ -183,6 +185,51 @@ ballast_daemon_config_set (BallastDaemonConfig *config, const char *key, const c
   return TRUE;
 }
 
+/* GKeyFile quietly keeps the last of a repeated key and hides localized
+ * ones ("interval[de]"); either would be a line that silently does nothing,
+ * so they are errors here, with the line. */
+static gboolean
+check_key_lines (const char *text, const char *file_name, GError **error)
+{
+  g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autofree char *group = g_strdup ("");
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_autofree char *line = g_strstrip (g_strdup (lines[i]));
+      if (*line == '\0' || *line == '#')
+        continue;
+      if (*line == '[')
+        {
+          g_free (group);
+          group = g_strdup (line);
+          continue;
+        }
+      char *equals = strchr (line, '=');
+      if (equals == NULL)
+        continue; /* GKeyFile has already refused it */
+      *equals = '\0';
+      g_strchomp (line);
+      if (strchr (line, '[') != NULL)
+        {
+          g_set_error (error, BALLAST_ERROR, BALLAST_ERROR_INVALID,
+                       "%s line %u: localized key '%s' is not supported", file_name, i + 1, line);
+          return FALSE;
+        }
+      g_autofree char *id = g_strconcat (group, line, NULL);
+      gpointer first = g_hash_table_lookup (seen, id);
+      if (first != NULL)
+        {
+          g_set_error (error, BALLAST_ERROR, BALLAST_ERROR_INVALID,
+                       "%s line %u: '%s' is set again (first on line %u)", file_name, i + 1,
+                       line, GPOINTER_TO_UINT (first));
+          return FALSE;
+        }
+      g_hash_table_insert (seen, g_steal_pointer (&id), GUINT_TO_POINTER (i + 1));
+    }
+  return TRUE;
+}
+
 gboolean
 ballast_daemon_config_load_text (BallastDaemonConfig *config, const char *text,
                                  const char *file_name, GError **error)
@@ -195,6 +242,8 @@ ballast_daemon_config_load_text (BallastDaemonConfig *config, const char *text,
                    local_error->message);
       return FALSE;
     }
+  if (!check_key_lines (text, file_name, error))
+    return FALSE;
   g_auto(GStrv) groups = g_key_file_get_groups (key_file, NULL);
   for (guint i = 0; groups[i] != NULL; i++)
     {
@@ -210,7 +259,9 @@ ballast_daemon_config_load_text (BallastDaemonConfig *config, const char *text,
   for (guint i = 0; keys != NULL && keys[i] != NULL; i++)
     {
       g_autofree char *value = g_key_file_get_string (key_file, CONFIG_GROUP, keys[i], &local_error);
-      if (value == NULL || !ballast_daemon_config_set (config, keys[i], value, &local_error))
+      /* An invalid escape gives a value *and* an error: the error counts. */
+      if (local_error != NULL || value == NULL
+          || !ballast_daemon_config_set (config, keys[i], value, &local_error))
         {
           g_set_error (error, BALLAST_ERROR, BALLAST_ERROR_INVALID, "%s: [" CONFIG_GROUP "] %s",
                        file_name, local_error->message);
@@ -224,10 +275,16 @@ gboolean
 ballast_daemon_config_load_file (BallastDaemonConfig *config, const char *path, GError **error)
 {
   g_autofree char *text = NULL;
+  gsize length = 0;
   g_autoptr(GError) local_error = NULL;
-  if (!g_file_get_contents (path, &text, NULL, &local_error))
+  if (!g_file_get_contents (path, &text, &length, &local_error))
     {
       g_set_error (error, BALLAST_ERROR, BALLAST_ERROR_IO, "%s", local_error->message);
+      return FALSE;
+    }
+  if (memchr (text, '\0', length) != NULL)
+    {
+      g_set_error (error, BALLAST_ERROR, BALLAST_ERROR_PARSE, "%s: contains a NUL byte", path);
       return FALSE;
     }
   return ballast_daemon_config_load_text (config, text, path, error);

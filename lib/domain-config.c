@@ -72,6 +72,12 @@ ballast_domain_config_parse (const char *xml, GError **error)
       return NULL;
     }
   config->name = ballast_xml_text (name);
+  if (*config->name == '\0')
+    {
+      g_set_error (error, BALLAST_ERROR, BALLAST_ERROR_MISSING,
+                   "domain XML line %ld: <name> is empty", xmlGetLineNo (name));
+      return NULL;
+    }
   xmlNode *uuid = ballast_xml_child (root, "uuid", NULL);
   if (uuid != NULL)
     config->uuid = ballast_xml_text (uuid);

@@ -33,6 +33,13 @@ parse_psi_token (const char *token, BallastPsiLine *line, guint *seen_mask)
   const char *value = equals + 1;
   gsize key_length = (gsize) (equals - token);
 
+  guint bit = key_length == 5 && strncmp (token, "avg10", 5) == 0 ? 1
+             : key_length == 5 && strncmp (token, "avg60", 5) == 0 ? 2
+             : key_length == 6 && strncmp (token, "avg300", 6) == 0 ? 4
+             : key_length == 5 && strncmp (token, "total", 5) == 0 ? 8 : 0;
+  if (*seen_mask & bit)
+    return FALSE; /* the same key twice: which one would be true? */
+
   if (key_length == 5 && strncmp (token, "avg10", 5) == 0)
     {
       *seen_mask |= 1;

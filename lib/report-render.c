@@ -25,8 +25,10 @@ void
 ballast_table_add_row (BallastTable *table, const char *const *cells)
 {
   char **row = g_new0 (char *, table->n_columns + 1);
+  /* Names come from libvirt and JSON, neither of which promises valid
+   * UTF-8; measure and print only valid text. */
   for (guint i = 0; i < table->n_columns; i++)
-    row[i] = g_strdup (cells[i] != NULL ? cells[i] : "-");
+    row[i] = g_utf8_make_valid (cells[i] != NULL ? cells[i] : "-", -1);
   g_ptr_array_add (table->rows, row);
 }
 
@@ -114,7 +116,8 @@ ballast_render_kib (json_object *object, const char *key)
     return g_strdup ("-");
   if (value < 0)
     {
-      g_autofree char *positive = ballast_size_format_kib ((guint64) -value);
+      /* -(value + 1) + 1: no overflow for G_MININT64. */
+      g_autofree char *positive = ballast_size_format_kib ((guint64) -(value + 1) + 1);
       return g_strdup_printf ("-%s", positive);
     }
   return ballast_size_format_kib ((guint64) value);
@@ -154,21 +157,22 @@ ballast_render_status (json_object *status)
     g_autofree char *skipped = render_int (cycles, "skipped", "");
     g_autofree char *calls = render_int (cycles, "last_libvirt_calls", "");
     gint64 duration = 0;
-    get_int (cycles, "last_duration_usec", &duration);
-    daemon_line = g_strdup_printf ("%s (ballastd %s); %s cycles, %s skipped; last took %"
-                                   G_GINT64_FORMAT ".%03" G_GINT64_FORMAT " ms and %s libvirt calls",
+    g_autofree char *took = get_int (cycles, "last_duration_usec", &duration)
+      ? g_strdup_printf ("%" G_GINT64_FORMAT ".%03" G_GINT64_FORMAT " ms", duration / 1000, duration % 1000)
+      : g_strdup ("-");
+    daemon_line = g_strdup_printf ("%s (ballastd %s); %s cycles, %s skipped; last took %s and %s libvirt calls",
                                    get_string (status, "mode") ?: "-",
-                                   get_string (status, "version") ?: "?",
-                                   completed, skipped, duration / 1000, duration % 1000, calls);
+                                   get_string (status, "version") ?: "-",
+                                   completed, skipped, took, calls);
   }
   append_field (out, "Daemon:", daemon_line);
 
   g_autofree char *connection_line = NULL;
   {
-    const char *state = get_string (connection, "state") ?: "?";
+    const char *state = get_string (connection, "state") ?: "-";
     const char *last_error = get_string (connection, "last_error");
     GString *line = g_string_new (NULL);
-    g_string_append_printf (line, "%s (%s", get_string (connection, "uri") ?: "?", state);
+    g_string_append_printf (line, "%s (%s", get_string (connection, "uri") ?: "-", state);
     if (get_bool (connection, "stalled"))
       g_string_append (line, ", libvirt not answering");
     if (g_strcmp0 (state, "connected") != 0 && get_int (connection, "retry_in_sec", &value) && value > 0)
@@ -193,7 +197,7 @@ ballast_render_status (json_object *status)
       g_autofree char *budget = ballast_render_kib (host, "budget_total_kib");
       g_autofree char *budget_available = ballast_render_kib (host, "budget_available_kib");
       g_autofree char *budget_line = g_strdup_printf ("%s (%s), %s available", budget,
-                                                      get_string (host, "budget_source") ?: "?",
+                                                      get_string (host, "budget_source") ?: "-",
                                                       budget_available);
       append_field (out, "Budget:", budget_line);
       g_autofree char *reserve = ballast_render_kib (host, "reserve_kib");

@@ -64,10 +64,12 @@ ballast_size_to_kib (guint64 value, const char *unit, guint64 *ret_kib, GError *
       *ret_kib = value * factor;
       return TRUE;
     }
-  /* Decimal or byte units: multiply first, then round up to whole KiB. */
+  /* Decimal or byte units: multiply first, then round up to whole KiB
+   * (without the "+ KIB - 1" that would wrap near the top). */
   if (value > G_MAXUINT64 / bytes_per_unit)
     goto overflow;
-  *ret_kib = (value * bytes_per_unit + KIB - 1) / KIB;
+  guint64 bytes = value * bytes_per_unit;
+  *ret_kib = bytes / KIB + (bytes % KIB != 0);
   return TRUE;
 
 overflow:
@@ -165,7 +167,7 @@ ballast_size_parse_kib (const char *text, const char *default_unit,
       return FALSE;
     }
   bytes += fraction_bytes;
-  *ret_kib = (bytes + KIB - 1) / KIB;
+  *ret_kib = bytes / KIB + (bytes % KIB != 0);
   return TRUE;
 }
 
@@ -195,6 +197,12 @@ ballast_size_format_kib (guint64 kib)
     {
       scaled++;
       tenths = 0;
+    }
+  /* 1023.96 MiB rounds to 1024.0 MiB: say 1.0 GiB instead. */
+  if (scaled == KIB && unit + 1 < G_N_ELEMENTS (names))
+    {
+      scaled = 1;
+      unit++;
     }
   return g_strdup_printf ("%" G_GUINT64_FORMAT ".%" G_GUINT64_FORMAT " %s",
                           scaled, tenths, names[unit]);

@@ -51,8 +51,10 @@ ballast_read_small_file (const char *path, gsize max_bytes, char **ret_contents,
             continue;
           int saved_errno = errno;
           close (fd);
-          g_set_error (error, BALLAST_ERROR, BALLAST_ERROR_IO, "cannot read %s: %s",
-                       path, g_strerror (saved_errno));
+          /* A pressure file with psi=0, for one: the feature is off. */
+          g_set_error (error, BALLAST_ERROR,
+                       saved_errno == EOPNOTSUPP ? BALLAST_ERROR_UNSUPPORTED : BALLAST_ERROR_IO,
+                       "cannot read %s: %s", path, g_strerror (saved_errno));
           return FALSE;
         }
       if (n == 0)

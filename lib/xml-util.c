@@ -120,8 +120,16 @@ ballast_xml_attr_on (xmlNode *node, const char *name, gboolean *ret_present)
 char *
 ballast_xml_serialize (xmlNode *node)
 {
+  /* Namespaces declared on an ancestor (xmlns:ballast on <domain>) must
+   * come along: copy into a document of its own and redeclare them there. */
+  g_autoptr(xmlDoc) doc = xmlNewDoc ((const xmlChar *) "1.0");
+  xmlNode *copy = xmlDocCopyNode (node, doc, 1);
+  if (copy == NULL)
+    g_error ("out of memory copying an XML node");
+  xmlDocSetRootElement (doc, copy);
+  xmlReconciliateNs (doc, copy);
   xmlBuffer *buffer = xmlBufferCreate ();
-  xmlNodeDump (buffer, node->doc, node, 0, 0);
+  xmlNodeDump (buffer, doc, copy, 0, 0);
   char *text = g_strdup ((const char *) xmlBufferContent (buffer));
   xmlBufferFree (buffer);
   return text;

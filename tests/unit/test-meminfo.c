@@ -185,7 +185,8 @@ test_bad (gconstpointer data)
 
   g_assert_false (ballast_meminfo_parse (c->text, &meminfo, &error));
   g_assert_error (error, BALLAST_ERROR, c->code);
-  g_test_message ("message: %s", error->message);
+  g_autofree char *shown = g_strescape (error->message, NULL);
+  g_test_message ("message: %s", shown);
   g_assert_nonnull (strstr (error->message, c->message_part));
   assert_untouched (&meminfo);
 }

@@ -72,7 +72,8 @@ test_parse_u64 (void)
     {
       const U64Case *c = &u64_cases[i];
       guint64 value = 4242;
-      g_test_message ("'%s'", c->text);
+      g_autofree char *shown = g_strescape (c->text, NULL);
+      g_test_message ("'%s'", shown);
       g_assert_cmpint (ballast_parse_u64 (c->text, strlen (c->text), &value), ==, c->ok);
       g_assert_cmpuint (value, ==, c->ok ? c->value : 4242); /* untouched on failure */
     }
@@ -251,7 +252,8 @@ test_read_u64_file_bad (void)
       g_autofree char *path = write_scratch_file (dir, "value", cases[i].contents, -1);
       g_autoptr(GError) error = NULL;
       guint64 value = 4242;
-      g_test_message ("'%s'", cases[i].contents);
+      g_autofree char *shown = g_strescape (cases[i].contents, NULL);
+      g_test_message ("'%s'", shown);
       g_assert_false (ballast_read_u64_file (path, &value, &error));
       g_assert_error (error, BALLAST_ERROR, cases[i].code);
       g_assert_nonnull (strstr (error->message, path));

@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* What one cycle carries to the next: rates between guest reports, counter
+ * resets (reboots), staleness by our own clock, and balloons that do not
+ * move towards their target. */
+#include "guest-history.h"
+
+#define SEC G_GINT64_CONSTANT (1000000)
+
+static BallastBalloonStats
+stats_at (gint64 last_update_sec, guint64 swap_in_kib, guint64 major_faults)
+{
+  return (BallastBalloonStats) {
+    .present = BALLAST_STAT_ACTUAL | BALLAST_STAT_SWAP_IN | BALLAST_STAT_MAJOR_FAULT
+               | BALLAST_STAT_USABLE | BALLAST_STAT_LAST_UPDATE,
+    .actual_kib = 1048576,
+    .usable_kib = 524288,
+    .swap_in_kib = swap_in_kib,
+    .major_faults = major_faults,
+    .last_update_sec = last_update_sec,
+  };
+}
+
+static void
+test_first_sample_has_no_rate (void)
+{
+  BallastGuestHistory history = { 0 };
+  BallastBalloonStats stats = stats_at (1000, 5000, 70);
+  ballast_guest_history_advance (&history, &stats, 10 * SEC);
+  g_assert_true (history.has_sample);
+  g_assert_cmpuint (history.swap_in_kib_per_sec, ==, 0);
+  g_assert_cmpuint (history.major_faults_per_sec, ==, 0);
+}
+
+static void
+test_rate_over_the_guests_interval (void)
+{
+  BallastGuestHistory history = { 0 };
+  BallastBalloonStats stats = stats_at (1000, 0, 0);
+  ballast_guest_history_advance (&history, &stats, 10 * SEC);
+  /* The guest reported 5 s later; we looked 7 s later: its 5 s count. */
+  stats = stats_at (1005, 10240, 500);
+  ballast_guest_history_advance (&history, &stats, 17 * SEC);
+  g_assert_cmpuint (history.swap_in_kib_per_sec, ==, 2048);
+  g_assert_cmpuint (history.major_faults_per_sec, ==, 100);
+}
+
+static void
+test_rate_kept_between_reports (void)
+{
+  BallastGuestHistory history = { 0 };
+  BallastBalloonStats stats = stats_at (1000, 0, 0);
+  ballast_guest_history_advance (&history, &stats, 10 * SEC);
+  stats = stats_at (1005, 5120, 0);
+  ballast_guest_history_advance (&history, &stats, 15 * SEC);
+  g_assert_cmpuint (history.swap_in_kib_per_sec, ==, 1024);
+  /* Sampled again before the guest's next report: same numbers, and the
+   * rate must not drop to zero. */
+  ballast_guest_history_advance (&history, &stats, 17 * SEC);
+  g_assert_cmpuint (history.swap_in_kib_per_sec, ==, 1024);
+}
+
+static void
+test_counter_reset_is_not_a_huge_rate (void)
+{
+  BallastGuestHistory history = { 0 };
+  BallastBalloonStats stats = stats_at (1000, 900000, 90000);
+  ballast_guest_history_advance (&history, &stats, 10 * SEC);
+  /* The guest rebooted: counters start again from small numbers. */
+  stats = stats_at (1005, 100, 3);
+  ballast_guest_history_advance (&history, &stats, 15 * SEC);
+  g_assert_cmpuint (history.swap_in_kib_per_sec, ==, 0);
+  g_assert_cmpuint (history.major_faults_per_sec, ==, 0);
+  g_assert_cmpuint (history.counter_resets, ==, 1);
+  /* And the next interval is measured from the new values. */
+  stats = stats_at (1010, 5220, 3);
+  ballast_guest_history_advance (&history, &stats, 20 * SEC);
+  g_assert_cmpuint (history.swap_in_kib_per_sec, ==, 1024);
+}
+
+static void
+test_absurd_counters_do_not_overflow (void)
+{
+  BallastGuestHistory history = { 0 };
+  BallastBalloonStats stats = stats_at (1000, 0, 0);
+  ballast_guest_history_advance (&history, &stats, 10 * SEC);
+  stats = stats_at (1001, G_MAXUINT64, G_MAXUINT64);
+  ballast_guest_history_advance (&history, &stats, 11 * SEC);
+  g_assert_cmpuint (history.swap_in_kib_per_sec, ==, G_MAXUINT64 / (guint64) SEC * (guint64) SEC);
+}
+
+static void
+test_stale_by_our_clock (void)
+{
+  BallastGuestHistory history = { 0 };
+  BallastBalloonStats stats = stats_at (627319920, 0, 0); /* libvirt test driver: fixed */
+  ballast_guest_history_advance (&history, &stats, 100 * SEC);
+  g_assert_false (ballast_guest_history_is_stale (&history, 100 * SEC, 5));
+  ballast_guest_history_advance (&history, &stats, 114 * SEC);
+  g_assert_false (ballast_guest_history_is_stale (&history, 114 * SEC, 5));
+  ballast_guest_history_advance (&history, &stats, 116 * SEC);
+  g_assert_true (ballast_guest_history_is_stale (&history, 116 * SEC, 5));
+  /* A report brings it back. */
+  stats.last_update_sec++;
+  ballast_guest_history_advance (&history, &stats, 117 * SEC);
+  g_assert_false (ballast_guest_history_is_stale (&history, 117 * SEC, 5));
+  /* Without a stats period there is no expectation. */
+  g_assert_false (ballast_guest_history_is_stale (&history, 1000 * SEC, 0));
+}
+
+static void
+test_balloon_not_moving (void)
+{
+  BallastGuestHistory history = { 0 };
+  BallastBalloonStats stats = stats_at (1000, 0, 0);
+  ballast_guest_history_advance (&history, &stats, 10 * SEC);
+  /* Target 512 MiB, the balloon stays at 1 GiB. */
+  for (guint i = 1; i <= 4; i++)
+    {
+      ballast_guest_history_track_target (&history, 1048576, 524288, 16384);
+      g_assert_cmpuint (history.cycles_not_moving, ==, i);
+    }
+  /* It moves towards the target: trusted again. */
+  ballast_guest_history_track_target (&history, 900000, 524288, 16384);
+  g_assert_cmpuint (history.cycles_not_moving, ==, 0);
+  /* Within tolerance of the target counts as there. */
+  ballast_guest_history_track_target (&history, 530000, 524288, 16384);
+  ballast_guest_history_track_target (&history, 530000, 524288, 16384);
+  g_assert_cmpuint (history.cycles_not_moving, ==, 0);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/history/first-sample", test_first_sample_has_no_rate);
+  g_test_add_func ("/history/rate-over-guest-interval", test_rate_over_the_guests_interval);
+  g_test_add_func ("/history/rate-kept-between-reports", test_rate_kept_between_reports);
+  g_test_add_func ("/history/counter-reset", test_counter_reset_is_not_a_huge_rate);
+  g_test_add_func ("/history/absurd-counters", test_absurd_counters_do_not_overflow);
+  g_test_add_func ("/history/stale-by-our-clock", test_stale_by_our_clock);
+  g_test_add_func ("/history/balloon-not-moving", test_balloon_not_moving);
+  return g_test_run ();
+}
