@@ -4,7 +4,6 @@
 #include "ballast-error.h"
 
 #include <errno.h>
-#include <glib/gstdio.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>

@@ -58,7 +58,9 @@ ballast_policy_file_new_default (void)
   ballast_policy_init_defaults (&file->policy);
   file->overcommit = BALLAST_OVERCOMMIT_AUTO;
   file->budget = BALLAST_BUDGET_MEMINFO;
-  file->ksm_mode = BALLAST_KSM_MODE_OFF;
+  file->tenancy = BALLAST_TENANCY_UNSET;
+  file->ksm_mode = ballast_ksm_mode_default (file->tenancy);
+  ballast_ksm_policy_init_defaults (&file->ksm);
   file->rules = g_ptr_array_new_with_free_func (match_rule_free);
   return file;
 }
@@ -90,13 +92,20 @@ static const BallastXmlRule policy_rules[] = {
   { "policy/pressure/major-faults", BALLAST_XML_UINT, NULL },
   { "policy/pressure/low-watermark", BALLAST_XML_SIZE, NULL },
   { "policy/pressure/grow", BALLAST_XML_SIZE, NULL },
-  { "policy/guests", BALLAST_XML_CONTAINER, NULL },
+  { "policy/guests", BALLAST_XML_CONTAINER, "tenancy=single|multi" },
   { "policy/guests/shrink-per-cycle", BALLAST_XML_EMPTY, "percent=percent1!" },
   { "policy/guests/default", BALLAST_XML_CONTAINER, NULL },
   GUEST_TUNING_RULES ("policy/guests/default"),
   { "policy/guests/match", BALLAST_XML_CONTAINER, "name=string!" },
   GUEST_TUNING_RULES ("policy/guests/match"),
-  { "policy/ksm", BALLAST_XML_EMPTY, "mode=auto|on|off" },
+  { "policy/ksm", BALLAST_XML_CONTAINER, "mode=auto|on|off merge-across-nodes=yes|no use-zero-pages=yes|no" },
+  { "policy/ksm/start-below", BALLAST_XML_SIZE_OR_PERCENT, NULL },
+  { "policy/ksm/stop-above", BALLAST_XML_SIZE_OR_PERCENT, NULL },
+  { "policy/ksm/pages-to-scan", BALLAST_XML_CONTAINER, NULL },
+  { "policy/ksm/pages-to-scan/min", BALLAST_XML_UINT, NULL },
+  { "policy/ksm/pages-to-scan/max", BALLAST_XML_UINT, NULL },
+  { "policy/ksm/sleep-millisecs", BALLAST_XML_UINT, "scale=host|none" },
+  { "policy/ksm/cpu-budget", BALLAST_XML_EMPTY, "percent=percent1!" },
   { NULL },
 };
 
@@ -307,6 +316,113 @@ read_guests (const Reader *reader, xmlNode *guests, BallastPolicyFile *file, GEr
   return TRUE;
 }
 
+/* ---- Page sharing: <ksm>, and <guests tenancy> that decides its default ---- */
+
+static gboolean
+ksm_fail (const Reader *reader, xmlNode *node, GError **error, const char *format, ...)
+  G_GNUC_PRINTF (4, 5);
+
+static gboolean
+ksm_fail (const Reader *reader, xmlNode *node, GError **error, const char *format, ...)
+{
+  va_list args;
+  va_start (args, format);
+  g_autofree char *message = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_set_error (error, BALLAST_ERROR, BALLAST_ERROR_INVALID, "%s line %ld: %s", reader->what,
+               xmlGetLineNo (node), message);
+  return FALSE;
+}
+
+static BallastKsmKnob
+read_knob (xmlNode *node, const char *name)
+{
+  g_autofree char *value = ballast_xml_attr (node, name);
+  return value == NULL ? BALLAST_KSM_KNOB_UNSET
+         : strcmp (value, "yes") == 0 ? BALLAST_KSM_KNOB_YES : BALLAST_KSM_KNOB_NO;
+}
+
+#define KSM_PAGES_TO_SCAN_LIMIT 100000
+#define KSM_SLEEP_LIMIT_MSEC 60000
+
+static gboolean
+read_ksm (const Reader *reader, xmlNode *root, BallastPolicyFile *file, GError **error)
+{
+  xmlNode *guests = child (reader, root, "guests");
+  g_autofree char *tenancy = guests != NULL ? ballast_xml_attr (guests, "tenancy") : NULL;
+  file->tenancy = g_strcmp0 (tenancy, "single") == 0 ? BALLAST_TENANCY_SINGLE
+                  : g_strcmp0 (tenancy, "multi") == 0 ? BALLAST_TENANCY_MULTI
+                  : BALLAST_TENANCY_UNSET;
+  file->ksm_mode = ballast_ksm_mode_default (file->tenancy);
+
+  xmlNode *ksm = child (reader, root, "ksm");
+  if (ksm == NULL)
+    return TRUE;
+  BallastKsmPolicy *policy = &file->ksm;
+  g_autofree char *mode = ballast_xml_attr (ksm, "mode");
+  if (mode != NULL)
+    file->ksm_set = ballast_ksm_mode_parse (mode, &file->ksm_mode, NULL);
+  if (file->tenancy == BALLAST_TENANCY_MULTI && file->ksm_mode != BALLAST_KSM_MODE_OFF)
+    return ksm_fail (reader, ksm, error,
+                     "<ksm mode='%s'> with <guests tenancy='multi'> (line %ld): merged pages "
+                     "let guests of different tenants learn about each other's memory through "
+                     "timing; use mode='off', or tenancy='single' if the guests trust each other",
+                     mode, xmlGetLineNo (guests));
+  policy->merge_across_nodes = read_knob (ksm, "merge-across-nodes");
+  policy->use_zero_pages = read_knob (ksm, "use-zero-pages");
+
+  xmlNode *start = child (reader, ksm, "start-below");
+  xmlNode *stop = child (reader, ksm, "stop-above");
+  if (start != NULL && !read_amount (reader, start, &policy->start_below, error))
+    return FALSE;
+  if (stop != NULL && !read_amount (reader, stop, &policy->stop_above, error))
+    return FALSE;
+  const BallastAmount *a = &policy->start_below, *b = &policy->stop_above;
+  if (a->is_relative == b->is_relative
+      && (a->is_relative ? b->permille <= a->permille : b->kib <= a->kib))
+    return ksm_fail (reader, stop != NULL ? stop : start, error,
+                     "<stop-above> is not above <start-below>: ksmd would be stopped and "
+                     "started in turn; leave a gap between the two");
+
+  xmlNode *pages = child (reader, ksm, "pages-to-scan");
+  if (pages != NULL)
+    {
+      xmlNode *min = child (reader, pages, "min");
+      xmlNode *max = child (reader, pages, "max");
+      if (min != NULL)
+        policy->pages_to_scan_min = (guint) read_uint_text (min);
+      if (max != NULL)
+        policy->pages_to_scan_max = (guint) read_uint_text (max);
+      xmlNode *bad = policy->pages_to_scan_min < 1 || policy->pages_to_scan_min > KSM_PAGES_TO_SCAN_LIMIT
+                     ? min : policy->pages_to_scan_max < 1 || policy->pages_to_scan_max > KSM_PAGES_TO_SCAN_LIMIT
+                     ? max : NULL;
+      if (bad != NULL)
+        return ksm_fail (reader, bad, error, "<%s>%u</%s> in <pages-to-scan>: expected 1 to %u pages",
+                         bad->name, bad == min ? policy->pages_to_scan_min : policy->pages_to_scan_max,
+                         bad->name, KSM_PAGES_TO_SCAN_LIMIT);
+      if (policy->pages_to_scan_min > policy->pages_to_scan_max)
+        return ksm_fail (reader, min != NULL ? min : max, error,
+                         "<pages-to-scan>: <min> %u is above <max> %u",
+                         policy->pages_to_scan_min, policy->pages_to_scan_max);
+    }
+  xmlNode *sleep = child (reader, ksm, "sleep-millisecs");
+  if (sleep != NULL)
+    {
+      g_autofree char *scale = ballast_xml_attr (sleep, "scale");
+      guint64 msec = read_uint_text (sleep);
+      if (msec < 1 || msec > KSM_SLEEP_LIMIT_MSEC)
+        return ksm_fail (reader, sleep, error,
+                         "<sleep-millisecs>%" G_GUINT64_FORMAT "</sleep-millisecs>: expected "
+                         "1 to %u", msec, KSM_SLEEP_LIMIT_MSEC);
+      policy->sleep_millisecs = (guint) msec;
+      policy->sleep_scaled = g_strcmp0 (scale, "none") != 0;
+    }
+  xmlNode *cpu = child (reader, ksm, "cpu-budget");
+  if (cpu != NULL)
+    policy->cpu_budget_permille = read_uint_attr (cpu, "percent") * 10;
+  return TRUE;
+}
+
 /* Rules the schema cannot express. */
 static gboolean
 check_consistency (const Reader *reader, xmlNode *root, BallastPolicyFile *file, GError **error)
@@ -370,14 +486,8 @@ ballast_policy_file_parse (const char *text, const char *file_name, GError **err
   if ((element = child (&reader, root, "guests")) != NULL
       && !read_guests (&reader, element, file, error))
     return NULL;
-  if ((element = child (&reader, root, "ksm")) != NULL)
-    {
-      g_autofree char *mode = ballast_xml_attr (element, "mode");
-      file->ksm_set = mode != NULL;
-      file->ksm_mode = g_strcmp0 (mode, "on") == 0 ? BALLAST_KSM_MODE_ON
-                       : g_strcmp0 (mode, "auto") == 0 ? BALLAST_KSM_MODE_AUTO
-                       : BALLAST_KSM_MODE_OFF;
-    }
+  if (!read_ksm (&reader, root, file, error))
+    return NULL;
   if (!check_consistency (&reader, root, file, error))
     return NULL;
   return g_steal_pointer (&file);

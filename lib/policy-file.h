@@ -5,6 +5,7 @@
 
 #include "daemon-config.h"
 #include "domain-config.h"
+#include "ksm-policy.h"
 #include "overcommit-gate.h"
 #include "policy.h"
 
@@ -45,12 +46,6 @@ typedef struct {
   BallastTuningOverride tuning;
 } BallastMatchRule;
 
-typedef enum {
-  BALLAST_KSM_MODE_AUTO,
-  BALLAST_KSM_MODE_ON,
-  BALLAST_KSM_MODE_OFF,
-} BallastKsmMode;
-
 typedef struct {
   char *source;                 /* the file it came from, or "built-in defaults" */
   BallastPolicy policy;         /* the allocator's parameters */
@@ -60,8 +55,10 @@ typedef struct {
   BallastBudgetSource budget;
   char *cgroup_path;            /* <budget source='cgroup' path='...'/> */
   GPtrArray *rules;             /* BallastMatchRule*, in file order */
-  gboolean ksm_set;
-  BallastKsmMode ksm_mode;
+  gboolean ksm_set;             /* <ksm mode='...'> given */
+  BallastKsmMode ksm_mode;      /* in force: as given, else ballast_ksm_mode_default (tenancy) */
+  BallastTenancy tenancy;       /* <guests tenancy='single|multi'>: may guests share pages? */
+  BallastKsmPolicy ksm;         /* <ksm>'s thresholds (ksm-policy.h) */
 } BallastPolicyFile;
 
 void ballast_policy_file_free (BallastPolicyFile *file);

@@ -23,11 +23,12 @@ main (int argc, char **argv)
   };
 
   setlocale (LC_ALL, "");
-  g_autoptr(GOptionContext) context = g_option_context_new ("COMMAND [ARGS] - talk to ballastd");
+  g_autoptr(GOptionContext) context = g_option_context_new ("[COMMAND [ARGS]] - talk to ballastd");
   g_option_context_add_main_entries (context, entries, NULL);
   /* Stop at the command: its own options are its own. */
   g_option_context_set_strict_posix (context, TRUE);
-  g_option_context_set_description (context, "Run 'ballastctl help' for the commands.");
+  g_option_context_set_description (context, "Run 'ballastctl help' for the commands. Without a "
+                                             "COMMAND, ballastctl is an interactive shell.");
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
       g_printerr ("error: %s\nTry 'ballastctl --help'.\n", error->message);
@@ -45,10 +46,7 @@ main (int argc, char **argv)
       status = ctl_run_command (&ctl, 1, version_argv);
     }
   else if (argc < 2)
-    {
-      char *help_argv[] = { (char *) "help", NULL };
-      status = ctl_run_command (&ctl, 1, help_argv);
-    }
+    status = ctl_shell_run (&ctl);
   else
     status = ctl_run_command (&ctl, argc - 1, argv + 1);
 

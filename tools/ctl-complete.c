@@ -4,6 +4,7 @@
  * options as its usage line lists them, and domain names from ballastd. */
 #include "ballastctl.h"
 
+#include "json-util.h"
 #include "line-editor.h"
 
 #include <stdio.h>

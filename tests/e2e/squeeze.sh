@@ -19,8 +19,9 @@
 # cgroup OOM-kills a QEMU. With a manager that shrinks idle guests and grows
 # the busy one, everything fits.
 #
-# Functions: sq_start [EXTRA e2e_guest_xml OPTIONS], sq_names, sq_now,
-# sq_end, sq_sample, sq_killed_guests, sq_guest_ooms_total, sq_report.
+# Functions: sq_start [EXTRA e2e_guest_xml OPTIONS], sq_check_timeline,
+# sq_names, sq_now, sq_end, sq_sample, sq_killed_guests,
+# sq_guest_ooms_total, sq_cgroup_oom_kills, sq_report.
 
 SQ_GUESTS=${SQ_GUESTS:-4}
 SQ_MEM=${SQ_MEM:-1024}
@@ -59,10 +60,15 @@ sq_start() {
     e2e_log "squeeze: $SQ_GUESTS guests x $SQ_MEM MiB under a $SQ_BUDGET MiB budget;" \
         "burst $SQ_BURST MiB, idle $SQ_IDLE MiB, busy $SQ_BUSY MiB for ${SQ_TURN}s each," \
         "turns every ${SQ_SPACING}s from t=$SQ_FIRST, ramp $SQ_RATE MiB/s"
+    e2e_cgroup_prepare_pressure
     e2e_budget_set "$SQ_BUDGET"
     e2e_budget_reset_peak
     e2e_dmesg_mark
     SQ_OOM_KILLS_BEFORE=$(e2e_cgroup_oom_kills)
+    # libvirt re-probes QEMU (seconds, or far more) when its capabilities
+    # cache is invalid (new QEMU/libvirt binary, /dev/kvm changed): do that
+    # now, before the shared timeline starts.
+    e2e_virsh domcapabilities --virttype qemu >/dev/null 2>&1 || true
     SQ_EPOCH=$(($(date +%s) + SQ_LEAD))
     for ((i = 1; i <= SQ_GUESTS; i++)); do
         n=${E2E_PREFIX}sq$i
@@ -70,6 +76,18 @@ sq_start() {
             --rate "$SQ_RATE" --epoch "$SQ_EPOCH" "$@"
         e2e_log "started $n: schedule $(sq_schedule "$i")"
     done
+}
+
+# sq_check_timeline: fail unless all guests are up before t=0 (a slow
+# `virsh start` would break the turns the scenario relies on).
+sq_check_timeline() {
+    local n late=()
+    for n in $(sq_names); do
+        grep -q '^ballast-workload: start' "$(e2e_guest_log "$n")" 2>/dev/null || late+=("$n")
+    done
+    ((${#late[@]} == 0)) || e2e_die "not booted: ${late[*]} (see their serial logs)"
+    (($(sq_now) < 0)) ||
+        e2e_die "guests were up only at t=$(sq_now) (> 0): starting them took too long (libvirt probing QEMU?); raise SQ_LEAD"
 }
 
 # sq_sample: one line: t, cgroup usage, each guest's QEMU RSS / balloon.

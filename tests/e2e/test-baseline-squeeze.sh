@@ -21,12 +21,15 @@ for n in $(sq_names); do
     e2e_guest_wait_log "$n" '^ballast-workload: start' 90 ||
         e2e_die "$n did not boot to the workload (see $(e2e_guest_log "$n"))"
 done
+sq_check_timeline
 e2e_log "all guests booted (t=$(sq_now))"
 
 end=$(($(sq_end) + 10))
 killed_at=
 while (($(sq_now) < end)); do
+    t0=$SECONDS
     sq_sample
+    ((SECONDS - t0 < 15)) || e2e_log "WARNING: sampling took $((SECONDS - t0)) s: the cgroup is thrashing at its limit instead of OOM-killing (see e2e_cgroup_prepare_pressure)"
     if [[ -z $killed_at && -n $(sq_killed_guests) ]]; then
         killed_at=$(sq_now)
         e2e_log "a QEMU is gone at t=$killed_at: $(sq_killed_guests | tr '\n' ' ')"

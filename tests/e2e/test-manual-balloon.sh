@@ -68,10 +68,12 @@ done
 for n in $(sq_names); do
     [[ -n ${BOOT_S[$n]:-} ]] || e2e_die "$n did not boot to the workload (see $(e2e_guest_log "$n"))"
     [[ -n ${FRESH_S[$n]:-} ]] || e2e_die "$n: no periodic balloon stats within 90 s"
-    kup=$(grep -ao 'ballast-init: kernel .* up [0-9.]*s' "$(e2e_guest_log "$n")" | sed 's/.* up //')
+    kup=$(grep -ao 'ballast-init: kernel .* up [0-9.]*s' "$(e2e_guest_log "$n")" | sed 's/.* up //') || kup='?'
     e2e_log "measure: $n boot (virsh start -> workload start) ${BOOT_S[$n]} s (guest kernel reached /init at uptime $kup);" \
         "balloon stats present ${STATS_S[$n]} s, first periodic update ${FRESH_S[$n]} s after start"
 done
+
+sq_check_timeline
 
 # ------------------------------------------- QEMU overhead while idle --
 if (($(sq_now) < -1)); then
@@ -197,13 +199,15 @@ e2e_log "oracle: $SHRINKS shrinks, $GROWS grows completed"
 # live value; prints seconds, MiB/s, QEMU RSS and cgroup usage before/after.
 timed_setmem() {
     local n=$1 to=$2 from t0 dt act rss0 cg0
-    from=$(($(e2e_dommemstat "$n" actual) / 1024))
+    act=$(e2e_dommemstat "$n" actual)
+    [[ -n $act ]] || { e2e_log "measure: $n has no balloon value (gone?)"; return 0; }
+    from=$((act / 1024))
     rss0=$(e2e_qemu_rss_mib "$n") cg0=$(e2e_budget_usage_mib)
     t0=$(now)
-    e2e_guest_setmem "$n" "$to"
+    e2e_guest_setmem "$n" "$to" || { e2e_log "measure: setmem $n $to failed"; return 0; }
     for ((k = 0; k < 500; k++)); do
         act=$(e2e_dommemstat "$n" actual)
-        ((act / 1024 == to)) && break
+        [[ -n $act ]] && ((act / 1024 == to)) && break
         sleep 0.02
     done
     dt=$(fsub "$(now)" "$t0")

@@ -47,7 +47,8 @@ fake_host_new (guint64 total_kib, guint64 available_kib)
   write_file (host->root, "proc/pressure/memory",
               "some avg10=0.00 avg60=0.00 avg300=0.00 total=0\n"
               "full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n");
-  g_assert_cmpint (g_mkdir_with_parents (g_build_filename (host->root, "sys", "module", NULL), 0755), ==, 0);
+  g_autofree char *module_dir = g_build_filename (host->root, "sys", "module", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (module_dir, 0755), ==, 0);
   host->paths = ballast_paths_new_rooted (host->root);
   return host;
 }
@@ -112,6 +113,51 @@ run_daemon_cycles (BallastDaemonConfig *config, FakeHost *host, guint cycles)
   BallastDaemon *daemon = ballast_daemon_new (config, host->paths, &options, &error);
   g_assert_no_error (error);
   g_assert_cmpint (ballast_daemon_run (daemon), ==, 0);
+  return daemon;
+}
+
+typedef struct {
+  BallastDaemon *daemon;
+  const char *socket_path;
+  HarnessClientFunc body;
+  gpointer user_data;
+} ClientRun;
+
+static gboolean
+quit_daemon (gpointer daemon)
+{
+  ballast_daemon_quit (daemon);
+  return G_SOURCE_REMOVE;
+}
+
+static gpointer
+client_thread (gpointer data)
+{
+  ClientRun *run = data;
+  run->body (run->socket_path, run->user_data);
+  /* Through the loop, not directly: the loop may not be running yet, and
+   * a quit before it runs would be lost. */
+  g_idle_add (quit_daemon, run->daemon);
+  return NULL;
+}
+
+BallastDaemon *
+run_daemon_with_client (BallastDaemonConfig *config, FakeHost *host, HarnessClientFunc body,
+                        gpointer user_data)
+{
+  g_autoptr(GError) error = NULL;
+  BallastRunOptions options = { 0 };
+  static guint serial;
+  g_free (config->socket_path);
+  config->socket_path = g_strdup_printf ("%s/ballast-client-test-%d-%u.sock", g_get_tmp_dir (),
+                                         (int) getpid (), serial++);
+  BallastDaemon *daemon = ballast_daemon_new (config, host->paths, &options, &error);
+  g_assert_no_error (error);
+  /* The socket is listening already: the client may connect at once. */
+  ClientRun run = { daemon, config->socket_path, body, user_data };
+  GThread *thread = g_thread_new ("test-client", client_thread, &run);
+  g_assert_cmpint (ballast_daemon_run (daemon), ==, 0);
+  g_thread_join (thread);
   return daemon;
 }
 

@@ -32,6 +32,16 @@ char *testdriver_xml_write (const char *dir, const char *prefix, guint n_domains
  * back through its own connection. */
 BallastDaemon *run_daemon_cycles (BallastDaemonConfig *config, FakeHost *host, guint cycles);
 
+/* A client's side of a test: it runs on a thread of its own while the
+ * daemon's loop runs on the main one, so it must not touch the daemon's
+ * state; it talks to it through SOCKET_PATH, with blocking I/O. */
+typedef void (*HarnessClientFunc) (const char *socket_path, gpointer user_data);
+
+/* Run a daemon until BODY returns, then stop it. Returns the daemon,
+ * stopped, for assertions on its state from the main thread. */
+BallastDaemon *run_daemon_with_client (BallastDaemonConfig *config, FakeHost *host,
+                                       HarnessClientFunc body, gpointer user_data);
+
 /* Memory of DOMAIN as virDomainGetInfo() reports it, in KiB. */
 guint64 domain_info_memory_kib (BallastDaemon *daemon, const char *name);
 

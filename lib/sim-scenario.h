@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <glib.h>
+
+#include "policy-file.h"
+
+G_BEGIN_DECLS
+
+/* A simulator scenario: a host, its guests and what each guest's workload
+ * demands over time. The file format (JSON) is specified in
+ * tests/sim/README.md; this is its parsed, fully resolved form. Sizes are
+ * KiB, times are milliseconds from the start of the run. */
+
+/* One point of a piecewise-linear curve: at T_MSEC the value is KIB. Two
+ * points with the same time make a step. */
+typedef struct {
+  gint64 t_msec;
+  guint64 kib;
+} BallastSimPoint;
+
+/* A demand curve: points (relative to the guest's start), optionally
+ * repeated every PERIOD_MSEC, shifted by OFFSET_MSEC, with deterministic
+ * noise of up to +-NOISE_KIB that changes every NOISE_PERIOD_MSEC. */
+typedef struct {
+  GArray *points;             /* BallastSimPoint, times ascending; never empty */
+  gint64 period_msec;         /* 0: no repetition, hold the last value */
+  gint64 offset_msec;         /* evaluated at t + offset */
+  guint64 noise_kib;
+  gint64 noise_period_msec;
+  guint32 noise_seed;
+} BallastSimCurve;
+
+void ballast_sim_curve_clear (BallastSimCurve *curve);
+void ballast_sim_curve_copy (const BallastSimCurve *from, BallastSimCurve *to);
+
+/* The curve's value at T_MSEC (relative to the guest's start), never
+ * negative. Pure: the same curve and time always give the same value. */
+guint64 ballast_sim_curve_at_kib (const BallastSimCurve *curve, gint64 t_msec);
+
+typedef struct {
+  char *name;
+  guint64 max_kib;              /* <memory> */
+  guint64 initial_kib;          /* balloon size at start (<currentMemory>) */
+  gint64 start_msec;            /* when the guest starts */
+  gint64 stop_msec;             /* when it stops; G_MAXINT64: never */
+  BallastTuningOverride tuning; /* as if set with `ballastctl domtune` */
+  guint64 oom_margin_kib;       /* unmet demand beyond this is a guest OOM */
+  gboolean free_page_reporting; /* freed guest memory returns to the host */
+  BallastSimCurve demand;       /* KiB the workload wants resident */
+  GArray *recorded_targets;     /* BallastSimPoint, from a trace; else NULL */
+} BallastSimGuest;
+
+typedef struct {
+  char *name;
+  char *description;
+  char *known_weakness;         /* why ballast is expected to fail the check */
+  char *source;                 /* the file it came from */
+  gint64 duration_msec;
+  gint64 step_msec;             /* model time step */
+  gint64 cycle_msec;            /* how often every policy decides */
+  guint64 host_memory_kib;      /* the whole host (informational) */
+  guint64 budget_kib;           /* what the guests and OTHER may use */
+  guint64 host_oom_margin_kib;  /* overflow beyond this is a host OOM */
+  gboolean has_other;
+  BallastSimCurve other;        /* host-side use of the budget besides guests */
+  guint64 balloon_rate_kib_per_sec; /* how fast a balloon moves, either way */
+  GPtrArray *guests;            /* BallastSimGuest*, in file order */
+  gboolean from_trace;          /* replayed from a ballastd --record trace */
+} BallastSimScenario;
+
+/* An empty scenario with the defaults of the file format, and an empty
+ * guest list that owns its guests. */
+BallastSimScenario *ballast_sim_scenario_new (void);
+void ballast_sim_scenario_free (BallastSimScenario *scenario);
+void ballast_sim_guest_free (BallastSimGuest *guest);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BallastSimScenario, ballast_sim_scenario_free)
+
+/* Parse the text of a scenario file. FILE_NAME names it in errors;
+ * relative CSV paths are taken from BASE_DIR. Errors say where in the file
+ * ("guests[2].demand.segments[1].over") and what is wrong; nothing partial
+ * is ever returned. */
+BallastSimScenario *ballast_sim_scenario_parse (const char *text, const char *file_name,
+                                                const char *base_dir, GError **error);
+BallastSimScenario *ballast_sim_scenario_load (const char *path, GError **error);
+
+/* Parse a demand CSV: lines of "SECONDS,MIB" (decimals allowed, '#'
+ * comments and one header line allowed). Errors name FILE_NAME and the
+ * line. Returns the points, times ascending. */
+GArray *ballast_sim_csv_parse (const char *text, const char *file_name, GError **error);
+
+/* A duration: "250ms", "10s", "5m", "2h", "1d", or a bare number of
+ * seconds. */
+gboolean ballast_sim_duration_parse_msec (const char *text, gint64 *ret_msec, GError **error);
+
+/* Sum of the maxima of the guests running at T_MSEC. */
+guint64 ballast_sim_scenario_max_sum_kib (const BallastSimScenario *scenario, gint64 t_msec);
+
+/* Whether the guests' demand plus the host's other use stays within
+ * LIMIT_KIB at every model step: then an oracle that sets every balloon to
+ * its guest's demand at once avoids every OOM while keeping the rest of the
+ * budget free. RET_WORST_KIB gets the largest excess (0 when it fits) and
+ * RET_WORST_MSEC when it happens. */
+gboolean ballast_sim_scenario_fits (const BallastSimScenario *scenario, guint64 limit_kib,
+                                    guint64 *ret_worst_kib, gint64 *ret_worst_msec);
+
+G_END_DECLS

@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <glib.h>
+#include <json.h>
+
+#include "policy-engine.h"
+#include "sim-scenario.h"
+
+G_BEGIN_DECLS
+
+/* The trace ballastd writes with --record FILE, and ballast-sim replays:
+ * one JSON object per line, one line per cycle, in the order the cycles
+ * ran. This header is the format's reference; ballast_trace_record_format()
+ * writes exactly it and ballast_trace_record_parse() reads it back.
+ *
+ *   {"version": 1,                        format version (required, 1)
+ *    "time_usec": 1718000000000000,       wall clock at the cycle (required)
+ *    "cycle": 42,                         the daemon's cycle counter
+ *    "host": {                            the snapshot the policy saw
+ *      "budget_total_kib": 16777216,      (required) BallastHostInput.total_kib
+ *      "budget_available_kib": 5242880,   (required) .available_kib
+ *      "reserve_kib": 1677721,            the plan's reserve
+ *      "has_psi": true,
+ *      "psi_some_avg10_centipct": 125},   PSI "some" avg10, 1.25% -> 125
+ *    "shrink_allowed": true,              the overcommit gate's verdict
+ *    "guests": [                          managed guests, in decision order
+ *      {"name": "web1",                   (required)
+ *       "max_kib": 4194304,               (required) <memory>
+ *       "current_kib": 3145728,           (required) balloon actual
+ *       "target_kib": 3145728,            the target before this cycle
+ *       "usable_kib": 1048576,            (required) guest MemAvailable
+ *       "swap_in_kib_per_sec": 0,
+ *       "major_faults_per_sec": 0,
+ *       "unresponsive": false,
+ *       "tuning": {"min_kib": 262144, "shares": 100,
+ *                  "headroom_permille": 200, "headroom_floor_kib": 131072,
+ *                  "shrink_step_max_kib": 0, "grow_step_max_kib": 0,
+ *                  "exclude": false},      resolved, min in KiB
+ *       "decision": {"target_kib": 2621440,
+ *                    "reason": "shrink-deficit"}}   ballast_reason_code_to_string()
+ *    ]}
+ *
+ * Sizes are exact integers in KiB, as everywhere in ballast's JSON. Fields
+ * not marked required may be left out (they default to 0 / false / absent);
+ * unknown fields are ignored, so later versions may add some. A guest
+ * without "decision" was not decided that cycle. */
+
+#define BALLAST_TRACE_VERSION 1
+
+typedef struct {
+  char *name;
+  guint64 max_kib;
+  guint64 current_kib;
+  guint64 target_kib;
+  guint64 usable_kib;
+  guint64 swap_in_kib_per_sec;
+  guint64 major_faults_per_sec;
+  gboolean unresponsive;
+  gboolean has_tuning;
+  BallastGuestTuning tuning;     /* min is absolute */
+  gboolean has_decision;
+  guint64 decision_target_kib;
+  int decision_reason;           /* BallastReasonCode, or -1 when unknown */
+} BallastTraceGuest;
+
+typedef struct {
+  gint64 time_usec;
+  guint64 cycle;
+  guint64 budget_total_kib;
+  guint64 budget_available_kib;
+  guint64 reserve_kib;
+  gboolean has_psi;
+  guint psi_some_avg10_centipct;
+  gboolean shrink_allowed;
+  gsize n_guests;
+  BallastTraceGuest *guests;
+} BallastTraceRecord;
+
+void ballast_trace_record_free (BallastTraceRecord *record);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BallastTraceRecord, ballast_trace_record_free)
+
+/* A record from what the daemon has at the end of decide_and_apply(): the
+ * allocator's input and its plan (PLAN may be NULL: no decisions). The
+ * strings are copied. */
+BallastTraceRecord *ballast_trace_record_new (gint64 time_usec, guint64 cycle,
+                                              const BallastHostInput *host,
+                                              const BallastGuestInput *guests, gsize n_guests,
+                                              const BallastPlan *plan, gboolean shrink_allowed);
+
+/* The record as JSON, and as one line of text (no newline). */
+json_object *ballast_trace_record_to_json (const BallastTraceRecord *record);
+char *ballast_trace_record_format (const BallastTraceRecord *record);
+
+/* Parse one line. Errors say which field is wrong; the caller adds the file
+ * and line. */
+BallastTraceRecord *ballast_trace_record_parse (const char *line, GError **error);
+
+/* Every record of a trace file (blank lines skipped), in order; errors name
+ * FILE and the line. A trace whose time goes backwards is refused. */
+GPtrArray *ballast_trace_load (const char *path, GError **error);
+GPtrArray *ballast_trace_parse (const char *text, const char *file_name, GError **error);
+
+/* A scenario that replays RECORDS (BallastTraceRecord*): each guest's
+ * demand is what it used (current - usable) at each cycle, linearly
+ * between cycles; the budget is the largest recorded, and whatever of it
+ * the guests' balloons do not explain (budget - available - sum of
+ * balloons, including a budget lowered later) is the host's "other" use.
+ * The daemon's decisions become each guest's recorded targets (the
+ * "recorded" policy). With KEEP_TUNING each guest keeps its recorded tuning
+ * as its own; without, the policy file in use decides it. */
+BallastSimScenario *ballast_sim_scenario_from_trace (GPtrArray *records, const char *source,
+                                                     gboolean keep_tuning, GError **error);
+
+/* TRUE when the first non-blank character of TEXT's first line starts a
+ * trace record (a JSON object on one line with "version") rather than a
+ * scenario file. */
+gboolean ballast_trace_text_is_trace (const char *text);
+
+G_END_DECLS

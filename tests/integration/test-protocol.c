@@ -1,0 +1,757 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The control protocol against the real daemon loop, from clients on
+ * another thread: every method, every documented error, peers that may
+ * only read, many clients at once and clients that misbehave. Through all
+ * of it the daemon must keep answering everyone else. */
+#include "daemon-harness.h"
+
+#include "control-methods.h"
+#include "control-protocol.h"
+#include "control-server.h"
+#include "json-util.h"
+#include "prom-validate.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define GIB (G_GUINT64_CONSTANT (1024) * 1024)
+#define REPLY_TIMEOUT_MSEC 5000
+/* How fast status must be answered while others misbehave: generous for a
+ * loaded CI machine, and still far from a blocked loop. */
+#define STATUS_BOUND_USEC (2 * G_USEC_PER_SEC)
+#define N_CLIENTS 50
+#define NOBODY 65534
+
+/* ---- A blocking client, for the client thread ---- */
+
+typedef struct {
+  int fd;
+  GString *received;
+  gboolean closed;  /* the daemon hung up (EOF, or a reset after its last words) */
+} Peer;
+
+static Peer *
+peer_connect (const char *path)
+{
+  Peer *peer = g_new0 (Peer, 1);
+  peer->fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  g_assert_cmpint (peer->fd, >=, 0);
+  struct sockaddr_un address = { .sun_family = AF_UNIX };
+  g_strlcpy (address.sun_path, path, sizeof address.sun_path);
+  g_assert_cmpint (connect (peer->fd, (struct sockaddr *) &address, sizeof address), ==, 0);
+  peer->received = g_string_new (NULL);
+  return peer;
+}
+
+static void
+peer_free (Peer *peer)
+{
+  close (peer->fd);
+  g_string_free (peer->received, TRUE);
+  g_free (peer);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Peer, peer_free)
+
+/* FALSE when the daemon has hung up on us. */
+static gboolean
+peer_send (Peer *peer, const char *data, gsize length)
+{
+  while (length > 0)
+    {
+      ssize_t n = send (peer->fd, data, length, MSG_NOSIGNAL);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        return FALSE;
+      data += n;
+      length -= (gsize) n;
+    }
+  return TRUE;
+}
+
+/* The next line without its newline; NULL at EOF or after TIMEOUT_MSEC. */
+static char *
+peer_read_line (Peer *peer, int timeout_msec)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_msec * 1000;
+  for (;;)
+    {
+      char *newline = memchr (peer->received->str, '\n', peer->received->len);
+      if (newline != NULL)
+        {
+          gsize length = (gsize) (newline - peer->received->str);
+          char *line = g_strndup (peer->received->str, length);
+          g_string_erase (peer->received, 0, (gssize) length + 1);
+          return line;
+        }
+      if (peer->closed)
+        return NULL;
+      gint64 left_msec = (deadline - g_get_monotonic_time ()) / 1000;
+      if (left_msec <= 0)
+        return NULL;
+      struct pollfd poll_fd = { .fd = peer->fd, .events = POLLIN };
+      int ready = poll (&poll_fd, 1, (int) left_msec);
+      if (ready < 0 && errno == EINTR)
+        continue;
+      if (ready <= 0)
+        return NULL;
+      char buffer[16384];
+      ssize_t n = recv (peer->fd, buffer, sizeof buffer, 0);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        peer->closed = TRUE; /* a close with our data unread is a reset: same thing */
+      else
+        g_string_append_len (peer->received, buffer, n);
+    }
+}
+
+/* TRUE when the daemon hangs up within TIMEOUT_MSEC (after what it still
+ * had to say, which is dropped). */
+static gboolean
+peer_wait_closed (Peer *peer, int timeout_msec)
+{
+  char *line;
+  while ((line = peer_read_line (peer, timeout_msec)) != NULL)
+    g_free (line);
+  return peer->closed;
+}
+
+static json_object *
+parse_reply (const char *reply)
+{
+  g_assert_nonnull (reply);
+  json_object *parsed = json_tokener_parse (reply);
+  g_assert_nonnull (parsed);
+  g_assert_true (json_object_is_type (parsed, json_type_object));
+  return parsed;
+}
+
+/* Send REQUEST (one line, without its newline) and parse the reply. */
+static json_object *
+peer_call (Peer *peer, const char *request)
+{
+  g_autofree char *line = g_strconcat (request, "\n", NULL);
+  g_assert_true (peer_send (peer, line, strlen (line)));
+  g_autofree char *reply = peer_read_line (peer, REPLY_TIMEOUT_MSEC);
+  return parse_reply (reply);
+}
+
+static json_object *
+member (json_object *object, const char *key)
+{
+  json_object *value = NULL;
+  if (object == NULL || !json_object_object_get_ex (object, key, &value))
+    return NULL;
+  return value;
+}
+
+static void
+assert_ok (json_object *reply)
+{
+  if (g_strcmp0 (json_object_get_string (member (reply, "status")), "ok") != 0)
+    g_error ("expected an ok reply, got %s", json_object_to_json_string (reply));
+  g_assert_true (json_object_is_type (member (reply, "result"), json_type_object));
+}
+
+static void
+assert_error (json_object *reply, const char *code)
+{
+  json_object *error = member (reply, "error");
+  g_assert_cmpstr (json_object_get_string (member (reply, "status")), ==, "error");
+  g_assert_cmpstr (json_object_get_string (member (error, "code")), ==, code);
+  json_object *message = member (error, "message");
+  g_assert_true (json_object_is_type (message, json_type_string));
+  g_assert_cmpuint (strlen (json_object_get_string (message)), >, 0);
+}
+
+/* The id echoed in REPLY, as JSON text ("4", "\"x\""), or NULL for none. */
+static const char *
+reply_id (json_object *reply)
+{
+  json_object *id = member (reply, "id");
+  return id != NULL ? json_object_to_json_string_ext (id, JSON_C_TO_STRING_PLAIN) : NULL;
+}
+
+/* status, timed against the bound. */
+static void
+assert_status_in_time (Peer *peer)
+{
+  gint64 start = g_get_monotonic_time ();
+  g_autoptr(json_object) reply = peer_call (peer, "{\"id\":\"timed\",\"method\":\"status\"}");
+  gint64 took = g_get_monotonic_time () - start;
+  assert_ok (reply);
+  g_assert_cmpstr (reply_id (reply), ==, "\"timed\"");
+  g_assert_cmpint (took, <, STATUS_BOUND_USEC);
+}
+
+/* Wait for the daemon's first cycle, so every method has data to show. */
+static void
+wait_for_first_cycle (Peer *peer)
+{
+  for (int attempt = 0; attempt < 200; attempt++)
+    {
+      g_autoptr(json_object) reply = peer_call (peer, "{\"method\":\"status\"}");
+      assert_ok (reply);
+      json_object *cycles = member (member (reply, "result"), "cycles");
+      if (json_object_get_int64 (member (cycles, "completed")) >= 1)
+        return;
+      g_usleep (50 * 1000);
+    }
+  g_error ("the daemon never completed a cycle");
+}
+
+/* ---- The daemon under test ---- */
+
+typedef struct {
+  FakeHost *host;
+  BallastDaemonConfig config;
+  BallastDaemon *daemon;
+} Fixture;
+
+/* A dry-run daemon on test:///default (one guest, "test"): the clients
+ * talk to it, nothing changes in libvirt. */
+static void
+fixture_run (Fixture *fixture, HarnessClientFunc body, gpointer user_data)
+{
+  fixture->host = fake_host_new (16 * GIB, 8 * GIB);
+  ballast_daemon_config_init (&fixture->config);
+  g_free (fixture->config.uri);
+  fixture->config.uri = g_strdup ("test:///default");
+  fixture->config.interval_msec = 100;
+  fixture->config.dry_run = TRUE;
+  fixture->daemon = run_daemon_with_client (&fixture->config, fixture->host, body, user_data);
+}
+
+static void
+fixture_clear (Fixture *fixture)
+{
+  g_clear_pointer (&fixture->daemon, ballast_daemon_free);
+  ballast_daemon_config_clear (&fixture->config);
+  g_clear_pointer (&fixture->host, fake_host_free);
+}
+
+static const BallastControlCounters *
+fixture_counters (Fixture *fixture)
+{
+  return ballast_control_server_get_counters (ballast_daemon_get_control (fixture->daemon));
+}
+
+/* ---- Every method ---- */
+
+static const struct {
+  const char *method;
+  const char *params;
+} method_params[] = {
+  { "list", "{\"all\":true}" },
+  { "dominfo", "{\"domain\":\"test\"}" },
+  { "domhistory", "{\"domain\":\"test\",\"limit\":5}" },
+};
+
+/* The methods this test knows what to expect of; one added later is only
+ * held to being dispatched. */
+static const char *const known_methods[] = {
+  "version", "status", "list", "dominfo", "domhistory", "pause", "resume", "metrics",
+  "policy-reload", NULL,
+};
+
+static void
+check_result (const char *method, json_object *result, guint n_methods)
+{
+  if (strcmp (method, "version") == 0)
+    g_assert_cmpuint (json_object_array_length (member (result, "methods")), ==, n_methods);
+  else if (strcmp (method, "status") == 0)
+    g_assert_cmpint (json_object_get_int64 (member (member (result, "cycles"), "completed")), >=, 1);
+  else if (strcmp (method, "list") == 0)
+    {
+      json_object *domains = member (result, "domains");
+      g_assert_cmpuint (json_object_array_length (domains), ==, 1);
+      g_assert_cmpstr (json_object_get_string (member (json_object_array_get_idx (domains, 0), "name")), ==, "test");
+    }
+  else if (strcmp (method, "dominfo") == 0)
+    g_assert_cmpstr (json_object_get_string (member (result, "name")), ==, "test");
+  else if (strcmp (method, "domhistory") == 0)
+    g_assert_true (json_object_is_type (member (result, "entries"), json_type_array));
+  else if (strcmp (method, "metrics") == 0)
+    {
+      g_autoptr(GError) error = NULL;
+      const char *text = json_object_get_string (member (result, "text"));
+      g_assert_nonnull (text);
+      g_assert_true (prom_validate (text, &error));
+      g_assert_no_error (error);
+      g_assert_nonnull (strstr (text, "\nballast_guest_status{domain=\"test\",status=\"managed\"} 1\n"));
+    }
+}
+
+static void
+every_method_body (const char *socket_path, gpointer user_data)
+{
+  const char *const *names = user_data;
+  guint n_methods = g_strv_length ((char **) names);
+  g_autoptr(Peer) peer = peer_connect (socket_path);
+  wait_for_first_cycle (peer);
+
+  for (guint i = 0; names[i] != NULL; i++)
+    {
+      const char *params = "{}";
+      for (gsize p = 0; p < G_N_ELEMENTS (method_params); p++)
+        if (strcmp (method_params[p].method, names[i]) == 0)
+          params = method_params[p].params;
+      g_autofree char *request = g_strdup_printf ("{\"id\":%u,\"method\":\"%s\",\"params\":%s}",
+                                                  100 + i, names[i], params);
+      g_autoptr(json_object) reply = peer_call (peer, request);
+      g_autofree char *id = g_strdup_printf ("%u", 100 + i);
+      g_assert_cmpstr (reply_id (reply), ==, id);
+      if (!g_strv_contains (known_methods, names[i]))
+        {
+          g_test_message ("method %s: new to this test, only checked to be dispatched", names[i]);
+          g_assert_cmpstr (json_object_get_string (member (member (reply, "error"), "code")), !=,
+                           BALLAST_ERR_UNKNOWN_METHOD);
+          continue;
+        }
+      assert_ok (reply);
+      check_result (names[i], member (reply, "result"), n_methods);
+    }
+
+  /* "params" is optional, and null counts as absent; "id" is optional. */
+  g_autoptr(json_object) bare = peer_call (peer, "{\"method\":\"status\"}");
+  assert_ok (bare);
+  g_assert_null (reply_id (bare));
+  g_autoptr(json_object) null_params = peer_call (peer, "{\"id\":\"n\",\"method\":\"list\",\"params\":null}");
+  assert_ok (null_params);
+  g_assert_cmpstr (reply_id (null_params), ==, "\"n\"");
+}
+
+static void
+test_every_method_ok (void)
+{
+  Fixture fixture = { 0 };
+  const char *const *names = ballast_control_method_names ();
+  fixture_run (&fixture, every_method_body, (gpointer) names);
+  /* pause then resume: the daemon is left as it was. */
+  g_assert_false (ballast_daemon_is_paused (fixture.daemon));
+  g_assert_cmpuint (fixture_counters (&fixture)->requests, >=, g_strv_length ((char **) names) + 3);
+  fixture_clear (&fixture);
+}
+
+/* ---- Bad requests ---- */
+
+#define REQUEST(text) text, sizeof text - 1
+
+static const struct {
+  const char *line;
+  gsize length;
+  const char *code;
+  const char *id;      /* echoed id as JSON text; NULL when none can be read */
+} bad_requests[] = {
+  { REQUEST ("{\"id\":1,\"method\":\"status\""), BALLAST_ERR_PARSE, NULL },          /* truncated */
+  { REQUEST ("{\"id\":2,\"method\":\"status\"} trailing"), BALLAST_ERR_PARSE, NULL },
+  { REQUEST ("not json at all"), BALLAST_ERR_PARSE, NULL },
+  { REQUEST ("{\"id\":3,\"method\":\"sta\0tus\"}"), BALLAST_ERR_PARSE, NULL },       /* NUL byte */
+  { REQUEST ("[\"status\"]"), BALLAST_ERR_INVALID_REQUEST, NULL },
+  { REQUEST ("{\"id\":4}"), BALLAST_ERR_INVALID_REQUEST, "4" },                        /* no method */
+  { REQUEST ("{\"id\":5,\"method\":7}"), BALLAST_ERR_INVALID_REQUEST, "5" },
+  { REQUEST ("{\"id\":6,\"method\":\"status\",\"params\":[1,2]}"), BALLAST_ERR_INVALID_REQUEST, "6" },
+  { REQUEST ("{\"id\":7,\"method\":\"status\",\"params\":\"all\"}"), BALLAST_ERR_INVALID_REQUEST, "7" },
+  { REQUEST ("{\"id\":\"x\",\"method\":\"frobnicate\"}"), BALLAST_ERR_UNKNOWN_METHOD, "\"x\"" },
+  { REQUEST ("{\"id\":9,\"method\":\"list\",\"params\":{\"all\":\"yes\"}}"), BALLAST_ERR_INVALID_PARAMS, "9" },
+  { REQUEST ("{\"id\":10,\"method\":\"dominfo\",\"params\":{\"domain\":42}}"), BALLAST_ERR_INVALID_PARAMS, "10" },
+  { REQUEST ("{\"id\":11,\"method\":\"dominfo\",\"params\":{}}"), BALLAST_ERR_INVALID_PARAMS, "11" },
+  { REQUEST ("{\"id\":12,\"method\":\"domhistory\",\"params\":{\"domain\":\"test\",\"limit\":\"5\"}}"),
+    BALLAST_ERR_INVALID_PARAMS, "12" },
+  { REQUEST ("{\"id\":13,\"method\":\"domhistory\",\"params\":{\"domain\":\"test\",\"limit\":-1}}"),
+    BALLAST_ERR_INVALID_PARAMS, "13" },
+  { REQUEST ("{\"id\":14,\"method\":\"domhistory\",\"params\":{\"domain\":\"test\",\"limit\":1.5}}"),
+    BALLAST_ERR_INVALID_PARAMS, "14" },
+  { REQUEST ("{\"id\":15,\"method\":\"dominfo\",\"params\":{\"domain\":\"no-such-domain\"}}"),
+    BALLAST_ERR_UNKNOWN_DOMAIN, "15" },
+};
+
+typedef struct {
+  guint sent;  /* requests sent, good and bad */
+  guint bad;
+} BadRequestTally;
+
+static void
+bad_requests_body (const char *socket_path, gpointer user_data)
+{
+  BadRequestTally *tally = user_data;
+  g_autoptr(Peer) peer = peer_connect (socket_path);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (bad_requests); i++)
+    {
+      g_test_message ("bad request %zu", i);
+      g_assert_true (peer_send (peer, bad_requests[i].line, bad_requests[i].length));
+      g_assert_true (peer_send (peer, "\n", 1));
+      g_autofree char *line = peer_read_line (peer, REPLY_TIMEOUT_MSEC);
+      g_autoptr(json_object) reply = parse_reply (line);
+      assert_error (reply, bad_requests[i].code);
+      g_assert_cmpstr (reply_id (reply), ==, bad_requests[i].id);
+      tally->bad++;
+      tally->sent++;
+
+      /* The connection keeps working after each. */
+      g_autoptr(json_object) after = peer_call (peer, "{\"id\":\"after\",\"method\":\"status\"}");
+      assert_ok (after);
+      g_assert_cmpstr (reply_id (after), ==, "\"after\"");
+      tally->sent++;
+    }
+
+  /* Blank lines get no reply; a CRLF line ending is a line ending. */
+  const char blanks[] = "\n\r\n\n{\"id\":\"crlf\",\"method\":\"status\"}\r\n";
+  g_assert_true (peer_send (peer, blanks, sizeof blanks - 1));
+  g_autofree char *line = peer_read_line (peer, REPLY_TIMEOUT_MSEC);
+  g_autoptr(json_object) reply = parse_reply (line);
+  assert_ok (reply);
+  g_assert_cmpstr (reply_id (reply), ==, "\"crlf\"");
+  tally->sent++;
+
+  /* A request split across writes is put back together. */
+  const char first_half[] = "{\"id\":\"split\",\"met";
+  g_assert_true (peer_send (peer, first_half, sizeof first_half - 1));
+  g_usleep (100 * 1000);
+  g_autoptr(json_object) split = peer_call (peer, "hod\":\"version\"}");
+  assert_ok (split);
+  g_assert_cmpstr (reply_id (split), ==, "\"split\"");
+  tally->sent++;
+}
+
+static void
+test_bad_requests (void)
+{
+  Fixture fixture = { 0 };
+  BadRequestTally tally = { 0 };
+  fixture_run (&fixture, bad_requests_body, &tally);
+  const BallastControlCounters *counters = fixture_counters (&fixture);
+  g_assert_cmpuint (counters->requests, ==, tally.sent);
+  g_assert_cmpuint (counters->errors, ==, tally.bad);
+  g_assert_cmpuint (counters->dropped, ==, 0);
+  fixture_clear (&fixture);
+}
+
+/* ---- Oversized requests ---- */
+
+static void
+oversized_body (const char *socket_path, gpointer user_data)
+{
+  gboolean with_newline = GPOINTER_TO_INT (user_data);
+  g_autoptr(Peer) bystander = peer_connect (socket_path);
+  g_autoptr(Peer) peer = peer_connect (socket_path);
+
+  /* A "JSON" string of 100 KiB, well past the 64 KiB limit. */
+  GString *huge = g_string_new ("{\"id\":1,\"method\":\"status\",\"params\":{\"pad\":\"");
+  while (huge->len < 100 * 1024)
+    g_string_append_c (huge, 'x');
+  g_string_append (huge, with_newline ? "\"}}\n" : "\"}}");
+  /* The daemon may hang up before it has read everything: ignore that. */
+  peer_send (peer, huge->str, huge->len);
+  g_string_free (huge, TRUE);
+
+  g_autofree char *line = peer_read_line (peer, REPLY_TIMEOUT_MSEC);
+  g_autoptr(json_object) reply = parse_reply (line);
+  assert_error (reply, BALLAST_ERR_TOO_LARGE);
+  /* The rest of such a stream cannot be framed: the daemon hangs up. */
+  g_assert_true (peer_wait_closed (peer, REPLY_TIMEOUT_MSEC));
+  /* Nobody else noticed. */
+  assert_status_in_time (bystander);
+}
+
+static void
+test_oversized_line (void)
+{
+  Fixture fixture = { 0 };
+  fixture_run (&fixture, oversized_body, GINT_TO_POINTER (TRUE));
+  g_assert_cmpuint (fixture_counters (&fixture)->dropped, ==, 1);
+  fixture_clear (&fixture);
+}
+
+static void
+test_huge_request_without_newline (void)
+{
+  Fixture fixture = { 0 };
+  fixture_run (&fixture, oversized_body, GINT_TO_POINTER (FALSE));
+  g_assert_cmpuint (fixture_counters (&fixture)->dropped, ==, 1);
+  fixture_clear (&fixture);
+}
+
+/* ---- A peer that may only read ---- */
+
+/* In the child after fork(): only async-signal-safe calls from here on.
+ * Sends REQUEST and reads one reply line into REPLY. */
+static gboolean
+child_exchange (int fd, const char *request, char *reply, gsize reply_size)
+{
+  gsize length = strlen (request);
+  if (write (fd, request, length) != (ssize_t) length)
+    return FALSE;
+  gsize used = 0;
+  while (used + 1 < reply_size)
+    {
+      struct pollfd poll_fd = { .fd = fd, .events = POLLIN };
+      if (poll (&poll_fd, 1, REPLY_TIMEOUT_MSEC) <= 0)
+        return FALSE;
+      ssize_t n = read (fd, reply + used, reply_size - 1 - used);
+      if (n <= 0)
+        return FALSE;
+      used += (gsize) n;
+      reply[used] = '\0';
+      if (memchr (reply, '\n', used) != NULL)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static G_GNUC_NORETURN void
+child_as_nobody (const char *socket_path)
+{
+  static char reply[65536];
+  if (setgroups (0, NULL) < 0 || setgid (NOBODY) < 0 || setuid (NOBODY) < 0)
+    _exit (10);
+  int fd = socket (AF_UNIX, SOCK_STREAM, 0);
+  struct sockaddr_un address = { .sun_family = AF_UNIX };
+  gsize length = strlen (socket_path);
+  if (fd < 0 || length >= sizeof address.sun_path)
+    _exit (11);
+  memcpy (address.sun_path, socket_path, length + 1);
+  if (connect (fd, (struct sockaddr *) &address, sizeof address) < 0)
+    _exit (12);
+  if (!child_exchange (fd, "{\"id\":1,\"method\":\"pause\"}\n", reply, sizeof reply)
+      || strstr (reply, "\"code\":\"permission-denied\"") == NULL)
+    _exit (13);
+  if (!child_exchange (fd, "{\"id\":2,\"method\":\"resume\"}\n", reply, sizeof reply)
+      || strstr (reply, "\"code\":\"permission-denied\"") == NULL)
+    _exit (14);
+  /* Reading is for everyone, and the refusal did not cost the connection. */
+  if (!child_exchange (fd, "{\"id\":3,\"method\":\"status\"}\n", reply, sizeof reply)
+      || strstr (reply, "\"status\":\"ok\"") == NULL)
+    _exit (15);
+  _exit (0);
+}
+
+static void
+reader_body (const char *socket_path, gpointer user_data)
+{
+  pid_t pid = fork ();
+  g_assert_cmpint (pid, >=, 0);
+  if (pid == 0)
+    child_as_nobody (socket_path);
+  int wait_status = 0;
+  g_assert_cmpint (waitpid (pid, &wait_status, 0), ==, pid);
+  g_assert_true (WIFEXITED (wait_status));
+  /* 10: setuid, 11-12: connect, 13-14: not refused, 15: status refused. */
+  g_assert_cmpint (WEXITSTATUS (wait_status), ==, 0);
+
+  g_autoptr(Peer) root = peer_connect (socket_path);
+  assert_status_in_time (root);
+}
+
+static void
+test_reader_refused_write_method (void)
+{
+  if (geteuid () != 0)
+    {
+      g_test_skip ("needs root to become nobody (uid 65534); CI runs as root");
+      return;
+    }
+  Fixture fixture = { 0 };
+  fixture_run (&fixture, reader_body, NULL);
+  g_assert_false (ballast_daemon_is_paused (fixture.daemon));
+  g_assert_cmpuint (fixture_counters (&fixture)->refused, ==, 2);
+  fixture_clear (&fixture);
+}
+
+/* ---- Many clients ---- */
+
+static gpointer
+busy_client (gpointer socket_path)
+{
+  g_autoptr(Peer) peer = peer_connect (socket_path);
+  for (guint i = 0; i < 5; i++)
+    {
+      g_autofree char *request = g_strdup_printf ("{\"id\":%u,\"method\":\"%s\"}", i,
+                                                  i % 2 == 0 ? "status" : "list");
+      g_autoptr(json_object) reply = peer_call (peer, request);
+      assert_ok (reply);
+      g_autofree char *id = g_strdup_printf ("%u", i);
+      g_assert_cmpstr (reply_id (reply), ==, id);
+    }
+  return NULL;
+}
+
+static void
+concurrent_body (const char *socket_path, gpointer user_data)
+{
+  /* All connected at once, each with three requests in one write; then
+   * every reply read back, in order, on every connection. */
+  Peer *peers[N_CLIENTS];
+  for (guint c = 0; c < N_CLIENTS; c++)
+    peers[c] = peer_connect (socket_path);
+  for (guint c = 0; c < N_CLIENTS; c++)
+    {
+      g_autofree char *requests = g_strdup_printf ("{\"id\":%u,\"method\":\"status\"}\n"
+                                                   "{\"id\":%u,\"method\":\"list\"}\n"
+                                                   "{\"id\":%u,\"method\":\"version\"}\n",
+                                                   c * 10, c * 10 + 1, c * 10 + 2);
+      g_assert_true (peer_send (peers[c], requests, strlen (requests)));
+    }
+  for (guint c = 0; c < N_CLIENTS; c++)
+    {
+      for (guint r = 0; r < 3; r++)
+        {
+          g_autofree char *line = peer_read_line (peers[c], REPLY_TIMEOUT_MSEC);
+          g_autoptr(json_object) reply = parse_reply (line);
+          assert_ok (reply);
+          g_autofree char *id = g_strdup_printf ("%u", c * 10 + r);
+          g_assert_cmpstr (reply_id (reply), ==, id);
+        }
+      peer_free (peers[c]);
+    }
+
+  /* And as many threads talking at the same time. */
+  GThread *threads[N_CLIENTS];
+  for (guint t = 0; t < N_CLIENTS; t++)
+    threads[t] = g_thread_new ("busy-client", busy_client, (gpointer) socket_path);
+  for (guint t = 0; t < N_CLIENTS; t++)
+    g_thread_join (threads[t]);
+}
+
+static void
+test_concurrent_clients (void)
+{
+  Fixture fixture = { 0 };
+  fixture_run (&fixture, concurrent_body, NULL);
+  const BallastControlCounters *counters = fixture_counters (&fixture);
+  g_assert_cmpuint (counters->connections, ==, 2 * N_CLIENTS);
+  g_assert_cmpuint (counters->requests, ==, N_CLIENTS * 3 + N_CLIENTS * 5);
+  g_assert_cmpuint (counters->errors, ==, 0);
+  g_assert_cmpuint (counters->dropped, ==, 0);
+  fixture_clear (&fixture);
+}
+
+/* ---- Clients that stall ---- */
+
+static void
+stalled_body (const char *socket_path, gpointer user_data)
+{
+  /* One says nothing at all, one stops in the middle of a request. */
+  g_autoptr(Peer) silent = peer_connect (socket_path);
+  g_autoptr(Peer) halfway = peer_connect (socket_path);
+  const char half[] = "{\"id\":\"half\",\"meth";
+  g_assert_true (peer_send (halfway, half, sizeof half - 1));
+  g_usleep (200 * 1000);
+
+  g_autoptr(Peer) other = peer_connect (socket_path);
+  for (int i = 0; i < 5; i++)
+    assert_status_in_time (other);
+
+  /* Neither was answered nor dropped; the half request completes fine. */
+  g_autofree char *nothing = peer_read_line (silent, 200);
+  g_assert_null (nothing);
+  g_assert_false (silent->closed);
+  g_autoptr(json_object) reply = peer_call (halfway, "od\":\"status\"}");
+  assert_ok (reply);
+  g_assert_cmpstr (reply_id (reply), ==, "\"half\"");
+}
+
+static void
+test_stalled_clients_block_nobody (void)
+{
+  Fixture fixture = { 0 };
+  fixture_run (&fixture, stalled_body, NULL);
+  g_assert_cmpuint (fixture_counters (&fixture)->dropped, ==, 0);
+  fixture_clear (&fixture);
+}
+
+/* ---- Responsive throughout ---- */
+
+typedef struct {
+  const char *socket_path;
+  gint stop;
+} Noise;
+
+static gpointer
+noisy_client (gpointer data)
+{
+  Noise *noise = data;
+  g_autoptr(Peer) peer = peer_connect (noise->socket_path);
+  for (guint i = 0; !g_atomic_int_get (&noise->stop); i++)
+    {
+      /* Garbage and errors, one after another, each answered. */
+      const char *request = i % 3 == 0 ? "{{{{" : i % 3 == 1 ? "{\"method\":\"nope\"}"
+                                                            : "{\"method\":\"dominfo\",\"params\":{}}";
+      g_autoptr(json_object) reply = peer_call (peer, request);
+      g_assert_cmpstr (json_object_get_string (member (reply, "status")), ==, "error");
+    }
+  return NULL;
+}
+
+static gpointer
+flooding_client (gpointer data)
+{
+  Noise *noise = data;
+  /* Over and over: a request too large, dropped each time. */
+  while (!g_atomic_int_get (&noise->stop))
+    {
+      g_autoptr(Peer) peer = peer_connect (noise->socket_path);
+      g_autofree char *flood = g_strnfill (80 * 1024, 'y');
+      peer_send (peer, flood, strlen (flood));
+      g_assert_true (peer_wait_closed (peer, REPLY_TIMEOUT_MSEC));
+    }
+  return NULL;
+}
+
+static void
+responsive_body (const char *socket_path, gpointer user_data)
+{
+  Noise noise = { socket_path, 0 };
+  GThread *threads[6];
+  for (guint t = 0; t < 5; t++)
+    threads[t] = g_thread_new ("noisy-client", noisy_client, &noise);
+  threads[5] = g_thread_new ("flooding-client", flooding_client, &noise);
+
+  g_autoptr(Peer) peer = peer_connect (socket_path);
+  gint64 worst = 0;
+  for (int i = 0; i < 30; i++)
+    {
+      gint64 start = g_get_monotonic_time ();
+      assert_status_in_time (peer);
+      worst = MAX (worst, g_get_monotonic_time () - start);
+      g_usleep (20 * 1000);
+    }
+  g_atomic_int_set (&noise.stop, 1);
+  for (guint t = 0; t < G_N_ELEMENTS (threads); t++)
+    g_thread_join (threads[t]);
+  g_test_message ("worst status round trip under load: %" G_GINT64_FORMAT " us", worst);
+}
+
+static void
+test_responsive_under_load (void)
+{
+  Fixture fixture = { 0 };
+  fixture_run (&fixture, responsive_body, NULL);
+  const BallastControlCounters *counters = fixture_counters (&fixture);
+  g_assert_cmpuint (counters->errors, >, 0);
+  g_assert_cmpuint (counters->dropped, >, 0);
+  fixture_clear (&fixture);
+}
+
+int
+main (int argc, char **argv)
+{
+  harness_init (&argc, &argv);
+  g_test_add_func ("/protocol/every-method-ok", test_every_method_ok);
+  g_test_add_func ("/protocol/bad-requests", test_bad_requests);
+  g_test_add_func ("/protocol/oversized-line", test_oversized_line);
+  g_test_add_func ("/protocol/huge-request-without-newline", test_huge_request_without_newline);
+  g_test_add_func ("/protocol/reader-refused-write-method", test_reader_refused_write_method);
+  g_test_add_func ("/protocol/concurrent-clients", test_concurrent_clients);
+  g_test_add_func ("/protocol/stalled-clients-block-nobody", test_stalled_clients_block_nobody);
+  g_test_add_func ("/protocol/responsive-under-load", test_responsive_under_load);
+  return g_test_run ();
+}
