@@ -434,9 +434,17 @@ decide_and_apply (BallastDaemon *daemon, gint64 now_usec)
         .current_kib = current,
         .target_kib = domain->has_target ? domain->target_kib : current,
         .usable_kib = ballast_balloon_stats_usable_kib (&domain->stats),
+        .reported_total_kib = (domain->stats.present & BALLAST_STAT_AVAILABLE)
+                                ? domain->stats.available_kib : 0,
+        .used_growth_kib_per_sec = domain->history.used_growth_kib_per_sec,
         .swap_in_kib_per_sec = domain->history.swap_in_kib_per_sec,
         .major_faults_per_sec = domain->history.major_faults_per_sec,
         .unresponsive = domain->status == BALLAST_GUEST_UNRESPONSIVE,
+        .recently_shrunk = domain->last_shrink_usec != 0
+                           && now_usec - domain->last_shrink_usec
+                                < (gint64) daemon->policy.regrow_delay_sec * G_USEC_PER_SEC,
+        .settling = domain->has_target
+                    && domain->history.last_update_changed_usec <= domain->target_applied_usec,
         .tuning = domain->tuning,
       };
     }
@@ -519,6 +527,9 @@ on_applied (GObject *source, GAsyncResult *async_result, gpointer user_data)
         case BALLAST_APPLY_OK:
           domain->has_target = TRUE;
           domain->target_kib = item->target_kib;
+          domain->target_applied_usec = g_get_monotonic_time ();
+          if (item->target_kib < decision->old_target_kib)
+            domain->last_shrink_usec = domain->target_applied_usec;
           daemon->counters.changes_applied++;
           g_message ("%s: balloon %s -> %s (%s)", domain->name, old_text, new_text, reason);
           ballast_domain_journal_add (domain, wall_usec, decision->old_target_kib,

@@ -56,6 +56,8 @@ typedef struct {
 
   gboolean has_target;
   guint64 target_kib;             /* what we last asked for (applied) */
+  gint64 target_applied_usec;     /* monotonic time of that change */
+  gint64 last_shrink_usec;        /* monotonic time of the last applied shrink, 0: never */
   gboolean has_decision;
   BallastDecision decision;       /* the latest decision */
   char *reason;                   /* its text */

@@ -117,15 +117,19 @@ ballast_balloon_stats_check (const BallastBalloonStats *stats, guint64 max_kib)
     return "balloon.current is above the domain's maximum";
   if ((stats->present & BALLAST_STAT_AVAILABLE) && stats->available_kib > max_kib)
     return "guest reports more total memory than the domain's maximum";
-  if ((stats->present & BALLAST_STAT_USABLE) && (stats->present & BALLAST_STAT_ACTUAL)
-      && stats->usable_kib > stats->actual_kib)
-    return "guest reports more usable memory than it has";
+  /* Only figures the guest reported together are compared with each other:
+   * balloon.current comes from QEMU's balloon events and runs ahead of the
+   * guest's last report whenever the balloon moves, so "usable > current"
+   * right after a shrink is lag, not a lie. */
+  if ((stats->present & BALLAST_STAT_USABLE) && (stats->present & BALLAST_STAT_AVAILABLE)
+      && stats->usable_kib > stats->available_kib)
+    return "guest reports more usable memory than it has in total";
   if ((stats->present & BALLAST_STAT_UNUSED) && (stats->present & BALLAST_STAT_AVAILABLE)
       && stats->unused_kib > stats->available_kib)
     return "guest reports more unused memory than it has in total";
-  if ((stats->present & BALLAST_STAT_UNUSED) && (stats->present & BALLAST_STAT_ACTUAL)
-      && stats->unused_kib > stats->actual_kib)
-    return "guest reports more unused memory than it has";
+  if (!(stats->present & BALLAST_STAT_AVAILABLE) && (stats->present & BALLAST_STAT_ACTUAL)
+      && (stats->present & BALLAST_STAT_USABLE) && stats->usable_kib > max_kib)
+    return "guest reports more usable memory than the domain's maximum";
   return NULL;
 }
 

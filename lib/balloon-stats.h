@@ -60,9 +60,9 @@ gboolean ballast_balloon_stats_has_guest_view (const BallastBalloonStats *stats)
  * MemAvailable, or unused + disk caches for drivers without "usable". */
 guint64 ballast_balloon_stats_usable_kib (const BallastBalloonStats *stats);
 
-/* Check the guest's numbers against each other and against what the host
- * knows (MAX_KIB, the domain's maximum). Returns NULL when they are
- * consistent, else a static string saying what is contradictory. */
+/* Check the guest's numbers against each other (only those reported
+ * together) and against the domain's maximum MAX_KIB. Returns NULL when they
+ * are consistent, else a static string saying what is contradictory. */
 const char *ballast_balloon_stats_check (const BallastBalloonStats *stats, guint64 max_kib);
 
 /* Human-readable name of one field, e.g. "balloon.usable". */

@@ -258,10 +258,17 @@ ballast_daemon_config_load_text (BallastDaemonConfig *config, const char *text,
   g_auto(GStrv) keys = g_key_file_get_keys (key_file, CONFIG_GROUP, NULL, NULL);
   for (guint i = 0; keys != NULL && keys[i] != NULL; i++)
     {
-      g_autofree char *value = g_key_file_get_string (key_file, CONFIG_GROUP, keys[i], &local_error);
-      /* An invalid escape gives a value *and* an error: the error counts. */
+      /* The raw value: no setting needs an escape, and GLib's unescaping
+       * reports a bad one by setting its error twice over. */
+      g_autofree char *value = g_key_file_get_value (key_file, CONFIG_GROUP, keys[i], &local_error);
+      if (value != NULL && strchr (value, '\\') != NULL)
+        g_set_error (&local_error, BALLAST_ERROR, BALLAST_ERROR_INVALID,
+                     "%s: backslash escapes are not supported", keys[i]);
+      else if (value != NULL && !g_utf8_validate (value, -1, NULL))
+        g_set_error (&local_error, BALLAST_ERROR, BALLAST_ERROR_INVALID,
+                     "%s: the value is not valid UTF-8", keys[i]);
       if (local_error != NULL || value == NULL
-          || !ballast_daemon_config_set (config, keys[i], value, &local_error))
+          || !ballast_daemon_config_set (config, keys[i], g_strstrip (value), &local_error))
         {
           g_set_error (error, BALLAST_ERROR, BALLAST_ERROR_INVALID, "%s: [" CONFIG_GROUP "] %s",
                        file_name, local_error->message);

@@ -22,6 +22,15 @@ counter_rate (guint64 old_value, guint64 new_value, gint64 elapsed_usec, gboolea
   return delta * USEC_PER_SEC / (guint64) elapsed_usec;
 }
 
+static guint64
+reported_used_kib (const BallastBalloonStats *stats)
+{
+  if (!(stats->present & BALLAST_STAT_AVAILABLE) || !(stats->present & BALLAST_STAT_USABLE)
+      || stats->usable_kib > stats->available_kib)
+    return 0;
+  return stats->available_kib - stats->usable_kib;
+}
+
 void
 ballast_guest_history_advance (BallastGuestHistory *history,
                                const BallastBalloonStats *stats, gint64 now_usec)
@@ -37,6 +46,7 @@ ballast_guest_history_advance (BallastGuestHistory *history,
       history->last_update_sec = stats->last_update_sec;
       history->last_update_changed_usec = now_usec;
       history->last_actual_kib = stats->actual_kib;
+      history->used_kib = reported_used_kib (stats);
       return;
     }
 
@@ -58,6 +68,13 @@ ballast_guest_history_advance (BallastGuestHistory *history,
         reset = TRUE;
       if (reset)
         history->counter_resets++;
+      /* Growth of what the guest uses, from its own figures (a balloon
+       * change moves MemTotal and MemAvailable together, not their
+       * difference). A fall is not negative growth: it just ends it. */
+      guint64 used = reported_used_kib (stats);
+      gboolean fell = FALSE;
+      history->used_growth_kib_per_sec = counter_rate (history->used_kib, used, elapsed_usec, &fell);
+      history->used_kib = used;
       history->sampled_usec = now_usec;
       history->swap_in_kib = stats->swap_in_kib;
       history->major_faults = stats->major_faults;

@@ -21,6 +21,8 @@ typedef struct {
   guint64 swap_in_kib_per_sec;      /* rates over the last guest report interval */
   guint64 major_faults_per_sec;
   guint counter_resets;             /* counters that went backwards (reboots) */
+  guint64 used_kib;                 /* guest-reported used (MemTotal - MemAvailable) */
+  guint64 used_growth_kib_per_sec;  /* its growth between the last two reports; 0 when shrinking */
   guint64 last_actual_kib;          /* balloon size at the previous sample */
   guint cycles_not_moving;          /* cycles the balloon stayed away from its target */
 } BallastGuestHistory;

@@ -196,13 +196,25 @@ assess_guest (const BallastPolicy *policy, gboolean emergency, GuestSlot *slot)
   BallastDecision *d = slot->decision;
 
   d->old_target_kib = in->target_kib;
-  /* used = what the guest has minus what it could free without pain. */
-  d->used_kib = in->current_kib > in->usable_kib ? in->current_kib - in->usable_kib : 0;
+  /* used = what the guest has minus what it could free without pain. The
+   * balloon size comes from QEMU's events and runs ahead of the guest's
+   * report when the balloon moves; the guest's own MemTotal is from the same
+   * report as its usable figure. Taking the larger errs towards the guest
+   * either way: after a grow the first, after a shrink the second. */
+  guint64 used_by_balloon = in->current_kib > in->usable_kib ? in->current_kib - in->usable_kib : 0;
+  guint64 used_by_report = in->reported_total_kib > in->usable_kib
+                             ? in->reported_total_kib - in->usable_kib : 0;
+  d->used_kib = MAX (used_by_balloon, used_by_report);
   guint64 headroom = MAX (permille_of (d->used_kib, in->tuning.headroom_permille),
                           in->tuning.headroom_floor_kib);
   if (emergency)
     headroom = MIN (headroom, policy->emergency_headroom_kib);
-  d->need_kib = MIN (d->used_kib + headroom, in->max_kib);
+  /* What a growing guest will use by the time a change takes effect is not
+   * headroom to cut in an emergency. */
+  guint64 growth = saturating_mul (in->used_growth_kib_per_sec, policy->growth_lookahead_sec);
+  guint64 need = d->used_kib + headroom;
+  need = need > G_MAXUINT64 - growth ? G_MAXUINT64 : need + growth;
+  d->need_kib = MIN (need, in->max_kib);
   d->min_kib = MIN (ballast_amount_resolve_kib (&in->tuning.min, in->max_kib), in->max_kib);
   d->floor_kib = MAX (d->min_kib, d->need_kib);
 
@@ -212,6 +224,9 @@ assess_guest (const BallastPolicy *policy, gboolean emergency, GuestSlot *slot)
     d->pressure = BALLAST_PRESSURE_MAJOR_FAULTS;
   else if (in->usable_kib < policy->low_watermark_kib)
     d->pressure = BALLAST_PRESSURE_LOW_USABLE;
+  else if (growth > 0 && in->usable_kib - policy->low_watermark_kib < growth
+           && in->target_kib < in->max_kib)
+    d->pressure = BALLAST_PRESSURE_GROWING;
   else
     d->pressure = BALLAST_PRESSURE_NONE;
 
@@ -316,6 +331,11 @@ ballast_policy_decide (const BallastPolicy *policy, const BallastHostInput *host
             }
           if (slot->pressured)
             continue;
+          if (slot->input->settling)
+            {
+              d->reason = BALLAST_REASON_HOLD_SETTLING;
+              continue;
+            }
           if (slot->target_kib <= d->floor_kib)
             {
               d->reason = BALLAST_REASON_HOLD_AT_FLOOR;
@@ -389,6 +409,8 @@ ballast_policy_decide (const BallastPolicy *policy, const BallastHostInput *host
           GuestSlot *slot = &slots[i];
           if (!slot->movable)
             continue;
+          if (stage == 1 && slot->input->recently_shrunk)
+            continue;
           guint64 goal = stage == 0 ? slot->decision->need_kib : slot->input->max_kib;
           if (slot->target_kib >= goal)
             continue;
@@ -445,6 +467,9 @@ ballast_policy_decide (const BallastPolicy *policy, const BallastHostInput *host
       if (plan->surplus_kib > 0 && slot->target_kib >= slot->input->max_kib
           && d->reason == BALLAST_REASON_HOLD_BALANCED)
         d->reason = BALLAST_REASON_HOLD_AT_MAX;
+      if (plan->surplus_kib > 0 && slot->input->recently_shrunk && slot->movable
+          && d->reason == BALLAST_REASON_HOLD_BALANCED)
+        d->reason = BALLAST_REASON_HOLD_REGROW_DELAY;
       d->target_kib = slot->target_kib;
       d->changed = d->target_kib != d->old_target_kib;
       if (d->target_kib > d->old_target_kib)
@@ -484,6 +509,8 @@ ballast_reason_code_to_string (BallastReasonCode code)
     case BALLAST_REASON_GROW_PRESSURED: return "grow-pressured";
     case BALLAST_REASON_GROW_TO_NEED: return "grow-to-need";
     case BALLAST_REASON_GROW_SURPLUS: return "grow-surplus";
+    case BALLAST_REASON_HOLD_SETTLING: return "hold-settling";
+    case BALLAST_REASON_HOLD_REGROW_DELAY: return "hold-regrow-delay";
     default: return "?";
     }
 }
@@ -497,6 +524,7 @@ ballast_pressure_cause_to_string (BallastPressureCause cause)
     case BALLAST_PRESSURE_SWAP_IN: return "swap-in";
     case BALLAST_PRESSURE_MAJOR_FAULTS: return "major-faults";
     case BALLAST_PRESSURE_LOW_USABLE: return "low-usable";
+    case BALLAST_PRESSURE_GROWING: return "growing";
     default: return "?";
     }
 }
@@ -509,6 +537,7 @@ pressure_phrase (BallastPressureCause cause)
     case BALLAST_PRESSURE_SWAP_IN: return "swapping in";
     case BALLAST_PRESSURE_MAJOR_FAULTS: return "major page faults";
     case BALLAST_PRESSURE_LOW_USABLE: return "usable memory under the low watermark";
+    case BALLAST_PRESSURE_GROWING: return "growing fast enough to run out within the lookahead";
     case BALLAST_PRESSURE_NONE:
     default: return "no pressure";
     }
@@ -567,6 +596,12 @@ ballast_decision_describe (const BallastPlan *plan, const BallastDecision *d)
       return g_strdup_printf ("grow by %s: below its need %s", delta, need);
     case BALLAST_REASON_GROW_SURPLUS:
       return g_strdup_printf ("grow by %s: host has %s spare", delta, surplus);
+    case BALLAST_REASON_HOLD_REGROW_DELAY:
+      return g_strdup_printf ("hold: host has %s spare, but the guest was shrunk lately: its need is met, more later",
+                              surplus);
+    case BALLAST_REASON_HOLD_SETTLING:
+      return g_strdup_printf ("hold: host short of %s, but the guest has not reported since its balloon last moved",
+                              deficit);
     default:
       return g_strdup ("?");
     }

@@ -25,6 +25,7 @@ typedef enum {
   BALLAST_PRESSURE_SWAP_IN,
   BALLAST_PRESSURE_MAJOR_FAULTS,
   BALLAST_PRESSURE_LOW_USABLE,
+  BALLAST_PRESSURE_GROWING,   /* at its growth, usable runs out within the lookahead */
 } BallastPressureCause;
 
 /* One managed guest (running, balloon with a guest view). */
@@ -34,9 +35,16 @@ typedef struct {
   guint64 current_kib;     /* where the balloon is now */
   guint64 target_kib;      /* where we last asked it to go (== current if never) */
   guint64 usable_kib;      /* the guest's MemAvailable */
+  guint64 reported_total_kib; /* the guest's MemTotal, from the same report as
+                               * usable_kib; 0 when the driver has none */
+  guint64 used_growth_kib_per_sec; /* how fast its used memory grew lately */
   guint64 swap_in_kib_per_sec;
   guint64 major_faults_per_sec;
   gboolean unresponsive;   /* stale or contradictory stats, or a stuck balloon */
+  gboolean recently_shrunk; /* shrunk within the policy's regrow delay */
+  gboolean settling;       /* no guest report since its balloon last moved: its
+                            * usable memory predates the change, so it is not
+                            * shrunk again until it reports */
   BallastGuestTuning tuning;
 } BallastGuestInput;
 
@@ -56,6 +64,8 @@ typedef enum {
   BALLAST_REASON_GROW_PRESSURED,    /* guest under pressure */
   BALLAST_REASON_GROW_TO_NEED,      /* below what it uses plus headroom */
   BALLAST_REASON_GROW_SURPLUS,      /* host has memory to spare */
+  BALLAST_REASON_HOLD_SETTLING,     /* waiting for fresh stats after the last change */
+  BALLAST_REASON_HOLD_REGROW_DELAY, /* surplus, but shrunk too recently to get more than its need */
 } BallastReasonCode;
 
 typedef struct {

@@ -92,8 +92,10 @@ static const BallastXmlRule policy_rules[] = {
   { "policy/pressure/major-faults", BALLAST_XML_UINT, NULL },
   { "policy/pressure/low-watermark", BALLAST_XML_SIZE, NULL },
   { "policy/pressure/grow", BALLAST_XML_SIZE, NULL },
+  { "policy/pressure/lookahead", BALLAST_XML_UINT, NULL },
   { "policy/guests", BALLAST_XML_CONTAINER, "tenancy=single|multi" },
   { "policy/guests/shrink-per-cycle", BALLAST_XML_EMPTY, "percent=percent1!" },
+  { "policy/guests/regrow-delay", BALLAST_XML_UINT, NULL },
   { "policy/guests/default", BALLAST_XML_CONTAINER, NULL },
   GUEST_TUNING_RULES ("policy/guests/default"),
   { "policy/guests/match", BALLAST_XML_CONTAINER, "name=string!" },
@@ -285,6 +287,18 @@ read_pressure (const Reader *reader, xmlNode *pressure, BallastPolicy *policy, G
   if ((element = child (reader, pressure, "grow")) != NULL
       && !read_size (reader, element, &policy->pressure_grow_kib, error))
     return FALSE;
+  if ((element = child (reader, pressure, "lookahead")) != NULL)
+    {
+      guint64 seconds = read_uint_text (element);
+      if (seconds > 3600)
+        {
+          g_set_error (error, BALLAST_ERROR, BALLAST_ERROR_INVALID,
+                       "%s line %ld: <lookahead>: %" G_GUINT64_FORMAT " s is more than an hour",
+                       reader->what, xmlGetLineNo (element), seconds);
+          return FALSE;
+        }
+      policy->growth_lookahead_sec = (guint) seconds;
+    }
   return TRUE;
 }
 
@@ -294,6 +308,18 @@ read_guests (const Reader *reader, xmlNode *guests, BallastPolicyFile *file, GEr
   xmlNode *element;
   if ((element = child (reader, guests, "shrink-per-cycle")) != NULL)
     file->policy.shrink_fraction_permille = read_uint_attr (element, "percent") * 10;
+  if ((element = child (reader, guests, "regrow-delay")) != NULL)
+    {
+      guint64 seconds = read_uint_text (element);
+      if (seconds > 86400)
+        {
+          g_set_error (error, BALLAST_ERROR, BALLAST_ERROR_INVALID,
+                       "%s line %ld: <regrow-delay>: %" G_GUINT64_FORMAT " s is more than a day",
+                       reader->what, xmlGetLineNo (element), seconds);
+          return FALSE;
+        }
+      file->policy.regrow_delay_sec = (guint) seconds;
+    }
   if ((element = child (reader, guests, "default")) != NULL)
     {
       BallastTuningOverride defaults;

@@ -29,6 +29,8 @@ ballast_policy_init_defaults (BallastPolicy *policy)
     .major_fault_threshold_per_sec = 100,
     .low_watermark_kib = 48 * MIB_IN_KIB,
     .pressure_grow_kib = 128 * MIB_IN_KIB,
+    .growth_lookahead_sec = 5,
+    .regrow_delay_sec = 30,
   };
 }
 

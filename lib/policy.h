@@ -44,6 +44,16 @@ typedef struct {
   guint64 major_fault_threshold_per_sec;
   guint64 low_watermark_kib;      /* usable memory below this */
   guint64 pressure_grow_kib;      /* a pressured guest gets at least this much more */
+  /* A guest whose used memory grows is given what it will use this many
+   * seconds ahead, and counts as pressured when its usable memory would
+   * run under the low watermark within that time: reports lag by a stats
+   * period and balloons by a cycle, so a guest ramping up must be served
+   * before it runs out, not after. */
+  guint growth_lookahead_sec;
+  /* A guest shrunk less than this long ago gets no surplus beyond its need:
+   * memory a cycle of deficit took is not handed straight back to be taken
+   * again (the sawtooth of shrink, surplus, grow, deficit, shrink). */
+  guint regrow_delay_sec;
 } BallastPolicy;
 
 void ballast_policy_init_defaults (BallastPolicy *policy);

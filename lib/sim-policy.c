@@ -271,7 +271,8 @@ ballast_sim_proxmox_decide (const BallastSimHostView *host, const BallastSimGues
  * The real allocator, fed exactly as ballastd feeds it (daemon.c,
  * decide_and_apply): the host's budget and what is available of it, each
  * guest's balloon, usable memory, swap-in and major-fault rates, and its
- * tuning resolved with ballast_policy_file_resolve(). */
+ * tuning resolved with ballast_policy_file_resolve(). Never "unresponsive"
+ * nor "settling": the model's guests report fresh stats every cycle. */
 
 static void
 ballast_decide (BallastSimPolicy *policy, const BallastSimHostView *host,

@@ -13,8 +13,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (json_tokener, json_tokener_free)
 
 #define MIB_IN_KIB G_GUINT64_CONSTANT (1024)
 #define MSEC_PER_SEC G_GINT64_CONSTANT (1000)
-#define MAX_DURATION_MSEC (G_GINT64_CONSTANT (366) * 24 * 3600 * 1000)
-#define MAX_STEPS G_GINT64_CONSTANT (20000000)
+#define MAX_DURATION_MSEC BALLAST_SIM_MAX_DURATION_MSEC
+#define MAX_STEPS BALLAST_SIM_MAX_STEPS
 #define MAX_GUESTS 100000
 #define MAX_SCENARIO_BYTES (16 * 1024 * 1024)
 #define MAX_CSV_BYTES (64 * 1024 * 1024)
@@ -97,7 +97,12 @@ ballast_sim_curve_at_kib (const BallastSimCurve *curve, gint64 t_msec)
       double n0 = noise_at (curve->noise_seed, k), n1 = noise_at (curve->noise_seed, k + 1);
       value += (n0 + frac * (n1 - n0)) * (double) curve->noise_kib;
     }
-  return value <= 0 ? 0 : (guint64) (value + 0.5);
+  /* Sizes are at most 1 EiB, noise included: no conversion out of range. */
+  if (value <= 0)
+    return 0;
+  if (value >= (double) BALLAST_SIM_MAX_KIB * 2)
+    return BALLAST_SIM_MAX_KIB * 2;
+  return (guint64) (value + 0.5);
 }
 
 /* ---- Scalars --------------------------------------------------------------- */
@@ -230,8 +235,8 @@ read_size (const Reader *reader, json_object *value, const char *where, guint64 
   if (json_object_is_type (value, json_type_int))
     {
       gint64 mib = json_object_get_int64 (value);
-      if (mib < 0 || (guint64) mib > G_MAXUINT64 / 1024 / 1024)
-        return fail (reader, error, where, "size %" G_GINT64_FORMAT " MiB is out of range", mib);
+      if (mib < 0 || (guint64) mib > BALLAST_SIM_MAX_KIB / MIB_IN_KIB)
+        return fail (reader, error, where, "size %" G_GINT64_FORMAT " MiB is out of range (0 to 1 EiB)", mib);
       *ret_kib = (guint64) mib * MIB_IN_KIB;
       return TRUE;
     }
@@ -240,6 +245,9 @@ read_size (const Reader *reader, json_object *value, const char *where, guint64 
       g_autoptr(GError) local = NULL;
       if (!ballast_size_parse_kib (json_object_get_string (value), "MiB", ret_kib, &local))
         return fail (reader, error, where, "%s", local->message);
+      if (*ret_kib > BALLAST_SIM_MAX_KIB)
+        return fail (reader, error, where, "size '%s' is out of range (0 to 1 EiB)",
+                     json_object_get_string (value));
       return TRUE;
     }
   return fail (reader, error, where,

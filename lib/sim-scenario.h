@@ -12,6 +12,13 @@ G_BEGIN_DECLS
  * tests/sim/README.md; this is its parsed, fully resolved form. Sizes are
  * KiB, times are milliseconds from the start of the run. */
 
+/* Limits every scenario (file or replayed trace) stays within, so that a
+ * run is bounded: at most a year, at most this many model steps, sizes up
+ * to 1 EiB. */
+#define BALLAST_SIM_MAX_DURATION_MSEC (G_GINT64_CONSTANT (366) * 24 * 3600 * 1000)
+#define BALLAST_SIM_MAX_STEPS G_GINT64_CONSTANT (20000000)
+#define BALLAST_SIM_MAX_KIB (G_GUINT64_CONSTANT (1) << 50)
+
 /* One point of a piecewise-linear curve: at T_MSEC the value is KIB. Two
  * points with the same time make a step. */
 typedef struct {

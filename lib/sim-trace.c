@@ -50,6 +50,7 @@ ballast_trace_record_new (gint64 time_usec, guint64 cycle, const BallastHostInpu
         .swap_in_kib_per_sec = in->swap_in_kib_per_sec,
         .major_faults_per_sec = in->major_faults_per_sec,
         .unresponsive = in->unresponsive,
+        .settling = in->settling,
         .has_tuning = TRUE,
         .tuning = in->tuning,
         .decision_reason = -1,
@@ -104,6 +105,7 @@ ballast_trace_record_to_json (const BallastTraceRecord *record)
       add_u64 (guest, "swap_in_kib_per_sec", g->swap_in_kib_per_sec);
       add_u64 (guest, "major_faults_per_sec", g->major_faults_per_sec);
       json_object_object_add (guest, "unresponsive", json_object_new_boolean (g->unresponsive));
+      json_object_object_add (guest, "settling", json_object_new_boolean (g->settling));
       if (g->has_tuning)
         {
           json_object *tuning = json_object_new_object ();
@@ -162,6 +164,15 @@ get_u64 (json_object *object, const char *where, const char *key, gboolean requi
       return FALSE;
     }
   *ret_value = (guint64) json_object_get_int64 (value);
+  /* Sizes beyond 1 EiB are not a host's: refuse them rather than let sums
+   * of them overflow. */
+  if (g_str_has_suffix (key, "_kib") && *ret_value > BALLAST_SIM_MAX_KIB)
+    {
+      g_set_error (error, BALLAST_ERROR, BALLAST_ERROR_RANGE,
+                   "%s%s\"%s\" %" G_GUINT64_FORMAT " is out of range (at most 1 EiB)",
+                   where, *where != '\0' ? ": " : "", key, *ret_value);
+      return FALSE;
+    }
   return TRUE;
 }
 
@@ -184,9 +195,16 @@ get_bool (json_object *object, const char *where, const char *key, gboolean *ret
 static int
 reason_from_string (const char *text)
 {
-  for (int code = BALLAST_REASON_HOLD_BALANCED; code <= BALLAST_REASON_GROW_SURPLUS; code++)
-    if (g_strcmp0 (text, ballast_reason_code_to_string (code)) == 0)
-      return code;
+  /* The codes are dense from 0; the engine names unknown ones "?". Asking
+   * it keeps this in step when codes are added. */
+  for (int code = BALLAST_REASON_HOLD_BALANCED; code < 256; code++)
+    {
+      const char *name = ballast_reason_code_to_string (code);
+      if (strcmp (name, "?") == 0)
+        break;
+      if (g_strcmp0 (text, name) == 0)
+        return code;
+    }
   return -1;
 }
 
@@ -214,7 +232,8 @@ parse_guest (json_object *object, const char *where, BallastTraceGuest *g, GErro
       || !get_u64 (object, named, "usable_kib", TRUE, &g->usable_kib, error)
       || !get_u64 (object, named, "swap_in_kib_per_sec", FALSE, &g->swap_in_kib_per_sec, error)
       || !get_u64 (object, named, "major_faults_per_sec", FALSE, &g->major_faults_per_sec, error)
-      || !get_bool (object, named, "unresponsive", &g->unresponsive, error))
+      || !get_bool (object, named, "unresponsive", &g->unresponsive, error)
+      || !get_bool (object, named, "settling", &g->settling, error))
     return FALSE;
   g->target_kib = g->current_kib;
   if (!get_u64 (object, named, "target_kib", FALSE, &g->target_kib, error))
@@ -444,10 +463,33 @@ ballast_sim_scenario_from_trace (GPtrArray *records, const char *source, gboolea
       cycle_msec = g_array_index (gaps, gint64, gaps->len / 2);
     }
   cycle_msec = MAX ((cycle_msec + 5) / 10 * 10, 10);
-  /* Steps of at most a second that divide the cycle. */
-  gint64 divisions = (cycle_msec + 999) / 1000;
-  while (cycle_msec % divisions != 0 || (cycle_msec / divisions) % 10 != 0)
-    divisions++;
+  gint64 span_msec = (last->time_usec - first->time_usec) / 1000;
+  if (cycle_msec > BALLAST_SIM_MAX_DURATION_MSEC || span_msec > BALLAST_SIM_MAX_DURATION_MSEC)
+    {
+      g_set_error (error, BALLAST_ERROR, BALLAST_ERROR_RANGE,
+                   "%s: the trace spans %" G_GINT64_FORMAT " s with cycles of %" G_GINT64_FORMAT
+                   " s: more than the simulator's limit of a year", source, span_msec / 1000,
+                   cycle_msec / 1000);
+      return NULL;
+    }
+  /* The model's step: the longest of at most a second, in whole 10 ms,
+   * that divides the cycle (10 ms always does). */
+  gint64 step_msec = 10;
+  for (gint64 candidate = MIN (cycle_msec, 1000); candidate >= 10; candidate -= 10)
+    if (cycle_msec % candidate == 0)
+      {
+        step_msec = candidate;
+        break;
+      }
+  gint64 duration_msec = span_msec / cycle_msec * cycle_msec + cycle_msec;
+  if (duration_msec / step_msec > BALLAST_SIM_MAX_STEPS)
+    {
+      g_set_error (error, BALLAST_ERROR, BALLAST_ERROR_RANGE,
+                   "%s: replaying %" G_GINT64_FORMAT " s in steps of %" G_GINT64_FORMAT
+                   " ms is more than the simulator's %" G_GINT64_FORMAT " steps; replay a part of the trace",
+                   source, duration_msec / 1000, step_msec, BALLAST_SIM_MAX_STEPS);
+      return NULL;
+    }
 
   g_autoptr(BallastSimScenario) scenario = ballast_sim_scenario_new ();
   scenario->from_trace = TRUE;
@@ -456,9 +498,8 @@ ballast_sim_scenario_from_trace (GPtrArray *records, const char *source, gboolea
   scenario->name = g_strdup (base);
   scenario->description = g_strdup_printf ("replay of %u recorded cycles", records->len);
   scenario->cycle_msec = cycle_msec;
-  scenario->step_msec = cycle_msec / divisions;
-  scenario->duration_msec = (last->time_usec - first->time_usec) / 1000 / cycle_msec * cycle_msec
-                            + cycle_msec;
+  scenario->step_msec = step_msec;
+  scenario->duration_msec = duration_msec;
   for (guint i = 0; i < records->len; i++)
     scenario->budget_kib = MAX (scenario->budget_kib, ((BallastTraceRecord *) records->pdata[i])->budget_total_kib);
   scenario->host_memory_kib = scenario->budget_kib;
@@ -472,11 +513,11 @@ ballast_sim_scenario_from_trace (GPtrArray *records, const char *source, gboolea
       gint64 t = (record->time_usec - first->time_usec) / 1000;
       /* Align to the model's cycles: a record belongs to the cycle it falls in. */
       t = t / cycle_msec * cycle_msec;
-      guint64 balloons = 0;
+      double balloons = 0;   /* a sum of up to 1 EiB each: in a double */
       for (gsize k = 0; k < record->n_guests; k++)
         {
           const BallastTraceGuest *g = &record->guests[k];
-          balloons += g->current_kib;
+          balloons += (double) g->current_kib;
           ReplayGuest *replay = g_hash_table_lookup (by_name, g->name);
           if (replay == NULL)
             {
@@ -528,15 +569,14 @@ ballast_sim_scenario_from_trace (GPtrArray *records, const char *source, gboolea
         }
       /* What the balloons do not explain is someone else's: the host's own
        * use, or a budget lowered below the largest one. */
-      gint64 unexplained = (gint64) scenario->budget_kib - (gint64) record->budget_available_kib
-                           - (gint64) balloons;
-      BallastSimPoint point = { t, unexplained > 0 ? (guint64) unexplained : 0 };
+      double unexplained = (double) scenario->budget_kib - (double) record->budget_available_kib - balloons;
+      BallastSimPoint point = { t, unexplained > 0 ? (guint64) MIN (unexplained, (double) scenario->budget_kib) : 0 };
       g_array_append_val (other, point);
     }
 
   /* Guests that vanished before the end stop one cycle after they were
    * last seen. */
-  gint64 end_msec = (last->time_usec - first->time_usec) / 1000 / cycle_msec * cycle_msec;
+  gint64 end_msec = span_msec / cycle_msec * cycle_msec;
   GHashTableIter iter;
   gpointer value;
   g_hash_table_iter_init (&iter, by_name);

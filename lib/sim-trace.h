@@ -33,6 +33,7 @@ G_BEGIN_DECLS
  *       "swap_in_kib_per_sec": 0,
  *       "major_faults_per_sec": 0,
  *       "unresponsive": false,
+ *       "settling": false,                no report since the balloon moved
  *       "tuning": {"min_kib": 262144, "shares": 100,
  *                  "headroom_permille": 200, "headroom_floor_kib": 131072,
  *                  "shrink_step_max_kib": 0, "grow_step_max_kib": 0,
@@ -44,7 +45,20 @@ G_BEGIN_DECLS
  * Sizes are exact integers in KiB, as everywhere in ballast's JSON. Fields
  * not marked required may be left out (they default to 0 / false / absent);
  * unknown fields are ignored, so later versions may add some. A guest
- * without "decision" was not decided that cycle. */
+ * without "decision" was not decided that cycle.
+ *
+ * Writing it from ballastd (phase 2 of issue 7, `--record FILE`): at the end
+ * of decide_and_apply(), with the inputs and the plan it has there,
+ *
+ *   g_autoptr(BallastTraceRecord) record =
+ *     ballast_trace_record_new (g_get_real_time (), cycles, &host, inputs,
+ *                               n_managed, plan, shrink_allowed);
+ *   g_autofree char *line = ballast_trace_record_format (record);
+ *   fprintf (file, "%s\n", line); fflush (file);
+ *
+ * so a replay sees exactly what the allocator saw. Replay needs only the
+ * differences between "time_usec" values, so a wall-clock step shows as one
+ * long or short cycle, nothing worse. */
 
 #define BALLAST_TRACE_VERSION 1
 
@@ -57,6 +71,7 @@ typedef struct {
   guint64 swap_in_kib_per_sec;
   guint64 major_faults_per_sec;
   gboolean unresponsive;
+  gboolean settling;
   gboolean has_tuning;
   BallastGuestTuning tuning;     /* min is absolute */
   gboolean has_decision;

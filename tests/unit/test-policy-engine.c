@@ -264,6 +264,96 @@ test_excluded_and_unresponsive_untouched (void)
   g_assert_true (plan->decisions[2].changed);
 }
 
+/* A guest ramping up is served ahead: its need includes the lookahead, it
+ * counts as pressured before it runs out, and it is not shrunk meanwhile. */
+static void
+test_growing_guest_served_ahead (void)
+{
+  BallastPolicy policy = test_policy ();
+  BallastGuestInput guests[] = {
+    idle_guest ("ramping", &policy, 2 * GIB, 1 * GIB, 400 * MIB),
+    idle_guest ("idle", &policy, 4 * GIB, 4 * GIB, 3584 * MIB),
+  };
+  guests[0].used_growth_kib_per_sec = 100 * MIB;
+  /* Inside the band: any growth is a transfer. */
+  BallastHostInput host = host_with_available (16 * GIB, 1 * GIB);
+  g_autoptr(BallastPlan) plan = ballast_policy_decide (&policy, &host, guests, 2, TRUE);
+  const BallastDecision *ramping = &plan->decisions[0];
+  g_assert_cmpint (ramping->pressure, ==, BALLAST_PRESSURE_GROWING);
+  /* used 624 MiB + 128 MiB headroom + 5 s x 100 MiB/s */
+  g_assert_cmpuint (ramping->need_kib, ==, 624 * MIB + 128 * MIB + 500 * MIB);
+  g_assert_cmpint (ramping->reason, ==, BALLAST_REASON_GROW_PRESSURED);
+  g_assert_cmpuint (ramping->target_kib, ==, ramping->need_kib);
+  g_assert_true (plan->decisions[1].target_kib < 4 * GIB);
+
+  /* Without growth, 400 MiB usable is no pressure at all. */
+  guests[0].used_growth_kib_per_sec = 0;
+  g_autoptr(BallastPlan) calm = ballast_policy_decide (&policy, &host, guests, 2, TRUE);
+  g_assert_cmpint (calm->decisions[0].pressure, ==, BALLAST_PRESSURE_NONE);
+}
+
+/* Right after a shrink QEMU already reports the smaller balloon but the
+ * guest's figures are from before: used comes from the guest's own MemTotal
+ * then, not from a balloon size its usable figure does not belong to. */
+static void
+test_used_from_the_guests_own_report (void)
+{
+  BallastPolicy policy = test_policy ();
+  BallastGuestInput guests[] = {
+    idle_guest ("just-shrunk", &policy, 4 * GIB, 1 * GIB, 1536 * MIB),
+  };
+  guests[0].reported_total_kib = 2 * GIB; /* the report from before the shrink */
+  BallastHostInput host = host_with_available (16 * GIB, 1 * GIB);
+  g_autoptr(BallastPlan) plan = ballast_policy_decide (&policy, &host, guests, 1, TRUE);
+  g_assert_cmpuint (plan->decisions[0].used_kib, ==, 512 * MIB);
+}
+
+/* Just shrunk: up to its need at once, but no surplus beyond it yet. */
+static void
+test_recently_shrunk_gets_need_not_surplus (void)
+{
+  BallastPolicy policy = test_policy ();
+  BallastGuestInput guests[] = {
+    idle_guest ("recent", &policy, 4 * GIB, 1 * GIB, 104 * MIB),
+    idle_guest ("settled", &policy, 4 * GIB, 1 * GIB, 512 * MIB),
+    idle_guest ("recent-above-need", &policy, 4 * GIB, 1 * GIB, 512 * MIB),
+  };
+  guests[0].recently_shrunk = TRUE;
+  guests[2].recently_shrunk = TRUE;
+  BallastHostInput host = host_with_available (32 * GIB, 16 * GIB);
+  g_autoptr(BallastPlan) plan = ballast_policy_decide (&policy, &host, guests, 3, TRUE);
+  /* used 920 MiB: need 920 MiB + 20% */
+  g_assert_cmpint (plan->decisions[0].reason, ==, BALLAST_REASON_GROW_TO_NEED);
+  g_assert_cmpuint (plan->decisions[0].target_kib, ==, plan->decisions[0].need_kib);
+  g_assert_cmpuint (plan->decisions[1].target_kib, ==, 4 * GIB);
+  g_assert_false (plan->decisions[2].changed);
+  g_assert_cmpint (plan->decisions[2].reason, ==, BALLAST_REASON_HOLD_REGROW_DELAY);
+}
+
+/* Usable memory reported before a balloon moved says nothing about after:
+ * no second shrink on it; growing stays allowed. */
+static void
+test_settling_guest_not_shrunk_again (void)
+{
+  BallastPolicy policy = test_policy ();
+  BallastGuestInput guests[] = {
+    idle_guest ("just-shrunk", &policy, 4 * GIB, 3 * GIB, 2 * GIB),
+    idle_guest ("settled", &policy, 4 * GIB, 4 * GIB, 3584 * MIB),
+  };
+  guests[0].settling = TRUE;
+  BallastHostInput host = host_with_available (16 * GIB, 512 * MIB);
+  g_autoptr(BallastPlan) plan = ballast_policy_decide (&policy, &host, guests, 2, TRUE);
+  g_assert_false (plan->decisions[0].changed);
+  g_assert_cmpint (plan->decisions[0].reason, ==, BALLAST_REASON_HOLD_SETTLING);
+  g_assert_true (plan->decisions[1].target_kib < 4 * GIB);
+
+  /* A settling guest under pressure still grows. */
+  guests[0].usable_kib = 10 * MIB;
+  BallastHostInput roomy = host_with_available (16 * GIB, 8 * GIB);
+  g_autoptr(BallastPlan) grow = ballast_policy_decide (&policy, &roomy, guests, 2, TRUE);
+  g_assert_cmpint (grow->decisions[0].reason, ==, BALLAST_REASON_GROW_PRESSURED);
+}
+
 static void
 test_pending_balloon_counted (void)
 {
@@ -304,7 +394,7 @@ static void
 test_every_reason_described (void)
 {
   BallastPlan plan = { .deficit_kib = 1 * GIB };
-  for (int code = BALLAST_REASON_HOLD_BALANCED; code <= BALLAST_REASON_GROW_SURPLUS; code++)
+  for (int code = BALLAST_REASON_HOLD_BALANCED; code <= BALLAST_REASON_HOLD_REGROW_DELAY; code++)
     {
       BallastDecision decision = { .reason = code, .old_target_kib = 2 * GIB, .target_kib = 1 * GIB };
       g_autofree char *text = ballast_decision_describe (&plan, &decision);
@@ -351,9 +441,14 @@ random_case (GRand *rand, RandomCase *c)
       g->current_kib = random_kib (rand, 0, g->max_kib);
       g->target_kib = g_rand_boolean (rand) ? g->current_kib : random_kib (rand, 0, g->max_kib);
       g->usable_kib = random_kib (rand, 0, g->current_kib);
+      if (g_rand_boolean (rand))
+        g->reported_total_kib = random_kib (rand, g->usable_kib, g->max_kib);
+      if (g_rand_int_range (rand, 0, 4) == 0)
+        g->used_growth_kib_per_sec = random_kib (rand, 0, 200 * MIB);
       g->swap_in_kib_per_sec = g_rand_int_range (rand, 0, 8) == 0 ? random_kib (rand, 0, 10 * MIB) : 0;
       g->major_faults_per_sec = g_rand_int_range (rand, 0, 8) == 0 ? g_rand_int_range (rand, 0, 1000) : 0;
       g->unresponsive = g_rand_int_range (rand, 0, 10) == 0;
+      g->settling = g_rand_int_range (rand, 0, 10) == 0;
       g->tuning = c->policy.guest_defaults;
       g->tuning.shares = g_rand_int_range (rand, 1, 2000);
       g->tuning.min = g_rand_boolean (rand)
@@ -377,10 +472,13 @@ random_case (GRand *rand, RandomCase *c)
 static gboolean
 is_pressured (const RandomCase *c, const BallastGuestInput *g)
 {
+  guint64 growth = g->used_growth_kib_per_sec * c->policy.growth_lookahead_sec;
   return !g->tuning.exclude && !g->unresponsive
          && (g->swap_in_kib_per_sec > c->policy.swap_in_threshold_kib_per_sec
              || g->major_faults_per_sec > c->policy.major_fault_threshold_per_sec
-             || g->usable_kib < c->policy.low_watermark_kib);
+             || g->usable_kib < c->policy.low_watermark_kib
+             || (growth > 0 && g->usable_kib - c->policy.low_watermark_kib < growth
+                 && g->target_kib < g->max_kib));
 }
 
 static void
@@ -412,7 +510,7 @@ check_invariants (const RandomCase *c, const BallastPlan *plan, guint seed)
           if (d->target_kib < old_target)
             g_error ("seed %u guest %zu: pressured guest shrunk", seed, i);
         }
-      if ((g->unresponsive || !c->shrink_allowed) && d->target_kib < old_target)
+      if ((g->unresponsive || g->settling || !c->shrink_allowed) && d->target_kib < old_target)
         g_error ("seed %u guest %zu: shrunk although %s", seed, i,
                  g->unresponsive ? "unresponsive" : "gated off");
       net_reclaim += (gint64) old_target - (gint64) d->target_kib;
@@ -499,6 +597,10 @@ main (int argc, char **argv)
   g_test_add_func ("/policy/gate-off-never-shrinks", test_gate_off_never_shrinks);
   g_test_add_func ("/policy/excluded-unresponsive", test_excluded_and_unresponsive_untouched);
   g_test_add_func ("/policy/pending-balloon-counted", test_pending_balloon_counted);
+  g_test_add_func ("/policy/settling-not-shrunk-again", test_settling_guest_not_shrunk_again);
+  g_test_add_func ("/policy/growing-guest-served-ahead", test_growing_guest_served_ahead);
+  g_test_add_func ("/policy/recently-shrunk-need-not-surplus", test_recently_shrunk_gets_need_not_surplus);
+  g_test_add_func ("/policy/used-from-the-guests-own-report", test_used_from_the_guests_own_report);
   g_test_add_func ("/policy/no-guests", test_no_guests);
   g_test_add_func ("/policy/default-reserve", test_default_reserve);
   g_test_add_func ("/policy/every-reason-described", test_every_reason_described);

@@ -1,0 +1,62 @@
+# shellcheck shell=bash
+# Running ballastd and ballastctl on the test bed. Source after lib.sh and
+# e2e_init. BUILD_DIR (set by meson) holds the binaries.
+#
+#   bd_start ARGS...   start ballastd on qemu:///system with a control socket
+#                      in E2E_RUN_DIR, log in E2E_RUN_DIR/ballastd.log; it is
+#                      stopped when the test exits
+#   bd_stop            SIGTERM and wait (fails the test if it crashed)
+#   bd_ctl ARGS...     ballastctl on that socket
+#   bd_json EXPR ARGS  evaluate a Python expression on `ballastctl --json ARGS` as j
+#   bd_alive           ballastd's process is still there
+
+BALLASTD=${BALLASTD:-${BUILD_DIR:?BUILD_DIR must point at the build tree}/daemon/ballastd}
+BALLASTCTL=${BALLASTCTL:-$BUILD_DIR/tools/ballastctl}
+BD_SOCKET=$E2E_RUN_DIR/ballastd.sock
+BD_LOG=$E2E_RUN_DIR/ballastd.log
+BD_PID=
+: > "$BD_LOG" # one test, one log (a test may start ballastd more than once)
+
+bd_start() {
+    [[ -x $BALLASTD ]] || e2e_die "no ballastd at $BALLASTD (build first)"
+    rm -f "$BD_SOCKET"
+    "$BALLASTD" --connect "$E2E_URI" --socket "$BD_SOCKET" "$@" >>"$BD_LOG" 2>&1 &
+    BD_PID=$!
+    e2e_at_exit 'bd_kill'
+    local i
+    for ((i = 0; i < 100; i++)); do
+        [[ -S $BD_SOCKET ]] && return 0
+        kill -0 "$BD_PID" 2>/dev/null || e2e_die "ballastd exited at start: $(tail -n 5 "$BD_LOG")"
+        sleep 0.1
+    done
+    e2e_die "ballastd did not open its socket: $(tail -n 5 "$BD_LOG")"
+}
+
+bd_kill() { [[ -n $BD_PID ]] && kill "$BD_PID" 2>/dev/null; BD_PID=; return 0; }
+
+bd_alive() { [[ -n $BD_PID ]] && kill -0 "$BD_PID" 2>/dev/null; }
+
+bd_stop() {
+    [[ -n $BD_PID ]] || return 0
+    bd_alive || e2e_die "ballastd died during the test: $(tail -n 20 "$BD_LOG")"
+    kill -TERM "$BD_PID"
+    local status=0
+    wait "$BD_PID" || status=$?
+    BD_PID=
+    ((status == 0)) || e2e_die "ballastd exited with status $status on SIGTERM"
+}
+
+bd_ctl() { "$BALLASTCTL" -s "$BD_SOCKET" "$@"; }
+
+bd_json() {
+    local expr=$1; shift
+    bd_ctl --json "$@" | python3 -c 'import json,sys; j=json.load(sys.stdin); print(eval(sys.argv[1]))' "$expr"
+}
+
+# bd_guest_field NAME FIELD: one field of a guest in `list`.
+bd_guest_field() {
+    bd_json "next((d['$2'] for d in j['domains'] if d['name'] == '$1'), None)" list --all
+}
+
+# bd_changes NAME: how many balloon changes ballastd applied to NAME.
+bd_changes() { grep -cE "^ballastd-Message: [0-9:.]*: $1: balloon [0-9.]+ [KMGT]iB -> " "$BD_LOG" || true; }
