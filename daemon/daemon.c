@@ -7,6 +7,7 @@
 #include "control-server.h"
 #include "daemon-report.h"
 #include "policy-file.h"
+#include "trace-recorder.h"
 #include "json-util.h"
 #include "libvirt-util.h"
 #include "libvirt-worker.h"
@@ -52,6 +53,7 @@ struct _BallastDaemon {
   BallastHostSnapshot host;
   char *host_error;
   BallastPlan *plan;
+  BallastTraceRecorder *recorder;  /* --record, or NULL */
 
   guint cycle_source;
   guint early_cycle_source;
@@ -457,6 +459,9 @@ decide_and_apply (BallastDaemon *daemon, gint64 now_usec)
   ballast_plan_free (daemon->plan);
   daemon->plan = ballast_policy_decide (&daemon->policy, &host, inputs, managed->len,
                                         daemon->shrink_allowed);
+  if (daemon->recorder != NULL)
+    ballast_trace_recorder_write (daemon->recorder, daemon->counters.cycles + 1, &host, inputs,
+                                  managed->len, daemon->plan, daemon->shrink_allowed);
 
   gboolean actuate = !daemon->config.dry_run && !daemon->paused;
   GPtrArray *items = g_ptr_array_new ();
@@ -772,6 +777,10 @@ ballast_daemon_new (const BallastDaemonConfig *config, const BallastPaths *paths
   daemon->config.socket_path = g_strdup (config->socket_path);
   daemon->config.policy_path = g_strdup (config->policy_path);
   daemon->config.metrics_textfile = g_strdup (config->metrics_textfile);
+  daemon->config.record_path = g_strdup (config->record_path);
+  if (config->record_path != NULL
+      && (daemon->recorder = ballast_trace_recorder_open (config->record_path, error)) == NULL)
+    return NULL;
   daemon->paths = ballast_paths_copy (paths);
   daemon->options = *options;
   daemon->loop = g_main_loop_new (NULL, FALSE);
@@ -845,6 +854,7 @@ ballast_daemon_free (BallastDaemon *daemon)
   g_clear_pointer (&daemon->session, ballast_session_free);
   g_clear_pointer (&daemon->registry, ballast_registry_free);
   g_clear_pointer (&daemon->plan, ballast_plan_free);
+  g_clear_pointer (&daemon->recorder, ballast_trace_recorder_close);
   g_clear_pointer (&daemon->hap, ballast_hap_report_free);
   g_clear_pointer (&daemon->paths, ballast_paths_free);
   g_clear_pointer (&daemon->loop, g_main_loop_unref);

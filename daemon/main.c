@@ -21,6 +21,7 @@ typedef struct {
   char *socket;
   char *policy;
   char *metrics_textfile;
+  char *record;
   gboolean dry_run;
   gboolean once;
   gboolean foreground;
@@ -42,6 +43,7 @@ options_clear (Options *options)
   g_free (options->socket);
   g_free (options->policy);
   g_free (options->metrics_textfile);
+  g_free (options->record);
 }
 
 /* Command-line values override the config file, key by key, through the
@@ -63,6 +65,7 @@ apply_options (BallastDaemonConfig *config, const Options *options, GError **err
     { "socket", options->socket },
     { "policy", options->policy },
     { "metrics-textfile", options->metrics_textfile },
+    { "record", options->record },
   };
   for (gsize i = 0; i < G_N_ELEMENTS (settings); i++)
     {
@@ -107,6 +110,9 @@ main (int argc, char **argv)
       "Control socket (default " BALLAST_RUNSTATEDIR "/ballast/ballastd.sock)", "PATH" },
     { "policy", 'p', 0, G_OPTION_ARG_FILENAME, &options.policy,
       "Policy file (default " BALLAST_SYSCONFDIR "/policy.xml if it exists, else built-in defaults)", "FILE" },
+    { "record", 0, 0, G_OPTION_ARG_FILENAME, &options.record,
+      "Append what the policy saw and decided each cycle to FILE, one JSON line per cycle, "
+      "for replay with ballast-sim", "FILE" },
     { "metrics-textfile", 0, 0, G_OPTION_ARG_FILENAME, &options.metrics_textfile,
       "Write Prometheus metrics to FILE after each cycle (node-exporter's textfile collector)", "FILE" },
     { "dry-run", 'n', 0, G_OPTION_ARG_NONE, &options.dry_run,

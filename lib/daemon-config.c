@@ -31,6 +31,7 @@ ballast_daemon_config_clear (BallastDaemonConfig *config)
   g_clear_pointer (&config->socket_path, g_free);
   g_clear_pointer (&config->policy_path, g_free);
   g_clear_pointer (&config->metrics_textfile, g_free);
+  g_clear_pointer (&config->record_path, g_free);
 }
 
 gboolean
@@ -168,6 +169,8 @@ ballast_daemon_config_set (BallastDaemonConfig *config, const char *key, const c
     replace_string (&config->socket_path, value);
   else if (strcmp (key, "policy") == 0)
     replace_string (&config->policy_path, value);
+  else if (strcmp (key, "record") == 0)
+    replace_string (&config->record_path, value != NULL && *value != '\0' ? value : NULL);
   else if (strcmp (key, "metrics-textfile") == 0)
     replace_string (&config->metrics_textfile, value != NULL && *value != '\0' ? value : NULL);
   else

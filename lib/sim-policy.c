@@ -17,7 +17,19 @@ struct _BallastSimPolicy {
   /* Scratch for "ballast", kept between cycles to avoid reallocating. */
   BallastGuestInput *inputs;
   gsize n_inputs;
+  GArray *history;                     /* SimGuestHistory, by scenario guest index */
 };
+
+/* What ballastd carries from one cycle to the next for a guest (its
+ * GuestHistory and last shrink), as far as the model's guests need it. */
+typedef struct {
+  gboolean seen;
+  gint64 sampled_msec;
+  guint64 used_kib;
+  guint64 used_growth_kib_per_sec;
+  gboolean shrunk;
+  gint64 last_shrink_msec;
+} SimGuestHistory;
 
 /* ---- oVirt MoM ---------------------------------------------------------------
  *
@@ -271,8 +283,10 @@ ballast_sim_proxmox_decide (const BallastSimHostView *host, const BallastSimGues
  * The real allocator, fed exactly as ballastd feeds it (daemon.c,
  * decide_and_apply): the host's budget and what is available of it, each
  * guest's balloon, usable memory, swap-in and major-fault rates, and its
- * tuning resolved with ballast_policy_file_resolve(). Never "unresponsive"
- * nor "settling": the model's guests report fresh stats every cycle. */
+ * tuning resolved with ballast_policy_file_resolve(), the growth of its
+ * used memory and whether it was shrunk within the regrow delay. Never
+ * "unresponsive" nor "settling": the model's guests report fresh stats
+ * every cycle. */
 
 static void
 ballast_decide (BallastSimPolicy *policy, const BallastSimHostView *host,
@@ -285,10 +299,24 @@ ballast_decide (BallastSimPolicy *policy, const BallastSimHostView *host,
       policy->inputs = g_new0 (BallastGuestInput, n_guests);
       policy->n_inputs = n_guests;
     }
+  const BallastPolicy *engine_policy = &policy->file->policy;
   for (gsize i = 0; i < n_guests; i++)
     {
       const BallastSimGuestView *g = &guests[i];
+      if (policy->history->len <= g->index)
+        g_array_set_size (policy->history, g->index + 1);
+      SimGuestHistory *h = &g_array_index (policy->history, SimGuestHistory, g->index);
+      guint64 used = g->current_kib > g->usable_kib ? g->current_kib - g->usable_kib : 0;
+      if (h->seen && host->now_msec > h->sampled_msec)
+        h->used_growth_kib_per_sec = used > h->used_kib
+          ? (used - h->used_kib) * 1000 / (guint64) (host->now_msec - h->sampled_msec) : 0;
+      h->seen = TRUE;
+      h->sampled_msec = host->now_msec;
+      h->used_kib = used;
       policy->inputs[i] = (BallastGuestInput) {
+        .used_growth_kib_per_sec = h->used_growth_kib_per_sec,
+        .recently_shrunk = h->shrunk && host->now_msec - h->last_shrink_msec
+                                          < (gint64) engine_policy->regrow_delay_sec * 1000,
         .name = g->name,
         .max_kib = g->max_kib,
         .current_kib = g->current_kib,
@@ -309,6 +337,12 @@ ballast_decide (BallastSimPolicy *policy, const BallastSimHostView *host,
                                                        n_guests, policy->shrink_allowed);
   for (gsize i = 0; i < n_guests; i++)
     {
+      if (plan->decisions[i].target_kib < plan->decisions[i].old_target_kib)
+        {
+          SimGuestHistory *h = &g_array_index (policy->history, SimGuestHistory, guests[i].index);
+          h->shrunk = TRUE;
+          h->last_shrink_msec = host->now_msec;
+        }
       ret_targets[i] = plan->decisions[i].target_kib;
       ret_reasons[i] = plan->decisions[i].reason;
     }
@@ -368,6 +402,7 @@ ballast_sim_policy_new (const char *name, const BallastPolicyFile *file,
           return NULL;
         }
       BallastSimPolicy *policy = g_new0 (BallastSimPolicy, 1);
+      policy->history = g_array_new (FALSE, TRUE, sizeof (SimGuestHistory));
       policy->kind = policy_names[i].kind;
       policy->name = g_strdup (name);
       policy->file = file;
@@ -388,6 +423,8 @@ ballast_sim_policy_free (BallastSimPolicy *policy)
     return;
   g_free (policy->name);
   g_free (policy->inputs);
+  if (policy->history != NULL)
+    g_array_unref (policy->history);
   g_free (policy);
 }
 

@@ -49,7 +49,10 @@ ballast_trace_record_new (gint64 time_usec, guint64 cycle, const BallastHostInpu
         .usable_kib = in->usable_kib,
         .swap_in_kib_per_sec = in->swap_in_kib_per_sec,
         .major_faults_per_sec = in->major_faults_per_sec,
+        .reported_total_kib = in->reported_total_kib,
+        .used_growth_kib_per_sec = in->used_growth_kib_per_sec,
         .unresponsive = in->unresponsive,
+        .recently_shrunk = in->recently_shrunk,
         .settling = in->settling,
         .has_tuning = TRUE,
         .tuning = in->tuning,
@@ -104,7 +107,10 @@ ballast_trace_record_to_json (const BallastTraceRecord *record)
       add_u64 (guest, "usable_kib", g->usable_kib);
       add_u64 (guest, "swap_in_kib_per_sec", g->swap_in_kib_per_sec);
       add_u64 (guest, "major_faults_per_sec", g->major_faults_per_sec);
+      add_u64 (guest, "reported_total_kib", g->reported_total_kib);
+      add_u64 (guest, "used_growth_kib_per_sec", g->used_growth_kib_per_sec);
       json_object_object_add (guest, "unresponsive", json_object_new_boolean (g->unresponsive));
+      json_object_object_add (guest, "recently_shrunk", json_object_new_boolean (g->recently_shrunk));
       json_object_object_add (guest, "settling", json_object_new_boolean (g->settling));
       if (g->has_tuning)
         {
@@ -232,7 +238,10 @@ parse_guest (json_object *object, const char *where, BallastTraceGuest *g, GErro
       || !get_u64 (object, named, "usable_kib", TRUE, &g->usable_kib, error)
       || !get_u64 (object, named, "swap_in_kib_per_sec", FALSE, &g->swap_in_kib_per_sec, error)
       || !get_u64 (object, named, "major_faults_per_sec", FALSE, &g->major_faults_per_sec, error)
+      || !get_u64 (object, named, "reported_total_kib", FALSE, &g->reported_total_kib, error)
+      || !get_u64 (object, named, "used_growth_kib_per_sec", FALSE, &g->used_growth_kib_per_sec, error)
       || !get_bool (object, named, "unresponsive", &g->unresponsive, error)
+      || !get_bool (object, named, "recently_shrunk", &g->recently_shrunk, error)
       || !get_bool (object, named, "settling", &g->settling, error))
     return FALSE;
   g->target_kib = g->current_kib;

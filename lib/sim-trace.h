@@ -32,7 +32,10 @@ G_BEGIN_DECLS
  *       "usable_kib": 1048576,            (required) guest MemAvailable
  *       "swap_in_kib_per_sec": 0,
  *       "major_faults_per_sec": 0,
+ *       "reported_total_kib": 2097152,     guest MemTotal, same report as usable
+ *       "used_growth_kib_per_sec": 0,      growth of its used memory
  *       "unresponsive": false,
+ *       "recently_shrunk": false,          within the regrow delay
  *       "settling": false,                no report since the balloon moved
  *       "tuning": {"min_kib": 262144, "shares": 100,
  *                  "headroom_permille": 200, "headroom_floor_kib": 131072,
@@ -70,7 +73,10 @@ typedef struct {
   guint64 usable_kib;
   guint64 swap_in_kib_per_sec;
   guint64 major_faults_per_sec;
+  guint64 reported_total_kib;
+  guint64 used_growth_kib_per_sec;
   gboolean unresponsive;
+  gboolean recently_shrunk;
   gboolean settling;
   gboolean has_tuning;
   BallastGuestTuning tuning;     /* min is absolute */
