@@ -164,6 +164,7 @@ ballast_daemon_status_json (BallastDaemon *daemon)
   add_int (cycles, "libvirt_calls_total", counters->libvirt_calls_total);
   add_int (cycles, "changes_applied", counters->changes_applied);
   add_int (cycles, "changes_failed", counters->changes_failed);
+  add_int (cycles, "pressure_events", counters->pressure_events);
   add_int (cycles, "last_time_usec", counters->last_cycle_wall_usec);
   json_object_object_add (status, "cycles", cycles);
   return status;

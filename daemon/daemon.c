@@ -7,6 +7,7 @@
 #include "control-server.h"
 #include "daemon-report.h"
 #include "policy-file.h"
+#include "pressure-watch.h"
 #include "trace-recorder.h"
 #include "json-util.h"
 #include "libvirt-util.h"
@@ -54,6 +55,9 @@ struct _BallastDaemon {
   char *host_error;
   BallastPlan *plan;
   BallastTraceRecorder *recorder;  /* --record, or NULL */
+  BallastPressureWatch *pressure;  /* kernel pressure notifications, or NULL */
+  gint64 last_pressure_cycle_usec;
+  gboolean pressure_pending;       /* an event came while a cycle ran */
 
   guint cycle_source;
   guint early_cycle_source;
@@ -68,6 +72,42 @@ struct _BallastDaemon {
 };
 
 static void start_cycle (BallastDaemon *daemon);
+
+/* ---- Pressure events: a cycle now, not at the next tick ---- */
+
+/* Events come in bursts (memory.pressure_level fires on every reclaim
+ * pass): at most one early cycle per this much. */
+#define PRESSURE_MIN_GAP_USEC (250 * 1000)
+
+static void
+on_pressure (const char *source, gpointer user_data)
+{
+  BallastDaemon *daemon = user_data;
+  gint64 now_usec = g_get_monotonic_time ();
+  daemon->counters.pressure_events++;
+  if (daemon->cycle_in_flight)
+    {
+      daemon->pressure_pending = TRUE;
+      return;
+    }
+  if (now_usec - daemon->last_pressure_cycle_usec < PRESSURE_MIN_GAP_USEC)
+    return;
+  g_debug ("memory pressure (%s): deciding now", source);
+  daemon->last_pressure_cycle_usec = now_usec;
+  start_cycle (daemon);
+}
+
+static void
+watch_pressure (BallastDaemon *daemon)
+{
+  if (daemon->options.once)
+    return;
+  g_clear_pointer (&daemon->pressure, ballast_pressure_watch_free);
+  daemon->pressure = ballast_pressure_watch_new (daemon->paths, daemon->cgroup_dir,
+                                                 daemon->cgroup_version, on_pressure, daemon);
+  g_autofree char *armed = ballast_pressure_watch_describe (daemon->pressure);
+  g_message ("reacting at once to memory pressure from: %s", armed);
+}
 
 /* ---- Lifecycle of the connection ---- */
 
@@ -210,6 +250,11 @@ static void
 finish_cycle (BallastDaemon *daemon)
 {
   daemon->cycle_in_flight = FALSE;
+  if (daemon->pressure_pending)
+    {
+      daemon->pressure_pending = FALSE;
+      request_early_cycle (daemon);
+    }
   daemon->counters.libvirt_stalled = FALSE;
   daemon->counters.cycles++;
   daemon->counters.last_cycle_libvirt_calls = daemon->cycle_calls;
@@ -459,6 +504,17 @@ decide_and_apply (BallastDaemon *daemon, gint64 now_usec)
   ballast_plan_free (daemon->plan);
   daemon->plan = ballast_policy_decide (&daemon->policy, &host, inputs, managed->len,
                                         daemon->shrink_allowed);
+  /* A cgroup v1 usage event one band above where the allocator would act
+   * next: past the reserve, or past today's usage when already there. So
+   * the kernel says when usage has grown enough to need a decision. */
+  if (daemon->pressure != NULL && daemon->host.has_cgroup && daemon->host.cgroup.limited)
+    {
+      const BallastCgroupMemory *cgroup = &daemon->host.cgroup;
+      guint64 reclaim_at = cgroup->limit_kib > daemon->plan->reserve_kib
+                             ? cgroup->limit_kib - daemon->plan->reserve_kib : 0;
+      guint64 threshold = MAX (reclaim_at, cgroup->usage_kib) + daemon->policy.band_kib;
+      ballast_pressure_watch_set_usage_threshold (daemon->pressure, MIN (threshold, cgroup->limit_kib));
+    }
   if (daemon->recorder != NULL)
     ballast_trace_recorder_write (daemon->recorder, daemon->counters.cycles + 1, &host, inputs,
                                   managed->len, daemon->plan, daemon->shrink_allowed);
@@ -728,6 +784,8 @@ apply_policy (BallastDaemon *daemon, BallastPolicyFile *policy_file, GError **er
     g_message ("budget: the guests' cgroup %s (cgroup v%d)", daemon->cgroup_dir,
                daemon->cgroup_version);
   setup_gate (daemon, NULL);
+  if (daemon->pressure != NULL)
+    watch_pressure (daemon); /* the budget's cgroup may have changed */
 
   /* Every domain's tuning may have changed with the rules. */
   g_autoptr(GPtrArray) domains = ballast_registry_list_sorted (daemon->registry);
@@ -825,7 +883,10 @@ ballast_daemon_run (BallastDaemon *daemon)
   daemon->signal_sources[1] = g_unix_signal_add (SIGTERM, on_stop_signal, daemon);
   daemon->signal_sources[2] = g_unix_signal_add (SIGHUP, on_hup, daemon);
   if (!daemon->options.once)
-    daemon->cycle_source = g_timeout_add (daemon->config.interval_msec, on_cycle_timer, daemon);
+    {
+      daemon->cycle_source = g_timeout_add (daemon->config.interval_msec, on_cycle_timer, daemon);
+      watch_pressure (daemon);
+    }
   if (daemon->config.dry_run)
     g_message ("dry run: decisions are logged, no balloon is changed");
   ballast_session_start (daemon->session, !daemon->options.once);
@@ -855,6 +916,7 @@ ballast_daemon_free (BallastDaemon *daemon)
   g_clear_pointer (&daemon->registry, ballast_registry_free);
   g_clear_pointer (&daemon->plan, ballast_plan_free);
   g_clear_pointer (&daemon->recorder, ballast_trace_recorder_close);
+  g_clear_pointer (&daemon->pressure, ballast_pressure_watch_free);
   g_clear_pointer (&daemon->hap, ballast_hap_report_free);
   g_clear_pointer (&daemon->paths, ballast_paths_free);
   g_clear_pointer (&daemon->loop, g_main_loop_unref);

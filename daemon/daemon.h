@@ -47,6 +47,7 @@ typedef struct {
   gint64 last_cycle_wall_usec;  /* when the last cycle finished */
   guint64 changes_applied;
   guint64 changes_failed;
+  guint64 pressure_events;      /* kernel pressure notifications received */
 } BallastDaemonCounters;
 
 const BallastDaemonConfig *ballast_daemon_get_config (BallastDaemon *daemon);

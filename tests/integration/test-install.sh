@@ -58,6 +58,7 @@ fake_host 16777216 8388608
 set +e
 "${P}/sbin/ballastd" --config "${WORK}/ballastd.conf" --connect test:///default --once \
     --policy "${P}/share/doc/ballast/examples/policy.xml" --metrics-textfile "${WORK}/m.prom" \
+    --record "${WORK}/cycles.trace" \
     > "${WORK}/once.log" 2>&1
 status=$?
 set -e
