@@ -3,19 +3,9 @@
  * (virsh domstats --balloon and virsh dommemstat of guest g1), and the
  * checks that keep a lying guest driver from steering the allocator. */
 #include "balloon-stats.h"
+#include "scratch-tree.h"
 
 #include <string.h>
-
-static char *
-load_fixture (const char *name)
-{
-  g_autofree char *path = g_build_filename (BALLAST_FIXTURES_DIR, name, NULL);
-  g_autoptr(GError) error = NULL;
-  char *text = NULL;
-  g_file_get_contents (path, &text, NULL, &error);
-  g_assert_no_error (error);
-  return text;
-}
 
 /* ---- virTypedParameter arrays from `virsh domstats` text ---- */
 
@@ -134,7 +124,7 @@ assert_g1_figures (const BallastBalloonStats *stats)
 static void
 test_typed_params_fixture (void)
 {
-  g_autofree char *text = load_fixture ("libvirt/domstats-balloon.txt");
+  g_autofree char *text = scratch_load_fixture ("libvirt/domstats-balloon.txt");
   g_auto(TypedParams) params = { 0 };
   typed_params_from_domstats (text, &params);
   g_assert_cmpint (params.n_params, ==, 16);
@@ -154,7 +144,7 @@ test_typed_params_fixture (void)
 static void
 test_memory_stats_fixture (void)
 {
-  g_autofree char *text = load_fixture ("libvirt/dommemstat-g1.txt");
+  g_autofree char *text = scratch_load_fixture ("libvirt/dommemstat-g1.txt");
   g_autoptr(GArray) array = memory_stats_from_dommemstat (text);
   g_assert_cmpuint (array->len, ==, 13);
 
@@ -336,7 +326,7 @@ test_usable (void)
   g_assert_cmpuint (ballast_balloon_stats_usable_kib (&huge), ==, G_MAXUINT64);
 
   /* The fixture with "usable" taken away. */
-  g_autofree char *text = load_fixture ("libvirt/dommemstat-g1.txt");
+  g_autofree char *text = scratch_load_fixture ("libvirt/dommemstat-g1.txt");
   g_autoptr(GArray) array = memory_stats_from_dommemstat (text);
   for (guint i = 0; i < array->len; i++)
     if (g_array_index (array, virDomainMemoryStatStruct, i).tag == VIR_DOMAIN_MEMORY_STAT_USABLE)

@@ -4,52 +4,15 @@
  * budget from the fake trees in tests/fixtures/trees. */
 #include "ballast-error.h"
 #include "cgroup-memory.h"
+#include "scratch-tree.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
 
 static char *
-load_fixture (const char *name)
-{
-  g_autofree char *path = g_build_filename (BALLAST_FIXTURES_DIR, name, NULL);
-  g_autoptr(GError) error = NULL;
-  char *text = NULL;
-  g_file_get_contents (path, &text, NULL, &error);
-  g_assert_no_error (error);
-  return text;
-}
-
-static char *
 tree_root (const char *name)
 {
   return g_build_filename (BALLAST_FIXTURES_DIR, "trees", name, NULL);
-}
-
-static void
-remove_tree (const char *path)
-{
-  if (!g_file_test (path, G_FILE_TEST_IS_SYMLINK) && g_file_test (path, G_FILE_TEST_IS_DIR))
-    {
-      g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-      const char *name;
-      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-          remove_tree (child);
-        }
-    }
-  g_remove (path);
-}
-
-static void
-write_tree_file (const char *root, const char *relative, const char *contents)
-{
-  g_autofree char *path = g_build_filename (root, relative, NULL);
-  g_autofree char *dir = g_path_get_dirname (path);
-  g_autoptr(GError) error = NULL;
-  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
-  g_file_set_contents (path, contents, -1, &error);
-  g_assert_no_error (error);
 }
 
 /* A scratch root holding the files given as (relative path, contents)
@@ -62,7 +25,7 @@ make_tree (const char *first_relative, ...)
   va_list args;
   va_start (args, first_relative);
   for (const char *relative = first_relative; relative != NULL; relative = va_arg (args, const char *))
-    write_tree_file (root, relative, va_arg (args, const char *));
+    scratch_write (root, relative, va_arg (args, const char *), -1);
   va_end (args);
   return root;
 }
@@ -85,7 +48,7 @@ test_stat_lookup_v1_fixture (void)
     { "total_active_file", 1515520 },
     { "hierarchical_memory_limit", G_GUINT64_CONSTANT (9223372036854771712) },
   };
-  g_autofree char *text = load_fixture ("host/cgroup-v1-machine-memory.stat");
+  g_autofree char *text = scratch_load_fixture ("host/cgroup-v1-machine-memory.stat");
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       g_autoptr(GError) error = NULL;
@@ -103,7 +66,7 @@ test_stat_lookup_missing (void)
   /* Absent, or only a prefix or suffix of a real key. */
   static const char *const keys[] = { "nope", "total_inactive", "inactive", "total_inactive_file_x",
                                       "otal_cache", "" };
-  g_autofree char *text = load_fixture ("host/cgroup-v1-machine-memory.stat");
+  g_autofree char *text = scratch_load_fixture ("host/cgroup-v1-machine-memory.stat");
   for (gsize i = 0; i < G_N_ELEMENTS (keys); i++)
     {
       g_autoptr(GError) error = NULL;
@@ -290,14 +253,14 @@ test_locate_preference_and_partition (void)
   assert_located (both, "custom/guests", "sys/fs/cgroup/custom/guests", BALLAST_CGROUP_V2);
   /* libvirt writes partitions with a leading slash: <partition>/machine</partition>. */
   assert_located (both, "/custom/guests", "sys/fs/cgroup/custom/guests", BALLAST_CGROUP_V2);
-  remove_tree (both);
+  scratch_remove_tree (both);
 
   /* v1 under systemd: the memory controller also has machine.slice. */
   g_autofree char *v1 = make_tree ("sys/fs/cgroup/memory/machine.slice/memory.usage_in_bytes", "1\n",
                                    "sys/fs/cgroup/memory/machine/memory.usage_in_bytes", "1\n",
                                    NULL);
   assert_located (v1, NULL, "sys/fs/cgroup/memory/machine.slice", BALLAST_CGROUP_V1);
-  remove_tree (v1);
+  scratch_remove_tree (v1);
 }
 
 static void
@@ -335,7 +298,7 @@ test_locate_not_found (void)
       g_assert_null (dir);
       g_assert_cmpint (version, ==, 0);
     }
-  remove_tree (root);
+  scratch_remove_tree (root);
 
   /* Nothing at all: treated as v1, the memory controller dir is named. */
   g_autoptr(BallastPaths) nowhere = ballast_paths_new_rooted ("/nonexistent/ballast-root");
@@ -428,7 +391,7 @@ test_read_variants (void)
       g_assert_cmpuint (memory.usage_kib, ==, cases[i].usage_kib);
       g_assert_cmpuint (memory.inactive_file_kib, ==, cases[i].inactive_kib);
       g_assert_cmpuint (memory.working_set_kib, ==, cases[i].working_set_kib);
-      remove_tree (root);
+      scratch_remove_tree (root);
     }
 }
 
@@ -464,11 +427,11 @@ test_read_bad (void)
     {
       g_autofree char *root = g_dir_make_tmp ("ballast-cgroup-XXXXXX", NULL);
       if (cases[i].limit != NULL)
-        write_tree_file (root, "memory.max", cases[i].limit);
+        scratch_write (root, "memory.max", cases[i].limit, -1);
       if (cases[i].usage != NULL)
-        write_tree_file (root, "memory.current", cases[i].usage);
+        scratch_write (root, "memory.current", cases[i].usage, -1);
       if (cases[i].stat != NULL)
-        write_tree_file (root, "memory.stat", cases[i].stat);
+        scratch_write (root, "memory.stat", cases[i].stat, -1);
       g_autofree char *file = g_build_filename (root, cases[i].file, NULL);
       BallastCgroupMemory memory = { .usage_kib = 4242 };
       g_autoptr(GError) error = NULL;
@@ -481,7 +444,7 @@ test_read_bad (void)
       g_assert_nonnull (strstr (error->message, file));
       g_assert_nonnull (strstr (error->message, cases[i].message_part));
       g_assert_cmpuint (memory.usage_kib, ==, 4242);
-      remove_tree (root);
+      scratch_remove_tree (root);
     }
 }
 

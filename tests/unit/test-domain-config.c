@@ -5,25 +5,15 @@
 #include "ballast-error.h"
 #include "domain-config.h"
 #include "xml-util.h"
+#include "scratch-tree.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
 
-static char *
-load_fixture (const char *name)
-{
-  g_autofree char *path = g_build_filename (BALLAST_FIXTURES_DIR, name, NULL);
-  g_autoptr(GError) error = NULL;
-  char *text = NULL;
-  g_file_get_contents (path, &text, NULL, &error);
-  g_assert_no_error (error);
-  return text;
-}
-
 static BallastDomainConfig *
 parse_fixture (const char *name)
 {
-  g_autofree char *xml = load_fixture (name);
+  g_autofree char *xml = scratch_load_fixture (name);
   g_autoptr(GError) error = NULL;
   BallastDomainConfig *config = ballast_domain_config_parse (xml, &error);
   g_assert_no_error (error);
@@ -280,7 +270,7 @@ test_stats_period_limit (void)
 static void
 test_fixture_every_truncation (void)
 {
-  g_autofree char *xml = load_fixture ("libvirt/running-domain-g1.xml");
+  g_autofree char *xml = scratch_load_fixture ("libvirt/running-domain-g1.xml");
   g_auto(GStrv) lines = g_strsplit (xml, "\n", -1);
   guint n_lines = g_strv_length (lines);
   for (guint keep = 0; keep + 2 < n_lines; keep++)
@@ -302,7 +292,7 @@ test_fixture_every_truncation (void)
 static void
 test_fixture_mutations (void)
 {
-  g_autofree char *xml = load_fixture ("libvirt/running-domain-g1.xml");
+  g_autofree char *xml = scratch_load_fixture ("libvirt/running-domain-g1.xml");
   gsize length = strlen (xml);
   g_autoptr(GRand) rand = g_rand_new_with_seed (20240601);
   static const char replacements[] = "<>/='\"&;!?-0123456789 \n\x01\xff";

@@ -3,6 +3,7 @@
  * it, and with a cgroup budget the tighter of the cgroup and the host. */
 #include "ballast-error.h"
 #include "host-snapshot.h"
+#include "scratch-tree.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
@@ -13,44 +14,6 @@
 #define HOST_TOTAL_KIB G_GUINT64_CONSTANT (24684096)
 #define HOST_AVAILABLE_KIB G_GUINT64_CONSTANT (24144388)
 
-static char *
-load_fixture (const char *name)
-{
-  g_autofree char *path = g_build_filename (BALLAST_FIXTURES_DIR, name, NULL);
-  g_autoptr(GError) error = NULL;
-  char *text = NULL;
-  g_file_get_contents (path, &text, NULL, &error);
-  g_assert_no_error (error);
-  return text;
-}
-
-static void
-remove_tree (const char *path)
-{
-  if (!g_file_test (path, G_FILE_TEST_IS_SYMLINK) && g_file_test (path, G_FILE_TEST_IS_DIR))
-    {
-      g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-      const char *name;
-      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-          remove_tree (child);
-        }
-    }
-  g_remove (path);
-}
-
-static void
-write_tree_file (const char *root, const char *relative, const char *contents)
-{
-  g_autofree char *path = g_build_filename (root, relative, NULL);
-  g_autofree char *dir = g_path_get_dirname (path);
-  g_autoptr(GError) error = NULL;
-  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
-  g_file_set_contents (path, contents, -1, &error);
-  g_assert_no_error (error);
-}
-
 /* A scratch host: ROOT/proc/meminfo (the fixture unless MEMINFO is given),
  * ROOT/proc/pressure/memory when PSI is given, and a v2 machine.slice with
  * LIMIT, USAGE_BYTES and INACTIVE_FILE_BYTES when LIMIT is given. */
@@ -60,19 +23,19 @@ make_host (const char *meminfo, const char *psi, const char *limit, guint64 usag
 {
   char *root = g_dir_make_tmp ("ballast-host-XXXXXX", NULL);
   g_assert_nonnull (root);
-  g_autofree char *fixture = load_fixture ("host/meminfo.txt");
-  write_tree_file (root, "proc/meminfo", meminfo != NULL ? meminfo : fixture);
+  g_autofree char *fixture = scratch_load_fixture ("host/meminfo.txt");
+  scratch_write (root, "proc/meminfo", meminfo != NULL ? meminfo : fixture, -1);
   if (psi != NULL)
-    write_tree_file (root, "proc/pressure/memory", psi);
+    scratch_write (root, "proc/pressure/memory", psi, -1);
   if (limit != NULL)
     {
       g_autofree char *usage = g_strdup_printf ("%" G_GUINT64_FORMAT "\n", usage_bytes);
       g_autofree char *stat = g_strdup_printf ("anon 1\ninactive_file %" G_GUINT64_FORMAT "\n",
                                                inactive_file_bytes);
-      write_tree_file (root, "sys/fs/cgroup/cgroup.controllers", "cpu memory\n");
-      write_tree_file (root, "sys/fs/cgroup/machine.slice/memory.max", limit);
-      write_tree_file (root, "sys/fs/cgroup/machine.slice/memory.current", usage);
-      write_tree_file (root, "sys/fs/cgroup/machine.slice/memory.stat", stat);
+      scratch_write (root, "sys/fs/cgroup/cgroup.controllers", "cpu memory\n", -1);
+      scratch_write (root, "sys/fs/cgroup/machine.slice/memory.max", limit, -1);
+      scratch_write (root, "sys/fs/cgroup/machine.slice/memory.current", usage, -1);
+      scratch_write (root, "sys/fs/cgroup/machine.slice/memory.stat", stat, -1);
     }
   return root;
 }
@@ -103,7 +66,7 @@ test_meminfo_budget_without_psi (void)
   g_assert_cmpint (snapshot.budget_source, ==, BALLAST_BUDGET_MEMINFO);
   g_assert_cmpuint (snapshot.budget_total_kib, ==, HOST_TOTAL_KIB);
   g_assert_cmpuint (snapshot.budget_available_kib, ==, HOST_AVAILABLE_KIB);
-  remove_tree (root);
+  scratch_remove_tree (root);
 }
 
 static void
@@ -122,7 +85,7 @@ test_meminfo_budget_with_psi (void)
   g_assert_cmpuint (snapshot.psi.some.avg10_centipct, ==, 1234);
   g_assert_cmpuint (snapshot.psi.full.avg10_centipct, ==, 200);
   g_assert_true (snapshot.psi.has_full);
-  remove_tree (root);
+  scratch_remove_tree (root);
 }
 
 /* A broken PSI file costs the PSI figures for the cycle, not the cycle. */
@@ -138,7 +101,7 @@ test_broken_psi_is_not_fatal (void)
   g_assert_no_error (error);
   g_assert_false (snapshot.has_psi);
   g_assert_cmpuint (snapshot.budget_total_kib, ==, HOST_TOTAL_KIB);
-  remove_tree (root);
+  scratch_remove_tree (root);
 }
 
 /* Even when a cgroup directory is passed, the meminfo budget ignores it. */
@@ -155,7 +118,7 @@ test_meminfo_budget_ignores_cgroup (void)
   g_assert_false (snapshot.has_cgroup);
   g_assert_cmpuint (snapshot.budget_total_kib, ==, HOST_TOTAL_KIB);
   g_assert_cmpuint (snapshot.budget_available_kib, ==, HOST_AVAILABLE_KIB);
-  remove_tree (root);
+  scratch_remove_tree (root);
 }
 
 /* ---- The cgroup budget: the tighter of cgroup and host ---- */
@@ -221,7 +184,7 @@ test_cgroup_budget (gconstpointer data)
   g_assert_cmpuint (snapshot.budget_total_kib, <=, snapshot.meminfo.mem_total_kib);
   g_assert_cmpuint (snapshot.budget_available_kib, <=, snapshot.meminfo.mem_available_kib);
   g_assert_cmpuint (snapshot.budget_available_kib, <=, snapshot.budget_total_kib);
-  remove_tree (root);
+  scratch_remove_tree (root);
 }
 
 /* The static fixture trees: v1 unlimited, v2 limited with PSI. */
@@ -274,7 +237,7 @@ test_cgroup_budget_without_dir (void)
   g_assert_error (error, BALLAST_ERROR, BALLAST_ERROR_IO);
   g_assert_nonnull (strstr (error->message, "budget is 'cgroup' but the guests' cgroup was not found"));
   g_assert_cmpuint (snapshot.budget_total_kib, ==, 4242);
-  remove_tree (root);
+  scratch_remove_tree (root);
 }
 
 static void
@@ -290,7 +253,7 @@ test_missing_meminfo (void)
   g_assert_error (error, BALLAST_ERROR, BALLAST_ERROR_IO);
   g_assert_nonnull (strstr (error->message, meminfo));
   g_assert_cmpuint (snapshot.budget_total_kib, ==, 4242);
-  remove_tree (root);
+  scratch_remove_tree (root);
 }
 
 static void
@@ -304,7 +267,7 @@ test_bad_meminfo (void)
   g_assert_false (ballast_host_snapshot_read (paths, BALLAST_BUDGET_MEMINFO, NULL, 0, &snapshot, &error));
   g_assert_error (error, BALLAST_ERROR, BALLAST_ERROR_MISSING);
   g_assert_nonnull (strstr (error->message, "MemAvailable is missing"));
-  remove_tree (root);
+  scratch_remove_tree (root);
 }
 
 static void
@@ -320,7 +283,7 @@ test_broken_cgroup (void)
                                               &snapshot, &error));
   g_assert_error (error, BALLAST_ERROR, BALLAST_ERROR_PARSE);
   g_assert_nonnull (strstr (error->message, "memory.max"));
-  remove_tree (root);
+  scratch_remove_tree (root);
 
   /* The directory vanished after it was located. */
   g_autoptr(BallastPaths) fixture_paths = ballast_paths_new_rooted (BALLAST_FIXTURES_DIR "/trees/cgroup-v1");

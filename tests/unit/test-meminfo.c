@@ -3,48 +3,22 @@
  * a broken or hostile file could hold. */
 #include "ballast-error.h"
 #include "meminfo.h"
+#include "scratch-tree.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
-
-static char *
-load_fixture (const char *name)
-{
-  g_autofree char *path = g_build_filename (BALLAST_FIXTURES_DIR, name, NULL);
-  g_autoptr(GError) error = NULL;
-  char *text = NULL;
-  g_file_get_contents (path, &text, NULL, &error);
-  g_assert_no_error (error);
-  return text;
-}
 
 /* The fixture with every line starting with PREFIX removed. */
 static char *
 fixture_without (const char *prefix)
 {
-  g_autofree char *text = load_fixture ("host/meminfo.txt");
+  g_autofree char *text = scratch_load_fixture ("host/meminfo.txt");
   g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
   GString *out = g_string_new (NULL);
   for (guint i = 0; lines[i] != NULL; i++)
     if (!g_str_has_prefix (lines[i], prefix))
       g_string_append_printf (out, "%s%s", lines[i], lines[i + 1] != NULL ? "\n" : "");
   return g_string_free (out, FALSE);
-}
-
-static void
-remove_tree (const char *path)
-{
-  if (!g_file_test (path, G_FILE_TEST_IS_SYMLINK) && g_file_test (path, G_FILE_TEST_IS_DIR))
-    {
-      g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-      const char *name;
-      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-          remove_tree (child);
-        }
-    }
-  g_remove (path);
 }
 
 /* ROOT/proc/meminfo with CONTENTS (LENGTH bytes, or a string when -1). */
@@ -78,7 +52,7 @@ assert_untouched (const BallastMeminfo *meminfo)
 static void
 test_fixture (void)
 {
-  g_autofree char *text = load_fixture ("host/meminfo.txt");
+  g_autofree char *text = scratch_load_fixture ("host/meminfo.txt");
   BallastMeminfo meminfo = sentinel;
   g_autoptr(GError) error = NULL;
 
@@ -208,7 +182,7 @@ test_fixture_without_available (void)
 static void
 test_fixture_every_truncation (void)
 {
-  g_autofree char *text = load_fixture ("host/meminfo.txt");
+  g_autofree char *text = scratch_load_fixture ("host/meminfo.txt");
   gsize length = strlen (text);
   for (gsize cut = 0; cut <= length; cut++)
     {
@@ -234,7 +208,7 @@ test_fixture_every_truncation (void)
 static void
 test_read (void)
 {
-  g_autofree char *text = load_fixture ("host/meminfo.txt");
+  g_autofree char *text = scratch_load_fixture ("host/meminfo.txt");
   g_autofree char *root = make_proc_root (text, -1);
   g_autoptr(BallastPaths) paths = ballast_paths_new_rooted (root);
   BallastMeminfo meminfo = sentinel;
@@ -244,7 +218,7 @@ test_read (void)
   g_assert_no_error (error);
   g_assert_cmpuint (meminfo.mem_total_kib, ==, 24684096);
   g_assert_cmpuint (meminfo.mem_available_kib, ==, 24144388);
-  remove_tree (root);
+  scratch_remove_tree (root);
 }
 
 static void
@@ -260,7 +234,7 @@ test_read_missing (void)
   g_assert_error (error, BALLAST_ERROR, BALLAST_ERROR_IO);
   g_assert_nonnull (strstr (error->message, expected_path));
   assert_untouched (&meminfo);
-  remove_tree (root);
+  scratch_remove_tree (root);
 }
 
 static void
@@ -277,7 +251,7 @@ test_read_bad_contents (void)
   /* The path first, then the line. */
   g_assert_true (g_str_has_prefix (error->message, expected_prefix));
   assert_untouched (&meminfo);
-  remove_tree (root);
+  scratch_remove_tree (root);
 }
 
 static void
@@ -293,7 +267,7 @@ test_read_nul_byte (void)
   g_assert_error (error, BALLAST_ERROR, BALLAST_ERROR_PARSE);
   g_assert_nonnull (strstr (error->message, "meminfo contains a NUL byte"));
   assert_untouched (&meminfo);
-  remove_tree (root);
+  scratch_remove_tree (root);
 }
 
 static void
@@ -312,7 +286,7 @@ test_read_too_large (void)
   g_assert_false (ballast_meminfo_read (paths, &meminfo, &error));
   g_assert_error (error, BALLAST_ERROR, BALLAST_ERROR_RANGE);
   g_assert_nonnull (strstr (error->message, "meminfo is larger than"));
-  remove_tree (root);
+  scratch_remove_tree (root);
 }
 
 int

@@ -6,20 +6,10 @@
  * from libvirt's capabilities is in test-gate-libvirt.c.) */
 #include "ballast-error.h"
 #include "overcommit-gate.h"
+#include "scratch-tree.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
-
-static char *
-load_fixture (const char *name)
-{
-  g_autofree char *path = g_build_filename (BALLAST_FIXTURES_DIR, name, NULL);
-  g_autoptr(GError) error = NULL;
-  char *text = NULL;
-  g_file_get_contents (path, &text, NULL, &error);
-  g_assert_no_error (error);
-  return text;
-}
 
 static BallastPaths *
 tree_paths (const char *tree)
@@ -188,27 +178,11 @@ test_detect (gconstpointer data)
   assert_report (c, report);
 }
 
-static void
-remove_tree (const char *path)
-{
-  if (!g_file_test (path, G_FILE_TEST_IS_SYMLINK) && g_file_test (path, G_FILE_TEST_IS_DIR))
-    {
-      g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-      const char *name;
-      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-          remove_tree (child);
-        }
-    }
-  g_remove (path);
-}
-
 /* The real capture from the nested AMD guest: no svm, nothing else there. */
 static void
 test_detect_real_nested_guest (void)
 {
-  g_autofree char *cpuinfo = load_fixture ("host/cpuinfo-flags-amd-epyc-nested-no-svm.txt");
+  g_autofree char *cpuinfo = scratch_load_fixture ("host/cpuinfo-flags-amd-epyc-nested-no-svm.txt");
   g_autofree char *root = g_dir_make_tmp ("ballast-hap-XXXXXX", NULL);
   g_autofree char *proc = g_build_filename (root, "proc", NULL);
   g_autofree char *path = g_build_filename (proc, "cpuinfo", NULL);
@@ -228,7 +202,7 @@ test_detect_real_nested_guest (void)
     { "kvm_intel module", "kvm_amd module", "CPU flag npt" },
   };
   assert_report (&expected, report);
-  remove_tree (root);
+  scratch_remove_tree (root);
 }
 
 static void
@@ -259,7 +233,7 @@ test_detect_no_cpuinfo (void)
 static void
 test_detect_garbage_module_parameter (void)
 {
-  g_autofree char *cpuinfo = load_fixture ("trees/hap-amd-npt-1/proc/cpuinfo");
+  g_autofree char *cpuinfo = scratch_load_fixture ("trees/hap-amd-npt-1/proc/cpuinfo");
   g_autofree char *root = g_dir_make_tmp ("ballast-hap-XXXXXX", NULL);
   g_autofree char *params = g_build_filename (root, "sys", "module", "kvm_amd", "parameters", NULL);
   g_autofree char *proc = g_build_filename (root, "proc", NULL);
@@ -287,7 +261,7 @@ test_detect_garbage_module_parameter (void)
   g_assert_cmpint (evidence->result, ==, BALLAST_CHECK_FAIL);
   g_assert_nonnull (strstr (evidence->detail, "cannot open"));
   g_assert_false (without->hap_available);
-  remove_tree (root);
+  scratch_remove_tree (root);
 }
 
 /* ---- ballast_cpuinfo_flags_parse ---- */
@@ -295,7 +269,7 @@ test_detect_garbage_module_parameter (void)
 static void
 test_flags_parse_fixture (void)
 {
-  g_autofree char *text = load_fixture ("host/cpuinfo-flags-amd-epyc-nested-no-svm.txt");
+  g_autofree char *text = scratch_load_fixture ("host/cpuinfo-flags-amd-epyc-nested-no-svm.txt");
   g_autoptr(GError) error = NULL;
   g_autoptr(GHashTable) flags = ballast_cpuinfo_flags_parse (text, &error);
   g_assert_no_error (error);

@@ -3,36 +3,10 @@
  * percent, optional "full", and the reader's "no PSI here" answer. */
 #include "ballast-error.h"
 #include "psi.h"
+#include "scratch-tree.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
-
-static char *
-load_fixture (const char *name)
-{
-  g_autofree char *path = g_build_filename (BALLAST_FIXTURES_DIR, name, NULL);
-  g_autoptr(GError) error = NULL;
-  char *text = NULL;
-  g_file_get_contents (path, &text, NULL, &error);
-  g_assert_no_error (error);
-  return text;
-}
-
-static void
-remove_tree (const char *path)
-{
-  if (!g_file_test (path, G_FILE_TEST_IS_SYMLINK) && g_file_test (path, G_FILE_TEST_IS_DIR))
-    {
-      g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-      const char *name;
-      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-          remove_tree (child);
-        }
-    }
-  g_remove (path);
-}
 
 /* A root with ROOT/proc, and ROOT/proc/pressure/memory when CONTENTS is set. */
 static char *
@@ -66,7 +40,7 @@ assert_line (const BallastPsiLine *line, guint avg10, guint avg60, guint avg300,
 static void
 test_fixture (void)
 {
-  g_autofree char *text = load_fixture ("host/pressure-memory.txt");
+  g_autofree char *text = scratch_load_fixture ("host/pressure-memory.txt");
   BallastPsi psi;
   memset (&psi, 0xff, sizeof psi);
   g_autoptr(GError) error = NULL;
@@ -251,7 +225,7 @@ test_duplicate_key_in_line (void)
 static void
 test_read (void)
 {
-  g_autofree char *text = load_fixture ("host/pressure-memory.txt");
+  g_autofree char *text = scratch_load_fixture ("host/pressure-memory.txt");
   g_autofree char *root = make_proc_root (text);
   g_autoptr(BallastPaths) paths = ballast_paths_new_rooted (root);
   BallastPsi psi;
@@ -260,7 +234,7 @@ test_read (void)
   g_assert_no_error (error);
   g_assert_true (psi.has_full);
   assert_line (&psi.some, 0, 0, 0, 0);
-  remove_tree (root);
+  scratch_remove_tree (root);
 }
 
 static void
@@ -282,7 +256,7 @@ test_read_absent_is_unsupported (void)
   g_autoptr(BallastPaths) nowhere = ballast_paths_new_rooted ("/nonexistent/ballast-test-root");
   g_assert_false (ballast_psi_read_memory (nowhere, &psi, &error));
   g_assert_error (error, BALLAST_ERROR, BALLAST_ERROR_UNSUPPORTED);
-  remove_tree (root);
+  scratch_remove_tree (root);
 }
 
 static void
@@ -298,7 +272,7 @@ test_read_bad_contents (void)
   g_assert_false (ballast_psi_read_memory (paths, &psi, &error));
   g_assert_error (error, BALLAST_ERROR, BALLAST_ERROR_PARSE);
   g_assert_true (g_str_has_prefix (error->message, prefix));
-  remove_tree (root);
+  scratch_remove_tree (root);
 }
 
 /* Present but unreadable is an I/O error, not "unsupported". (The psi=0
@@ -317,7 +291,7 @@ test_read_unreadable (void)
   g_assert_false (ballast_psi_read_memory (paths, &psi, &error));
   g_assert_error (error, BALLAST_ERROR, BALLAST_ERROR_IO);
   g_assert_nonnull (strstr (error->message, path));
-  remove_tree (root);
+  scratch_remove_tree (root);
 }
 
 int

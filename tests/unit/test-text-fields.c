@@ -3,27 +3,12 @@
  * is built on. */
 #include "ballast-error.h"
 #include "text-fields.h"
+#include "scratch-tree.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
 
 /* ---- A scratch directory, removed at the end ---- */
-
-static void
-remove_tree (const char *path)
-{
-  if (!g_file_test (path, G_FILE_TEST_IS_SYMLINK) && g_file_test (path, G_FILE_TEST_IS_DIR))
-    {
-      g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-      const char *name;
-      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-          remove_tree (child);
-        }
-    }
-  g_remove (path);
-}
 
 static char *
 write_scratch_file (const char *dir, const char *name, const char *contents, gssize length)
@@ -130,7 +115,7 @@ test_read_small_file (void)
   g_assert_cmpuint (strlen (contents), ==, 10000);
   g_clear_pointer (&contents, g_free);
 
-  remove_tree (dir);
+  scratch_remove_tree (dir);
 }
 
 static void
@@ -155,7 +140,7 @@ test_read_small_file_too_large (void)
   g_assert_nonnull (strstr (error->message, big));
   g_assert_null (contents);
 
-  remove_tree (dir);
+  scratch_remove_tree (dir);
 }
 
 static void
@@ -172,7 +157,7 @@ test_read_small_file_nul (void)
   g_assert_nonnull (strstr (error->message, "NUL byte"));
   g_assert_null (contents);
 
-  remove_tree (dir);
+  scratch_remove_tree (dir);
 }
 
 static void
@@ -197,7 +182,7 @@ test_read_small_file_unreadable (void)
   g_assert_nonnull (strstr (error->message, dir));
   g_assert_null (contents);
 
-  remove_tree (dir);
+  scratch_remove_tree (dir);
 }
 
 /* ---- ballast_read_u64_file ---- */
@@ -225,7 +210,7 @@ test_read_u64_file (void)
       g_assert_no_error (error);
       g_assert_cmpuint (value, ==, cases[i].value);
     }
-  remove_tree (dir);
+  scratch_remove_tree (dir);
 }
 
 static void
@@ -281,7 +266,7 @@ test_read_u64_file_bad (void)
   g_assert_error (error, BALLAST_ERROR, BALLAST_ERROR_IO);
   g_assert_nonnull (strstr (error->message, missing));
 
-  remove_tree (dir);
+  scratch_remove_tree (dir);
 }
 
 int
