@@ -51,6 +51,9 @@ ballast_request_parse (const char *line, gsize length, const char **ret_error_co
     }
 
   json_tokener *tokener = json_tokener_new_ex (32);
+  /* Strings must be UTF-8: they are echoed back in replies (the id, names
+   * in error messages), which must stay valid JSON for every client. */
+  json_tokener_set_flags (tokener, JSON_TOKENER_VALIDATE_UTF8);
   json_object *parsed = json_tokener_parse_ex (tokener, line, (int) length);
   enum json_tokener_error parse_error = json_tokener_get_error (tokener);
   size_t consumed = json_tokener_get_parse_end (tokener);

@@ -65,6 +65,15 @@ fuzz_check_result_at (const char *file, int line, const char *what, gboolean ok,
     fail_at ("%s failed with an empty error message", what);
 }
 
+gboolean
+fuzz_ignored (const char *name)
+{
+  static char **ignored = NULL;
+  if (ignored == NULL)
+    ignored = g_strsplit (g_getenv ("FUZZ_IGNORE") != NULL ? g_getenv ("FUZZ_IGNORE") : "", ",", -1);
+  return g_strv_contains ((const char *const *) ignored, name);
+}
+
 int
 LLVMFuzzerInitialize (int *argc, char ***argv)
 {

@@ -1,10 +1,27 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* One line from a control socket client (any local user may connect):
  * ballast_request_parse() on exactly the bytes received, the typed param
- * getters the methods use, and the reply built from what was parsed. */
+ * getters the methods use, and the reply built from what was parsed, which
+ * must be one line of JSON text that parses back to an object: UTF-8, as
+ * RFC 8259 requires of JSON exchanged between systems, so that any client's
+ * JSON parser can read it. */
 #include "fuzz.h"
 
 #include "control-protocol.h"
+
+static void
+check_reply (const char *reply)
+{
+  fuzz_assert (reply != NULL);
+  gsize length = strlen (reply);
+  fuzz_assert (length > 0 && reply[length - 1] == '\n' && memchr (reply, '\n', length - 1) == NULL);
+  if (!g_utf8_validate (reply, -1, NULL) && !fuzz_ignored ("reply-utf8"))
+    fuzz_fail ("the reply is not UTF-8 text: %s", reply);
+  json_object *parsed = json_tokener_parse (reply); /* json-c does not check UTF-8 */
+  if (!json_object_is_type (parsed, json_type_object))
+    fuzz_fail ("the reply does not parse back to a JSON object: %s", reply);
+  json_object_put (parsed);
+}
 
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
@@ -21,7 +38,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     {
       fuzz_assert (code != NULL);
       g_autofree char *reply = ballast_reply_error (id, code, error->message);
-      fuzz_assert (reply != NULL && g_str_has_suffix (reply, "\n"));
+      check_reply (reply);
       json_object_put (id);
       return 0;
     }
@@ -46,7 +63,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
       fuzz_check_result ("ballast_request_get_uint", ok, e4);
     }
   g_autofree char *reply = ballast_reply_ok (id, json_object_new_object ());
-  fuzz_assert (reply != NULL && strchr (reply, '\n') == reply + strlen (reply) - 1);
+  check_reply (reply);
   json_object_put (id);
   return 0;
 }

@@ -27,5 +27,6 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     }
   g_autofree char *sentence = ballast_overcommit_describe (BALLAST_OVERCOMMIT_AUTO,
                                                            report->hap_available);
+  fuzz_assert (sentence != NULL && *sentence != '\0');
   return 0;
 }

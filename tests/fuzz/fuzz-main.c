@@ -9,8 +9,28 @@
  *   fuzz-NAME [--optional] PATH...
  *
  * A missing PATH is an error, unless --optional came before it (for
- * tests/fuzz/regressions/NAME/, which exists once a crash was found). */
+ * tests/fuzz/regressions/NAME/, which exists once a crash was found).
+ *
+ * An input that takes longer than FUZZ_TIMEOUT seconds (default 20, as
+ * scripts/run-fuzzers gives libFuzzer) fails the run: a parser that hangs
+ * on a small file is a bug as much as one that crashes. */
 #include "fuzz.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+static const char *current_input;
+
+static void
+on_timeout (int signal_number)
+{
+  static const char prefix[] = "fuzz: timeout: this input took too long: ";
+  ssize_t ignored = write (STDERR_FILENO, prefix, sizeof prefix - 1);
+  ignored = write (STDERR_FILENO, current_input, strlen (current_input));
+  ignored = write (STDERR_FILENO, "\n", 1);
+  (void) ignored;
+  abort ();
+}
 
 static void
 collect (const char *path, GPtrArray *files)
@@ -77,6 +97,9 @@ main (int argc, char **argv)
     }
 
   LLVMFuzzerInitialize (&argc, &argv);
+  const char *timeout_text = g_getenv ("FUZZ_TIMEOUT");
+  unsigned timeout_sec = timeout_text != NULL ? (unsigned) atoi (timeout_text) : 20;
+  signal (SIGALRM, on_timeout);
 
   printf ("1..%u\n", files->len);
   fflush (stdout);
@@ -93,11 +116,14 @@ main (int argc, char **argv)
         }
       printf ("# running %s\n", path);
       fflush (stdout);
+      current_input = path;
+      alarm (timeout_sec);
       /* A copy of exactly LENGTH bytes (no terminating NUL), so ASan sees
        * a read past the end as libFuzzer's inputs would show it. */
       g_autofree uint8_t *data = g_malloc (MAX (length, 1));
       memcpy (data, contents, length);
       LLVMFuzzerTestOneInput (data, length);
+      alarm (0);
       printf ("ok %u - %s (%" G_GSIZE_FORMAT " bytes)\n", i + 1, path, length);
       fflush (stdout);
     }
