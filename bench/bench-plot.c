@@ -13,7 +13,10 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const colors[] = { "#3182bd", "#e6550d", "#31a354", "#756bb1", "#d62728", "#636363" };
+/* One color per series across the chart: the legend is shared. */
+static const char *const colors[] = {
+  "#3182bd", "#e6550d", "#31a354", "#756bb1", "#d62728", "#636363", "#8c564b", "#e377c2", "#17becf",
+};
 
 int
 main (int argc, char **argv)

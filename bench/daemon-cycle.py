@@ -276,9 +276,9 @@ def main():
     with open(f"{args.out_dir}/daemon-cycle.json", "w") as f:
         json.dump(results, f, indent=1)
     with open(f"{args.out_dir}/daemon-cycle.csv", "w") as f:
-        f.write("domains,steady wall|cycle cost (ms),steady ballastd CPU|cycle cost (ms),"
-                "steady libvirtd CPU|cycle cost (ms),changing wall|cycle cost (ms),"
-                "steady|libvirt calls per cycle,changing|libvirt calls per cycle,"
+        f.write("domains,wall (steady)|cycle cost (ms),ballastd CPU (steady)|cycle cost (ms),"
+                "libvirtd CPU (steady)|cycle cost (ms),wall (every balloon changed)|cycle cost (ms),"
+                "calls (steady)|libvirt calls per cycle,calls (every balloon changed)|libvirt calls per cycle,"
                 "RSS|ballastd memory (MiB),PSS|ballastd memory (MiB),anonymous|ballastd memory (MiB)\n")
         for r in results:
             s, c = r["steady"], r["changing"]

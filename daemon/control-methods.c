@@ -4,6 +4,7 @@
 #include "ballast-error.h"
 #include "daemon-report.h"
 #include "daemon.h"
+#include "ksm-control.h"
 #include "metrics.h"
 
 typedef json_object *(*MethodHandler) (BallastDaemon *daemon, const BallastRequest *request,
@@ -162,6 +163,8 @@ static const Method methods[] = {
   { "resume", TRUE, method_resume },
   { "metrics", FALSE, method_metrics },
   { "policy-reload", TRUE, method_policy_reload },
+  { "ksm", FALSE, ballast_ksm_method_status },
+  { "ksm-set", TRUE, ballast_ksm_method_set },
 };
 
 const char *const *
@@ -171,6 +174,15 @@ ballast_control_method_names (void)
   for (gsize i = 0; i < G_N_ELEMENTS (methods); i++)
     names[i] = methods[i].name;
   return names;
+}
+
+gboolean
+ballast_control_method_changes_state (const char *name)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (methods); i++)
+    if (g_strcmp0 (methods[i].name, name) == 0)
+      return methods[i].changes_state;
+  return FALSE;
 }
 
 json_object *
@@ -192,7 +204,9 @@ ballast_control_dispatch (BallastDaemon *daemon, const BallastRequest *request,
       return methods[i].handler (daemon, request, ret_code, error);
     }
   *ret_code = BALLAST_ERR_UNKNOWN_METHOD;
-  g_set_error (error, BALLAST_ERROR, BALLAST_ERROR_INVALID, "unknown method '%.64s'",
-               request->method);
+  /* Cut long names on a character boundary, not inside one. */
+  g_autofree char *shown = g_utf8_substring (request->method, 0,
+                                             MIN (g_utf8_strlen (request->method, -1), 64));
+  g_set_error (error, BALLAST_ERROR, BALLAST_ERROR_INVALID, "unknown method '%s'", shown);
   return NULL;
 }

@@ -25,4 +25,8 @@ json_object *ballast_control_dispatch (BallastDaemon *daemon, const BallastReque
 /* The names of all methods, for `help` and tests; NULL-terminated. */
 const char *const *ballast_control_method_names (void);
 
+/* TRUE when method NAME changes ballastd's state (only privileged peers
+ * may call it); FALSE for read methods and unknown names. */
+gboolean ballast_control_method_changes_state (const char *name);
+
 G_END_DECLS

@@ -15,6 +15,9 @@
 #include <unistd.h>
 
 #define MAX_CLIENTS 256
+/* Of those, slots only privileged peers may take: a local user who opens
+ * connections until none are left must not lock root out of the socket. */
+#define PRIVILEGED_RESERVE 16
 /* A client that sends nothing for this long, or does not take its reply,
  * is dropped: it must not hold a slot forever. */
 #define CLIENT_IDLE_TIMEOUT_SEC 300
@@ -28,6 +31,7 @@ struct _BallastControlServer {
   GSocketService *service;
   GList *clients;
   BallastControlCounters counters;
+  guint refused_in_a_row;    /* connections refused since one was last accepted */
 };
 
 typedef struct {
@@ -288,14 +292,24 @@ on_incoming (GSocketService *service, GSocketConnection *connection, GObject *so
   BallastPeer peer = { 0 };
 
   server->counters.connections++;
-  if (server->counters.clients >= MAX_CLIENTS)
-    {
-      server->counters.dropped++;
-      g_warning ("control socket: %u clients connected, refusing another", server->counters.clients);
-      return TRUE; /* returning drops our reference: the connection closes */
-    }
   if (!identify_peer (connection, &peer))
     return TRUE;
+  guint limit = peer.privileged ? MAX_CLIENTS : MAX_CLIENTS - PRIVILEGED_RESERVE;
+  if (server->counters.clients >= limit)
+    {
+      /* Said once per flood, not once per connection of it. */
+      server->counters.dropped++;
+      if (server->refused_in_a_row++ == 0)
+        g_warning ("control socket: %u clients connected, refusing more (first: uid %u, pid %d)",
+                   server->counters.clients, peer.uid, peer.pid);
+      return TRUE; /* returning drops our reference: the connection closes */
+    }
+  if (server->refused_in_a_row > 0)
+    {
+      g_message ("control socket: accepting clients again, after refusing %u",
+                 server->refused_in_a_row);
+      server->refused_in_a_row = 0;
+    }
 
   Client *client = g_new0 (Client, 1);
   client->server = server;

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "control-protocol.h"
+#include "ksm-manager.h"
 
 const char *
 ballast_domain_state_to_string (int state)
@@ -167,6 +168,7 @@ ballast_daemon_status_json (BallastDaemon *daemon)
   add_int (cycles, "pressure_events", counters->pressure_events);
   add_int (cycles, "last_time_usec", counters->last_cycle_wall_usec);
   json_object_object_add (status, "cycles", cycles);
+  json_object_object_add (status, "ksm", ballast_ksm_manager_status_json (ballast_daemon_get_ksm (daemon)));
   return status;
 }
 
@@ -214,6 +216,7 @@ ballast_daemon_domain_json (BallastDaemon *daemon, BallastDomain *domain)
   json_object_object_add (object, "stats_period_sec",
                           config != NULL ? json_object_new_int64 (config->stats_period_sec) : NULL);
   add_string (object, "balloon_model", config != NULL ? config->balloon_model : NULL);
+  json_object_object_add (object, "ksm", ballast_ksm_manager_domain_json (ballast_daemon_get_ksm (daemon), domain));
 
   const BallastPlan *plan = ballast_daemon_get_plan (daemon);
   if (decided && plan != NULL)

@@ -6,6 +6,8 @@
 #include "ballast-error.h"
 #include "control-server.h"
 #include "daemon-report.h"
+#include "exit-policy.h"
+#include "ksm-manager.h"
 #include "policy-file.h"
 #include "pressure-watch.h"
 #include "trace-recorder.h"
@@ -56,12 +58,14 @@ struct _BallastDaemon {
   BallastPlan *plan;
   BallastTraceRecorder *recorder;  /* --record, or NULL */
   BallastPressureWatch *pressure;  /* kernel pressure notifications, or NULL */
+  BallastKsmManager *ksm;          /* page sharing (ksm-manager.c) */
   gint64 last_pressure_cycle_usec;
   gboolean pressure_pending;       /* an event came while a cycle ran */
 
   guint cycle_source;
   guint early_cycle_source;
   gboolean cycle_in_flight;
+  gboolean stall_logged;           /* the hung cycle in flight has been warned about */
   gint64 cycle_started_usec;
   guint cycle_calls;
   BallastDaemonCounters counters;
@@ -69,6 +73,7 @@ struct _BallastDaemon {
   char *metrics_error;             /* why the textfile could not be written, said once */
 
   guint signal_sources[3];
+  BallastExitRestore *exit_restore; /* on-exit=restore under way, or NULL */
 };
 
 static void start_cycle (BallastDaemon *daemon);
@@ -157,6 +162,11 @@ on_disconnected (const char *why, gpointer user_data)
     {
       g_printerr ("ballastd: %s\n", why);
       daemon->exit_status = 1;
+      g_main_loop_quit (daemon->loop);
+    }
+  if (daemon->exit_restore != NULL)
+    {
+      g_message ("on-exit: the connection to libvirt is gone, nothing more can be restored");
       g_main_loop_quit (daemon->loop);
     }
 }
@@ -250,6 +260,7 @@ static void
 finish_cycle (BallastDaemon *daemon)
 {
   daemon->cycle_in_flight = FALSE;
+  daemon->stall_logged = FALSE;
   if (daemon->pressure_pending)
     {
       daemon->pressure_pending = FALSE;
@@ -265,6 +276,12 @@ finish_cycle (BallastDaemon *daemon)
 
   if (daemon->options.max_cycles > 0 && daemon->counters.cycles >= daemon->options.max_cycles)
     g_main_loop_quit (daemon->loop);
+  /* A restore on exit ends once it has nothing more to give; until then
+   * it cycles without waiting for the interval. */
+  if (daemon->exit_restore != NULL && ballast_exit_restore_finished (daemon->exit_restore))
+    g_main_loop_quit (daemon->loop);
+  else if (daemon->exit_restore != NULL)
+    request_early_cycle (daemon);
   if (daemon->options.once)
     {
       g_autoptr(json_object) status = ballast_daemon_status_json (daemon);
@@ -479,7 +496,10 @@ decide_and_apply (BallastDaemon *daemon, gint64 now_usec)
         .name = domain->name,
         .max_kib = domain->config->max_kib,
         .current_kib = current,
-        .target_kib = domain->has_target ? domain->target_kib : current,
+        /* Never set: where the balloon is, but never above the maximum,
+         * whatever a hostile guest claims (that would be a bogus change). */
+        .target_kib = domain->has_target ? domain->target_kib
+                                         : MIN (current, domain->config->max_kib),
         .usable_kib = ballast_balloon_stats_usable_kib (&domain->stats),
         .reported_total_kib = (domain->stats.present & BALLAST_STAT_AVAILABLE)
                                 ? domain->stats.available_kib : 0,
@@ -502,8 +522,12 @@ decide_and_apply (BallastDaemon *daemon, gint64 now_usec)
     .psi_some_avg10_centipct = daemon->host.psi.some.avg10_centipct,
   };
   ballast_plan_free (daemon->plan);
-  daemon->plan = ballast_policy_decide (&daemon->policy, &host, inputs, managed->len,
-                                        daemon->shrink_allowed);
+  if (daemon->exit_restore != NULL)
+    daemon->plan = ballast_exit_restore_decide (daemon->exit_restore, &daemon->policy, &host,
+                                                inputs, managed->len);
+  else
+    daemon->plan = ballast_policy_decide (&daemon->policy, &host, inputs, managed->len,
+                                          daemon->shrink_allowed);
   /* A cgroup v1 usage event one band above where the allocator would act
    * next: past the reserve, or past today's usage when already there. So
    * the kernel says when usage has grown enough to need a decision. */
@@ -520,6 +544,17 @@ decide_and_apply (BallastDaemon *daemon, gint64 now_usec)
                                   managed->len, daemon->plan, daemon->shrink_allowed);
 
   gboolean actuate = !daemon->config.dry_run && !daemon->paused;
+  /* Page sharing after the balloons: it needs this plan's slack, and its
+   * savings reach the balloons only through the next cycle's host figures. */
+  BallastKsmCycleInput ksm_input = {
+    .budget_total_kib = daemon->host.budget_total_kib,
+    .slack_kib = daemon->plan->slack_kib,
+    /* --once exits before a KSM write in the worker would finish: it
+     * decides and shows, and leaves KSM as it is. */
+    .actuate = actuate && !daemon->options.once,
+    .conn = ballast_session_get_connection (daemon->session),
+  };
+  ballast_ksm_manager_cycle (daemon->ksm, daemon->registry, &ksm_input);
   GPtrArray *items = g_ptr_array_new ();
   gint64 wall_usec = g_get_real_time ();
   for (guint i = 0; i < managed->len; i++)
@@ -577,6 +612,15 @@ on_applied (GObject *source, GAsyncResult *async_result, gpointer user_data)
     {
       BallastApplyItem *item = result->items->pdata[i];
       BallastDomain *domain = ballast_registry_lookup (daemon->registry, item->uuid);
+      /* Destroyed, undefined or migrated away since the decision: normal.
+       * Said here too when its lifecycle event came first and took the
+       * decision away. */
+      if (item->outcome == BALLAST_APPLY_GONE && (domain == NULL || !domain->has_decision))
+        {
+          g_debug ("%s: gone before its balloon could be set, ignoring: %s",
+                   domain != NULL ? domain->name : item->uuid, item->error);
+          continue;
+        }
       if (domain == NULL || !domain->has_decision)
         continue;
       const BallastDecision *decision = &domain->decision;
@@ -653,8 +697,10 @@ start_cycle (BallastDaemon *daemon)
     {
       /* Never pile calls onto a slow libvirtd: skip, and say so. */
       daemon->counters.cycles_skipped++;
-      if (now_usec - daemon->cycle_started_usec > STALL_AFTER_USEC && !daemon->counters.libvirt_stalled)
+      /* Its own flag: a status request may have set libvirt_stalled first. */
+      if (now_usec - daemon->cycle_started_usec > STALL_AFTER_USEC && !daemon->stall_logged)
         {
+          daemon->stall_logged = TRUE;
           daemon->counters.libvirt_stalled = TRUE;
           g_warning ("libvirt has not answered for %" G_GINT64_FORMAT " s; waiting",
                      (now_usec - daemon->cycle_started_usec) / G_USEC_PER_SEC);
@@ -700,6 +746,14 @@ static gboolean
 on_stop_signal (gpointer user_data)
 {
   BallastDaemon *daemon = user_data;
+  /* on-exit=restore: the first signal starts giving memory back (bounded
+   * in time, see exit-policy.h); a second one exits at once. */
+  if (daemon->exit_restore == NULL && !daemon->options.once
+      && (daemon->exit_restore = ballast_exit_restore_begin (daemon)) != NULL)
+    {
+      start_cycle (daemon);
+      return G_SOURCE_CONTINUE;
+    }
   g_message ("stopping on signal");
   g_main_loop_quit (daemon->loop);
   return G_SOURCE_CONTINUE;
@@ -778,6 +832,7 @@ apply_policy (BallastDaemon *daemon, BallastPolicyFile *policy_file, GError **er
   daemon->cgroup_version = cgroup_version;
   ballast_policy_file_free (daemon->policy_file);
   daemon->policy_file = g_steal_pointer (&owned);
+  ballast_ksm_manager_set_policy (daemon->ksm, daemon->policy_file);
 
   g_message ("policy: %s", daemon->policy_file->source);
   if (daemon->cgroup_dir != NULL)
@@ -810,14 +865,16 @@ ballast_daemon_reload_policy (BallastDaemon *daemon, GError **error)
 {
   g_autofree char *default_path = NULL;
   const char *path = policy_path (daemon, &default_path);
-  BallastPolicyFile *policy_file = path != NULL ? ballast_policy_file_load (path, error)
+  g_autoptr(GError) local_error = NULL;
+  BallastPolicyFile *policy_file = path != NULL ? ballast_policy_file_load (path, &local_error)
                                                 : ballast_policy_file_new_default ();
-  if (policy_file == NULL || !apply_policy (daemon, policy_file, error))
+  if (policy_file == NULL || !apply_policy (daemon, policy_file, &local_error))
     {
       /* A bad policy must never stop memory management: keep the old one. */
-      g_warning ("policy not reloaded, the previous one stays in effect: %s", (*error)->message);
+      g_warning ("policy not reloaded, the previous one stays in effect: %s", local_error->message);
       g_free (daemon->policy_error);
-      daemon->policy_error = g_strdup ((*error)->message);
+      daemon->policy_error = g_strdup (local_error->message);
+      g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
     }
   g_clear_pointer (&daemon->policy_error, g_free);
@@ -844,6 +901,7 @@ ballast_daemon_new (const BallastDaemonConfig *config, const BallastPaths *paths
   daemon->loop = g_main_loop_new (NULL, FALSE);
   daemon->registry = ballast_registry_new ();
   daemon->cancellable = g_cancellable_new ();
+  daemon->ksm = ballast_ksm_manager_new (daemon->paths, daemon->config.uri);
 
   /* A bad policy at start is fatal: better no daemon than one that does
    * something the operator did not write. */
@@ -907,6 +965,7 @@ ballast_daemon_free (BallastDaemon *daemon)
     return;
   if (daemon->cancellable != NULL)
     g_cancellable_cancel (daemon->cancellable);
+  g_clear_pointer (&daemon->exit_restore, ballast_exit_restore_free);
   for (guint i = 0; i < G_N_ELEMENTS (daemon->signal_sources); i++)
     g_clear_handle_id (&daemon->signal_sources[i], g_source_remove);
   g_clear_handle_id (&daemon->cycle_source, g_source_remove);
@@ -915,6 +974,7 @@ ballast_daemon_free (BallastDaemon *daemon)
   g_clear_pointer (&daemon->session, ballast_session_free);
   g_clear_pointer (&daemon->registry, ballast_registry_free);
   g_clear_pointer (&daemon->plan, ballast_plan_free);
+  g_clear_pointer (&daemon->ksm, ballast_ksm_manager_free);
   g_clear_pointer (&daemon->recorder, ballast_trace_recorder_close);
   g_clear_pointer (&daemon->pressure, ballast_pressure_watch_free);
   g_clear_pointer (&daemon->hap, ballast_hap_report_free);
@@ -983,6 +1043,12 @@ const BallastPlan *
 ballast_daemon_get_plan (BallastDaemon *daemon)
 {
   return daemon->plan;
+}
+
+BallastKsmManager *
+ballast_daemon_get_ksm (BallastDaemon *daemon)
+{
+  return daemon->ksm;
 }
 
 const BallastHapReport *

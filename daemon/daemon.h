@@ -62,6 +62,9 @@ const BallastPolicy *ballast_daemon_get_policy (BallastDaemon *daemon);
 const BallastHostSnapshot *ballast_daemon_get_host (BallastDaemon *daemon, const char **ret_error);
 /* The latest plan (host figures of the last decision), or NULL. */
 const BallastPlan *ballast_daemon_get_plan (BallastDaemon *daemon);
+/* The page sharing manager (ksm-manager.h). */
+typedef struct _BallastKsmManager BallastKsmManager;
+BallastKsmManager *ballast_daemon_get_ksm (BallastDaemon *daemon);
 const BallastHapReport *ballast_daemon_get_hap (BallastDaemon *daemon);
 gboolean ballast_daemon_shrink_allowed (BallastDaemon *daemon);
 BallastOvercommitMode ballast_daemon_overcommit_mode (BallastDaemon *daemon);

@@ -11,6 +11,8 @@
  * what turns a hung libvirtd into a closed connection we can recover from. */
 #define KEEPALIVE_INTERVAL_SEC 5
 #define KEEPALIVE_COUNT 3
+/* How long freeing the session waits for the connection's teardown. */
+#define TEARDOWN_WAIT_USEC (2 * G_USEC_PER_SEC)
 
 struct _BallastSession {
   char *uri;
@@ -29,10 +31,13 @@ struct _BallastSession {
   gint64 retry_at_usec;
   guint reconnects;
   char *last_error;
+  GMutex lost_lock;           /* guards the two below: see defer_connection_lost */
   guint lost_idle_source;
+  gboolean freeing;
 };
 
 static void schedule_retry (BallastSession *session);
+static void on_close (virConnectPtr conn, int reason, void *opaque);
 
 /* ---- Events (delivered on the main loop by libvirt's event impl) ---- */
 
@@ -81,16 +86,19 @@ drop_connection (BallastSession *session)
 {
   if (session->conn == NULL)
     return;
+  /* The close callback first: it is local, and a deregistration below
+   * that fails on a dying connection must not call back into a session
+   * that is going away. */
+  if (session->close_callback_registered)
+    {
+      virConnectUnregisterCloseCallback (session->conn, on_close);
+      session->close_callback_registered = FALSE;
+    }
   for (guint i = 0; i < G_N_ELEMENTS (session->event_ids); i++)
     {
       if (session->event_ids[i] >= 0)
         virConnectDomainEventDeregisterAny (session->conn, session->event_ids[i]);
       session->event_ids[i] = -1;
-    }
-  if (session->close_callback_registered)
-    {
-      virConnectUnregisterCloseCallback (session->conn, NULL);
-      session->close_callback_registered = FALSE;
     }
   virConnectClose (session->conn);
   session->conn = NULL;
@@ -141,7 +149,9 @@ static gboolean
 on_lost_idle (gpointer data)
 {
   LostLater *later = data;
+  g_mutex_lock (&later->session->lost_lock);
   later->session->lost_idle_source = 0;
+  g_mutex_unlock (&later->session->lost_lock);
   connection_lost (later->session, later->why);
   return G_SOURCE_REMOVE;
 }
@@ -155,17 +165,24 @@ lost_later_free (gpointer data)
 }
 
 /* Tearing the connection down from inside libvirt's own callback is not
- * safe, so the work is deferred to the next main loop iteration. */
+ * safe, so the work is deferred to the next main loop iteration. libvirt
+ * calls the close callback from whichever thread finds the connection
+ * dead, often a worker inside a call: without the lock, the idle could run
+ * (and clear the id) before the worker stored it, leaving a stale id that
+ * made every later loss go unreported, on a connection dead for good. */
 static void
 defer_connection_lost (BallastSession *session, const char *why)
 {
-  if (session->lost_idle_source != 0)
-    return;
-  LostLater *later = g_new0 (LostLater, 1);
-  later->session = session;
-  later->why = g_strdup (why);
-  session->lost_idle_source = g_idle_add_full (G_PRIORITY_HIGH, on_lost_idle, later,
-                                               lost_later_free);
+  g_mutex_lock (&session->lost_lock);
+  if (session->lost_idle_source == 0 && !session->freeing)
+    {
+      LostLater *later = g_new0 (LostLater, 1);
+      later->session = session;
+      later->why = g_strdup (why);
+      session->lost_idle_source = g_idle_add_full (G_PRIORITY_HIGH, on_lost_idle, later,
+                                                   lost_later_free);
+    }
+  g_mutex_unlock (&session->lost_lock);
 }
 
 static void
@@ -328,6 +345,7 @@ ballast_session_new (const char *uri, const BallastSessionCallbacks *callbacks, 
   session->user_data = user_data;
   for (guint i = 0; i < G_N_ELEMENTS (session->event_ids); i++)
     session->event_ids[i] = -1;
+  g_mutex_init (&session->lost_lock);
   return session;
 }
 
@@ -336,6 +354,69 @@ ballast_session_start (BallastSession *session, gboolean retry)
 {
   session->retry = retry;
   attempt_connect (session);
+}
+
+/* Tearing a connection down is calls to libvirtd (deregistering events,
+ * closing). A libvirtd that is stopped or hung blocks them for as long as
+ * it stays so, and once the main loop has stopped, libvirt's keepalive
+ * (which runs on it) cannot even notice: ballastd would hang on SIGTERM
+ * for as long as libvirtd is SIGSTOPped. So the teardown runs in a thread
+ * and is waited for a bounded time; past that it is left behind to finish
+ * on its own, and the session is leaked with its callbacks cut, so that
+ * nothing libvirt still calls can reach freed memory. */
+typedef struct {
+  GMutex lock;
+  GCond done_cond;
+  gboolean done;
+  gint refs;
+  BallastSession *session;
+} Teardown;
+
+static void
+teardown_unref (Teardown *teardown)
+{
+  if (!g_atomic_int_dec_and_test (&teardown->refs))
+    return;
+  g_mutex_clear (&teardown->lock);
+  g_cond_clear (&teardown->done_cond);
+  g_free (teardown);
+}
+
+static gpointer
+teardown_thread (gpointer data)
+{
+  Teardown *teardown = data;
+  drop_connection (teardown->session);
+  g_mutex_lock (&teardown->lock);
+  teardown->done = TRUE;
+  g_cond_signal (&teardown->done_cond);
+  g_mutex_unlock (&teardown->lock);
+  teardown_unref (teardown);
+  return NULL;
+}
+
+/* TRUE when the connection was torn down in time; FALSE when it was left
+ * to a thread that still owns SESSION. */
+static gboolean
+drop_connection_bounded (BallastSession *session)
+{
+  if (session->conn == NULL)
+    return TRUE;
+  Teardown *teardown = g_new0 (Teardown, 1);
+  g_mutex_init (&teardown->lock);
+  g_cond_init (&teardown->done_cond);
+  teardown->refs = 2;
+  teardown->session = session;
+  g_thread_unref (g_thread_new ("libvirt-teardown", teardown_thread, teardown));
+  gint64 deadline = g_get_monotonic_time () + TEARDOWN_WAIT_USEC;
+  g_mutex_lock (&teardown->lock);
+  while (!teardown->done)
+    if (!g_cond_wait_until (&teardown->done_cond, &teardown->lock, deadline))
+      break;
+  gboolean done = teardown->done;
+  g_mutex_unlock (&teardown->lock);
+  teardown_unref (teardown);
+  return done;
 }
 
 void
@@ -349,10 +430,22 @@ ballast_session_free (BallastSession *session)
       g_clear_object (&session->cancellable);
     }
   g_clear_handle_id (&session->retry_source, g_source_remove);
+  g_mutex_lock (&session->lost_lock);
   g_clear_handle_id (&session->lost_idle_source, g_source_remove);
-  drop_connection (session);
+  session->freeing = TRUE;
+  g_mutex_unlock (&session->lost_lock);
+  /* Whatever libvirt delivers from now on goes nowhere. */
+  session->callbacks = (BallastSessionCallbacks) { 0 };
+  session->state = BALLAST_SESSION_DISCONNECTED;
+  if (!drop_connection_bounded (session))
+    {
+      g_message ("libvirtd did not answer while disconnecting from %s; not waiting for it",
+                 session->uri);
+      return; /* the teardown thread still uses it: leaked on purpose */
+    }
   g_free (session->uri);
   g_free (session->last_error);
+  g_mutex_clear (&session->lost_lock);
   g_free (session);
 }
 

@@ -6,6 +6,21 @@
 
 #include <string.h>
 
+/* ---- Test hooks (set before a cycle starts, read on its thread) ---- */
+
+static BallastCollectHook test_after_collect;
+static BallastApplyHook test_before_apply;
+static gpointer test_hook_data;
+
+void
+ballast_worker_set_test_hooks (BallastCollectHook after_collect, BallastApplyHook before_apply,
+                               gpointer user_data)
+{
+  test_after_collect = after_collect;
+  test_before_apply = before_apply;
+  test_hook_data = user_data;
+}
+
 /* ---- Collect ---- */
 
 static void
@@ -181,6 +196,8 @@ collect_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellabl
     }
   virDomainStatsRecordListFree (records);
   result->duration_usec = g_get_monotonic_time () - started;
+  if (test_after_collect != NULL)
+    test_after_collect (result, test_hook_data);
   g_task_return_pointer (task, g_steal_pointer (&result),
                          (GDestroyNotify) ballast_collect_result_free);
 }
@@ -260,6 +277,8 @@ apply_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable 
   ApplyRequest *request = task_data;
   BallastApplyResult *result = g_new0 (BallastApplyResult, 1);
   result->items = g_steal_pointer (&request->items);
+  if (test_before_apply != NULL)
+    test_before_apply (result->items, test_hook_data);
   for (guint i = 0; i < result->items->len; i++)
     {
       BallastApplyItem *item = result->items->pdata[i];

@@ -90,6 +90,19 @@ void ballast_apply_async (virConnectPtr conn, GPtrArray *items, GCancellable *ca
                           GAsyncReadyCallback callback, gpointer user_data);
 BallastApplyResult *ballast_apply_finish (GAsyncResult *result, GError **error);
 
+/* ---- Test hooks ----
+ * For the fault tests (tests/integration/test-faults.c), which need things
+ * to happen at a given point of a cycle: AFTER_COLLECT runs on the worker
+ * thread on a collection's result just before it is handed back (a test
+ * may change the stats in it: a stand-in for guest reports that libvirt's
+ * test driver cannot produce), BEFORE_APPLY just before a batch of balloon
+ * changes is applied (between the decision and the actuation). NULL
+ * hooks: none. Set them while no cycle is in flight. */
+typedef void (*BallastCollectHook) (BallastCollectResult *result, gpointer user_data);
+typedef void (*BallastApplyHook) (GPtrArray *items, gpointer user_data);
+void ballast_worker_set_test_hooks (BallastCollectHook after_collect, BallastApplyHook before_apply,
+                                    gpointer user_data);
+
 /* The host's capabilities and its KVM domain capabilities as XML (the
  * latter NULL when the host has no KVM), for the overcommit gate of a
  * remote host. RET_DOMCAPS_XML is set on success. */

@@ -22,6 +22,8 @@ typedef struct {
   char *policy;
   char *metrics_textfile;
   char *record;
+  char *on_exit;
+  char *on_exit_timeout;
   gboolean dry_run;
   gboolean once;
   gboolean foreground;
@@ -44,6 +46,8 @@ options_clear (Options *options)
   g_free (options->policy);
   g_free (options->metrics_textfile);
   g_free (options->record);
+  g_free (options->on_exit);
+  g_free (options->on_exit_timeout);
 }
 
 /* Command-line values override the config file, key by key, through the
@@ -66,6 +70,8 @@ apply_options (BallastDaemonConfig *config, const Options *options, GError **err
     { "policy", options->policy },
     { "metrics-textfile", options->metrics_textfile },
     { "record", options->record },
+    { "on-exit", options->on_exit },
+    { "on-exit-timeout", options->on_exit_timeout },
   };
   for (gsize i = 0; i < G_N_ELEMENTS (settings); i++)
     {
@@ -115,6 +121,11 @@ main (int argc, char **argv)
       "for replay with ballast-sim", "FILE" },
     { "metrics-textfile", 0, 0, G_OPTION_ARG_FILENAME, &options.metrics_textfile,
       "Write Prometheus metrics to FILE after each cycle (node-exporter's textfile collector)", "FILE" },
+    { "on-exit", 0, 0, G_OPTION_ARG_STRING, &options.on_exit,
+      "On SIGTERM/SIGINT: keep the balloons as they are, or restore the guests' memory "
+      "as far as the host can afford before exiting (default keep)", "keep|restore" },
+    { "on-exit-timeout", 0, 0, G_OPTION_ARG_STRING, &options.on_exit_timeout,
+      "The most seconds on-exit=restore may take (default 30)", "SECONDS" },
     { "dry-run", 'n', 0, G_OPTION_ARG_NONE, &options.dry_run,
       "Decide and log, but never change a balloon", NULL },
     { "once", '1', 0, G_OPTION_ARG_NONE, &options.once,

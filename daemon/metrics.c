@@ -345,6 +345,112 @@ append_counters (GString *out, BallastDaemon *daemon)
                 requests->clients);
 }
 
+/* A gauge from an integer field of OBJECT times MULTIPLIER; nothing when
+ * the field is null (a counter file this kernel does not have). */
+static void
+append_member_gauge (GString *out, json_object *object, const char *key, const char *name,
+                     const char *type, gint64 multiplier, const char *help)
+{
+  gint64 value;
+  if (!member_int (object, key, &value))
+    return;
+  append_family (out, name, type, help);
+  append_int (out, name, NULL, value * multiplier);
+}
+
+/* Page sharing: from the same "ksm" object `status` shows, and each
+ * guest's "ksm" object of `list`. */
+static void
+append_ksm (GString *out, json_object *status, json_object *list)
+{
+  json_object *ksm = member (status, "ksm");
+  gint64 value;
+  if (ksm == NULL)
+    return;
+  gboolean available = member_bool (ksm, "available");
+  append_gauge (out, "ballast_ksm_available", "1 when ballastd can read KSM (sysfs, or libvirt for a remote host).",
+                available);
+  if (!available)
+    return;
+  if (member_int (ksm, "run", &value))
+    append_gauge (out, "ballast_ksm_running", "1 while ksmd merges pages (run = 1).", value == 1);
+  static const char *const modes[] = { "auto", "on", "off" };
+  const char *mode = member_string (ksm, "mode");
+  append_family (out, "ballast_ksm_mode", "gauge", "1 for the KSM mode in effect (policy, or ksm-set).");
+  for (gsize i = 0; i < G_N_ELEMENTS (modes); i++)
+    {
+      g_autofree char *labels = label ("mode", modes[i]);
+      append_int (out, "ballast_ksm_mode", labels, g_strcmp0 (mode, modes[i]) == 0);
+    }
+  append_kib_family (out, ksm, "saved_kib", "ballast_ksm_saved_bytes",
+                     "Memory KSM saves: (pages_sharing + ksm_zero_pages) x page size; already counted as free by the kernel.");
+  append_member_gauge (out, ksm, "general_profit_bytes", "ballast_ksm_general_profit_bytes", "gauge", 1,
+                       "The kernel's general_profit: saved bytes minus KSM's own bookkeeping; may be negative.");
+  append_member_gauge (out, ksm, "pages_shared", "ballast_ksm_pages_shared", "gauge", 1,
+                       "KSM pages in use, one per merged content.");
+  append_member_gauge (out, ksm, "pages_sharing", "ballast_ksm_pages_sharing", "gauge", 1,
+                       "Further mappings of KSM pages: pages saved.");
+  append_member_gauge (out, ksm, "pages_unshared", "ballast_ksm_pages_unshared", "gauge", 1,
+                       "Unique pages KSM keeps checking.");
+  append_member_gauge (out, ksm, "pages_volatile", "ballast_ksm_pages_volatile", "gauge", 1,
+                       "Pages changing too fast to merge.");
+  append_member_gauge (out, ksm, "ksm_zero_pages", "ballast_ksm_zero_pages", "gauge", 1,
+                       "Empty pages KSM mapped to the zero page (use_zero_pages).");
+  append_member_gauge (out, ksm, "full_scans", "ballast_ksm_full_scans_total", "counter", 1,
+                       "Full scans of mergeable memory ksmd has made.");
+  append_member_gauge (out, ksm, "pages_scanned", "ballast_ksm_pages_scanned_total", "counter", 1,
+                       "Pages ksmd has scanned.");
+  append_member_gauge (out, ksm, "pages_to_scan", "ballast_ksm_pages_to_scan", "gauge", 1,
+                       "Pages ksmd scans per batch.");
+  append_member_gauge (out, ksm, "sleep_millisecs", "ballast_ksm_sleep_milliseconds", "gauge", 1,
+                       "ksmd's pause between batches.");
+  if (member_int (ksm, "ksmd_cpu_usec", &value))
+    {
+      append_family (out, "ballast_ksmd_cpu_seconds_total", "counter", "CPU time ksmd has used: what KSM costs.");
+      append_fixed (out, "ballast_ksmd_cpu_seconds_total", NULL, value, 6);
+    }
+  if (member_int (ksm, "ksmd_cpu_permille", &value))
+    {
+      append_family (out, "ballast_ksmd_cpu_ratio", "gauge", "Share of one CPU ksmd used over the last cycle.");
+      append_fixed (out, "ballast_ksmd_cpu_ratio", NULL, value, 3);
+    }
+  append_member_gauge (out, ksm, "writes_total", "ballast_ksm_writes_total", "counter", 1,
+                       "KSM settings ballastd has written.");
+  append_member_gauge (out, ksm, "write_failures_total", "ballast_ksm_write_failures_total", "counter", 1,
+                       "KSM writes that failed.");
+
+  json_object *domains = member (list, "domains");
+  gsize n = domains != NULL && json_object_is_type (domains, json_type_array)
+              ? json_object_array_length (domains) : 0;
+  static const struct {
+    const char *name;
+    const char *key;
+    gint64 multiplier;
+    const char *help;
+  } guest_families[] = {
+    { "ballast_guest_ksm_merged_bytes", "merged_kib", KIB,
+      "Memory of the guest's QEMU mapped to KSM pages (ksm_merging_pages + its zero pages)." },
+    { "ballast_guest_ksm_profit_bytes", "profit_bytes", 1,
+      "The kernel's ksm_process_profit of the guest's QEMU; may be negative." },
+  };
+  for (gsize f = 0; f < G_N_ELEMENTS (guest_families); f++)
+    {
+      gboolean header = FALSE;
+      for (gsize i = 0; i < n; i++)
+        {
+          json_object *domain = json_object_array_get_idx (domains, i);
+          if (!member_int (member (domain, "ksm"), guest_families[f].key, &value))
+            continue;
+          if (!header)
+            append_family (out, guest_families[f].name, "gauge", guest_families[f].help);
+          header = TRUE;
+          const char *name = member_string (domain, "name");
+          g_autofree char *labels = label ("domain", name != NULL ? name : "");
+          append_int (out, guest_families[f].name, labels, value * guest_families[f].multiplier);
+        }
+    }
+}
+
 char *
 ballast_metrics_render (BallastDaemon *daemon)
 {
@@ -355,6 +461,7 @@ ballast_metrics_render (BallastDaemon *daemon)
   append_host (out, status);
   append_guests (out, list);
   append_counters (out, daemon);
+  append_ksm (out, status, list);
   return g_string_free (out, FALSE);
 }
 

@@ -19,6 +19,8 @@ ballast_daemon_config_init (BallastDaemonConfig *config)
     .stats_period_sec = 5,
     .overcommit = BALLAST_OVERCOMMIT_AUTO,
     .budget = BALLAST_BUDGET_MEMINFO,
+    .on_exit = BALLAST_ON_EXIT_KEEP,
+    .on_exit_timeout_sec = 30,
     .socket_path = g_build_filename (BALLAST_RUNSTATEDIR, "ballast", "ballastd.sock", NULL),
   };
 }
@@ -173,6 +175,32 @@ ballast_daemon_config_set (BallastDaemonConfig *config, const char *key, const c
     replace_string (&config->record_path, value != NULL && *value != '\0' ? value : NULL);
   else if (strcmp (key, "metrics-textfile") == 0)
     replace_string (&config->metrics_textfile, value != NULL && *value != '\0' ? value : NULL);
+  else if (strcmp (key, "on-exit") == 0)
+    {
+      if (g_strcmp0 (value, "keep") == 0)
+        config->on_exit = BALLAST_ON_EXIT_KEEP;
+      else if (g_strcmp0 (value, "restore") == 0)
+        config->on_exit = BALLAST_ON_EXIT_RESTORE;
+      else
+        {
+          g_set_error (error, BALLAST_ERROR, BALLAST_ERROR_INVALID,
+                       "on-exit: '%s' is not one of keep, restore", value != NULL ? value : "");
+          return FALSE;
+        }
+    }
+  else if (strcmp (key, "on-exit-timeout") == 0)
+    {
+      guint64 timeout;
+      if (value == NULL || !ballast_parse_u64 (value, strlen (value), &timeout)
+          || timeout < 1 || timeout > 3600)
+        {
+          g_set_error (error, BALLAST_ERROR, BALLAST_ERROR_INVALID,
+                       "on-exit-timeout: '%s' is not a number of seconds between 1 and 3600",
+                       value != NULL ? value : "");
+          return FALSE;
+        }
+      config->on_exit_timeout_sec = (guint) timeout;
+    }
   else
     {
       g_set_error (error, BALLAST_ERROR, BALLAST_ERROR_INVALID, "unknown setting '%s'", key);

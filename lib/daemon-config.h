@@ -13,6 +13,14 @@ typedef enum {
   BALLAST_BUDGET_CGROUP,  /* the guests' cgroup limit (libvirt's machine partition) */
 } BallastBudgetSource;
 
+/* What ballastd does with the balloons when it is stopped (SIGTERM,
+ * SIGINT); see daemon/exit-policy.h. */
+typedef enum {
+  BALLAST_ON_EXIT_KEEP,    /* leave every balloon where it is */
+  BALLAST_ON_EXIT_RESTORE, /* first give memory back, as far as the host
+                            * can afford, for at most on_exit_timeout_sec */
+} BallastOnExit;
+
 /* ballastd's settings: built-in defaults, then the config file
  * (/etc/ballast/ballastd.conf, GKeyFile group [ballastd]), then the
  * command line; each later source wins. */
@@ -36,6 +44,8 @@ typedef struct {
   char *metrics_textfile;         /* metrics-textfile: Prometheus text written after
                                    * each cycle (node-exporter's textfile collector);
                                    * NULL (or empty in the file): none */
+  BallastOnExit on_exit;          /* on-exit: keep|restore */
+  guint on_exit_timeout_sec;      /* on-exit-timeout: the most a restore may take */
 } BallastDaemonConfig;
 
 void ballast_daemon_config_init (BallastDaemonConfig *config);

@@ -57,8 +57,12 @@ ballast_guest_history_advance (BallastGuestHistory *history,
     {
       /* The guest's own interval when it tells us; ours otherwise. */
       gint64 elapsed_usec = now_usec - history->sampled_usec;
-      if (has_last_update && stats->last_update_sec > history->last_update_sec)
-        elapsed_usec = (stats->last_update_sec - history->last_update_sec) * USEC_PER_SEC;
+      /* Both are >= 0, so the difference cannot overflow; its product can
+       * (a last-update near the end of time): saturate it. */
+      gint64 reported_sec = stats->last_update_sec - history->last_update_sec;
+      if (has_last_update && reported_sec > 0)
+        elapsed_usec = reported_sec > G_MAXINT64 / USEC_PER_SEC ? G_MAXINT64
+                                                                 : reported_sec * USEC_PER_SEC;
       gboolean reset = FALSE;
       history->swap_in_kib_per_sec = counter_rate (history->swap_in_kib, stats->swap_in_kib,
                                                    elapsed_usec, &reset);

@@ -15,6 +15,7 @@ ballast_paths_new_default (void)
   paths->proc_dir = dir_from_env ("BALLAST_PROC_DIR", "/proc");
   paths->sys_dir = dir_from_env ("BALLAST_SYS_DIR", "/sys");
   paths->cgroup_dir = dir_from_env ("BALLAST_CGROUP_DIR", "/sys/fs/cgroup");
+  paths->run_dir = dir_from_env ("BALLAST_RUN_DIR", "/run");
   return paths;
 }
 
@@ -25,6 +26,7 @@ ballast_paths_new_rooted (const char *root)
   paths->proc_dir = g_build_filename (root, "proc", NULL);
   paths->sys_dir = g_build_filename (root, "sys", NULL);
   paths->cgroup_dir = g_build_filename (root, "sys", "fs", "cgroup", NULL);
+  paths->run_dir = g_build_filename (root, "run", NULL);
   return paths;
 }
 
@@ -35,6 +37,7 @@ ballast_paths_copy (const BallastPaths *paths)
   copy->proc_dir = g_strdup (paths->proc_dir);
   copy->sys_dir = g_strdup (paths->sys_dir);
   copy->cgroup_dir = g_strdup (paths->cgroup_dir);
+  copy->run_dir = g_strdup (paths->run_dir);
   return copy;
 }
 
@@ -46,5 +49,6 @@ ballast_paths_free (BallastPaths *paths)
   g_free (paths->proc_dir);
   g_free (paths->sys_dir);
   g_free (paths->cgroup_dir);
+  g_free (paths->run_dir);
   g_free (paths);
 }

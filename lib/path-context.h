@@ -12,13 +12,14 @@ typedef struct {
   char *proc_dir;   /* default "/proc" */
   char *sys_dir;    /* default "/sys" */
   char *cgroup_dir; /* default "/sys/fs/cgroup" */
+  char *run_dir;    /* default "/run": libvirt's pid files are below it */
 } BallastPaths;
 
 /* The defaults, each overridable by the environment variable
- * BALLAST_PROC_DIR, BALLAST_SYS_DIR or BALLAST_CGROUP_DIR. */
+ * BALLAST_PROC_DIR, BALLAST_SYS_DIR, BALLAST_CGROUP_DIR or BALLAST_RUN_DIR. */
 BallastPaths *ballast_paths_new_default (void);
 
-/* All three below one root: ROOT/proc, ROOT/sys, ROOT/sys/fs/cgroup. */
+/* All below one root: ROOT/proc, ROOT/sys, ROOT/sys/fs/cgroup, ROOT/run. */
 BallastPaths *ballast_paths_new_rooted (const char *root);
 
 BallastPaths *ballast_paths_copy (const BallastPaths *paths);

@@ -271,10 +271,20 @@ ballast_policy_decide (const BallastPolicy *policy, const BallastHostInput *host
   g_autofree GuestSlot **group = g_new0 (GuestSlot *, MAX (n_guests, 1));
 
   /* Balloons still moving towards their targets will hand memory back (or
-   * take it); count that now, or the next cycle would reclaim it twice. */
+   * take it); count that now, or the next cycle would reclaim it twice.
+   * Not from an unresponsive guest: a balloon stuck away from its target
+   * (driver gone, or refusing) never hands that memory back, and counting
+   * it would leave the host short for good while the plan says balanced.
+   * Memory still going out to such a guest is counted all the same. A
+   * balloon is never above the maximum, whatever its guest claims. */
   gint64 pending = 0;
   for (gsize i = 0; i < n_guests; i++)
-    pending += (gint64) guests[i].current_kib - (gint64) MIN (guests[i].target_kib, guests[i].max_kib);
+    {
+      gint64 moving = (gint64) MIN (guests[i].current_kib, guests[i].max_kib)
+                      - (gint64) MIN (guests[i].target_kib, guests[i].max_kib);
+      if (!(guests[i].unresponsive && moving > 0))
+        pending += moving;
+    }
   plan->pending_kib = pending;
   plan->emergency = (host->has_psi && host->psi_some_avg10_centipct >= policy->psi_emergency_centipct)
                     || host->available_kib < plan->reserve_kib / 2;

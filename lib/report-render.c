@@ -243,8 +243,18 @@ ballast_render_status (json_object *status)
   g_autofree char *guests_line = g_strdup_printf ("%s: %s, %s, %s, %s", running, managed,
                                                   unresponsive, excluded, unmanaged);
   append_field (out, "Guests:", guests_line);
+  json_object *ksm = get (status, "ksm");
+  if (ksm != NULL && json_object_is_type (ksm, json_type_object))
+    {
+      g_autofree char *ksm_line = ballast_render_ksm_summary (ksm);
+      append_field (out, "KSM:", ksm_line);
+    }
   return g_string_free (out, FALSE);
 }
+
+/* Defined with the KSM renderings below. */
+static char *render_bytes (json_object *object, const char *key);
+static char *render_guest_ksm (json_object *guest_ksm);
 
 static char *
 render_rates (json_object *domain)
@@ -264,7 +274,7 @@ ballast_render_list (json_object *list, gboolean wide)
   static const char *const wide_headers[] = { "Name", "State", "Max", "Current", "Target",
                                                "Used", "Usable", "Unused", "RSS", "Need",
                                                "Swapin/Flt", "Pressure", "Min", "Shares",
-                                               "Status", "Reason", NULL };
+                                               "KSM", "Status", "Reason", NULL };
   BallastTable *table = ballast_table_new (wide ? wide_headers : headers);
   json_object *domains = get (list, "domains");
   gsize n = domains != NULL && json_object_is_type (domains, json_type_array)
@@ -289,9 +299,10 @@ ballast_render_list (json_object *list, gboolean wide)
       const char *reason = get_string (domain, "reason");
       if (wide)
         {
+          g_autofree char *ksm = render_guest_ksm (get (domain, "ksm"));
           const char *cells[] = { name, state, max, current, target, used, usable, unused, rss,
                                   need, rates, get_string (domain, "pressure"), min, shares,
-                                  status, reason };
+                                  ksm, status, reason };
           ballast_table_add_row (table, cells);
         }
       else
@@ -338,6 +349,17 @@ ballast_render_domain (json_object *domain)
   g_autofree char *faults = render_int (domain, "major_faults_per_sec", "/s");
   append_field (out, "Major faults:", faults);
   append_field (out, "Pressure:", get_string (domain, "pressure"));
+  json_object *ksm = get (domain, "ksm");
+  if (ksm != NULL && json_object_is_type (ksm, json_type_object))
+    {
+      g_autofree char *cell = render_guest_ksm (ksm);
+      g_autofree char *profit = render_bytes (ksm, "profit_bytes");
+      gint64 pid = 0;
+      g_autofree char *ksm_line = get_int (ksm, "qemu_pid", &pid)
+        ? g_strdup_printf ("%s (profit %s, QEMU pid %" G_GINT64_FORMAT ")", cell, profit, pid)
+        : g_strdup (cell);
+      append_field (out, "KSM:", ksm_line);
+    }
   append_field (out, "Last decision:", get_string (domain, "reason"));
   return g_string_free (out, FALSE);
 }
@@ -368,4 +390,241 @@ ballast_render_history (json_object *history)
       ballast_table_add_row (table, cells);
     }
   return ballast_table_free_to_string (table);
+}
+
+/* ---- Page sharing (KSM) ---- */
+
+/* Signed bytes (general_profit, a guest's profit) for people: "-1.5 MiB". */
+static char *
+render_bytes (json_object *object, const char *key)
+{
+  gint64 value;
+  if (!get_int (object, key, &value))
+    return g_strdup ("-");
+  /* -(value + 1) + 1: no overflow for G_MININT64. */
+  guint64 magnitude = value < 0 ? (guint64) -(value + 1) + 1 : (guint64) value;
+  if (magnitude < 1024)
+    return g_strdup_printf ("%" G_GINT64_FORMAT " B", value);
+  g_autofree char *size = ballast_size_format_kib (magnitude / 1024);
+  return g_strdup_printf ("%s%s", value < 0 ? "-" : "", size);
+}
+
+/* permille as "4.1%". */
+static char *
+render_permille (gint64 permille)
+{
+  return g_strdup_printf ("%" G_GINT64_FORMAT ".%" G_GINT64_FORMAT "%%", permille / 10,
+                          ABS (permille) % 10);
+}
+
+static const char *
+ksm_reason_words (const char *reason)
+{
+  static const struct {
+    const char *code;
+    const char *words;
+  } reasons[] = {
+    { "off", "mode off" },
+    { "off-unmerge", "guests untrusted: unmerging" },
+    { "off-keep-merged", "guests untrusted, no room to unmerge yet" },
+    { "on", "mode on" },
+    { "short", "host short" },
+    { "band", "between start and stop" },
+    { "plenty", "plenty of memory" },
+    { "nothing-shareable", "no guest may share" },
+    { "not-earning", "not earning its CPU" },
+    { "paused", "paused after not earning" },
+  };
+  for (gsize i = 0; reason != NULL && i < G_N_ELEMENTS (reasons); i++)
+    if (strcmp (reasons[i].code, reason) == 0)
+      return reasons[i].words;
+  return reason;
+}
+
+char *
+ballast_render_ksm_summary (json_object *ksm)
+{
+  gint64 value;
+  if (get (ksm, "available") != NULL && !get_bool (ksm, "available"))
+    return g_strdup_printf ("not available (%s)", get_string (ksm, "unavailable_reason") ?: "-");
+
+  GString *line = g_string_new (NULL);
+  g_string_append_printf (line, "%s (%s)", get_string (ksm, "mode") ?: "-",
+                          get_string (ksm, "mode_source") ?: "-");
+  if (get_int (ksm, "run", &value))
+    g_string_append (line, value == 1 ? ", running" : value == 2 ? ", stopped and unmerged"
+                           : ", stopped");
+  else if (get (ksm, "run_controllable") != NULL && !get_bool (ksm, "run_controllable"))
+    g_string_append (line, ", run unknown (libvirt cannot start or stop ksmd)");
+  const char *reason = get_string (ksm, "reason");
+  if (reason != NULL)
+    g_string_append_printf (line, " (%s)", ksm_reason_words (reason));
+  else
+    g_string_append (line, " (no decision yet)");
+  if (get_int (ksm, "saved_kib", &value))
+    {
+      g_autofree char *saved = ballast_render_kib (ksm, "saved_kib");
+      g_string_append_printf (line, ", saving %s", saved);
+    }
+  gint64 budget = 0;
+  if (get_int (ksm, "ksmd_cpu_permille", &value))
+    {
+      g_autofree char *cpu = render_permille (value);
+      g_string_append_printf (line, ", ksmd %s CPU", cpu);
+      if (get_int (ksm, "cpu_budget_permille", &budget))
+        {
+          g_autofree char *of = render_permille (budget);
+          g_string_append_printf (line, " of %s", of);
+        }
+    }
+  gint64 pages, sleep;
+  if (get_int (ksm, "pages_to_scan", &pages) && get_int (ksm, "sleep_millisecs", &sleep))
+    g_string_append_printf (line, ", %" G_GINT64_FORMAT " pages per %" G_GINT64_FORMAT " ms",
+                            pages, sleep);
+  if (get_bool (ksm, "write_in_flight"))
+    g_string_append (line, "; writing");
+  if (get (ksm, "writable") != NULL && !get_bool (ksm, "writable"))
+    g_string_append (line, "; cannot write (not root)");
+  else if (get_string (ksm, "write_error") != NULL)
+    g_string_append_printf (line, "; last write failed: %s", get_string (ksm, "write_error"));
+  if (get_string (ksm, "read_error") != NULL)
+    g_string_append_printf (line, "; cannot read: %s", get_string (ksm, "read_error"));
+  if (get_int (ksm, "ksmtuned_pid", &value))
+    g_string_append_printf (line, "; ksmtuned (pid %" G_GINT64_FORMAT ") is running and will "
+                            "fight ballast over KSM", value);
+  return g_string_free (line, FALSE);
+}
+
+/* A guest's KSM cell: "shareable, 74.0 MiB merged". */
+static char *
+render_guest_ksm (json_object *guest_ksm)
+{
+  const char *share = get_string (guest_ksm, "share");
+  if (share == NULL)
+    return g_strdup ("-");
+  if (get (guest_ksm, "merged_kib") == NULL || !json_object_is_type (get (guest_ksm, "merged_kib"),
+                                                                     json_type_int))
+    return g_strdup (share);
+  g_autofree char *merged = ballast_render_kib (guest_ksm, "merged_kib");
+  return g_strdup_printf ("%s, %s merged", share, merged);
+}
+
+static char *
+render_override (json_object *override)
+{
+  if (override == NULL || !json_object_is_type (override, json_type_object))
+    return g_strdup ("none");
+  GString *text = g_string_new (NULL);
+  json_object_object_foreach (override, key, value)
+    {
+      g_string_append_printf (text, "%s%s %s", text->len > 0 ? ", " : "", key,
+                              json_object_get_string (value));
+    }
+  g_string_append (text, " (ksm-set; dropped at the next policy reload)");
+  return g_string_free (text, FALSE);
+}
+
+static char *
+render_counter (json_object *object, const char *key)
+{
+  return render_int (object, key, "");
+}
+
+char *
+ballast_render_ksm (json_object *report)
+{
+  GString *out = g_string_new (NULL);
+  g_autofree char *summary = ballast_render_ksm_summary (report);
+  append_field (out, "KSM:", summary);
+  if (get (report, "available") != NULL && !get_bool (report, "available"))
+    return g_string_free (out, FALSE);
+
+  append_field (out, "Tenancy:", get_string (report, "tenancy"));
+  append_field (out, "Policy:", get_string (report, "policy"));
+  g_autofree char *override = render_override (get (report, "override"));
+  append_field (out, "Override:", override);
+  if (get_bool (report, "unmerge_requested"))
+    append_field (out, "Unmerge:", "requested, at the next cycle that may write");
+  append_field (out, "Decision:", get_string (report, "reason_text"));
+
+  g_autofree char *shared = render_counter (report, "pages_shared");
+  g_autofree char *sharing = render_counter (report, "pages_sharing");
+  g_autofree char *unshared = render_counter (report, "pages_unshared");
+  g_autofree char *volatile_pages = render_counter (report, "pages_volatile");
+  g_autofree char *zero = render_counter (report, "ksm_zero_pages");
+  g_autofree char *pages = g_strdup_printf ("shared %s, sharing %s, unshared %s, volatile %s, "
+                                            "zero %s", shared, sharing, unshared,
+                                            volatile_pages, zero);
+  append_field (out, "Pages:", pages);
+  g_autofree char *full = render_counter (report, "full_scans");
+  g_autofree char *scanned = render_counter (report, "pages_scanned");
+  g_autofree char *scans = g_strdup_printf ("%s full scans, %s pages scanned", full, scanned);
+  append_field (out, "Scans:", scans);
+  g_autofree char *profit = render_bytes (report, "general_profit_bytes");
+  append_field (out, "Profit:", profit);
+
+  gint64 value;
+  GString *ksmd = g_string_new (NULL);
+  if (get_int (report, "ksmd_pid", &value))
+    g_string_append_printf (ksmd, "pid %" G_GINT64_FORMAT, value);
+  else
+    g_string_append (ksmd, "not found");
+  if (get_int (report, "ksmd_cpu_usec", &value))
+    g_string_append_printf (ksmd, ", %" G_GINT64_FORMAT ".%02" G_GINT64_FORMAT " s CPU so far",
+                            value / G_USEC_PER_SEC, value % G_USEC_PER_SEC / 10000);
+  if (get_int (report, "ksmd_cpu_permille", &value))
+    {
+      g_autofree char *cpu = render_permille (value);
+      g_string_append_printf (ksmd, ", %s of one CPU", cpu);
+    }
+  if (get_int (report, "earning_permille", &value))
+    g_string_append_printf (ksmd, ", earning %" G_GINT64_FORMAT " per 1000 scanned", value);
+  g_autofree char *ksmd_line = g_string_free (ksmd, FALSE);
+  append_field (out, "ksmd:", ksmd_line);
+
+  g_autofree char *made = render_counter (report, "writes_total");
+  g_autofree char *failed = render_counter (report, "write_failures_total");
+  GString *writes = g_string_new (NULL);
+  g_string_append_printf (writes, "%s made, %s failed", made, failed);
+  json_object *last = get (report, "last_writes");
+  gsize n_last = last != NULL && json_object_is_type (last, json_type_array)
+                   ? json_object_array_length (last) : 0;
+  for (gsize i = 0; i < n_last; i++)
+    {
+      json_object *item = json_object_array_get_idx (last, i);
+      g_string_append_printf (writes, "%s%s", i == 0 ? "; last: " : ", ",
+                              item != NULL && json_object_is_type (item, json_type_string)
+                                ? json_object_get_string (item) : "-");
+    }
+  g_autofree char *writes_line = g_string_free (writes, FALSE);
+  append_field (out, "Writes:", writes_line);
+
+  g_autofree char *n_shareable = render_int (report, "guests_shareable", " shareable");
+  g_autofree char *n_nosharepages = render_int (report, "guests_nosharepages", " nosharepages");
+  g_autofree char *n_excluded = render_int (report, "guests_excluded", " excluded");
+  g_autofree char *guests_line = g_strdup_printf ("%s, %s, %s", n_shareable, n_nosharepages,
+                                                  n_excluded);
+  append_field (out, "Guests:", guests_line);
+
+  json_object *guests = get (report, "guests");
+  gsize n = guests != NULL && json_object_is_type (guests, json_type_array)
+              ? json_object_array_length (guests) : 0;
+  if (n == 0)
+    return g_string_free (out, FALSE);
+  static const char *const headers[] = { "Name", "KSM", "Merged", "Profit", "QEMU pid", NULL };
+  BallastTable *table = ballast_table_new (headers);
+  for (gsize i = 0; i < n; i++)
+    {
+      json_object *guest = json_object_array_get_idx (guests, i);
+      g_autofree char *merged = ballast_render_kib (guest, "merged_kib");
+      g_autofree char *guest_profit = render_bytes (guest, "profit_bytes");
+      g_autofree char *pid = render_int (guest, "qemu_pid", "");
+      const char *cells[] = { get_string (guest, "name"), get_string (guest, "share"), merged,
+                              guest_profit, pid };
+      ballast_table_add_row (table, cells);
+    }
+  g_autofree char *table_text = ballast_table_free_to_string (table);
+  g_string_append_c (out, '\n');
+  g_string_append (out, table_text);
+  return g_string_free (out, FALSE);
 }

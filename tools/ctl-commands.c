@@ -151,6 +151,8 @@ extern const Command ctl_domtune_command;
 extern const Command ctl_caps_command;
 extern const Command ctl_top_command;
 extern const Command ctl_metrics_command;
+extern const Command ctl_ksm_command;
+extern const Command ctl_ksm_set_command;
 extern const Command ctl_complete_command;
 
 const Command *const ctl_commands[] = {
@@ -166,6 +168,8 @@ const Command *const ctl_commands[] = {
   &ctl_caps_command,
   &ctl_top_command,
   &ctl_metrics_command,
+  &ctl_ksm_command,
+  &ctl_ksm_set_command,
   &version_command,
   &help_command,
   &ctl_complete_command,

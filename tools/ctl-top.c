@@ -124,7 +124,7 @@ slack_state (json_object *plan)
   return get_int (plan, "surplus_kib") > 0 ? "spare: giving back" : "within band";
 }
 
-/* The host totals above the table: four lines, like virt-top's. */
+/* The host totals above the table: four lines, like virt-top's, and KSM's. */
 static char *
 render_header (json_object *status)
 {
@@ -180,6 +180,12 @@ render_header (json_object *status)
                           get_int (guests, "unresponsive"), get_int (guests, "excluded"),
                           get_int (guests, "unmanaged"), get_int (cycles, "completed"),
                           get_int (cycles, "skipped"), duration / 1000, duration % 1000);
+  json_object *ksm = get (status, "ksm");
+  if (ksm != NULL)
+    {
+      g_autofree char *summary = ballast_render_ksm_summary (ksm);
+      g_string_append_printf (out, "KSM: %s\n", summary);
+    }
   return g_string_free (out, FALSE);
 }
 

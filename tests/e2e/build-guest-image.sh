@@ -12,6 +12,8 @@
 #    virtio_pci_legacy_dev, virtio_pci_modern_dev, virtio_pci,
 #    virtio_balloon; built-in ones are skipped), inserted in dependency order
 #    by /init, and the static workload program (tests/guest/workload.c).
+#    /init removes the balloon driver T s after boot when the kernel command
+#    line has ballast.unload_balloon_at=T (tests/e2e/test-guest-faults.sh).
 #  - WORKLOAD_BINARY: a static ballast-workload (e.g. meson's build of
 #    tests/guest). Without it, workload.c is compiled here with
 #    `gcc -static -O2`.
@@ -252,6 +254,20 @@ if [ -d /sys/bus/virtio/drivers/virtio_balloon ] &&
     echo "ballast-init: virtio_balloon bound"
 else
     echo "ballast-init: WARNING no virtio_balloon device bound"
+fi
+# ballast.unload_balloon_at=T: remove the balloon driver T s after boot, as
+# a guest whose driver goes away would: the balloon stops following its
+# target (QEMU still takes the commands) and the stats stop.
+unload_at=$(sed -n 's/.*ballast\.unload_balloon_at=\([0-9][0-9]*\).*/\1/p' /proc/cmdline)
+if [ -n "$unload_at" ]; then
+    (
+        sleep "$unload_at"
+        if rmmod virtio_balloon; then
+            echo "ballast-init: virtio_balloon unloaded at uptime $(cut -d' ' -f1 /proc/uptime)s"
+        else
+            echo "ballast-init: rmmod virtio_balloon FAILED"
+        fi
+    ) &
 fi
 echo "ballast-init: starting workload at uptime $(cut -d' ' -f1 /proc/uptime)s"
 /bin/ballast-workload

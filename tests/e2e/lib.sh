@@ -136,6 +136,10 @@ e2e_guest_log() { printf '%s/%s.serial.log\n' "$E2E_RUN_DIR" "$1"; }
 #   --period S            repeat the schedule every S s (ballast.period)
 #   --epoch UNIX_TIME     shared timeline start (ballast.epoch)
 #   --report S            workload status line every S s (ballast.report)
+#   --fill index|pattern  what the workload writes to its pages (ballast.fill;
+#                         pattern: identical pages across guests, for KSM)
+#   --nosharepages yes    <memoryBacking><nosharepages/>: QEMU keeps the
+#                         guest's memory away from KSM
 #   --stats-period N      <memballoon><stats period='N'/> (default: none)
 #   --autodeflate on|off  <memballoon autodeflate=...>
 #   --free-page-reporting on|off  <memballoon freePageReporting=...>
@@ -144,14 +148,15 @@ e2e_guest_log() { printf '%s/%s.serial.log\n' "$E2E_RUN_DIR" "$1"; }
 e2e_guest_xml() {
     local name=$1; shift
     local memory=1024 current='' vcpus=1 schedule=0:0 stats='' autodeflate='' fpr=''
-    local tb=$E2E_TB_CACHE_MIB extra='' wl=()
+    local tb=$E2E_TB_CACHE_MIB extra='' wl=() backing=''
     while (($#)); do
         case $1 in
             --memory) memory=$2 ;;
             --current) current=$2 ;;
             --vcpus) vcpus=$2 ;;
             --schedule) schedule=$2 ;;
-            --rate | --retouch | --period | --epoch | --report) wl+=("ballast.${1#--}=$2") ;;
+            --rate | --retouch | --period | --epoch | --report | --fill) wl+=("ballast.${1#--}=$2") ;;
+            --nosharepages) [[ $2 == yes ]] && backing='<memoryBacking><nosharepages/></memoryBacking>' ;;
             --stats-period) stats=$2 ;;
             --autodeflate) autodeflate=$2 ;;
             --free-page-reporting) fpr=$2 ;;
@@ -177,7 +182,7 @@ e2e_guest_xml() {
   <description>ballast e2e test guest ($E2E_TEST_NAME)</description>
   <memory unit='MiB'>$memory</memory>
   <currentMemory unit='MiB'>$current</currentMemory>
-  <vcpu placement='static'>$vcpus</vcpu>
+  <vcpu placement='static'>$vcpus</vcpu>$( [[ -n $backing ]] && printf "\n  %s" "$backing")
   <os>
     <type arch='x86_64' machine='$E2E_MACHINE'>hvm</type>
     <kernel>$E2E_IMAGE_DIR/vmlinuz</kernel>

@@ -22,6 +22,16 @@
  *                                      counts from the program's start.
  *   ballast.report=S                   also print a status line every S s
  *                                      (default 0 = only on changes)
+ *   ballast.fill=index|pattern         what a touch writes to each page:
+ *                                      "index" (default) one byte, the
+ *                                      page's number within its MiB, the
+ *                                      rest zero, so the pages of every
+ *                                      MiB are alike; "pattern" the whole
+ *                                      page from its number in the held
+ *                                      memory, so pages differ within a
+ *                                      guest but the same schedule gives
+ *                                      identical pages in every guest:
+ *                                      what KSM merges across guests only
  *
  *   e.g. ballast.schedule=20:400,60:50 : from t=20 s ramp to 400 MiB, from
  *   t=60 s ramp down to 50 MiB and keep holding that.
@@ -34,9 +44,11 @@
  * by /init ("ballast-init: workload exited ...").
  *
  * Host usage: ballast-workload [--schedule S] [--rate R] [--retouch S]
- *             [--period S] [--epoch T] [--report S] [--cmdline FILE]
+ *             [--period S] [--epoch T] [--report S] [--fill F] [--cmdline FILE]
  */
+#ifndef _GNU_SOURCE /* meson's project arguments may define it already */
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -61,6 +73,7 @@ struct step {
 static struct step steps[MAX_STEPS];
 static int nsteps;
 static double rate = 100.0, retouch = 5.0, period = 0.0, report = 0.0;
+static int fill_pattern; /* ballast.fill=pattern */
 static double epoch = -1.0;
 static char **chunks;
 static unsigned long nchunks;
@@ -134,6 +147,12 @@ static int set_param(const char *name, const char *val)
     double *dst = NULL;
     if (!strcmp(name, "schedule"))
         return parse_schedule(val);
+    if (!strcmp(name, "fill")) {
+        if (strcmp(val, "index") && strcmp(val, "pattern"))
+            return -1;
+        fill_pattern = !strcmp(val, "pattern");
+        return 0;
+    }
     if (!strcmp(name, "rate"))
         dst = &rate;
     else if (!strcmp(name, "retouch"))
@@ -193,8 +212,20 @@ static long target_at(double t, int *step_idx)
     return mib;
 }
 
-static void touch_chunk(char *p)
+/* Write every page of chunk number INDEX (see ballast.fill). */
+static void touch_chunk(char *p, unsigned long index)
 {
+    if (fill_pattern) {
+        /* Page n of the held memory: 64-bit words n * golden ratio ^ i. */
+        unsigned long pages = CHUNK_BYTES / page_size;
+        for (unsigned long page = 0; page < pages; page++) {
+            unsigned long long n = (unsigned long long)index * pages + page + 1;
+            unsigned long long *w = (unsigned long long *)(p + page * page_size);
+            for (unsigned long i = 0; i < page_size / sizeof *w; i++)
+                w[i] = n * 0x9E3779B97F4A7C15ULL ^ i;
+        }
+        return;
+    }
     for (unsigned long off = 0; off < CHUNK_BYTES; off += page_size)
         p[off] = (char)(off / page_size + 1);
 }
@@ -208,7 +239,7 @@ static int grow_one(void)
              MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED)
         return -1;
-    touch_chunk(p);
+    touch_chunk(p, nchunks);
     chunks[nchunks++] = p;
     return 0;
 }
@@ -251,7 +282,7 @@ static void usage(void)
 {
     fprintf(stderr, "usage: ballast-workload [--schedule T:MiB,...] [--rate MiB/s] "
                     "[--retouch S] [--period S] [--epoch UNIX_TIME] [--report S] "
-                    "[--cmdline FILE]\n");
+                    "[--fill index|pattern] [--cmdline FILE]\n");
     exit(2);
 }
 
@@ -301,10 +332,10 @@ int main(int argc, char **argv)
     {
         long total, avail;
         meminfo(&total, &avail);
-        say("start pid=%d schedule=%s rate=%g MiB/s retouch=%gs period=%gs t0=%.1f "
+        say("start pid=%d schedule=%s rate=%g MiB/s retouch=%gs period=%gs fill=%s t0=%.1f "
             "guest_total=%ld avail=%ld MiB",
-            (int)getpid(), sched_text, rate, retouch, period, now_real() - epoch,
-            total / 1024, avail / 1024);
+            (int)getpid(), sched_text, rate, retouch, period, fill_pattern ? "pattern" : "index",
+            now_real() - epoch, total / 1024, avail / 1024);
     }
     last_tick = last_touch = last_report = start;
 
@@ -346,7 +377,7 @@ int main(int argc, char **argv)
         /* Keep held pages resident and dirty. */
         if (retouch > 0 && now_mono() - last_touch >= retouch) {
             for (unsigned long c = 0; c < nchunks; c++)
-                touch_chunk(chunks[c]);
+                touch_chunk(chunks[c], c);
             last_touch = now_mono();
         }
         if (report > 0 && now_mono() - last_report >= report) {

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "daemon-harness.h"
 
+#include "control-client.h"
+#include "json-util.h"
 #include "libvirt-util.h"
 
 #include <glib/gstdio.h>
+#include <string.h>
 #include <unistd.h>
 
 static void
@@ -121,6 +124,7 @@ typedef struct {
   const char *socket_path;
   HarnessClientFunc body;
   gpointer user_data;
+  gboolean quit_after;
 } ClientRun;
 
 static gboolean
@@ -137,13 +141,14 @@ client_thread (gpointer data)
   run->body (run->socket_path, run->user_data);
   /* Through the loop, not directly: the loop may not be running yet, and
    * a quit before it runs would be lost. */
-  g_idle_add (quit_daemon, run->daemon);
+  if (run->quit_after)
+    g_idle_add (quit_daemon, run->daemon);
   return NULL;
 }
 
-BallastDaemon *
-run_daemon_with_client (BallastDaemonConfig *config, FakeHost *host, HarnessClientFunc body,
-                        gpointer user_data)
+static BallastDaemon *
+run_with_client (BallastDaemonConfig *config, FakeHost *host, HarnessClientFunc body,
+                 gpointer user_data, gboolean quit_after)
 {
   g_autoptr(GError) error = NULL;
   BallastRunOptions options = { 0 };
@@ -154,11 +159,166 @@ run_daemon_with_client (BallastDaemonConfig *config, FakeHost *host, HarnessClie
   BallastDaemon *daemon = ballast_daemon_new (config, host->paths, &options, &error);
   g_assert_no_error (error);
   /* The socket is listening already: the client may connect at once. */
-  ClientRun run = { daemon, config->socket_path, body, user_data };
+  ClientRun run = { daemon, config->socket_path, body, user_data, quit_after };
   GThread *thread = g_thread_new ("test-client", client_thread, &run);
   g_assert_cmpint (ballast_daemon_run (daemon), ==, 0);
   g_thread_join (thread);
   return daemon;
+}
+
+BallastDaemon *
+run_daemon_with_client (BallastDaemonConfig *config, FakeHost *host, HarnessClientFunc body,
+                        gpointer user_data)
+{
+  return run_with_client (config, host, body, user_data, TRUE);
+}
+
+BallastDaemon *
+run_daemon_until_exit (BallastDaemonConfig *config, FakeHost *host, HarnessClientFunc body,
+                       gpointer user_data)
+{
+  return run_with_client (config, host, body, user_data, FALSE);
+}
+
+json_object *
+harness_call (const char *socket_path, const char *method, json_object *params)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BallastClient) client = ballast_client_connect (socket_path, &error);
+  g_assert_no_error (error);
+  json_object *result = ballast_client_call (client, method, params, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (result);
+  return result;
+}
+
+json_object *
+harness_json_path (json_object *object, ...)
+{
+  va_list keys;
+  va_start (keys, object);
+  for (const char *key = va_arg (keys, const char *); key != NULL && object != NULL;
+       key = va_arg (keys, const char *))
+    {
+      json_object *member = NULL;
+      object = json_object_object_get_ex (object, key, &member) ? member : NULL;
+    }
+  va_end (keys);
+  return object;
+}
+
+gint64
+harness_cycles_completed (const char *socket_path)
+{
+  g_autoptr(json_object) status = harness_call (socket_path, "status", NULL);
+  return json_object_get_int64 (harness_json_path (status, "cycles", "completed", NULL));
+}
+
+void
+harness_wait_cycles (const char *socket_path, guint n, guint timeout_sec)
+{
+  gint64 goal = harness_cycles_completed (socket_path) + n;
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_sec * G_USEC_PER_SEC;
+  while (harness_cycles_completed (socket_path) < goal)
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("the daemon did not complete %u cycles in %u s", n, timeout_sec);
+      g_usleep (20 * 1000);
+    }
+}
+
+/* ---- Log capture ---- */
+
+static GMutex capture_lock;
+static GString *capture;  /* NULL: not capturing */
+
+static const char *
+level_name (GLogLevelFlags level)
+{
+  switch (level & G_LOG_LEVEL_MASK)
+    {
+    case G_LOG_LEVEL_ERROR: return "ERROR";
+    case G_LOG_LEVEL_CRITICAL: return "CRITICAL";
+    case G_LOG_LEVEL_WARNING: return "WARNING";
+    case G_LOG_LEVEL_MESSAGE: return "MESSAGE";
+    case G_LOG_LEVEL_INFO: return "INFO";
+    case G_LOG_LEVEL_DEBUG: return "DEBUG";
+    default: return "?";
+    }
+}
+
+static GLogWriterOutput
+capturing_writer (GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer data)
+{
+  g_mutex_lock (&capture_lock);
+  if (capture != NULL)
+    {
+      const char *domain = NULL, *message = NULL;
+      for (gsize i = 0; i < n_fields; i++)
+        {
+          if (g_strcmp0 (fields[i].key, "GLIB_DOMAIN") == 0)
+            domain = fields[i].value;
+          else if (g_strcmp0 (fields[i].key, "MESSAGE") == 0)
+            message = fields[i].value;
+        }
+      g_string_append_printf (capture, "%s %s: %s\n", level_name (level),
+                              domain != NULL ? domain : "-", message != NULL ? message : "");
+    }
+  g_mutex_unlock (&capture_lock);
+  /* Debug lines pass only when asked for, as they would without us. */
+  if ((level & G_LOG_LEVEL_DEBUG) && g_getenv ("G_MESSAGES_DEBUG") == NULL)
+    return G_LOG_WRITER_HANDLED;
+  return g_log_writer_default (level, fields, n_fields, data);
+}
+
+void
+harness_log_capture_begin (void)
+{
+  g_mutex_lock (&capture_lock);
+  if (capture != NULL)
+    g_string_free (capture, TRUE);
+  capture = g_string_new (NULL);
+  g_mutex_unlock (&capture_lock);
+  g_log_set_debug_enabled (TRUE);
+}
+
+char *
+harness_log_capture_text (void)
+{
+  g_mutex_lock (&capture_lock);
+  char *text = g_strdup (capture != NULL ? capture->str : "");
+  g_mutex_unlock (&capture_lock);
+  return text;
+}
+
+void
+harness_log_capture_end (void)
+{
+  g_log_set_debug_enabled (FALSE);
+  g_mutex_lock (&capture_lock);
+  if (capture != NULL)
+    g_string_free (capture, TRUE);
+  capture = NULL;
+  g_mutex_unlock (&capture_lock);
+}
+
+guint
+harness_log_count (const char *first, ...)
+{
+  g_autofree char *text = harness_log_capture_text ();
+  g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
+  guint count = 0;
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      gboolean all = TRUE;
+      va_list parts;
+      va_start (parts, first);
+      for (const char *part = first; part != NULL && all; part = va_arg (parts, const char *))
+        all = strstr (lines[i], part) != NULL;
+      va_end (parts);
+      count += all && lines[i][0] != '\0';
+    }
+  return count;
 }
 
 guint64
@@ -178,6 +338,7 @@ harness_init (int *argc, char ***argv)
 {
   g_test_init (argc, argv, NULL);
   g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+  g_log_set_writer_func (capturing_writer, NULL, NULL);
   ballast_libvirt_init ();
   g_assert_cmpint (virEventRegisterDefaultImpl (), ==, 0);
 }

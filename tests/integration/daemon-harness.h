@@ -8,6 +8,8 @@
 
 #include "daemon.h"
 
+#include <json.h>
+
 G_BEGIN_DECLS
 
 typedef struct {
@@ -41,6 +43,35 @@ typedef void (*HarnessClientFunc) (const char *socket_path, gpointer user_data);
  * stopped, for assertions on its state from the main thread. */
 BallastDaemon *run_daemon_with_client (BallastDaemonConfig *config, FakeHost *host,
                                        HarnessClientFunc body, gpointer user_data);
+
+/* Like run_daemon_with_client(), but BODY returning does not stop the
+ * daemon: it runs until it stops by itself (a signal BODY raised, a
+ * restore on exit that finished or ran out of time). */
+BallastDaemon *run_daemon_until_exit (BallastDaemonConfig *config, FakeHost *host,
+                                      HarnessClientFunc body, gpointer user_data);
+
+/* For client threads: call METHOD (params taken over, NULL for none) on
+ * the daemon at SOCKET_PATH and return its result; fails the test on an
+ * error reply. */
+json_object *harness_call (const char *socket_path, const char *method, json_object *params);
+/* The "status" result's cycles.completed, through SOCKET_PATH. */
+gint64 harness_cycles_completed (const char *socket_path);
+/* Wait (from a client thread) until the daemon has completed N more
+ * cycles than now; fails the test after TIMEOUT_SEC. */
+void harness_wait_cycles (const char *socket_path, guint n, guint timeout_sec);
+/* obj[KEY1][KEY2]... (NULL-terminated keys), or NULL when absent. */
+json_object *harness_json_path (json_object *object, ...) G_GNUC_NULL_TERMINATED;
+
+/* Log capture: from _begin, every log line of any level (debug included)
+ * is kept as "LEVEL domain: message"; _text returns what was kept so far
+ * (a copy); _end stops, and debug messages are dropped again unless
+ * G_MESSAGES_DEBUG asks for them. Thread-safe. */
+void harness_log_capture_begin (void);
+char *harness_log_capture_text (void);
+void harness_log_capture_end (void);
+/* Lines of the capture that contain every one of the NULL-terminated
+ * substrings. */
+guint harness_log_count (const char *first, ...) G_GNUC_NULL_TERMINATED;
 
 /* Memory of DOMAIN as virDomainGetInfo() reports it, in KiB. */
 guint64 domain_info_memory_kib (BallastDaemon *daemon, const char *name);

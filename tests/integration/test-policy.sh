@@ -84,6 +84,40 @@ kill -HUP "${DAEMON_PID}"; sleep 0.5
 check "SIGHUP with the file deleted: daemon alive" kill -0 "${DAEMON_PID}"
 check "SIGHUP with the file deleted: logged" grep -q "policy not reloaded.*No such file" "${WORK}/ballastd.log"
 check "SIGHUP with the file deleted: old policy kept" test "$(json_get "$(dominfo_json)" 'j["shares"]')" = 111
+# Management goes on under the old policy: an event still brings a cycle,
+# and the policy's rules still resolve new tuning.
+completed="$(json_get "$(ctl --json status)" 'j["cycles"]["completed"]')"
+"${BALLASTCTL}" -c "${URI}" domtune test --shares 70 >/dev/null
+cycles_after() { test "$(json_get "$(ctl --json status)" 'j["cycles"]["completed"]')" -gt "${completed}"; }
+check "file deleted: cycles go on" wait_for 5 cycles_after
+check "file deleted: tuning still applied" wait_for 5 field_is shares 70
+"${BALLASTCTL}" -c "${URI}" domtune test --clear >/dev/null
+# A valid file whose budget cannot be found is refused the same way.
+cat > "${POLICY}" <<'XML'
+<policy xmlns="urn:ballast:policy:1">
+  <host><budget source="cgroup" path="no-such.slice"/></host>
+</policy>
+XML
+set +e; msg="$(ctl policy-reload 2>&1)"; status=$?; set -e
+check "unusable budget: refused" test "${status}" -eq 1
+check "unusable budget: says why" grep -q "no-such.slice" <<<"${msg}"
+check "unusable budget: old policy kept" wait_for 5 field_is shares 111
+# A directory where the file was.
+rm -f "${POLICY}"; mkdir "${POLICY}"
+kill -HUP "${DAEMON_PID}"; sleep 0.5
+check "directory: daemon alive" kill -0 "${DAEMON_PID}"
+check "directory: error shown" test "$(json_get "$(ctl --json status)" 'j["policy"]["reload_error"] is not None')" = True
+rmdir "${POLICY}"
+# Put right: the next reload takes it and clears the error.
+sed 's/<shares>100</<shares>122</' > "${POLICY}" <<'XML'
+<policy xmlns="urn:ballast:policy:1">
+  <guests><default><shares>100</shares></default></guests>
+</policy>
+XML
+kill -HUP "${DAEMON_PID}"
+check "fixed: new policy in effect" wait_for 5 field_is shares 122
+check "fixed: reload error cleared" test "$(json_get "$(ctl --json status)" 'j["policy"]["reload_error"]')" = None
+check "fixed: log says so" grep -q "policy: ${POLICY}" "${WORK}/ballastd.log"
 
 # Readers may not reload (needs a non-root peer: only as root).
 if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then

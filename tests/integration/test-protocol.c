@@ -507,27 +507,73 @@ child_exchange (int fd, const char *request, char *reply, gsize reply_size)
   return FALSE;
 }
 
-static G_GNUC_NORETURN void
-child_as_nobody (const char *socket_path)
+/* Every method, as nobody: built before fork(), for the child. A method
+ * that changes state must be refused, any other must not be. */
+#define MAX_NOBODY_CALLS 64
+static char nobody_requests[MAX_NOBODY_CALLS][256];
+static gboolean nobody_must_be_refused[MAX_NOBODY_CALLS];
+static guint n_nobody_calls;
+static guint n_write_methods;
+
+static void
+prepare_nobody_calls (void)
 {
-  static char reply[65536];
-  if (setgroups (0, NULL) < 0 || setgid (NOBODY) < 0 || setuid (NOBODY) < 0)
-    _exit (10);
+  const char *const *names = ballast_control_method_names ();
+  n_nobody_calls = n_write_methods = 0;
+  for (guint i = 0; names[i] != NULL; i++)
+    {
+      g_assert_cmpuint (n_nobody_calls, <, MAX_NOBODY_CALLS);
+      const char *params = "{}";
+      for (gsize p = 0; p < G_N_ELEMENTS (method_params); p++)
+        if (strcmp (method_params[p].method, names[i]) == 0)
+          params = method_params[p].params;
+      g_snprintf (nobody_requests[n_nobody_calls], sizeof nobody_requests[0],
+                  "{\"id\":%u,\"method\":\"%s\",\"params\":%s}\n", i, names[i], params);
+      nobody_must_be_refused[n_nobody_calls] = ballast_control_method_changes_state (names[i]);
+      n_write_methods += nobody_must_be_refused[n_nobody_calls];
+      n_nobody_calls++;
+    }
+  /* The ones this test knows change state are marked so. */
+  const char *const known_writes[] = { "pause", "resume", "policy-reload" };
+  for (gsize k = 0; k < G_N_ELEMENTS (known_writes); k++)
+    g_assert_true (ballast_control_method_changes_state (known_writes[k]));
+}
+
+static int
+connect_unix (const char *socket_path)
+{
   int fd = socket (AF_UNIX, SOCK_STREAM, 0);
   struct sockaddr_un address = { .sun_family = AF_UNIX };
   gsize length = strlen (socket_path);
   if (fd < 0 || length >= sizeof address.sun_path)
-    _exit (11);
+    return -1;
   memcpy (address.sun_path, socket_path, length + 1);
   if (connect (fd, (struct sockaddr *) &address, sizeof address) < 0)
+    {
+      close (fd);
+      return -1;
+    }
+  return fd;
+}
+
+static G_GNUC_NORETURN void
+child_as_nobody (const char *socket_path)
+{
+  static char reply[1 << 20];
+  if (setgroups (0, NULL) < 0 || setgid (NOBODY) < 0 || setuid (NOBODY) < 0)
+    _exit (10);
+  int fd = connect_unix (socket_path);
+  if (fd < 0)
     _exit (12);
-  if (!child_exchange (fd, "{\"id\":1,\"method\":\"pause\"}\n", reply, sizeof reply)
-      || strstr (reply, "\"code\":\"permission-denied\"") == NULL)
-    _exit (13);
-  if (!child_exchange (fd, "{\"id\":2,\"method\":\"resume\"}\n", reply, sizeof reply)
-      || strstr (reply, "\"code\":\"permission-denied\"") == NULL)
-    _exit (14);
-  /* Reading is for everyone, and the refusal did not cost the connection. */
+  for (guint i = 0; i < n_nobody_calls; i++)
+    {
+      if (!child_exchange (fd, nobody_requests[i], reply, sizeof reply))
+        _exit (20 + i);
+      gboolean refused = strstr (reply, "\"code\":\"permission-denied\"") != NULL;
+      if (refused != nobody_must_be_refused[i])
+        _exit (20 + i);
+    }
+  /* Reading is for everyone, and the refusals did not cost the connection. */
   if (!child_exchange (fd, "{\"id\":3,\"method\":\"status\"}\n", reply, sizeof reply)
       || strstr (reply, "\"status\":\"ok\"") == NULL)
     _exit (15);
@@ -537,6 +583,8 @@ child_as_nobody (const char *socket_path)
 static void
 reader_body (const char *socket_path, gpointer user_data)
 {
+  g_autoptr(Peer) first = peer_connect (socket_path);
+  wait_for_first_cycle (first);
   pid_t pid = fork ();
   g_assert_cmpint (pid, >=, 0);
   if (pid == 0)
@@ -544,7 +592,10 @@ reader_body (const char *socket_path, gpointer user_data)
   int wait_status = 0;
   g_assert_cmpint (waitpid (pid, &wait_status, 0), ==, pid);
   g_assert_true (WIFEXITED (wait_status));
-  /* 10: setuid, 11-12: connect, 13-14: not refused, 15: status refused. */
+  /* 10: setuid, 12: connect, 15: status refused, 20 + i: call i (see
+   * nobody_requests) answered wrongly. */
+  if (WEXITSTATUS (wait_status) >= 20)
+    g_test_message ("wrong answer to %s", nobody_requests[WEXITSTATUS (wait_status) - 20]);
   g_assert_cmpint (WEXITSTATUS (wait_status), ==, 0);
 
   g_autoptr(Peer) root = peer_connect (socket_path);
@@ -560,9 +611,158 @@ test_reader_refused_write_method (void)
       return;
     }
   Fixture fixture = { 0 };
+  prepare_nobody_calls ();
+  harness_log_capture_begin ();
   fixture_run (&fixture, reader_body, NULL);
+  /* Refused, counted, logged; nothing changed. */
   g_assert_false (ballast_daemon_is_paused (fixture.daemon));
-  g_assert_cmpuint (fixture_counters (&fixture)->refused, ==, 2);
+  g_assert_cmpuint (fixture_counters (&fixture)->refused, ==, n_write_methods);
+  const char *const *names = ballast_control_method_names ();
+  for (guint i = 0; names[i] != NULL; i++)
+    {
+      g_autofree char *refusal = g_strdup_printf ("control socket: refused '%s' from uid %u",
+                                                  names[i], NOBODY);
+      g_assert_cmpuint (harness_log_count (refusal, NULL), ==,
+                        ballast_control_method_changes_state (names[i]) ? 1 : 0);
+    }
+  g_assert_cmpuint (harness_log_count ("MESSAGE", "policy: ", NULL), ==, 1);
+  g_assert_cmpuint (harness_log_count ("paused", NULL), ==, 0);
+  harness_log_capture_end ();
+  fixture_clear (&fixture);
+}
+
+/* ---- Connection floods ---- */
+
+#define FLOOD 300
+
+/* As nobody: FLOOD connections held open until told, then all closed, and
+ * one more that must be served. Exit status: 0, or where it failed. */
+static G_GNUC_NORETURN void
+child_flood_as_nobody (const char *socket_path, int opened_fd, int release_fd)
+{
+  static char reply[65536];
+  static int fds[FLOOD];
+  if (setgroups (0, NULL) < 0 || setgid (NOBODY) < 0 || setuid (NOBODY) < 0)
+    _exit (10);
+  for (int i = 0; i < FLOOD; i++)
+    if ((fds[i] = connect_unix (socket_path)) < 0)
+      _exit (11);
+  /* Held until the parent says so, or dies (EOF), or 60 s pass. */
+  char byte = 'o';
+  struct pollfd release_poll = { .fd = release_fd, .events = POLLIN };
+  if (write (opened_fd, &byte, 1) != 1 || poll (&release_poll, 1, 60 * 1000) != 1
+      || read (release_fd, &byte, 1) != 1)
+    _exit (12);
+  for (int i = 0; i < FLOOD; i++)
+    close (fds[i]);
+  /* Served again once the flood is gone (the daemon may take a moment
+   * to see the closes). */
+  for (int attempt = 0; attempt < 50; attempt++)
+    {
+      int fd = connect_unix (socket_path);
+      if (fd >= 0 && child_exchange (fd, "{\"id\":1,\"method\":\"status\"}\n", reply, sizeof reply)
+          && strstr (reply, "\"status\":\"ok\"") != NULL)
+        _exit (0);
+      if (fd >= 0)
+        close (fd);
+      usleep (100 * 1000);
+    }
+  _exit (13);
+}
+
+static void
+nobody_flood_body (const char *socket_path, gpointer user_data)
+{
+  int opened[2], release[2];
+  g_assert_cmpint (pipe (opened), ==, 0);
+  g_assert_cmpint (pipe (release), ==, 0);
+  pid_t pid = fork ();
+  g_assert_cmpint (pid, >=, 0);
+  if (pid == 0)
+    {
+      close (opened[0]);
+      close (release[1]);
+      child_flood_as_nobody (socket_path, opened[1], release[0]);
+    }
+  close (opened[1]);
+  close (release[0]);
+  char byte;
+  g_assert_cmpint (read (opened[0], &byte, 1), ==, 1);
+  /* Let the daemon take (or turn away) every one of them. */
+  g_usleep (500 * 1000);
+
+  /* Root still gets in, and is answered in time. */
+  g_autoptr(Peer) root = peer_connect (socket_path);
+  for (int i = 0; i < 3; i++)
+    assert_status_in_time (root);
+
+  g_assert_cmpint (write (release[1], "r", 1), ==, 1);
+  int wait_status = 0;
+  g_assert_cmpint (waitpid (pid, &wait_status, 0), ==, pid);
+  g_assert_true (WIFEXITED (wait_status));
+  g_assert_cmpint (WEXITSTATUS (wait_status), ==, 0);
+  close (opened[0]);
+  close (release[1]);
+}
+
+static void
+test_unprivileged_flood_leaves_root_a_way_in (void)
+{
+  if (geteuid () != 0)
+    {
+      g_test_skip ("needs root to become nobody (uid 65534); CI runs as root");
+      return;
+    }
+  Fixture fixture = { 0 };
+  harness_log_capture_begin ();
+  fixture_run (&fixture, nobody_flood_body, NULL);
+  const BallastControlCounters *counters = fixture_counters (&fixture);
+  /* Turned away beyond the unprivileged share (256 - 16), counted. */
+  g_test_message ("dropped %" G_GUINT64_FORMAT " of %u", counters->dropped, FLOOD);
+  g_assert_cmpuint (counters->dropped, >=, FLOOD - 240);
+  g_assert_cmpuint (counters->connections, >=, FLOOD + 2);
+  /* Logged once for the flood, not once per connection. */
+  g_assert_cmpuint (harness_log_count ("WARNING", "refusing more", NULL), ==, 1);
+  g_assert_cmpuint (harness_log_count ("accepting clients again", NULL), >=, 1);
+  harness_log_capture_end ();
+  fixture_clear (&fixture);
+}
+
+static void
+root_flood_body (const char *socket_path, gpointer user_data)
+{
+  /* Connected before the flood: it must go on being served. */
+  g_autoptr(Peer) early = peer_connect (socket_path);
+  wait_for_first_cycle (early);
+  Peer *flood[FLOOD];
+  for (guint i = 0; i < FLOOD; i++)
+    flood[i] = peer_connect (socket_path);
+  g_usleep (500 * 1000);
+  for (int i = 0; i < 3; i++)
+    assert_status_in_time (early);
+  /* The ones turned away were hung up on. */
+  guint closed = 0;
+  for (guint i = 0; i < FLOOD; i++)
+    closed += peer_wait_closed (flood[i], 10) ? 1 : 0;
+  g_assert_cmpuint (closed, >=, FLOOD + 1 - 256);
+  for (guint i = 0; i < FLOOD; i++)
+    peer_free (flood[i]);
+  /* Gone: a newcomer is served again. */
+  g_usleep (200 * 1000);
+  g_autoptr(Peer) late = peer_connect (socket_path);
+  assert_status_in_time (late);
+}
+
+static void
+test_connection_flood (void)
+{
+  Fixture fixture = { 0 };
+  harness_log_capture_begin ();
+  fixture_run (&fixture, root_flood_body, NULL);
+  const BallastControlCounters *counters = fixture_counters (&fixture);
+  g_assert_cmpuint (counters->dropped, >=, FLOOD + 1 - 256);
+  g_assert_cmpuint (harness_log_count ("WARNING", "refusing more", NULL), ==, 1);
+  harness_log_capture_end ();
   fixture_clear (&fixture);
 }
 
@@ -751,6 +951,9 @@ main (int argc, char **argv)
   g_test_add_func ("/protocol/huge-request-without-newline", test_huge_request_without_newline);
   g_test_add_func ("/protocol/reader-refused-write-method", test_reader_refused_write_method);
   g_test_add_func ("/protocol/concurrent-clients", test_concurrent_clients);
+  g_test_add_func ("/protocol/connection-flood", test_connection_flood);
+  g_test_add_func ("/protocol/unprivileged-flood-leaves-root-a-way-in",
+                   test_unprivileged_flood_leaves_root_a_way_in);
   g_test_add_func ("/protocol/stalled-clients-block-nobody", test_stalled_clients_block_nobody);
   g_test_add_func ("/protocol/responsive-under-load", test_responsive_under_load);
   return g_test_run ();

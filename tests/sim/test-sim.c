@@ -431,7 +431,7 @@ test_trace_round_trip (void)
     { .name = "web\"1", .max_kib = 4 * GIB, .current_kib = 3 * GIB, .target_kib = 3 * GIB,
       .usable_kib = 1 * GIB, .swap_in_kib_per_sec = 7, .major_faults_per_sec = 3, .tuning = policy.guest_defaults },
     { .name = "db", .max_kib = 8 * GIB, .current_kib = 8 * GIB, .target_kib = 8 * GIB,
-      .usable_kib = 6 * GIB, .unresponsive = TRUE, .tuning = policy.guest_defaults },
+      .usable_kib = 6 * GIB, .unresponsive = TRUE, .settling = TRUE, .tuning = policy.guest_defaults },
   };
   guests[1].tuning.min = (BallastAmount) { .is_relative = TRUE, .permille = 250 };
   BallastHostInput host = { .total_kib = 16 * GIB, .available_kib = 1 * GIB, .has_psi = TRUE,
@@ -455,6 +455,8 @@ test_trace_round_trip (void)
   g_assert_cmpuint (back->guests[0].swap_in_kib_per_sec, ==, 7);
   g_assert_cmpuint (back->guests[1].tuning.min.kib, ==, 2 * GIB); /* 25% of 8 GiB, resolved */
   g_assert_true (back->guests[1].unresponsive);
+  g_assert_true (back->guests[1].settling);
+  g_assert_false (back->guests[0].settling);
   for (int i = 0; i < 2; i++)
     {
       g_assert_true (back->guests[i].has_decision);

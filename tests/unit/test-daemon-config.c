@@ -521,6 +521,52 @@ test_load_file_nul_byte (void)
 
 /* ---- ballast_interval_parse_msec ---- */
 
+/* on-exit and on-exit-timeout: default keep / 30 s, the spellings taken,
+ * and everything else refused with the key named, changing nothing. */
+static void
+test_on_exit (void)
+{
+  g_auto(BallastDaemonConfig) c;
+  config_init (&c);
+  g_assert_cmpint (c.on_exit, ==, BALLAST_ON_EXIT_KEEP);
+  g_assert_cmpuint (c.on_exit_timeout_sec, ==, 30);
+  g_autoptr(GError) error = NULL;
+  g_assert_true (ballast_daemon_config_set (&c, "on-exit", "restore", &error));
+  g_assert_cmpint (c.on_exit, ==, BALLAST_ON_EXIT_RESTORE);
+  g_assert_true (ballast_daemon_config_set (&c, "on-exit-timeout", "3600", &error));
+  g_assert_cmpuint (c.on_exit_timeout_sec, ==, 3600);
+  g_assert_true (ballast_daemon_config_set (&c, "on-exit", "keep", &error));
+  g_assert_cmpint (c.on_exit, ==, BALLAST_ON_EXIT_KEEP);
+  g_assert_no_error (error);
+
+  static const struct {
+    const char *key;
+    const char *value;
+  } bad[] = {
+    { "on-exit", "Restore" }, { "on-exit", "" }, { "on-exit", NULL }, { "on-exit", "keep " },
+    { "on-exit-timeout", "0" }, { "on-exit-timeout", "3601" }, { "on-exit-timeout", "-1" },
+    { "on-exit-timeout", "1.5" }, { "on-exit-timeout", "" }, { "on-exit-timeout", "99999999999999999999" },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(GError) bad_error = NULL;
+      g_assert_false (ballast_daemon_config_set (&c, bad[i].key, bad[i].value, &bad_error));
+      g_assert_error (bad_error, BALLAST_ERROR, BALLAST_ERROR_INVALID);
+      g_assert_true (g_str_has_prefix (bad_error->message, bad[i].key));
+      g_assert_cmpint (c.on_exit, ==, BALLAST_ON_EXIT_KEEP);
+      g_assert_cmpuint (c.on_exit_timeout_sec, ==, 3600);
+    }
+
+  /* From the file, as the command line spells them. */
+  g_auto(BallastDaemonConfig) f;
+  config_init (&f);
+  g_assert_true (ballast_daemon_config_load_text (&f, "[ballastd]\non-exit = restore\non-exit-timeout = 12\n",
+                                                  "ballastd.conf", &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (f.on_exit, ==, BALLAST_ON_EXIT_RESTORE);
+  g_assert_cmpuint (f.on_exit_timeout_sec, ==, 12);
+}
+
 static void
 test_interval (void)
 {
@@ -611,6 +657,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/daemon-config/defaults", test_defaults);
+  g_test_add_func ("/daemon-config/on-exit", test_on_exit);
   g_test_add_func ("/daemon-config/clear", test_clear);
   g_test_add_func ("/daemon-config/set/valid", test_set_valid);
   for (gsize i = 0; i < G_N_ELEMENTS (set_bad_cases); i++)

@@ -371,6 +371,40 @@ test_pending_balloon_counted (void)
   g_assert_false (plan->decisions[0].changed);
 }
 
+/* A balloon stuck away from its target (the guest refuses it, or its
+ * driver is gone) is not counted on to hand memory back: the host's
+ * deficit is taken elsewhere. Its absurd size is not counted either. */
+static void
+test_stuck_balloon_not_counted (void)
+{
+  BallastPolicy policy = test_policy ();
+  BallastGuestInput guests[] = {
+    idle_guest ("stuck", &policy, 4 * GIB, 4 * GIB, 3584 * MIB),
+    idle_guest ("working", &policy, 4 * GIB, 4 * GIB, 3584 * MIB),
+  };
+  guests[0].target_kib = 4 * GIB - 600 * MIB;
+  guests[0].unresponsive = TRUE;
+  BallastHostInput host = host_with_available (16 * GIB, 1 * GIB - 590 * MIB);
+  g_autoptr(BallastPlan) plan = ballast_policy_decide (&policy, &host, guests, 2, TRUE);
+  g_assert_cmpint (plan->pending_kib, ==, 0);
+  g_assert_cmpuint (plan->deficit_kib, >, 0);
+  g_assert_false (plan->decisions[0].changed);
+  g_assert_true (plan->decisions[1].target_kib < 4 * GIB);
+
+  /* Memory still going out to it is counted. */
+  guests[0].target_kib = 4 * GIB;
+  guests[0].current_kib = 3 * GIB;
+  g_autoptr(BallastPlan) out = ballast_policy_decide (&policy, &host, guests, 2, TRUE);
+  g_assert_cmpint (out->pending_kib, ==, -1 * (gint64) GIB);
+
+  /* A size far above the maximum counts as the maximum. */
+  guests[0].unresponsive = FALSE;
+  guests[0].current_kib = G_MAXUINT64 / 2;
+  guests[0].target_kib = 4 * GIB;
+  g_autoptr(BallastPlan) absurd = ballast_policy_decide (&policy, &host, guests, 2, TRUE);
+  g_assert_cmpint (absurd->pending_kib, ==, 0);
+}
+
 static void
 test_no_guests (void)
 {
@@ -597,6 +631,7 @@ main (int argc, char **argv)
   g_test_add_func ("/policy/gate-off-never-shrinks", test_gate_off_never_shrinks);
   g_test_add_func ("/policy/excluded-unresponsive", test_excluded_and_unresponsive_untouched);
   g_test_add_func ("/policy/pending-balloon-counted", test_pending_balloon_counted);
+  g_test_add_func ("/policy/stuck-balloon-not-counted", test_stuck_balloon_not_counted);
   g_test_add_func ("/policy/settling-not-shrunk-again", test_settling_guest_not_shrunk_again);
   g_test_add_func ("/policy/growing-guest-served-ahead", test_growing_guest_served_ahead);
   g_test_add_func ("/policy/recently-shrunk-need-not-surplus", test_recently_shrunk_gets_need_not_surplus);
