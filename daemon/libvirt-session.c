@@ -4,6 +4,7 @@
 #include "libvirt-util.h"
 
 #include <gio/gio.h>
+#include <string.h>
 
 #define BACKOFF_FIRST_SEC 1
 #define BACKOFF_MAX_SEC 30
@@ -199,38 +200,51 @@ ballast_session_report_lost (BallastSession *session, const char *why)
 
 /* ---- Connecting (virConnectOpen blocks: run it in a thread) ---- */
 
+/* What the connecting thread hands over: the connection with every
+ * callback already registered. Registration is RPC to libvirtd too, so it
+ * is done here, never on the main loop, where a libvirtd that hangs right
+ * after accepting the connection would freeze the control socket. */
+typedef struct {
+  char *uri;
+  BallastSession *session;  /* only as the callbacks' opaque pointer */
+} OpenRequest;
+
+typedef struct {
+  virConnectPtr conn;
+  int event_ids[4];
+  gboolean close_callback_registered;
+} OpenedConnection;
+
 static void
-close_connection (gpointer conn)
+open_request_free (gpointer data)
 {
-  virConnectClose (conn);
+  OpenRequest *request = data;
+  g_free (request->uri);
+  g_free (request);
 }
 
 static void
-open_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+opened_connection_free (gpointer data)
 {
-  const char *uri = task_data;
-  virConnectPtr conn = virConnectOpen (uri);
-  if (conn == NULL)
-    {
-      GError *error = NULL;
-      ballast_libvirt_set_error (&error, "cannot connect to %s", uri);
-      g_task_return_error (task, error);
-      return;
-    }
-  if (virConnectSetKeepAlive (conn, KEEPALIVE_INTERVAL_SEC, KEEPALIVE_COUNT) < 0)
-    g_debug ("keepalive not supported on %s, continuing without: %s", uri,
-             virGetLastErrorMessage ());
-  g_task_return_pointer (task, conn, close_connection);
+  OpenedConnection *opened = data;
+  for (guint i = 0; i < G_N_ELEMENTS (opened->event_ids); i++)
+    if (opened->event_ids[i] >= 0)
+      virConnectDomainEventDeregisterAny (opened->conn, opened->event_ids[i]);
+  if (opened->close_callback_registered)
+    virConnectUnregisterCloseCallback (opened->conn, on_close);
+  virConnectClose (opened->conn);
+  g_free (opened);
 }
 
 static gboolean
-register_callbacks (BallastSession *session, GError **error)
+register_callbacks (BallastSession *session, const char *uri, OpenedConnection *opened,
+                    GError **error)
 {
-  virConnectPtr conn = session->conn;
+  virConnectPtr conn = opened->conn;
   if (virConnectRegisterCloseCallback (conn, on_close, session, NULL) < 0)
     g_debug ("close callback not supported: %s", virGetLastErrorMessage ());
   else
-    session->close_callback_registered = TRUE;
+    opened->close_callback_registered = TRUE;
 
   struct {
     int id;
@@ -241,41 +255,71 @@ register_callbacks (BallastSession *session, GError **error)
     { VIR_DOMAIN_EVENT_ID_METADATA_CHANGE, VIR_DOMAIN_EVENT_CALLBACK (on_metadata_change) },
     { VIR_DOMAIN_EVENT_ID_DEVICE_ADDED, VIR_DOMAIN_EVENT_CALLBACK (on_device_change) },
   };
-  G_STATIC_ASSERT (G_N_ELEMENTS (events) == G_N_ELEMENTS (session->event_ids));
+  G_STATIC_ASSERT (G_N_ELEMENTS (events) == G_N_ELEMENTS (opened->event_ids));
   for (guint i = 0; i < G_N_ELEMENTS (events); i++)
     {
-      session->event_ids[i] = virConnectDomainEventRegisterAny (conn, NULL, events[i].id,
-                                                                events[i].callback,
-                                                                session, NULL);
+      opened->event_ids[i] = virConnectDomainEventRegisterAny (conn, NULL, events[i].id,
+                                                               events[i].callback,
+                                                               session, NULL);
       /* Lifecycle events are what keeps the domain list current; the
        * others only make reactions quicker, so a driver may lack them. */
-      if (session->event_ids[i] < 0 && events[i].id == VIR_DOMAIN_EVENT_ID_LIFECYCLE)
+      if (opened->event_ids[i] < 0 && events[i].id == VIR_DOMAIN_EVENT_ID_LIFECYCLE)
         {
-          ballast_libvirt_set_error (error, "cannot register for domain events on %s", session->uri);
+          ballast_libvirt_set_error (error, "cannot register for domain events on %s", uri);
           return FALSE;
         }
-      if (session->event_ids[i] < 0)
-        g_debug ("event %d not supported by %s: %s", events[i].id, session->uri,
+      if (opened->event_ids[i] < 0)
+        g_debug ("event %d not supported by %s: %s", events[i].id, uri,
                  virGetLastErrorMessage ());
     }
   return TRUE;
 }
 
 static void
+open_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  OpenRequest *request = task_data;
+  virConnectPtr conn = virConnectOpen (request->uri);
+  if (conn == NULL)
+    {
+      GError *error = NULL;
+      ballast_libvirt_set_error (&error, "cannot connect to %s", request->uri);
+      g_task_return_error (task, error);
+      return;
+    }
+  if (virConnectSetKeepAlive (conn, KEEPALIVE_INTERVAL_SEC, KEEPALIVE_COUNT) < 0)
+    g_debug ("keepalive not supported on %s, continuing without: %s", request->uri,
+             virGetLastErrorMessage ());
+  OpenedConnection *opened = g_new0 (OpenedConnection, 1);
+  opened->conn = conn;
+  for (guint i = 0; i < G_N_ELEMENTS (opened->event_ids); i++)
+    opened->event_ids[i] = -1;
+  GError *error = NULL;
+  if (!register_callbacks (request->session, request->uri, opened, &error))
+    {
+      opened_connection_free (opened);
+      g_task_return_error (task, error);
+      return;
+    }
+  g_task_return_pointer (task, opened, opened_connection_free);
+}
+
+static void
 on_open_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(GError) error = NULL;
-  virConnectPtr conn = g_task_propagate_pointer (G_TASK (result), &error);
+  OpenedConnection *opened = g_task_propagate_pointer (G_TASK (result), &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return; /* the session is being freed */
 
   BallastSession *session = user_data;
   g_clear_object (&session->cancellable);
-  if (conn != NULL)
+  if (opened != NULL)
     {
-      session->conn = conn;
-      if (!register_callbacks (session, &error))
-        drop_connection (session);
+      session->conn = opened->conn;
+      memcpy (session->event_ids, opened->event_ids, sizeof session->event_ids);
+      session->close_callback_registered = opened->close_callback_registered;
+      g_free (opened);
     }
   if (session->conn == NULL)
     {
@@ -307,7 +351,10 @@ attempt_connect (BallastSession *session)
    * g_task_propagate_pointer() fail with G_IO_ERROR_CANCELLED. */
   g_autoptr(GTask) task = g_task_new (NULL, session->cancellable, on_open_done, session);
   g_task_set_return_on_cancel (task, TRUE);
-  g_task_set_task_data (task, g_strdup (session->uri), g_free);
+  OpenRequest *request = g_new0 (OpenRequest, 1);
+  request->uri = g_strdup (session->uri);
+  request->session = session;
+  g_task_set_task_data (task, request, open_request_free);
   g_task_run_in_thread (task, open_in_thread);
 }
 

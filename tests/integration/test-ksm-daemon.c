@@ -167,11 +167,28 @@ daemon_new (BallastDaemonConfig *config, KsmBed *bed, guint max_cycles)
 }
 
 /* Run CYCLES cycles; the daemon comes back stopped, for reading its state. */
+static gboolean
+ksm_write_in_flight (BallastDaemon *daemon)
+{
+  g_autoptr(json_object) status = ballast_daemon_status_json (daemon);
+  json_object *ksm = NULL, *in_flight = NULL;
+  return json_object_object_get_ex (status, "ksm", &ksm)
+         && json_object_object_get_ex (ksm, "write_in_flight", &in_flight)
+         && json_object_get_boolean (in_flight);
+}
+
+/* Runs CYCLES cycles, then lets a KSM write the last cycle started finish
+ * (it runs in a worker thread and reports on the main loop): the files are
+ * only read once nothing writes them any more. */
 static BallastDaemon *
 run_cycles (KsmBed *bed, BallastDaemonConfig *config, guint cycles)
 {
   BallastDaemon *daemon = daemon_new (config, bed, cycles);
   g_assert_cmpint (ballast_daemon_run (daemon), ==, 0);
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (ksm_write_in_flight (daemon) && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_false (ksm_write_in_flight (daemon));
   return daemon;
 }
 
