@@ -79,6 +79,7 @@ ballast_daemon_status_json (BallastDaemon *daemon)
                   host->budget_source == BALLAST_BUDGET_CGROUP ? "cgroup" : "meminfo");
       add_kib (host_json, "budget_total_kib", host->budget_total_kib);
       add_kib (host_json, "budget_available_kib", host->budget_available_kib);
+      add_kib (host_json, "budget_overflow_kib", host->budget_overflow_kib);
       add_kib (host_json, "reserve_kib", ballast_policy_reserve_kib (policy, host->budget_total_kib));
       if (host->has_psi)
         {

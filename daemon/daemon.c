@@ -503,6 +503,7 @@ decide_and_apply (BallastDaemon *daemon, gint64 now_usec)
         .usable_kib = ballast_balloon_stats_usable_kib (&domain->stats),
         .reported_total_kib = (domain->stats.present & BALLAST_STAT_AVAILABLE)
                                 ? domain->stats.available_kib : 0,
+        .resident_kib = (domain->stats.present & BALLAST_STAT_RSS) ? domain->stats.rss_kib : 0,
         .used_growth_kib_per_sec = domain->history.used_growth_kib_per_sec,
         .swap_in_kib_per_sec = domain->history.swap_in_kib_per_sec,
         .major_faults_per_sec = domain->history.major_faults_per_sec,
@@ -518,6 +519,7 @@ decide_and_apply (BallastDaemon *daemon, gint64 now_usec)
   BallastHostInput host = {
     .total_kib = daemon->host.budget_total_kib,
     .available_kib = daemon->host.budget_available_kib,
+    .overflow_kib = daemon->host.budget_overflow_kib,
     .has_psi = daemon->host.has_psi,
     .psi_some_avg10_centipct = daemon->host.psi.some.avg10_centipct,
   };

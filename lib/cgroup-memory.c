@@ -145,7 +145,29 @@ ballast_cgroup_memory_read (const char *dir, BallastCgroupVersion version,
       return FALSE;
     }
 
+  /* Swap use is optional: without swap accounting (or swap) the kernel
+   * has no such figure, and nothing is owed. */
+  guint64 swap_bytes = 0;
+  g_autoptr(GError) swap_error = NULL;
+  if (v2)
+    {
+      g_autofree char *swap_path = g_build_filename (dir, "memory.swap.current", NULL);
+      if (g_file_test (swap_path, G_FILE_TEST_EXISTS)
+          && !ballast_read_u64_file (swap_path, &swap_bytes, error))
+        return FALSE;
+    }
+  else if (!ballast_cgroup_stat_lookup (stat_text, "total_swap", &swap_bytes, &swap_error))
+    {
+      if (!g_error_matches (swap_error, BALLAST_ERROR, BALLAST_ERROR_MISSING))
+        {
+          g_propagate_prefixed_error (error, g_steal_pointer (&swap_error), "%s: ", stat_path);
+          return FALSE;
+        }
+      swap_bytes = 0;
+    }
+
   memory.limit_kib = limit_bytes / 1024;
+  memory.swap_kib = swap_bytes / 1024;
   memory.usage_kib = usage_bytes / 1024;
   memory.inactive_file_kib = MIN (inactive_file_bytes, usage_bytes) / 1024;
   memory.working_set_kib = memory.usage_kib - memory.inactive_file_kib;

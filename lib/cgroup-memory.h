@@ -21,6 +21,9 @@ typedef struct {
   guint64 usage_kib;           /* memory.usage_in_bytes / memory.current */
   guint64 inactive_file_kib;   /* page cache the kernel would drop first */
   guint64 working_set_kib;     /* usage minus inactive file cache */
+  guint64 swap_kib;            /* the guests' memory the limit pushed out to swap:
+                                * v1 memory.stat total_swap, v2 memory.swap.current;
+                                * 0 without swap accounting */
 } BallastCgroupMemory;
 
 /* Look up KEY in the text of a cgroup memory.stat ("key value" lines).

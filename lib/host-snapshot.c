@@ -38,6 +38,7 @@ ballast_host_snapshot_read (const BallastPaths *paths, BallastBudgetSource sourc
                                      ? limit - snapshot.cgroup.working_set_kib : 0;
           snapshot.budget_total_kib = MIN (limit, snapshot.budget_total_kib);
           snapshot.budget_available_kib = MIN (free_in_cgroup, snapshot.budget_available_kib);
+          snapshot.budget_overflow_kib = snapshot.cgroup.swap_kib;
         }
     }
   *ret_snapshot = snapshot;

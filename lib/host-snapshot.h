@@ -22,6 +22,8 @@ typedef struct {
   BallastBudgetSource budget_source;
   guint64 budget_total_kib;      /* what the guests may use in all */
   guint64 budget_available_kib;  /* of that, what is free or cheaply reclaimable */
+  guint64 budget_overflow_kib;   /* guest memory the budget pushed out to swap
+                                  * (a limited cgroup only) */
 } BallastHostSnapshot;
 
 /* Read meminfo (required), PSI (optional: absent on some kernels) and, for

@@ -13,6 +13,9 @@ typedef struct {
   guint64 amount_kib;     /* scratch: this guest's share of one distribution */
   guint64 cap_kib;        /* scratch: the most this guest takes or gives */
   guint64 excess_kib;     /* scratch: held above the floor */
+  guint64 untouched_kib;  /* scratch: of the excess, memory never touched */
+  guint64 lean_floor_kib; /* the floor with the headroom cut to the emergency
+                           * headroom: how far it lends to pressured guests */
 } GuestSlot;
 
 static guint64
@@ -217,6 +220,10 @@ assess_guest (const BallastPolicy *policy, gboolean emergency, GuestSlot *slot)
   d->need_kib = MIN (need, in->max_kib);
   d->min_kib = MIN (ballast_amount_resolve_kib (&in->tuning.min, in->max_kib), in->max_kib);
   d->floor_kib = MAX (d->min_kib, d->need_kib);
+  guint64 lean_headroom = MIN (headroom, policy->emergency_headroom_kib);
+  guint64 lean_need = d->used_kib + lean_headroom;
+  lean_need = lean_need > G_MAXUINT64 - growth ? G_MAXUINT64 : lean_need + growth;
+  slot->lean_floor_kib = MAX (d->min_kib, MIN (lean_need, in->max_kib));
 
   if (in->swap_in_kib_per_sec > policy->swap_in_threshold_kib_per_sec)
     d->pressure = BALLAST_PRESSURE_SWAP_IN;
@@ -254,6 +261,197 @@ raise_to_min (GuestSlot *slots, gsize n)
   return raised;
 }
 
+/* ---- Reclaim --------------------------------------------------------------- */
+
+/* Balloon memory above what the host holds for the guest (and above its
+ * floor) was never touched: taking it frees nothing now, though it stops
+ * the guest from touching it later. */
+static guint64
+untouched_above (const GuestSlot *slot, guint64 floor)
+{
+  guint64 resident = slot->input->resident_kib;
+  if (resident == 0 || resident >= slot->target_kib)
+    return 0;
+  return slot->target_kib - MAX (resident, floor);
+}
+
+/* Takes GOAL of host memory from the guests that may give, by the memory
+ * they hold above their floor (LEND: their lean floor) per share, each by
+ * at most its step. Only memory the host holds counts: a guest chosen also
+ * loses the balloon memory it never touched, and in a deficit every guest
+ * does, so that no guest grows into the host's shortage later. Returns
+ * what the host gets back. */
+static guint64
+reclaim (const BallastPolicy *policy, BallastPlan *plan, GuestSlot *slots, gsize n,
+         GuestSlot **group, guint64 goal, gboolean lend)
+{
+  gboolean strip_untouched = plan->deficit_kib > 0 && !lend;
+  gsize n_group = 0;
+  for (gsize i = 0; i < n; i++)
+    {
+      GuestSlot *slot = &slots[i];
+      BallastDecision *d = slot->decision;
+      if (slot->input->tuning.exclude || d->reason == BALLAST_REASON_GROW_TO_MIN
+          || slot->pressured)
+        continue;
+      if (slot->input->unresponsive)
+        {
+          d->reason = BALLAST_REASON_HOLD_UNRESPONSIVE;
+          continue;
+        }
+      if (slot->input->settling)
+        {
+          d->reason = BALLAST_REASON_HOLD_SETTLING;
+          continue;
+        }
+      guint64 floor = lend ? slot->lean_floor_kib : d->floor_kib;
+      if (slot->target_kib <= floor)
+        {
+          if (!lend)
+            d->reason = BALLAST_REASON_HOLD_AT_FLOOR;
+          continue;
+        }
+      slot->untouched_kib = untouched_above (slot, floor);
+      slot->excess_kib = slot->target_kib - slot->untouched_kib - floor;
+      slot->cap_kib = plan->emergency ? slot->excess_kib
+                                      : permille_of (slot->excess_kib, policy->shrink_fraction_permille);
+      if (slot->input->tuning.shrink_step_max_kib > 0)
+        slot->cap_kib = MIN (slot->cap_kib, slot->input->tuning.shrink_step_max_kib);
+      /* A step too small to pass the hysteresis is not worth a call. */
+      if (slot->cap_kib < policy->min_change_kib)
+        slot->cap_kib = MIN (slot->excess_kib, policy->min_change_kib);
+      group[n_group++] = slot;
+    }
+  distribute_take (group, n_group, goal);
+
+  guint64 freed = 0;
+  for (gsize i = 0; i < n_group; i++)
+    {
+      GuestSlot *slot = group[i];
+      BallastDecision *d = slot->decision;
+      guint64 amount = slot->amount_kib >= policy->min_change_kib ? slot->amount_kib : 0;
+      guint64 change = amount + (amount > 0 || strip_untouched ? slot->untouched_kib : 0);
+      if (change >= policy->min_change_kib && !plan->shrink_allowed)
+        {
+          d->reason = BALLAST_REASON_HOLD_GATED;
+          d->skipped_change_kib = change;
+        }
+      else if (change >= policy->min_change_kib)
+        {
+          slot->target_kib -= change;
+          d->untouched_taken_kib += change - amount;
+          freed += amount;
+          if (lend)
+            d->floor_kib = slot->lean_floor_kib;
+          d->reason = plan->deficit_kib > 0 && !lend ? BALLAST_REASON_SHRINK_DEFICIT
+                                                     : BALLAST_REASON_SHRINK_TRANSFER;
+        }
+      else if (lend)
+        continue;
+      else if (slot->amount_kib == 0)
+        d->reason = BALLAST_REASON_HOLD_NOT_CHOSEN;
+      else
+        {
+          d->reason = BALLAST_REASON_HOLD_SMALL_CHANGE;
+          d->skipped_change_kib = slot->amount_kib;
+        }
+    }
+  return freed;
+}
+
+/* Gives up to AMOUNT to the pressured guests in GROUP, by shares, each up
+ * to what it still wants (cap_kib, lowered by what it got). Returns what
+ * was given. */
+static guint64
+grant_pressured (GuestSlot **group, gsize n, guint64 amount)
+{
+  guint64 granted = distribute_give (group, n, amount);
+  for (gsize i = 0; i < n; i++)
+    {
+      if (group[i]->amount_kib == 0)
+        continue;
+      group[i]->target_kib += group[i]->amount_kib;
+      group[i]->cap_kib -= group[i]->amount_kib;
+      group[i]->decision->reason = BALLAST_REASON_GROW_PRESSURED;
+    }
+  return granted;
+}
+
+/* A guest's share of the budget less the reserve, by shares among the
+ * guests ballast moves. */
+static guint64
+fair_share_kib (const GuestSlot *slot, guint64 pool, guint64 all_shares)
+{
+  if (all_shares == 0)
+    return 0;
+  return (guint64) ((double) pool * (double) slot->input->tuning.shares / (double) all_shares);
+}
+
+/* When pressured guests below their fair share still miss memory after
+ * the free memory, the reclaim and the lent headroom, it comes from the
+ * pressured guests above theirs, down to their fair share: a guest that
+ * keeps growing (a leak) may take what nobody else wants, but not squeeze
+ * its neighbours to the bone once everyone is at the floor. MoM and
+ * Proxmox get this by shrinking whoever is largest; ballast only where
+ * guests below their share are short. Returns what was moved. */
+static guint64
+contain_over_fair_share (const BallastPolicy *policy, BallastPlan *plan, const BallastHostInput *host,
+                         GuestSlot *slots, gsize n, GuestSlot **group)
+{
+  guint64 pool = host->total_kib > plan->reserve_kib ? host->total_kib - plan->reserve_kib : 0;
+  guint64 all_shares = 0;
+  for (gsize i = 0; i < n; i++)
+    if (slots[i].movable)
+      all_shares += slots[i].input->tuning.shares;
+
+  guint64 short_below = 0;
+  gsize n_takers = 0;
+  for (gsize i = 0; i < n; i++)
+    {
+      GuestSlot *slot = &slots[i];
+      slot->decision->fair_share_kib = fair_share_kib (slot, pool, all_shares);
+      if (!slot->pressured || slot->cap_kib == 0 || slot->target_kib >= slot->decision->fair_share_kib)
+        continue;
+      slot->cap_kib = MIN (slot->cap_kib, slot->decision->fair_share_kib - slot->target_kib);
+      short_below += slot->cap_kib;
+      group[n_takers++] = &slots[i];
+    }
+  if (short_below == 0 || !plan->shrink_allowed)
+    return 0;
+
+  g_autofree GuestSlot **givers = g_new0 (GuestSlot *, MAX (n, 1));
+  gsize n_givers = 0;
+  for (gsize i = 0; i < n; i++)
+    {
+      GuestSlot *slot = &slots[i];
+      BallastDecision *d = slot->decision;
+      guint64 keep = MAX (d->fair_share_kib, d->min_kib);
+      if (!slot->pressured || slot->input->settling || slot->target_kib <= keep
+          || slot->target_kib > d->old_target_kib)
+        continue;
+      slot->excess_kib = slot->target_kib - keep;
+      slot->cap_kib = plan->emergency ? slot->excess_kib
+                                      : permille_of (slot->excess_kib, policy->shrink_fraction_permille);
+      if (slot->input->tuning.shrink_step_max_kib > 0)
+        slot->cap_kib = MIN (slot->cap_kib, slot->input->tuning.shrink_step_max_kib);
+      if (slot->cap_kib < policy->min_change_kib)
+        slot->cap_kib = MIN (slot->excess_kib, policy->min_change_kib);
+      givers[n_givers++] = slot;
+    }
+  distribute_take (givers, n_givers, short_below);
+  guint64 taken = 0;
+  for (gsize i = 0; i < n_givers; i++)
+    {
+      if (givers[i]->amount_kib < policy->min_change_kib)
+        continue;
+      givers[i]->target_kib -= givers[i]->amount_kib;
+      givers[i]->decision->reason = BALLAST_REASON_SHRINK_OVER_FAIR_SHARE;
+      taken += givers[i]->amount_kib;
+    }
+  plan->reclaimed_kib += taken;
+  return grant_pressured (group, n_takers, taken);
+}
+
 /* ---- The decision --------------------------------------------------------- */
 
 BallastPlan *
@@ -280,8 +478,13 @@ ballast_policy_decide (const BallastPolicy *policy, const BallastHostInput *host
   gint64 pending = 0;
   for (gsize i = 0; i < n_guests; i++)
     {
-      gint64 moving = (gint64) MIN (guests[i].current_kib, guests[i].max_kib)
-                      - (gint64) MIN (guests[i].target_kib, guests[i].max_kib);
+      guint64 from = MIN (guests[i].current_kib, guests[i].max_kib);
+      guint64 to = MIN (guests[i].target_kib, guests[i].max_kib);
+      /* A balloon going down through memory the guest never touched hands
+       * nothing back. */
+      if (to < from && guests[i].resident_kib > 0)
+        from = MAX (to, MIN (from, guests[i].resident_kib));
+      gint64 moving = (gint64) from - (gint64) to;
       if (!(guests[i].unresponsive && moving > 0))
         pending += moving;
     }
@@ -298,7 +501,7 @@ ballast_policy_decide (const BallastPolicy *policy, const BallastHostInput *host
 
   guint64 raised = raise_to_min (slots, n_guests);
   gint64 slack = (gint64) host->available_kib + pending - (gint64) plan->reserve_kib
-                 - (gint64) raised;
+                 - (gint64) raised - (gint64) MIN (host->overflow_kib, (guint64) G_MAXINT64 / 2);
   plan->slack_kib = slack;
   plan->deficit_kib = slack < -(gint64) policy->band_kib ? (guint64) -slack : 0;
   plan->surplus_kib = slack > (gint64) policy->band_kib ? (guint64) slack : 0;
@@ -322,88 +525,36 @@ ballast_policy_decide (const BallastPolicy *policy, const BallastHostInput *host
 
   /* Reclaim: the deficit, plus whatever pressured guests want beyond the
    * free memory. Only from guests that are not pressured, trusted, and
-   * above their floor, each by at most its step. */
-  guint64 reclaim_goal = plan->deficit_kib
-                         + (pressured_want > free_kib ? pressured_want - free_kib : 0);
-  gsize n_group = 0;
+   * above their floor, each by at most its step. What is still missing for
+   * pressured guests then comes out of the others' headroom, down to the
+   * emergency headroom: a guest swapping now outranks idle memory kept
+   * for a guest's comfort. The reserve is not lent that way: it is the
+   * host's. */
+  guint64 pressured_short = pressured_want > free_kib ? pressured_want - free_kib : 0;
+  guint64 reclaim_goal = plan->deficit_kib + pressured_short;
+  guint64 lent = 0;
   if (reclaim_goal > 0)
     {
-      for (gsize i = 0; i < n_guests; i++)
+      plan->reclaimed_kib = reclaim (policy, plan, slots, n_guests, group, reclaim_goal, FALSE);
+      guint64 still_short = MIN (reclaim_goal - plan->reclaimed_kib, pressured_short);
+      if (still_short > 0 && shrink_allowed)
         {
-          GuestSlot *slot = &slots[i];
-          BallastDecision *d = slot->decision;
-          if (slot->input->tuning.exclude || d->reason == BALLAST_REASON_GROW_TO_MIN)
-            continue;
-          if (slot->input->unresponsive)
-            {
-              d->reason = BALLAST_REASON_HOLD_UNRESPONSIVE;
-              continue;
-            }
-          if (slot->pressured)
-            continue;
-          if (slot->input->settling)
-            {
-              d->reason = BALLAST_REASON_HOLD_SETTLING;
-              continue;
-            }
-          if (slot->target_kib <= d->floor_kib)
-            {
-              d->reason = BALLAST_REASON_HOLD_AT_FLOOR;
-              continue;
-            }
-          slot->excess_kib = slot->target_kib - d->floor_kib;
-          slot->cap_kib = plan->emergency ? slot->excess_kib
-                                          : permille_of (slot->excess_kib, policy->shrink_fraction_permille);
-          if (slot->input->tuning.shrink_step_max_kib > 0)
-            slot->cap_kib = MIN (slot->cap_kib, slot->input->tuning.shrink_step_max_kib);
-          /* A step too small to pass the hysteresis is not worth a call. */
-          if (slot->cap_kib < policy->min_change_kib)
-            slot->cap_kib = MIN (slot->excess_kib, policy->min_change_kib);
-          group[n_group++] = slot;
-        }
-      distribute_take (group, n_group, reclaim_goal);
-      for (gsize i = 0; i < n_group; i++)
-        {
-          GuestSlot *slot = group[i];
-          BallastDecision *d = slot->decision;
-          if (slot->amount_kib == 0)
-            d->reason = BALLAST_REASON_HOLD_NOT_CHOSEN;
-          else if (!shrink_allowed)
-            {
-              d->reason = BALLAST_REASON_HOLD_GATED;
-              d->skipped_change_kib = slot->amount_kib;
-            }
-          else if (slot->amount_kib < policy->min_change_kib)
-            {
-              d->reason = BALLAST_REASON_HOLD_SMALL_CHANGE;
-              d->skipped_change_kib = slot->amount_kib;
-            }
-          else
-            {
-              slot->target_kib -= slot->amount_kib;
-              plan->reclaimed_kib += slot->amount_kib;
-              d->reason = plan->deficit_kib > 0 ? BALLAST_REASON_SHRINK_DEFICIT
-                                                : BALLAST_REASON_SHRINK_TRANSFER;
-            }
+          lent = reclaim (policy, plan, slots, n_guests, group, still_short, TRUE);
+          plan->reclaimed_kib += lent;
         }
     }
 
   /* Pressured guests grow first, from free memory and from what was
-   * reclaimed beyond the deficit; by shares when there is not enough. */
-  guint64 beyond_deficit = plan->reclaimed_kib > plan->deficit_kib
-                           ? plan->reclaimed_kib - plan->deficit_kib : 0;
-  n_group = 0;
+   * reclaimed beyond the deficit (and the lent headroom); by shares when
+   * there is not enough. */
+  guint64 taken = plan->reclaimed_kib - lent;
+  guint64 beyond_deficit = (taken > plan->deficit_kib ? taken - plan->deficit_kib : 0) + lent;
+  gsize n_group = 0;
   for (gsize i = 0; i < n_guests; i++)
     if (slots[i].pressured && slots[i].cap_kib > 0)
       group[n_group++] = &slots[i];
-  guint64 pressured_granted = distribute_give (group, n_group, free_kib + beyond_deficit);
-  for (gsize i = 0; i < n_group; i++)
-    {
-      if (group[i]->amount_kib == 0)
-        continue;
-      group[i]->target_kib += group[i]->amount_kib;
-      group[i]->decision->reason = BALLAST_REASON_GROW_PRESSURED;
-    }
+  guint64 pressured_granted = grant_pressured (group, n_group, free_kib + beyond_deficit);
+  contain_over_fair_share (policy, plan, host, slots, n_guests, group);
   for (gsize i = 0; i < n_guests; i++)
     if (slots[i].pressured && slots[i].decision->reason == BALLAST_REASON_HOLD_BALANCED)
       slots[i].decision->reason = BALLAST_REASON_HOLD_PRESSURED;
@@ -521,6 +672,7 @@ ballast_reason_code_to_string (BallastReasonCode code)
     case BALLAST_REASON_GROW_SURPLUS: return "grow-surplus";
     case BALLAST_REASON_HOLD_SETTLING: return "hold-settling";
     case BALLAST_REASON_HOLD_REGROW_DELAY: return "hold-regrow-delay";
+    case BALLAST_REASON_SHRINK_OVER_FAIR_SHARE: return "shrink-over-fair-share";
     default: return "?";
     }
 }
@@ -564,6 +716,12 @@ ballast_decision_describe (const BallastPlan *plan, const BallastDecision *d)
   guint64 delta_kib = d->target_kib > d->old_target_kib ? d->target_kib - d->old_target_kib
                                                         : d->old_target_kib - d->target_kib;
   g_autofree char *delta = ballast_size_format_kib (delta_kib);
+  g_autofree char *untouched = NULL;
+  if (d->untouched_taken_kib > 0)
+    {
+      g_autofree char *size = ballast_size_format_kib (d->untouched_taken_kib);
+      untouched = g_strdup_printf (" (%s of it never touched)", size);
+    }
   g_autofree char *need = ballast_size_format_kib (d->need_kib);
   g_autofree char *min = ballast_size_format_kib (d->min_kib);
   gint64 slack = plan->slack_kib;
@@ -592,11 +750,11 @@ ballast_decision_describe (const BallastPlan *plan, const BallastDecision *d)
       return g_strdup_printf ("hold: host short of %s, taken from guests with more idle memory",
                               deficit);
     case BALLAST_REASON_SHRINK_DEFICIT:
-      return g_strdup_printf ("shrink by %s: host short of %s; floor %s (%s)",
-                              delta, deficit, floor, floor_source);
+      return g_strdup_printf ("shrink by %s%s: host short of %s; floor %s (%s)",
+                              delta, untouched ? untouched : "", deficit, floor, floor_source);
     case BALLAST_REASON_SHRINK_TRANSFER:
-      return g_strdup_printf ("shrink by %s: to grow a guest under pressure; floor %s (%s)",
-                              delta, floor, floor_source);
+      return g_strdup_printf ("shrink by %s%s: to grow a guest under pressure; floor %s (%s)",
+                              delta, untouched ? untouched : "", floor, floor_source);
     case BALLAST_REASON_GROW_TO_MIN:
       return g_strdup_printf ("grow by %s: below its guaranteed minimum %s", delta, min);
     case BALLAST_REASON_GROW_PRESSURED:
@@ -609,6 +767,12 @@ ballast_decision_describe (const BallastPlan *plan, const BallastDecision *d)
     case BALLAST_REASON_HOLD_REGROW_DELAY:
       return g_strdup_printf ("hold: host has %s spare, but the guest was shrunk lately: its need is met, more later",
                               surplus);
+    case BALLAST_REASON_SHRINK_OVER_FAIR_SHARE:
+      {
+        g_autofree char *fair = ballast_size_format_kib (d->fair_share_kib);
+        return g_strdup_printf ("shrink by %s: under pressure, but holds more than its fair share %s "
+                                "while guests below theirs are under pressure", delta, fair);
+      }
     case BALLAST_REASON_HOLD_SETTLING:
       return g_strdup_printf ("hold: host short of %s, but the guest has not reported since its balloon last moved",
                               deficit);

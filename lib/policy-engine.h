@@ -16,6 +16,9 @@ G_BEGIN_DECLS
 typedef struct {
   guint64 total_kib;       /* the budget: MemTotal, or the guests' cgroup limit */
   guint64 available_kib;   /* MemAvailable, or limit minus working set */
+  guint64 overflow_kib;    /* guest memory the budget has already pushed out
+                            * to swap (the cgroup's swap use): owed on top of
+                            * the reserve, since available_kib stops at 0 */
   gboolean has_psi;
   guint psi_some_avg10_centipct;
 } BallastHostInput;
@@ -37,6 +40,9 @@ typedef struct {
   guint64 usable_kib;      /* the guest's MemAvailable */
   guint64 reported_total_kib; /* the guest's MemTotal, from the same report as
                                * usable_kib; 0 when the driver has none */
+  guint64 resident_kib;    /* what the host holds for it (QEMU's RSS); 0 when
+                            * unknown. Balloon memory above it was never
+                            * touched: shrinking it frees nothing on the host */
   guint64 used_growth_kib_per_sec; /* how fast its used memory grew lately */
   guint64 swap_in_kib_per_sec;
   guint64 major_faults_per_sec;
@@ -66,6 +72,8 @@ typedef enum {
   BALLAST_REASON_GROW_SURPLUS,      /* host has memory to spare */
   BALLAST_REASON_HOLD_SETTLING,     /* waiting for fresh stats after the last change */
   BALLAST_REASON_HOLD_REGROW_DELAY, /* surplus, but shrunk too recently to get more than its need */
+  BALLAST_REASON_SHRINK_OVER_FAIR_SHARE, /* pressured, but holds more than its share of the
+                                          * budget while guests below theirs are pressured */
 } BallastReasonCode;
 
 typedef struct {
@@ -77,9 +85,13 @@ typedef struct {
   guint64 used_kib;
   guint64 need_kib;
   guint64 min_kib;
-  guint64 floor_kib;
+  guint64 floor_kib;         /* max(min, need); lower when it lent headroom */
   BallastPressureCause pressure;
   guint64 skipped_change_kib; /* for HOLD_SMALL_CHANGE and HOLD_GATED */
+  guint64 untouched_taken_kib; /* of a shrink, balloon memory the guest never
+                                * touched (above its RSS): freeing nothing now */
+  guint64 fair_share_kib;     /* its share of the budget less the reserve, by
+                               * shares: for SHRINK_OVER_FAIR_SHARE */
 } BallastDecision;
 
 typedef struct {

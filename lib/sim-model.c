@@ -108,6 +108,7 @@ run_cycle (const BallastSimScenario *scenario, BallastSimPolicy *policy, GuestSt
         .target_kib = s->target_kib,
         .usable_kib = MIN (usable, current),
         .free_kib = MIN (usable, current),
+        .resident_kib = (guint64) (s->touched_kib + 0.5),
         .swap_in_kib_per_sec = swap_rate,
         .major_faults_per_sec = swap_rate / 4,
         .min_kib = s->min_kib,
@@ -122,6 +123,7 @@ run_cycle (const BallastSimScenario *scenario, BallastSimPolicy *policy, GuestSt
   BallastSimHostView host = {
     .total_kib = scenario->budget_kib,
     .available_kib = available > 0 ? (guint64) available : 0,
+    .overflow_kib = available < 0 ? (guint64) -available : 0,
     .psi_some_avg10_centipct = (guint) (psi_avg * 10000 + 0.5),
     .now_msec = now_msec,
   };

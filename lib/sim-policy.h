@@ -18,6 +18,8 @@ G_BEGIN_DECLS
 typedef struct {
   guint64 total_kib;            /* the budget */
   guint64 available_kib;        /* budget - resident guest memory - other use */
+  guint64 overflow_kib;         /* resident guest memory + other above the budget:
+                                 * what a cgroup shows as its swap use */
   guint psi_some_avg10_centipct;
   gint64 now_msec;
 } BallastSimHostView;
@@ -31,6 +33,7 @@ typedef struct {
   guint64 target_kib;           /* the last target set */
   guint64 usable_kib;           /* the guest's MemAvailable */
   guint64 free_kib;             /* the guest's MemFree ("unused") */
+  guint64 resident_kib;         /* what the host holds of it (QEMU's RSS) */
   guint64 swap_in_kib_per_sec;  /* over the last cycle */
   guint64 major_faults_per_sec;
   guint64 min_kib;              /* resolved guarantee */

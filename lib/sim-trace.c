@@ -31,6 +31,7 @@ ballast_trace_record_new (gint64 time_usec, guint64 cycle, const BallastHostInpu
   record->cycle = cycle;
   record->budget_total_kib = host->total_kib;
   record->budget_available_kib = host->available_kib;
+  record->budget_overflow_kib = host->overflow_kib;
   record->reserve_kib = plan != NULL ? plan->reserve_kib : 0;
   record->has_psi = host->has_psi;
   record->psi_some_avg10_centipct = host->psi_some_avg10_centipct;
@@ -51,6 +52,7 @@ ballast_trace_record_new (gint64 time_usec, guint64 cycle, const BallastHostInpu
         .major_faults_per_sec = in->major_faults_per_sec,
         .reported_total_kib = in->reported_total_kib,
         .used_growth_kib_per_sec = in->used_growth_kib_per_sec,
+        .resident_kib = in->resident_kib,
         .unresponsive = in->unresponsive,
         .recently_shrunk = in->recently_shrunk,
         .settling = in->settling,
@@ -90,6 +92,7 @@ ballast_trace_record_to_json (const BallastTraceRecord *record)
   json_object *host = json_object_new_object ();
   add_u64 (host, "budget_total_kib", record->budget_total_kib);
   add_u64 (host, "budget_available_kib", record->budget_available_kib);
+  add_u64 (host, "budget_overflow_kib", record->budget_overflow_kib);
   add_u64 (host, "reserve_kib", record->reserve_kib);
   json_object_object_add (host, "has_psi", json_object_new_boolean (record->has_psi));
   add_u64 (host, "psi_some_avg10_centipct", record->psi_some_avg10_centipct);
@@ -109,6 +112,7 @@ ballast_trace_record_to_json (const BallastTraceRecord *record)
       add_u64 (guest, "major_faults_per_sec", g->major_faults_per_sec);
       add_u64 (guest, "reported_total_kib", g->reported_total_kib);
       add_u64 (guest, "used_growth_kib_per_sec", g->used_growth_kib_per_sec);
+      add_u64 (guest, "resident_kib", g->resident_kib);
       json_object_object_add (guest, "unresponsive", json_object_new_boolean (g->unresponsive));
       json_object_object_add (guest, "recently_shrunk", json_object_new_boolean (g->recently_shrunk));
       json_object_object_add (guest, "settling", json_object_new_boolean (g->settling));
@@ -240,6 +244,7 @@ parse_guest (json_object *object, const char *where, BallastTraceGuest *g, GErro
       || !get_u64 (object, named, "major_faults_per_sec", FALSE, &g->major_faults_per_sec, error)
       || !get_u64 (object, named, "reported_total_kib", FALSE, &g->reported_total_kib, error)
       || !get_u64 (object, named, "used_growth_kib_per_sec", FALSE, &g->used_growth_kib_per_sec, error)
+      || !get_u64 (object, named, "resident_kib", FALSE, &g->resident_kib, error)
       || !get_bool (object, named, "unresponsive", &g->unresponsive, error)
       || !get_bool (object, named, "recently_shrunk", &g->recently_shrunk, error)
       || !get_bool (object, named, "settling", &g->settling, error))
@@ -338,6 +343,7 @@ ballast_trace_record_parse (const char *line, GError **error)
     }
   if (!get_u64 (host, "host", "budget_total_kib", TRUE, &record->budget_total_kib, error)
       || !get_u64 (host, "host", "budget_available_kib", TRUE, &record->budget_available_kib, error)
+      || !get_u64 (host, "host", "budget_overflow_kib", FALSE, &record->budget_overflow_kib, error)
       || !get_u64 (host, "host", "reserve_kib", FALSE, &record->reserve_kib, error)
       || !get_bool (host, "host", "has_psi", &record->has_psi, error)
       || !get_u64 (host, "host", "psi_some_avg10_centipct", FALSE, &psi, error))

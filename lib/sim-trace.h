@@ -20,6 +20,7 @@ G_BEGIN_DECLS
  *    "host": {                            the snapshot the policy saw
  *      "budget_total_kib": 16777216,      (required) BallastHostInput.total_kib
  *      "budget_available_kib": 5242880,   (required) .available_kib
+ *      "budget_overflow_kib": 0,          .overflow_kib (swapped out)
  *      "reserve_kib": 1677721,            the plan's reserve
  *      "has_psi": true,
  *      "psi_some_avg10_centipct": 125},   PSI "some" avg10, 1.25% -> 125
@@ -34,6 +35,7 @@ G_BEGIN_DECLS
  *       "major_faults_per_sec": 0,
  *       "reported_total_kib": 2097152,     guest MemTotal, same report as usable
  *       "used_growth_kib_per_sec": 0,      growth of its used memory
+ *       "resident_kib": 3000000,          host side (QEMU RSS), 0: unknown
  *       "unresponsive": false,
  *       "recently_shrunk": false,          within the regrow delay
  *       "settling": false,                no report since the balloon moved
@@ -75,6 +77,7 @@ typedef struct {
   guint64 major_faults_per_sec;
   guint64 reported_total_kib;
   guint64 used_growth_kib_per_sec;
+  guint64 resident_kib;
   gboolean unresponsive;
   gboolean recently_shrunk;
   gboolean settling;
@@ -90,6 +93,7 @@ typedef struct {
   guint64 cycle;
   guint64 budget_total_kib;
   guint64 budget_available_kib;
+  guint64 budget_overflow_kib;
   guint64 reserve_kib;
   gboolean has_psi;
   guint psi_some_avg10_centipct;

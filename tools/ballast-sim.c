@@ -54,6 +54,7 @@ write_trace_line (const BallastSimHostView *host, const BallastSimGuestView *gue
   record->cycle = ++writer->cycle;
   record->budget_total_kib = host->total_kib;
   record->budget_available_kib = host->available_kib;
+  record->budget_overflow_kib = host->overflow_kib;
   record->reserve_kib = ballast_policy_reserve_kib (&writer->file->policy, host->total_kib);
   record->has_psi = TRUE;
   record->psi_some_avg10_centipct = host->psi_some_avg10_centipct;
@@ -71,6 +72,7 @@ write_trace_line (const BallastSimHostView *host, const BallastSimGuestView *gue
         .usable_kib = g->usable_kib,
         .swap_in_kib_per_sec = g->swap_in_kib_per_sec,
         .major_faults_per_sec = g->major_faults_per_sec,
+        .resident_kib = g->resident_kib,
         .has_tuning = TRUE,
         .tuning = g->tuning,
         .has_decision = TRUE,

@@ -65,11 +65,16 @@ check "log: started clean (no complaint about the socket)" bash -c "! grep -q 'a
 at_min() { test "$(virsh_mem db)" -ge 262144; }
 check "db raised to its minimum by the new daemon" wait_for 10 at_min
 check "the reason given is the minimum" log_has "db: balloon 128.0 MiB -> 256.0 MiB (grow by 128.0 MiB: below its guaranteed minimum"
-# The host funds the minimum from the guest above its floor, and no more.
+# The host funds the minimum from the guest above its floor: 128 MiB of
+# memory the host holds. The test driver reports a QEMU RSS of 1 GiB
+# whatever the balloon, so the rest of web's balloon counts as never
+# touched: it goes too, and counts for nothing.
 sleep 1
 web_now="$(virsh_mem web)"
 check "web funded db's minimum ($(( (web_at_kill - web_now) / 1024 )) MiB)" \
-    test $((web_at_kill - web_now)) -ge $((112 * 1024)) -a $((web_at_kill - web_now)) -le $((144 * 1024))
+    test $((web_at_kill - web_now)) -ge $((112 * 1024))
+check "the reason names the 128 MiB owed and the untouched memory" \
+    log_has "web: balloon .* (shrink by .* of it never touched): host short of 128.0 MiB"
 # Rebuilt from libvirt: what it shows is what libvirt has.
 check "web's size taken from libvirt" test "$(field web current_kib)" -eq "${web_now}"
 check "db's size taken from libvirt" test "$(field db current_kib)" -eq "$(virsh_mem db)"

@@ -405,6 +405,138 @@ test_stuck_balloon_not_counted (void)
   g_assert_cmpint (absurd->pending_kib, ==, 0);
 }
 
+/* A host already over its budget (the cgroup pushed guest memory out to
+ * swap) shows nothing available; what it is over is owed on top of the
+ * reserve. */
+static void
+test_overflow_adds_to_deficit (void)
+{
+  BallastPolicy policy = test_policy ();
+  BallastGuestInput guests[] = {
+    idle_guest ("idle", &policy, 8 * GIB, 8 * GIB, 7 * GIB),
+  };
+  BallastHostInput host = host_with_available (16 * GIB, 0);
+  host.overflow_kib = 2 * GIB;
+  g_autoptr(BallastPlan) plan = ballast_policy_decide (&policy, &host, guests, 1, TRUE);
+  g_assert_cmpuint (plan->deficit_kib, ==, 3 * GIB);
+  g_assert_true (plan->emergency);
+  g_assert_cmpuint (plan->reclaimed_kib, ==, 3 * GIB);
+  g_assert_cmpuint (plan->decisions[0].target_kib, ==, 5 * GIB);
+}
+
+/* Balloon memory a guest never touched frees nothing on the host: the
+ * deficit is taken from memory the host holds, and in a deficit no guest
+ * keeps untouched memory above its floor either. */
+static void
+test_untouched_memory_frees_nothing (void)
+{
+  BallastPolicy policy = test_policy ();
+  BallastGuestInput guests[] = {
+    /* Grown to 8 GiB, touched 1 GiB of it, uses 512 MiB: floor 640 MiB. */
+    idle_guest ("untouched", &policy, 8 * GIB, 8 * GIB, 7680 * MIB),
+    /* Touched all its 4 GiB, uses 1 GiB: floor 1.2 GiB. */
+    idle_guest ("touched", &policy, 4 * GIB, 4 * GIB, 3 * GIB),
+  };
+  guests[0].resident_kib = 1 * GIB;
+  guests[1].resident_kib = 4 * GIB + 100 * MIB; /* QEMU's own memory too */
+  BallastHostInput host = host_with_available (16 * GIB, 1 * GIB - 600 * MIB);
+  g_autoptr(BallastPlan) plan = ballast_policy_decide (&policy, &host, guests, 2, TRUE);
+  g_assert_cmpuint (plan->deficit_kib, ==, 600 * MIB);
+  g_assert_cmpuint (plan->reclaimed_kib, >=, 600 * MIB);
+  /* The host gets back what it asked for from touched memory: the touched
+   * guest, whose excess is larger, gives most of it. */
+  guint64 freed_untouched = 1 * GIB - MIN (plan->decisions[0].target_kib, 1 * GIB);
+  guint64 freed_touched = 4 * GIB - plan->decisions[1].target_kib;
+  g_assert_cmpuint (freed_untouched + freed_touched, ==, plan->reclaimed_kib);
+  g_assert_cmpuint (freed_touched, >, 0);
+  /* The untouched guest lost its 7 GiB of untouched balloon all the same. */
+  g_assert_cmpuint (plan->decisions[0].target_kib, <=, 1 * GIB);
+  g_assert_cmpint (plan->decisions[0].reason, ==, BALLAST_REASON_SHRINK_DEFICIT);
+
+  /* A balloon going down through untouched memory brings nothing back. */
+  guests[0].target_kib = 2 * GIB;
+  g_autoptr(BallastPlan) moving = ballast_policy_decide (&policy, &host, guests, 2, TRUE);
+  g_assert_cmpint (moving->pending_kib, ==, 0);
+}
+
+/* Pressured guests are served from other guests' headroom, down to the
+ * emergency headroom, when there is no free memory and nothing above the
+ * floors; the host's reserve is not lent, and nothing is lent for a
+ * deficit alone. */
+static void
+test_headroom_lent_to_pressured (void)
+{
+  BallastPolicy policy = test_policy ();
+  BallastGuestInput guests[] = {
+    idle_guest ("swapping", &policy, 4 * GIB, 2 * GIB, 0),
+    /* uses 2 GiB, holds its need: 2 GiB + 20% */
+    idle_guest ("lender", &policy, 4 * GIB, 2 * GIB + 2 * GIB / 5, 2 * GIB / 5),
+  };
+  guests[0].swap_in_kib_per_sec = 10 * MIB;
+  BallastHostInput host = host_with_available (16 * GIB, 1 * GIB);
+  g_autoptr(BallastPlan) plan = ballast_policy_decide (&policy, &host, guests, 2, TRUE);
+  const BallastDecision *swapping = &plan->decisions[0];
+  const BallastDecision *lender = &plan->decisions[1];
+  g_assert_cmpint (lender->reason, ==, BALLAST_REASON_SHRINK_TRANSFER);
+  g_assert_cmpuint (lender->floor_kib, ==, 2 * GIB + policy.emergency_headroom_kib);
+  g_assert_cmpuint (lender->target_kib, >=, lender->floor_kib);
+  g_assert_cmpuint (lender->target_kib, <, lender->old_target_kib);
+  g_assert_cmpint (swapping->reason, ==, BALLAST_REASON_GROW_PRESSURED);
+  g_assert_cmpuint (swapping->target_kib - swapping->old_target_kib, ==,
+                    lender->old_target_kib - lender->target_kib);
+
+  /* No pressured guest: a deficit alone does not take headroom. */
+  guests[0].swap_in_kib_per_sec = 0;
+  guests[0].usable_kib = 2 * GIB / 5;
+  guests[0].current_kib = guests[0].target_kib = 2 * GIB + 2 * GIB / 5;
+  BallastHostInput short_host = host_with_available (16 * GIB, 1 * GIB - 200 * MIB);
+  g_autoptr(BallastPlan) deficit = ballast_policy_decide (&policy, &short_host, guests, 2, TRUE);
+  g_assert_cmpuint (deficit->deficit_kib, >, 0);
+  g_assert_false (deficit->emergency);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_assert_false (deficit->decisions[i].changed);
+      g_assert_cmpint (deficit->decisions[i].reason, ==, BALLAST_REASON_HOLD_AT_FLOOR);
+    }
+}
+
+/* A guest that keeps growing (a leak) is pressured for ever; once every
+ * other guest is at its floor and pressured too, the one above its fair
+ * share of the budget gives to those below theirs. */
+static void
+test_runaway_contained_at_fair_share (void)
+{
+  BallastPolicy policy = test_policy ();
+  BallastGuestInput guests[] = {
+    idle_guest ("leaky", &policy, 16 * GIB, 12 * GIB, 0),
+    idle_guest ("neighbour", &policy, 6 * GIB, 2 * GIB, 0),
+  };
+  guests[0].swap_in_kib_per_sec = 10 * MIB;
+  guests[1].swap_in_kib_per_sec = 10 * MIB;
+  /* 16 GiB less the 1 GiB reserve: a fair share of 7.5 GiB each. */
+  BallastHostInput host = host_with_available (16 * GIB, 1 * GIB);
+  g_autoptr(BallastPlan) plan = ballast_policy_decide (&policy, &host, guests, 2, TRUE);
+  const BallastDecision *leaky = &plan->decisions[0];
+  const BallastDecision *neighbour = &plan->decisions[1];
+  g_assert_cmpuint (leaky->fair_share_kib, ==, 7680 * MIB);
+  g_assert_cmpint (leaky->reason, ==, BALLAST_REASON_SHRINK_OVER_FAIR_SHARE);
+  g_assert_cmpint (neighbour->reason, ==, BALLAST_REASON_GROW_PRESSURED);
+  /* Up to its need: 2 GiB used + 20%. */
+  g_assert_cmpuint (neighbour->target_kib, ==, neighbour->need_kib);
+  g_assert_cmpuint (leaky->old_target_kib - leaky->target_kib, ==,
+                    neighbour->target_kib - neighbour->old_target_kib);
+  g_autofree char *text = ballast_decision_describe (plan, leaky);
+  g_assert_cmpstr (text, ==, "shrink by 409.6 MiB: under pressure, but holds more than its fair share "
+                             "7.5 GiB while guests below theirs are under pressure");
+
+  /* Both below their fair share: nobody pressured gives. */
+  guests[0].current_kib = guests[0].target_kib = 7 * GIB;
+  g_autoptr(BallastPlan) fair = ballast_policy_decide (&policy, &host, guests, 2, TRUE);
+  g_assert_false (fair->decisions[0].changed);
+  g_assert_cmpint (fair->decisions[0].reason, ==, BALLAST_REASON_HOLD_PRESSURED);
+  g_assert_cmpint (fair->decisions[1].reason, ==, BALLAST_REASON_HOLD_PRESSURED);
+}
+
 static void
 test_no_guests (void)
 {
@@ -428,7 +560,7 @@ static void
 test_every_reason_described (void)
 {
   BallastPlan plan = { .deficit_kib = 1 * GIB };
-  for (int code = BALLAST_REASON_HOLD_BALANCED; code <= BALLAST_REASON_HOLD_REGROW_DELAY; code++)
+  for (int code = BALLAST_REASON_HOLD_BALANCED; code <= BALLAST_REASON_SHRINK_OVER_FAIR_SHARE; code++)
     {
       BallastDecision decision = { .reason = code, .old_target_kib = 2 * GIB, .target_kib = 1 * GIB };
       g_autofree char *text = ballast_decision_describe (&plan, &decision);
@@ -483,6 +615,8 @@ random_case (GRand *rand, RandomCase *c)
       g->major_faults_per_sec = g_rand_int_range (rand, 0, 8) == 0 ? g_rand_int_range (rand, 0, 1000) : 0;
       g->unresponsive = g_rand_int_range (rand, 0, 10) == 0;
       g->settling = g_rand_int_range (rand, 0, 10) == 0;
+      if (g_rand_int_range (rand, 0, 3) == 0)
+        g->resident_kib = random_kib (rand, 0, g->current_kib + 64 * MIB);
       g->tuning = c->policy.guest_defaults;
       g->tuning.shares = g_rand_int_range (rand, 1, 2000);
       g->tuning.min = g_rand_boolean (rand)
@@ -499,6 +633,8 @@ random_case (GRand *rand, RandomCase *c)
     }
   c->host.total_kib = MAX (sum_current, 1 * GIB) + random_kib (rand, 0, 32 * GIB);
   c->host.available_kib = random_kib (rand, 0, c->host.total_kib);
+  if (g_rand_int_range (rand, 0, 4) == 0)
+    c->host.overflow_kib = random_kib (rand, 0, 4 * GIB);
   c->host.has_psi = g_rand_boolean (rand);
   c->host.psi_some_avg10_centipct = g_rand_int_range (rand, 0, 3000);
 }
@@ -541,13 +677,25 @@ check_invariants (const RandomCase *c, const BallastPlan *plan, guint seed)
       if (is_pressured (c, g))
         {
           any_pressured = TRUE;
-          if (d->target_kib < old_target)
+          /* ... except down towards its fair share, to serve pressured
+           * guests below theirs. */
+          if (d->target_kib < old_target
+              && !(d->reason == BALLAST_REASON_SHRINK_OVER_FAIR_SHARE
+                   && d->target_kib >= MAX (d->fair_share_kib, min)))
             g_error ("seed %u guest %zu: pressured guest shrunk", seed, i);
         }
       if ((g->unresponsive || g->settling || !c->shrink_allowed) && d->target_kib < old_target)
         g_error ("seed %u guest %zu: shrunk although %s", seed, i,
                  g->unresponsive ? "unresponsive" : "gated off");
-      net_reclaim += (gint64) old_target - (gint64) d->target_kib;
+      /* What the host gets back: balloon memory never touched frees
+       * nothing. */
+      if (d->target_kib < old_target)
+        {
+          guint64 held = g->resident_kib > 0 ? MIN (old_target, g->resident_kib) : old_target;
+          net_reclaim += held > d->target_kib ? (gint64) (held - d->target_kib) : 0;
+        }
+      else
+        net_reclaim -= (gint64) (d->target_kib - old_target);
     }
   if (net_reclaim > (gint64) (plan->deficit_kib + c->policy.band_kib))
     g_error ("seed %u: net reclaim %" G_GINT64_FORMAT " exceeds deficit %" G_GUINT64_FORMAT
@@ -636,6 +784,10 @@ main (int argc, char **argv)
   g_test_add_func ("/policy/growing-guest-served-ahead", test_growing_guest_served_ahead);
   g_test_add_func ("/policy/recently-shrunk-need-not-surplus", test_recently_shrunk_gets_need_not_surplus);
   g_test_add_func ("/policy/used-from-the-guests-own-report", test_used_from_the_guests_own_report);
+  g_test_add_func ("/policy/overflow-adds-to-deficit", test_overflow_adds_to_deficit);
+  g_test_add_func ("/policy/untouched-memory-frees-nothing", test_untouched_memory_frees_nothing);
+  g_test_add_func ("/policy/headroom-lent-to-pressured", test_headroom_lent_to_pressured);
+  g_test_add_func ("/policy/runaway-contained-at-fair-share", test_runaway_contained_at_fair_share);
   g_test_add_func ("/policy/no-guests", test_no_guests);
   g_test_add_func ("/policy/default-reserve", test_default_reserve);
   g_test_add_func ("/policy/every-reason-described", test_every_reason_described);
