@@ -117,9 +117,15 @@ distribute_take (GuestSlot **slots, gsize n, guint64 goal)
       slots[i]->amount_kib = take_at_level (slots[i], high);
       remainder -= slots[i]->amount_kib;
     }
-  g_autofree GuestSlot **ordered = g_memdup2 (slots, n * sizeof *slots);
-  qsort (ordered, n, sizeof *ordered, compare_shares_ascending);
+  /* Only guests that could give more at the lower level take part in the
+   * remainder: sorting just those keeps the common case cheap. */
+  g_autofree GuestSlot **ordered = g_new (GuestSlot *, MAX (n, 1));
+  gsize n_ordered = 0;
   for (gsize i = 0; i < n && remainder > 0; i++)
+    if (take_at_level (slots[i], low) > slots[i]->amount_kib)
+      ordered[n_ordered++] = slots[i];
+  qsort (ordered, n_ordered, sizeof *ordered, compare_shares_ascending);
+  for (gsize i = 0; i < n_ordered && remainder > 0; i++)
     {
       guint64 extra = MIN (remainder, take_at_level (ordered[i], low) - ordered[i]->amount_kib);
       ordered[i]->amount_kib += extra;
@@ -179,9 +185,13 @@ distribute_give (GuestSlot **slots, gsize n, guint64 budget)
       slots[i]->amount_kib = give_at_level (slots[i], low);
       remainder -= slots[i]->amount_kib;
     }
-  g_autofree GuestSlot **ordered = g_memdup2 (slots, n * sizeof *slots);
-  qsort (ordered, n, sizeof *ordered, compare_shares_descending);
+  g_autofree GuestSlot **ordered = g_new (GuestSlot *, MAX (n, 1));
+  gsize n_ordered = 0;
   for (gsize i = 0; i < n && remainder > 0; i++)
+    if (give_at_level (slots[i], high) > slots[i]->amount_kib)
+      ordered[n_ordered++] = slots[i];
+  qsort (ordered, n_ordered, sizeof *ordered, compare_shares_descending);
+  for (gsize i = 0; i < n_ordered && remainder > 0; i++)
     {
       guint64 extra = MIN (remainder, give_at_level (ordered[i], high) - ordered[i]->amount_kib);
       ordered[i]->amount_kib += extra;
