@@ -24,6 +24,11 @@
 #define CLIENT_WRITE_TIMEOUT_SEC 10
 #define READ_CHUNK 4096
 #define PRIVILEGED_GROUP "ballast"
+/* Refused requests are logged at most this often per window: an
+ * unprivileged client looping on a write request must not flood the
+ * journal. The counter (ballastctl status) still counts every one. */
+#define REFUSALS_LOGGED_PER_WINDOW 5
+#define REFUSAL_WINDOW_USEC (60 * G_USEC_PER_SEC)
 
 struct _BallastControlServer {
   BallastDaemon *daemon;
@@ -32,6 +37,9 @@ struct _BallastControlServer {
   GList *clients;
   BallastControlCounters counters;
   guint refused_in_a_row;    /* connections refused since one was last accepted */
+  gint64 refusal_window_start_usec;
+  guint refusals_logged;     /* in the current window */
+  guint refusals_suppressed; /* in the current window, not logged */
 };
 
 typedef struct {
@@ -204,6 +212,32 @@ client_reply (Client *client, char *line)
 
 /* ---- Reading requests ---- */
 
+
+static void
+log_refusal (BallastControlServer *server, const char *method, const BallastPeer *peer)
+{
+  gint64 now = g_get_monotonic_time ();
+  if (server->refusal_window_start_usec == 0
+      || now - server->refusal_window_start_usec >= REFUSAL_WINDOW_USEC)
+    {
+      if (server->refusals_suppressed > 0)
+        g_message ("control socket: %u more refused requests in the last minute not logged",
+                   server->refusals_suppressed);
+      server->refusal_window_start_usec = now;
+      server->refusals_logged = 0;
+      server->refusals_suppressed = 0;
+    }
+  if (server->refusals_logged >= REFUSALS_LOGGED_PER_WINDOW)
+    {
+      server->refusals_suppressed++;
+      return;
+    }
+  server->refusals_logged++;
+  g_message ("control socket: refused '%s' from uid %u (pid %d): not privileged%s", method,
+             peer->uid, peer->pid,
+             server->refusals_logged == REFUSALS_LOGGED_PER_WINDOW ? " (more this minute are counted, not logged)" : "");
+}
+
 static void
 handle_line (Client *client, const char *line, gsize length)
 {
@@ -226,8 +260,7 @@ handle_line (Client *client, const char *line, gsize length)
   if (g_strcmp0 (code, BALLAST_ERR_PERMISSION) == 0)
     {
       server->counters.refused++;
-      g_message ("control socket: refused '%s' from uid %u (pid %d): not privileged",
-                 request->method, client->peer.uid, client->peer.pid);
+      log_refusal (server, request->method, &client->peer);
     }
   client_reply (client, ballast_reply_error (id, code != NULL ? code : BALLAST_ERR_FAILED,
                                              error != NULL ? error->message : "failed"));

@@ -624,7 +624,23 @@ on_applied (GObject *source, GAsyncResult *async_result, gpointer user_data)
           continue;
         }
       if (domain == NULL || !domain->has_decision)
-        continue;
+        {
+          /* Its lifecycle event (a restart, say) voided the decision while
+           * the change was under way: the outcome is still said, without a
+           * reason that no longer holds; the next cycle starts afresh. */
+          const char *name = domain != NULL ? domain->name : item->uuid;
+          g_autofree char *target_text = ballast_size_format_kib (item->target_kib);
+          if (item->outcome == BALLAST_APPLY_FAILED)
+            {
+              daemon->counters.changes_failed++;
+              g_warning ("%s: cannot set balloon to %s (its state changed meanwhile): %s", name,
+                         target_text, item->error);
+            }
+          else if (item->outcome == BALLAST_APPLY_OK)
+            g_message ("%s: balloon set to %s as its state changed; decided afresh next cycle",
+                       name, target_text);
+          continue;
+        }
       const BallastDecision *decision = &domain->decision;
       g_autofree char *reason = ballast_decision_describe (daemon->plan, decision);
       g_autofree char *old_text = ballast_size_format_kib (decision->old_target_kib);

@@ -177,10 +177,12 @@ append_host (GString *out, json_object *status)
                      "Memory the guests may use in all: the host's, or their cgroup's limit.");
   append_kib_family (out, host, "budget_available_kib", "ballast_host_budget_available_bytes",
                      "Of the budget, what is free or cheaply reclaimable.");
+  append_kib_family (out, host, "budget_overflow_kib", "ballast_host_budget_overflow_bytes",
+                     "Guest memory the cgroup budget pushed out to swap, owed on top of the reserve.");
   append_kib_family (out, host, "reserve_kib", "ballast_host_reserve_bytes",
                      "Memory kept free for the host itself.");
   append_kib_family (out, plan, "slack_kib", "ballast_host_slack_bytes",
-                     "Available plus memory coming back from moving balloons, minus the reserve; negative when short.");
+                     "Available plus memory coming back from moving balloons, minus the reserve and the overflow; negative when short.");
   if (member_int (host, "psi_some_avg10_centipct", &value))
     {
       append_family (out, "ballast_host_psi_memory_some_avg10_ratio", "gauge",

@@ -2,6 +2,9 @@
 #include "guest-history.h"
 
 #define USEC_PER_SEC G_GINT64_CONSTANT (1000000)
+/* The guest's MemTotal moving more than this between two reports means
+ * its balloon moved (a page or two of kernel bookkeeping is noise). */
+#define BALLOON_MOVED_KIB 1024
 
 /* Per-second rate of a counter that moved from OLD to NEW over ELAPSED_USEC;
  * a counter that went backwards counts as a reset. */
@@ -47,6 +50,7 @@ ballast_guest_history_advance (BallastGuestHistory *history,
       history->last_update_changed_usec = now_usec;
       history->last_actual_kib = stats->actual_kib;
       history->used_kib = reported_used_kib (stats);
+      history->reported_total_kib = stats->available_kib;
       return;
     }
 
@@ -72,13 +76,23 @@ ballast_guest_history_advance (BallastGuestHistory *history,
         reset = TRUE;
       if (reset)
         history->counter_resets++;
-      /* Growth of what the guest uses, from its own figures (a balloon
-       * change moves MemTotal and MemAvailable together, not their
-       * difference). A fall is not negative growth: it just ends it. */
+      /* Growth of what the guest uses, from its own figures. A fall is
+       * not negative growth: it just ends it. Nor is a balloon that moved
+       * in between (the guest's MemTotal changed) a measure of growth: an
+       * inflating balloon drops page cache and leaves the kernel's
+       * reserves, so MemTotal - MemAvailable jumps by tens of MiB that the
+       * workload never asked for (seen on real guests: 72 -> 136 MiB in
+       * one report when a 512 MiB guest was taken to 262 MiB). */
       guint64 used = reported_used_kib (stats);
+      guint64 total_moved = stats->available_kib > history->reported_total_kib
+                              ? stats->available_kib - history->reported_total_kib
+                              : history->reported_total_kib - stats->available_kib;
       gboolean fell = FALSE;
-      history->used_growth_kib_per_sec = counter_rate (history->used_kib, used, elapsed_usec, &fell);
+      history->used_growth_kib_per_sec = total_moved > BALLOON_MOVED_KIB
+                                           ? 0
+                                           : counter_rate (history->used_kib, used, elapsed_usec, &fell);
       history->used_kib = used;
+      history->reported_total_kib = stats->available_kib;
       history->sampled_usec = now_usec;
       history->swap_in_kib = stats->swap_in_kib;
       history->major_faults = stats->major_faults;

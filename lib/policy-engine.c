@@ -210,11 +210,16 @@ assess_guest (const BallastPolicy *policy, gboolean emergency, GuestSlot *slot)
 
   d->old_target_kib = in->target_kib;
   /* used = what the guest has minus what it could free without pain. The
-   * balloon size comes from QEMU's events and runs ahead of the guest's
-   * report when the balloon moves; the guest's own MemTotal is from the same
-   * report as its usable figure. Taking the larger errs towards the guest
-   * either way: after a grow the first, after a shrink the second. */
-  guint64 used_by_balloon = in->current_kib > in->usable_kib ? in->current_kib - in->usable_kib : 0;
+   * balloon size comes from QEMU and may run ahead of the guest's report
+   * when the balloon moves, or lag behind it (a slow guest inflating); the
+   * guest's own MemTotal is from the same report as its usable figure.
+   * Taking the larger errs towards the guest: after a grow the first,
+   * after a shrink the second. A balloon still on its way down counts at
+   * its target: a fresh report against a size the guest already left
+   * would read the whole shrink as used memory, and hand it straight
+   * back. */
+  guint64 balloon = MIN (in->current_kib, in->target_kib);
+  guint64 used_by_balloon = balloon > in->usable_kib ? balloon - in->usable_kib : 0;
   guint64 used_by_report = in->reported_total_kib > in->usable_kib
                              ? in->reported_total_kib - in->usable_kib : 0;
   d->used_kib = MAX (used_by_balloon, used_by_report);

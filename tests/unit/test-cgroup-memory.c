@@ -395,6 +395,67 @@ test_read_variants (void)
     }
 }
 
+/* Guest memory the limit pushed out to swap: v1's hierarchical
+ * total_swap, v2's memory.swap.current; absent (no swap accounting) is 0,
+ * a bad figure an error naming the file. */
+static void
+test_read_swap (void)
+{
+  static const struct {
+    const char *name;
+    BallastCgroupVersion version;
+    const char *stat;
+    const char *swap_current;  /* v2 only; NULL: absent */
+    gboolean ok;
+    guint64 swap_kib;
+    const char *message_part;
+  } cases[] = {
+    { "v1-total-swap", BALLAST_CGROUP_V1, "swap 0\ntotal_inactive_file 0\ntotal_swap 536870912\n", NULL,
+      TRUE, 524288, NULL },
+    { "v1-no-swap-accounting", BALLAST_CGROUP_V1, "total_inactive_file 0\n", NULL, TRUE, 0, NULL },
+    { "v1-bad-swap", BALLAST_CGROUP_V1, "total_inactive_file 0\ntotal_swap lots\n", NULL, FALSE, 0,
+      "memory.stat: memory.stat line 2: total_swap: 'lots' is not a number" },
+    { "v2-swap-current", BALLAST_CGROUP_V2, "inactive_file 0\n", "1048576\n", TRUE, 1024, NULL },
+    { "v2-no-swap-file", BALLAST_CGROUP_V2, "inactive_file 0\n", NULL, TRUE, 0, NULL },
+    { "v2-bad-swap", BALLAST_CGROUP_V2, "inactive_file 0\n", "max\n", FALSE, 0,
+      "memory.swap.current" },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      gboolean v2 = cases[i].version == BALLAST_CGROUP_V2;
+      g_autofree char *root = make_tree (v2 ? "memory.max" : "memory.limit_in_bytes", "2684354560\n",
+                                         v2 ? "memory.current" : "memory.usage_in_bytes", "2097152\n",
+                                         "memory.stat", cases[i].stat, NULL);
+      if (cases[i].swap_current != NULL)
+        scratch_write (root, "memory.swap.current", cases[i].swap_current, -1);
+      BallastCgroupMemory memory = { 0 };
+      g_autoptr(GError) error = NULL;
+      g_test_message ("%s", cases[i].name);
+      gboolean ok = ballast_cgroup_memory_read (root, cases[i].version, &memory, &error);
+      if (cases[i].ok)
+        {
+          g_assert_no_error (error);
+          g_assert_true (ok);
+          g_assert_cmpuint (memory.swap_kib, ==, cases[i].swap_kib);
+        }
+      else
+        {
+          g_assert_false (ok);
+          g_assert_nonnull (error);
+          g_assert_nonnull (strstr (error->message, cases[i].message_part));
+        }
+      scratch_remove_tree (root);
+    }
+
+  /* The real capture: swap accounting on, nothing swapped. */
+  g_autofree char *fixture = tree_root ("cgroup-v1");
+  g_autofree char *dir = g_build_filename (fixture, "sys/fs/cgroup/memory/machine", NULL);
+  BallastCgroupMemory memory = { .swap_kib = 42 };
+  g_autoptr(GError) error = NULL;
+  g_assert_true (ballast_cgroup_memory_read (dir, BALLAST_CGROUP_V1, &memory, &error));
+  g_assert_cmpuint (memory.swap_kib, ==, 0);
+}
+
 static void
 test_read_bad (void)
 {
@@ -479,6 +540,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cgroup-memory/read/v1-fixture", test_read_v1_fixture);
   g_test_add_func ("/cgroup-memory/read/v2-fixture", test_read_v2_fixture);
   g_test_add_func ("/cgroup-memory/read/variants", test_read_variants);
+  g_test_add_func ("/cgroup-memory/read/swap", test_read_swap);
   g_test_add_func ("/cgroup-memory/read/invalid", test_read_bad);
   g_test_add_func ("/cgroup-memory/read/wrong-version", test_read_wrong_version);
   return g_test_run ();

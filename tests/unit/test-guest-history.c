@@ -128,6 +128,47 @@ test_balloon_not_moving (void)
   g_assert_cmpuint (history.cycles_not_moving, ==, 0);
 }
 
+/* Growth of used memory (MemTotal - MemAvailable) between the guest's
+ * reports; not measured across a report where the balloon moved, since
+ * inflating one changes that difference by itself. */
+static void
+test_used_growth (void)
+{
+  BallastGuestHistory history = { 0 };
+  BallastBalloonStats stats = stats_at (1000, 0, 0);
+  stats.present |= BALLAST_STAT_AVAILABLE;
+  stats.available_kib = 524288;           /* MemTotal 512 MiB */
+  stats.usable_kib = 450560;              /* used 72 MiB */
+  ballast_guest_history_advance (&history, &stats, 10 * SEC);
+  g_assert_cmpuint (history.used_growth_kib_per_sec, ==, 0);
+
+  /* 2 s later, 20 MiB more used: 10 MiB/s. */
+  stats.last_update_sec = 1002;
+  stats.usable_kib -= 20480;
+  ballast_guest_history_advance (&history, &stats, 12 * SEC);
+  g_assert_cmpuint (history.used_growth_kib_per_sec, ==, 10240);
+
+  /* The balloon took 250 MiB and "used" jumped by 64 MiB with it: no
+   * growth is read from that report. */
+  stats.last_update_sec = 1003;
+  stats.available_kib -= 256000;
+  stats.usable_kib = stats.available_kib - (92 + 64) * 1024;
+  ballast_guest_history_advance (&history, &stats, 13 * SEC);
+  g_assert_cmpuint (history.used_growth_kib_per_sec, ==, 0);
+
+  /* The next report measures from there again. */
+  stats.last_update_sec = 1004;
+  stats.usable_kib -= 4096;
+  ballast_guest_history_advance (&history, &stats, 14 * SEC);
+  g_assert_cmpuint (history.used_growth_kib_per_sec, ==, 4096);
+
+  /* A fall is no growth. */
+  stats.last_update_sec = 1005;
+  stats.usable_kib += 40960;
+  ballast_guest_history_advance (&history, &stats, 15 * SEC);
+  g_assert_cmpuint (history.used_growth_kib_per_sec, ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -139,5 +180,6 @@ main (int argc, char **argv)
   g_test_add_func ("/history/absurd-counters", test_absurd_counters_do_not_overflow);
   g_test_add_func ("/history/stale-by-our-clock", test_stale_by_our_clock);
   g_test_add_func ("/history/balloon-not-moving", test_balloon_not_moving);
+  g_test_add_func ("/history/used-growth", test_used_growth);
   return g_test_run ();
 }

@@ -187,6 +187,33 @@ test_cgroup_budget (gconstpointer data)
   scratch_remove_tree (root);
 }
 
+/* What the limit pushed out to swap is the budget's overflow; without a
+ * limit there is no budget to overflow. */
+static void
+test_cgroup_overflow (void)
+{
+  for (int limited = 0; limited <= 1; limited++)
+    {
+      g_autofree char *root = make_host (NULL, NULL, limited ? "2684354560\n" : "max\n",
+                                         G_GUINT64_CONSTANT (2684354560), 0);
+      g_autofree char *dir = machine_slice (root);
+      g_autofree char *swap = g_build_filename ("sys", "fs", "cgroup", "machine.slice",
+                                                "memory.swap.current", NULL);
+      scratch_write (root, swap, "536870912\n", -1);
+      g_autoptr(BallastPaths) paths = ballast_paths_new_rooted (root);
+      BallastHostSnapshot snapshot;
+      g_autoptr(GError) error = NULL;
+      g_assert_true (ballast_host_snapshot_read (paths, BALLAST_BUDGET_CGROUP, dir, BALLAST_CGROUP_V2,
+                                                 &snapshot, &error));
+      g_assert_no_error (error);
+      g_assert_cmpuint (snapshot.cgroup.swap_kib, ==, 524288);
+      if (limited)
+        g_assert_cmpuint (snapshot.budget_available_kib, ==, 0); /* at its limit */
+      g_assert_cmpuint (snapshot.budget_overflow_kib, ==, limited ? 524288 : 0);
+      scratch_remove_tree (root);
+    }
+}
+
 /* The static fixture trees: v1 unlimited, v2 limited with PSI. */
 static void
 test_fixture_trees (void)
@@ -308,6 +335,7 @@ main (int argc, char **argv)
       g_autofree char *path = g_strdup_printf ("/host-snapshot/cgroup/%s", budget_cases[i].name);
       g_test_add_data_func (path, &budget_cases[i], test_cgroup_budget);
     }
+  g_test_add_func ("/host-snapshot/cgroup/overflow", test_cgroup_overflow);
   g_test_add_func ("/host-snapshot/cgroup/fixture-trees", test_fixture_trees);
   g_test_add_func ("/host-snapshot/error/cgroup-budget-without-dir", test_cgroup_budget_without_dir);
   g_test_add_func ("/host-snapshot/error/missing-meminfo", test_missing_meminfo);
