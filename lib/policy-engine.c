@@ -319,6 +319,11 @@ reclaim (const BallastPolicy *policy, BallastPlan *plan, GuestSlot *slots, gsize
           d->reason = BALLAST_REASON_HOLD_SETTLING;
           continue;
         }
+      /* Lending, a guest keeps its need up to its fair share: a guest
+       * claiming pressure (or lying about it) never takes one within its
+       * share below its need, only what others hold beyond theirs. */
+      if (lend)
+        slot->lean_floor_kib = MAX (slot->lean_floor_kib, MIN (d->floor_kib, d->fair_share_kib));
       guint64 floor = lend ? slot->lean_floor_kib : d->floor_kib;
       if (slot->target_kib <= floor)
         {
@@ -392,47 +397,87 @@ grant_pressured (GuestSlot **group, gsize n, guint64 amount)
   return granted;
 }
 
-/* A guest's share of the budget less the reserve, by shares among the
- * guests ballast moves. */
-static guint64
-fair_share_kib (const GuestSlot *slot, guint64 pool, guint64 all_shares)
-{
-  if (all_shares == 0)
-    return 0;
-  return (guint64) ((double) pool * (double) slot->input->tuning.shares / (double) all_shares);
-}
-
-/* When pressured guests below their fair share still miss memory after
- * the free memory, the reclaim and the lent headroom, it comes from the
- * pressured guests above theirs, down to their fair share: a guest that
- * keeps growing (a leak) may take what nobody else wants, but not squeeze
- * its neighbours to the bone once everyone is at the floor. MoM and
- * Proxmox get this by shrinking whoever is largest; ballast only where
- * guests below their share are short. Returns what was moved. */
-static guint64
-contain_over_fair_share (const BallastPolicy *policy, BallastPlan *plan, const BallastHostInput *host,
-                         GuestSlot *slots, gsize n, GuestSlot **group)
+/* Each guest's fair share: the budget less the reserve, divided by shares
+ * among the guests ballast moves. */
+static void
+assign_fair_shares (BallastPlan *plan, const BallastHostInput *host, GuestSlot *slots, gsize n)
 {
   guint64 pool = host->total_kib > plan->reserve_kib ? host->total_kib - plan->reserve_kib : 0;
   guint64 all_shares = 0;
   for (gsize i = 0; i < n; i++)
     if (slots[i].movable)
       all_shares += slots[i].input->tuning.shares;
+  for (gsize i = 0; i < n; i++)
+    slots[i].decision->fair_share_kib
+      = all_shares == 0 ? 0
+                        : (guint64) ((double) pool * (double) slots[i].input->tuning.shares
+                                     / (double) all_shares);
+}
 
-  guint64 short_below = 0;
-  gsize n_takers = 0;
+/* Puts the pressured guests that still want memory and hold less than
+ * their fair share into GROUP, each wanting at most up to that share.
+ * Returns how many, and their total want in RET_WANT. */
+static gsize
+pressured_below_fair_share (GuestSlot *slots, gsize n, GuestSlot **group, guint64 *ret_want)
+{
+  gsize n_group = 0;
+  guint64 want = 0;
   for (gsize i = 0; i < n; i++)
     {
       GuestSlot *slot = &slots[i];
-      slot->decision->fair_share_kib = fair_share_kib (slot, pool, all_shares);
-      if (!slot->pressured || slot->cap_kib == 0 || slot->target_kib >= slot->decision->fair_share_kib)
+      guint64 fair = slot->decision->fair_share_kib;
+      if (!slot->pressured || slot->cap_kib == 0 || slot->target_kib >= fair)
         continue;
-      slot->cap_kib = MIN (slot->cap_kib, slot->decision->fair_share_kib - slot->target_kib);
-      short_below += slot->cap_kib;
-      group[n_takers++] = &slots[i];
+      slot->cap_kib = MIN (slot->cap_kib, fair - slot->target_kib);
+      want += slot->cap_kib;
+      group[n_group++] = slot;
     }
-  if (short_below == 0 || !plan->shrink_allowed)
-    return 0;
+  *ret_want = want;
+  return n_group;
+}
+
+/* Pressured guests below their fair share that free memory and the
+ * reclaim above the floors could not serve borrow the headroom of guests
+ * that hold more than their fair share, down to the larger of that share
+ * and the emergency headroom: a guest swapping now outranks memory kept
+ * free for the comfort of a guest that already has more than its share.
+ * Only up to the borrower's fair share, so that a guest claiming pressure
+ * for ever (a liar, or a leak) cannot drain the others. The reserve is
+ * never lent. */
+static void
+lend_headroom (const BallastPolicy *policy, BallastPlan *plan, GuestSlot *slots, gsize n,
+               GuestSlot **group)
+{
+  guint64 want;
+  gsize n_borrowers = pressured_below_fair_share (slots, n, group, &want);
+  if (want == 0 || !plan->shrink_allowed)
+    return;
+  g_autofree GuestSlot **borrowers = g_memdup2 (group, n_borrowers * sizeof *group);
+  guint64 lent = reclaim (policy, plan, slots, n, group, want, TRUE);
+  plan->reclaimed_kib += lent;
+  grant_pressured (borrowers, n_borrowers, lent);
+}
+
+/* In an emergency, when pressured guests below their fair share still
+ * miss memory after all that, it comes from the pressured guests above
+ * theirs, down to their fair share: a guest that keeps growing (a leak)
+ * may take what nobody else wants, but not squeeze its neighbours to the
+ * bone once everyone is at the floor and the host runs out. MoM and
+ * Proxmox get this by shrinking whoever is largest; ballast only where
+ * guests below their share are short and the host is in danger. */
+static void
+contain_over_fair_share (const BallastPolicy *policy, BallastPlan *plan, GuestSlot *slots, gsize n,
+                         GuestSlot **group)
+{
+  /* Only when the host itself is in danger: below its use, a guest
+   * swaps or kills inside (a busy guest bursting above its share is not
+   * a leak, and outside an emergency it is not taken from). */
+  if (!plan->emergency || !plan->shrink_allowed)
+    return;
+  guint64 short_below;
+  gsize n_takers = pressured_below_fair_share (slots, n, group, &short_below);
+  if (short_below == 0)
+    return;
 
   g_autofree GuestSlot **givers = g_new0 (GuestSlot *, MAX (n, 1));
   gsize n_givers = 0;
@@ -464,7 +509,7 @@ contain_over_fair_share (const BallastPolicy *policy, BallastPlan *plan, const B
       taken += givers[i]->amount_kib;
     }
   plan->reclaimed_kib += taken;
-  return grant_pressured (group, n_takers, taken);
+  grant_pressured (group, n_takers, taken);
 }
 
 /* ---- The decision --------------------------------------------------------- */
@@ -540,36 +585,26 @@ ballast_policy_decide (const BallastPolicy *policy, const BallastHostInput *host
 
   /* Reclaim: the deficit, plus whatever pressured guests want beyond the
    * free memory. Only from guests that are not pressured, trusted, and
-   * above their floor, each by at most its step. What is still missing for
-   * pressured guests then comes out of the others' headroom, down to the
-   * emergency headroom: a guest swapping now outranks idle memory kept
-   * for a guest's comfort. The reserve is not lent that way: it is the
-   * host's. */
+   * above their floor, each by at most its step. */
   guint64 pressured_short = pressured_want > free_kib ? pressured_want - free_kib : 0;
   guint64 reclaim_goal = plan->deficit_kib + pressured_short;
-  guint64 lent = 0;
   if (reclaim_goal > 0)
-    {
-      plan->reclaimed_kib = reclaim (policy, plan, slots, n_guests, group, reclaim_goal, FALSE);
-      guint64 still_short = MIN (reclaim_goal - plan->reclaimed_kib, pressured_short);
-      if (still_short > 0 && shrink_allowed)
-        {
-          lent = reclaim (policy, plan, slots, n_guests, group, still_short, TRUE);
-          plan->reclaimed_kib += lent;
-        }
-    }
+    plan->reclaimed_kib = reclaim (policy, plan, slots, n_guests, group, reclaim_goal, FALSE);
 
   /* Pressured guests grow first, from free memory and from what was
-   * reclaimed beyond the deficit (and the lent headroom); by shares when
-   * there is not enough. */
-  guint64 taken = plan->reclaimed_kib - lent;
-  guint64 beyond_deficit = (taken > plan->deficit_kib ? taken - plan->deficit_kib : 0) + lent;
+   * reclaimed beyond the deficit; by shares when there is not enough.
+   * What they still miss, below their fair share, is lent from the
+   * others' headroom, then taken from pressured guests above theirs. */
+  guint64 beyond_deficit = plan->reclaimed_kib > plan->deficit_kib
+                           ? plan->reclaimed_kib - plan->deficit_kib : 0;
   gsize n_group = 0;
   for (gsize i = 0; i < n_guests; i++)
     if (slots[i].pressured && slots[i].cap_kib > 0)
       group[n_group++] = &slots[i];
   guint64 pressured_granted = grant_pressured (group, n_group, free_kib + beyond_deficit);
-  contain_over_fair_share (policy, plan, host, slots, n_guests, group);
+  assign_fair_shares (plan, host, slots, n_guests);
+  lend_headroom (policy, plan, slots, n_guests, group);
+  contain_over_fair_share (policy, plan, slots, n_guests, group);
   for (gsize i = 0; i < n_guests; i++)
     if (slots[i].pressured && slots[i].decision->reason == BALLAST_REASON_HOLD_BALANCED)
       slots[i].decision->reason = BALLAST_REASON_HOLD_PRESSURED;

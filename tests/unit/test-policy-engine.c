@@ -473,37 +473,54 @@ test_untouched_memory_frees_nothing (void)
   g_assert_cmpint (moving->pending_kib, ==, 0);
 }
 
-/* Pressured guests are served from other guests' headroom, down to the
- * emergency headroom, when there is no free memory and nothing above the
- * floors; the host's reserve is not lent, and nothing is lent for a
- * deficit alone. */
+/* Pressured guests below their fair share are served from the headroom
+ * of guests that hold more than theirs, down to the larger of that share
+ * and the emergency headroom, when there is no free memory and nothing
+ * above the floors. A guest within its fair share keeps its whole need,
+ * the reserve is never lent, and a deficit alone takes no headroom. */
 static void
 test_headroom_lent_to_pressured (void)
 {
   BallastPolicy policy = test_policy ();
   BallastGuestInput guests[] = {
-    idle_guest ("swapping", &policy, 4 * GIB, 2 * GIB, 0),
-    /* uses 2 GiB, holds its need: 2 GiB + 20% */
-    idle_guest ("lender", &policy, 4 * GIB, 2 * GIB + 2 * GIB / 5, 2 * GIB / 5),
+    idle_guest ("swapping", &policy, 8 * GIB, 2 * GIB, 0),
+    /* uses 4 GiB, holds its need: 4 GiB + 20% */
+    idle_guest ("lender", &policy, 8 * GIB, 4 * GIB + 4 * GIB / 5, 4 * GIB / 5),
   };
   guests[0].swap_in_kib_per_sec = 10 * MIB;
-  BallastHostInput host = host_with_available (16 * GIB, 1 * GIB);
+  /* 8 GiB less the 1 GiB reserve: a fair share of 3.5 GiB each; the host
+   * has exactly its reserve free. */
+  BallastHostInput host = host_with_available (8 * GIB, 1 * GIB);
   g_autoptr(BallastPlan) plan = ballast_policy_decide (&policy, &host, guests, 2, TRUE);
   const BallastDecision *swapping = &plan->decisions[0];
   const BallastDecision *lender = &plan->decisions[1];
+  g_assert_cmpuint (lender->fair_share_kib, ==, 3584 * MIB);
   g_assert_cmpint (lender->reason, ==, BALLAST_REASON_SHRINK_TRANSFER);
-  g_assert_cmpuint (lender->floor_kib, ==, 2 * GIB + policy.emergency_headroom_kib);
+  g_assert_cmpuint (lender->floor_kib, ==, 4 * GIB + policy.emergency_headroom_kib);
   g_assert_cmpuint (lender->target_kib, >=, lender->floor_kib);
   g_assert_cmpuint (lender->target_kib, <, lender->old_target_kib);
   g_assert_cmpint (swapping->reason, ==, BALLAST_REASON_GROW_PRESSURED);
   g_assert_cmpuint (swapping->target_kib - swapping->old_target_kib, ==,
                     lender->old_target_kib - lender->target_kib);
 
+  /* On a host twice the size the lender is within its fair share (7.5
+   * GiB): it keeps its need, and the pressured guest waits. */
+  BallastHostInput big = host_with_available (16 * GIB, 1 * GIB);
+  g_autoptr(BallastPlan) within = ballast_policy_decide (&policy, &big, guests, 2, TRUE);
+  g_assert_false (within->decisions[1].changed);
+  g_assert_cmpint (within->decisions[0].reason, ==, BALLAST_REASON_HOLD_PRESSURED);
+
+  /* A borrower already above its fair share borrows nothing. */
+  guests[0].current_kib = guests[0].target_kib = 3584 * MIB;
+  g_autoptr(BallastPlan) above = ballast_policy_decide (&policy, &host, guests, 2, TRUE);
+  g_assert_false (above->decisions[1].changed);
+  g_assert_cmpint (above->decisions[0].reason, ==, BALLAST_REASON_HOLD_PRESSURED);
+
   /* No pressured guest: a deficit alone does not take headroom. */
   guests[0].swap_in_kib_per_sec = 0;
   guests[0].usable_kib = 2 * GIB / 5;
   guests[0].current_kib = guests[0].target_kib = 2 * GIB + 2 * GIB / 5;
-  BallastHostInput short_host = host_with_available (16 * GIB, 1 * GIB - 200 * MIB);
+  BallastHostInput short_host = host_with_available (8 * GIB, 1 * GIB - 200 * MIB);
   g_autoptr(BallastPlan) deficit = ballast_policy_decide (&policy, &short_host, guests, 2, TRUE);
   g_assert_cmpuint (deficit->deficit_kib, >, 0);
   g_assert_false (deficit->emergency);
@@ -515,8 +532,9 @@ test_headroom_lent_to_pressured (void)
 }
 
 /* A guest that keeps growing (a leak) is pressured for ever; once every
- * other guest is at its floor and pressured too, the one above its fair
- * share of the budget gives to those below theirs. */
+ * other guest is at its floor and pressured too and the host is in an
+ * emergency, the one above its fair share of the budget gives to those
+ * below theirs. */
 static void
 test_runaway_contained_at_fair_share (void)
 {
@@ -527,20 +545,31 @@ test_runaway_contained_at_fair_share (void)
   };
   guests[0].swap_in_kib_per_sec = 10 * MIB;
   guests[1].swap_in_kib_per_sec = 10 * MIB;
-  /* 16 GiB less the 1 GiB reserve: a fair share of 7.5 GiB each. */
+  /* 16 GiB less the 1 GiB reserve: a fair share of 7.5 GiB each. Outside
+   * an emergency a busy guest is not taken below its use. */
   BallastHostInput host = host_with_available (16 * GIB, 1 * GIB);
+  g_autoptr(BallastPlan) calm = ballast_policy_decide (&policy, &host, guests, 2, TRUE);
+  g_assert_false (calm->emergency);
+  g_assert_false (calm->decisions[0].changed);
+  g_assert_cmpint (calm->decisions[0].reason, ==, BALLAST_REASON_HOLD_PRESSURED);
+  g_assert_cmpint (calm->decisions[1].reason, ==, BALLAST_REASON_HOLD_PRESSURED);
+
+  /* The host stalls on memory a quarter of the time: an emergency. */
+  host.has_psi = TRUE;
+  host.psi_some_avg10_centipct = 2500;
   g_autoptr(BallastPlan) plan = ballast_policy_decide (&policy, &host, guests, 2, TRUE);
   const BallastDecision *leaky = &plan->decisions[0];
   const BallastDecision *neighbour = &plan->decisions[1];
   g_assert_cmpuint (leaky->fair_share_kib, ==, 7680 * MIB);
   g_assert_cmpint (leaky->reason, ==, BALLAST_REASON_SHRINK_OVER_FAIR_SHARE);
   g_assert_cmpint (neighbour->reason, ==, BALLAST_REASON_GROW_PRESSURED);
-  /* Up to its need: 2 GiB used + 20%. */
-  g_assert_cmpuint (neighbour->target_kib, ==, neighbour->need_kib);
+  /* A pressured guest's step: at least 128 MiB (its need, with the
+   * emergency headroom, is less). */
+  g_assert_cmpuint (neighbour->target_kib, ==, 2 * GIB + policy.pressure_grow_kib);
   g_assert_cmpuint (leaky->old_target_kib - leaky->target_kib, ==,
                     neighbour->target_kib - neighbour->old_target_kib);
   g_autofree char *text = ballast_decision_describe (plan, leaky);
-  g_assert_cmpstr (text, ==, "shrink by 409.6 MiB: under pressure, but holds more than its fair share "
+  g_assert_cmpstr (text, ==, "shrink by 128.0 MiB: under pressure, but holds more than its fair share "
                              "7.5 GiB while guests below theirs are under pressure");
 
   /* Both below their fair share: nobody pressured gives. */
