@@ -278,6 +278,21 @@ raise_to_min (GuestSlot *slots, gsize n)
 
 /* ---- Reclaim --------------------------------------------------------------- */
 
+/* The most SLOT gives this cycle of what it holds above its floor
+ * (excess_kib): a share of it, or all of it in an emergency, within its
+ * tuned step. */
+static void
+set_shrink_step (const BallastPolicy *policy, const BallastPlan *plan, GuestSlot *slot)
+{
+  slot->cap_kib = plan->emergency ? slot->excess_kib
+                                  : permille_of (slot->excess_kib, policy->shrink_fraction_permille);
+  if (slot->input->tuning.shrink_step_max_kib > 0)
+    slot->cap_kib = MIN (slot->cap_kib, slot->input->tuning.shrink_step_max_kib);
+  /* A step too small to pass the hysteresis is not worth a call. */
+  if (slot->cap_kib < policy->min_change_kib)
+    slot->cap_kib = MIN (slot->excess_kib, policy->min_change_kib);
+}
+
 /* Balloon memory above what the host holds for the guest (and above its
  * floor) was never touched: taking it frees nothing now, though it stops
  * the guest from touching it later. */
@@ -333,13 +348,7 @@ reclaim (const BallastPolicy *policy, BallastPlan *plan, GuestSlot *slots, gsize
         }
       slot->untouched_kib = untouched_above (slot, floor);
       slot->excess_kib = slot->target_kib - slot->untouched_kib - floor;
-      slot->cap_kib = plan->emergency ? slot->excess_kib
-                                      : permille_of (slot->excess_kib, policy->shrink_fraction_permille);
-      if (slot->input->tuning.shrink_step_max_kib > 0)
-        slot->cap_kib = MIN (slot->cap_kib, slot->input->tuning.shrink_step_max_kib);
-      /* A step too small to pass the hysteresis is not worth a call. */
-      if (slot->cap_kib < policy->min_change_kib)
-        slot->cap_kib = MIN (slot->excess_kib, policy->min_change_kib);
+      set_shrink_step (policy, plan, slot);
       group[n_group++] = slot;
     }
   distribute_take (group, n_group, goal);
@@ -490,12 +499,7 @@ contain_over_fair_share (const BallastPolicy *policy, BallastPlan *plan, GuestSl
           || slot->target_kib > d->old_target_kib)
         continue;
       slot->excess_kib = slot->target_kib - keep;
-      slot->cap_kib = plan->emergency ? slot->excess_kib
-                                      : permille_of (slot->excess_kib, policy->shrink_fraction_permille);
-      if (slot->input->tuning.shrink_step_max_kib > 0)
-        slot->cap_kib = MIN (slot->cap_kib, slot->input->tuning.shrink_step_max_kib);
-      if (slot->cap_kib < policy->min_change_kib)
-        slot->cap_kib = MIN (slot->excess_kib, policy->min_change_kib);
+      set_shrink_step (policy, plan, slot);
       givers[n_givers++] = slot;
     }
   distribute_take (givers, n_givers, short_below);
