@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "daemon-harness.h"
 
+#include "../unit/scratch-tree.h"
+
 #include "control-client.h"
 #include "json-util.h"
 #include "libvirt-util.h"
@@ -56,31 +58,29 @@ fake_host_new (guint64 total_kib, guint64 available_kib)
   return host;
 }
 
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  if (dir != NULL)
-    {
-      const char *name;
-      while ((name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-          remove_tree (child);
-        }
-    }
-  g_remove (path);
-}
 
 void
 fake_host_free (FakeHost *host)
 {
   if (host == NULL)
     return;
-  remove_tree (host->root);
+  scratch_remove_tree (host->root);
   g_free (host->root);
   ballast_paths_free (host->paths);
   g_free (host);
+}
+
+BallastDaemonConfig
+harness_config_for (const char *uri)
+{
+  BallastDaemonConfig config;
+  ballast_daemon_config_init (&config);
+  g_free (config.uri);
+  config.uri = g_strdup (uri);
+  config.interval_msec = 50;
+  config.reserve_set = TRUE;
+  config.reserve = (BallastAmount) { .kib = 2 * 1024 * 1024 };
+  return config;
 }
 
 char *

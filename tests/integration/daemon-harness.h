@@ -30,6 +30,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (FakeHost, fake_host_free)
 char *testdriver_xml_write (const char *dir, const char *prefix, guint n_domains,
                             guint64 max_kib, guint64 current_kib);
 
+/* A daemon configuration for URI as the tests use it: 50 ms cycles and a
+ * 2 GiB reserve; the caller clears it (ballast_daemon_config_clear). */
+BallastDaemonConfig harness_config_for (const char *uri);
+
 /* Run a daemon for CYCLES cycles. Returns it still connected, for reading
  * back through its own connection. */
 BallastDaemon *run_daemon_cycles (BallastDaemonConfig *config, FakeHost *host, guint cycles);

@@ -15,18 +15,6 @@
  * our own keeps its state between the daemon's connections. */
 static virConnectPtr default_conn;
 
-static BallastDaemonConfig
-config_for (const char *uri)
-{
-  BallastDaemonConfig config;
-  ballast_daemon_config_init (&config);
-  g_free (config.uri);
-  config.uri = g_strdup (uri);
-  config.interval_msec = 50;
-  config.reserve_set = TRUE;
-  config.reserve = (BallastAmount) { .kib = 2 * GIB };
-  return config;
-}
 
 static BallastDomain *
 registry_domain (BallastDaemon *daemon, const char *name)
@@ -50,7 +38,7 @@ test_deficit_shrinks_through_libvirt (void)
   reset_default_domain ();
   /* 1 GiB available against a 2 GiB reserve. */
   g_autoptr(FakeHost) host = fake_host_new (16 * GIB, 1 * GIB);
-  BallastDaemonConfig config = config_for ("test:///default");
+  BallastDaemonConfig config = harness_config_for ("test:///default");
   config.overcommit = BALLAST_OVERCOMMIT_ON;
   config.overcommit_set = TRUE;
   g_autoptr(BallastDaemon) daemon = run_daemon_cycles (&config, host, 3);
@@ -76,7 +64,7 @@ test_gate_off_never_shrinks (void)
 {
   reset_default_domain ();
   g_autoptr(FakeHost) host = fake_host_new (16 * GIB, 1 * GIB);
-  BallastDaemonConfig config = config_for ("test:///default");
+  BallastDaemonConfig config = harness_config_for ("test:///default");
   /* auto, on a CPU without vmx/svm: gated off. */
   g_autoptr(BallastDaemon) daemon = run_daemon_cycles (&config, host, 2);
   g_assert_false (ballast_daemon_shrink_allowed (daemon));
@@ -91,7 +79,7 @@ test_dry_run_changes_nothing (void)
 {
   reset_default_domain ();
   g_autoptr(FakeHost) host = fake_host_new (16 * GIB, 12 * GIB);
-  BallastDaemonConfig config = config_for ("test:///default");
+  BallastDaemonConfig config = harness_config_for ("test:///default");
   config.dry_run = TRUE;
   g_autoptr(BallastDaemon) daemon = run_daemon_cycles (&config, host, 2);
   BallastDomain *domain = registry_domain (daemon, "test");
@@ -110,7 +98,7 @@ test_surplus_grows_to_max (void)
 {
   reset_default_domain ();
   g_autoptr(FakeHost) host = fake_host_new (32 * GIB, 20 * GIB);
-  BallastDaemonConfig config = config_for ("test:///default");
+  BallastDaemonConfig config = harness_config_for ("test:///default");
   g_autoptr(BallastDaemon) daemon = run_daemon_cycles (&config, host, 2);
   g_assert_cmpuint (domain_info_memory_kib (daemon, "test"), ==, 8 * GIB);
   BallastDomain *domain = registry_domain (daemon, "test");
@@ -127,7 +115,7 @@ test_stats_period_set_where_missing (void)
   g_autofree char *xml = testdriver_xml_write (dir, "period", 3, 2 * GIB, 2 * GIB);
   g_autofree char *uri = g_strdup_printf ("test://%s", xml);
   g_autoptr(FakeHost) host = fake_host_new (16 * GIB, 10 * GIB);
-  BallastDaemonConfig config = config_for (uri);
+  BallastDaemonConfig config = harness_config_for (uri);
   config.stats_period_sec = 7;
   g_autoptr(BallastDaemon) daemon = run_daemon_cycles (&config, host, 2);
 
@@ -156,7 +144,7 @@ test_unmanaged_domains_listed_with_reason (void)
     "</node>\n", -1, NULL));
   g_autofree char *uri = g_strdup_printf ("test://%s", xml);
   g_autoptr(FakeHost) host = fake_host_new (16 * GIB, 10 * GIB);
-  BallastDaemonConfig config = config_for (uri);
+  BallastDaemonConfig config = harness_config_for (uri);
   g_autoptr(BallastDaemon) daemon = run_daemon_cycles (&config, host, 2);
   BallastDomain *noballoon = registry_domain (daemon, "noballoon");
   g_assert_cmpint (noballoon->status, ==, BALLAST_GUEST_UNMANAGED);
@@ -179,7 +167,7 @@ run_many_domains (const char *scheme)
   g_autofree char *uri = g_strdup_printf ("%s://%s", scheme, xml);
   /* 200 x 2 GiB on a host 60 GiB short of its reserve. */
   g_autoptr(FakeHost) host = fake_host_new (512 * GIB, 8 * GIB);
-  BallastDaemonConfig config = config_for (uri);
+  BallastDaemonConfig config = harness_config_for (uri);
   config.overcommit = BALLAST_OVERCOMMIT_ON;
   config.overcommit_set = TRUE;
   config.reserve = (BallastAmount) { .kib = 68 * GIB };
@@ -241,7 +229,7 @@ static void
 test_unreachable_uri_retries_without_crash (void)
 {
   g_autoptr(FakeHost) host = fake_host_new (16 * GIB, 10 * GIB);
-  BallastDaemonConfig config = config_for ("test+unix:///nonexistent.xml?socket=/nonexistent/sock");
+  BallastDaemonConfig config = harness_config_for ("test+unix:///nonexistent.xml?socket=/nonexistent/sock");
   g_autoptr(GError) error = NULL;
   BallastRunOptions options = { 0 };
   g_free (config.socket_path);

@@ -28,6 +28,7 @@
 #include "exit-policy.h"
 #include "json-util.h"
 #include "libvirt-util.h"
+#include "../unit/scratch-tree.h"
 #include "libvirt-worker.h"
 
 #include <glib/gstdio.h>
@@ -45,13 +46,7 @@ static virConnectPtr default_conn;
 static BallastDaemonConfig
 config_for (const char *uri)
 {
-  BallastDaemonConfig config;
-  ballast_daemon_config_init (&config);
-  g_free (config.uri);
-  config.uri = g_strdup (uri);
-  config.interval_msec = 50;
-  config.reserve_set = TRUE;
-  config.reserve = (BallastAmount) { .kib = 2 * GIB };
+  BallastDaemonConfig config = harness_config_for (uri);
   /* The test driver's last-update never moves: with the default 5 s period
    * its guests would count as stale after 15 s. */
   config.stats_period_sec = 3600;
@@ -751,21 +746,6 @@ write_host_file (FakeHost *host, const char *relative, const char *contents)
   g_assert_cmpint (g_rename (tmp, path), ==, 0);
 }
 
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  if (dir != NULL)
-    {
-      const char *name;
-      while ((name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-          remove_tree (child);
-        }
-    }
-  g_remove (path);
-}
 
 /* Status says HOST_ERROR_PART, cycles go on, and no balloon changes. */
 static void
@@ -902,7 +882,7 @@ cgroup_body (const char *socket_path, gpointer user_data)
 
   /* The partition goes away (systemd collects an empty machine.slice). */
   g_autofree char *dir = g_build_filename (files->host->root, "sys", "fs", "cgroup", "machine.slice", NULL);
-  remove_tree (dir);
+  scratch_remove_tree (dir);
   g_assert_false (g_file_test (dir, G_FILE_TEST_EXISTS));
   assert_holding (socket_path, "machine.slice");
 
