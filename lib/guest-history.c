@@ -82,15 +82,15 @@ ballast_guest_history_advance (BallastGuestHistory *history,
        * inflating balloon drops page cache and leaves the kernel's
        * reserves, so MemTotal - MemAvailable jumps by tens of MiB that the
        * workload never asked for (seen on real guests: 72 -> 136 MiB in
-       * one report when a 512 MiB guest was taken to 262 MiB). */
+       * one report when a 512 MiB guest was taken to 262 MiB): the
+       * growth measured before it stands until the next report. */
       guint64 used = reported_used_kib (stats);
       guint64 total_moved = stats->available_kib > history->reported_total_kib
                               ? stats->available_kib - history->reported_total_kib
                               : history->reported_total_kib - stats->available_kib;
       gboolean fell = FALSE;
-      history->used_growth_kib_per_sec = total_moved > BALLOON_MOVED_KIB
-                                           ? 0
-                                           : counter_rate (history->used_kib, used, elapsed_usec, &fell);
+      if (total_moved <= BALLOON_MOVED_KIB)
+        history->used_growth_kib_per_sec = counter_rate (history->used_kib, used, elapsed_usec, &fell);
       history->used_kib = used;
       history->reported_total_kib = stats->available_kib;
       history->sampled_usec = now_usec;

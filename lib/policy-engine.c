@@ -308,14 +308,16 @@ untouched_above (const GuestSlot *slot, guint64 floor)
 /* Takes GOAL of host memory from the guests that may give, by the memory
  * they hold above their floor (LEND: their lean floor) per share, each by
  * at most its step. Only memory the host holds counts: a guest chosen also
- * loses the balloon memory it never touched, and in a deficit every guest
- * does, so that no guest grows into the host's shortage later. Returns
- * what the host gets back. */
+ * loses the balloon memory it never touched; and when the host is short
+ * and what they hold cannot cover it (or in an emergency) every guest
+ * does, so that no guest grows into the host's shortage later. Not on any
+ * small deficit: a guest cut to its floor just before its workload ramps
+ * up runs short, as a real guest did in the e2e squeeze. Returns what the
+ * host gets back. */
 static guint64
 reclaim (const BallastPolicy *policy, BallastPlan *plan, GuestSlot *slots, gsize n,
          GuestSlot **group, guint64 goal, gboolean lend)
 {
-  gboolean strip_untouched = plan->deficit_kib > 0 && !lend;
   gsize n_group = 0;
   for (gsize i = 0; i < n; i++)
     {
@@ -351,7 +353,8 @@ reclaim (const BallastPolicy *policy, BallastPlan *plan, GuestSlot *slots, gsize
       set_shrink_step (policy, plan, slot);
       group[n_group++] = slot;
     }
-  distribute_take (group, n_group, goal);
+  guint64 takes = distribute_take (group, n_group, goal);
+  gboolean strip_untouched = plan->deficit_kib > 0 && !lend && (plan->emergency || takes < goal);
 
   guint64 freed = 0;
   for (gsize i = 0; i < n_group; i++)
