@@ -83,13 +83,15 @@ ballast_guest_history_advance (BallastGuestHistory *history,
        * reserves, so MemTotal - MemAvailable jumps by tens of MiB that the
        * workload never asked for (seen on real guests: 72 -> 136 MiB in
        * one report when a 512 MiB guest was taken to 262 MiB): the
-       * growth measured before it stands until the next report. */
+       * growth measured before it stands until the next report. A balloon
+       * that gave the guest memory is different: a guest grown every
+       * cycle (a burst) would never have its growth read, so a rise
+       * across a deflation counts; a fall there leaves the figure. */
       guint64 used = reported_used_kib (stats);
-      guint64 total_moved = stats->available_kib > history->reported_total_kib
-                              ? stats->available_kib - history->reported_total_kib
-                              : history->reported_total_kib - stats->available_kib;
+      gboolean inflated = history->reported_total_kib > stats->available_kib + BALLOON_MOVED_KIB;
+      gboolean deflated = stats->available_kib > history->reported_total_kib + BALLOON_MOVED_KIB;
       gboolean fell = FALSE;
-      if (total_moved <= BALLOON_MOVED_KIB)
+      if (!inflated && !(deflated && used <= history->used_kib))
         history->used_growth_kib_per_sec = counter_rate (history->used_kib, used, elapsed_usec, &fell);
       history->used_kib = used;
       history->reported_total_kib = stats->available_kib;

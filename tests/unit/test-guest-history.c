@@ -129,8 +129,9 @@ test_balloon_not_moving (void)
 }
 
 /* Growth of used memory (MemTotal - MemAvailable) between the guest's
- * reports; not measured across a report where the balloon moved, since
- * inflating one changes that difference by itself. */
+ * reports; not measured across a report where the balloon was inflated,
+ * since that changes the difference by itself; across a deflation only a
+ * rise is read. */
 static void
 test_used_growth (void)
 {
@@ -167,6 +168,22 @@ test_used_growth (void)
   stats.usable_kib += 40960;
   ballast_guest_history_advance (&history, &stats, 15 * SEC);
   g_assert_cmpuint (history.used_growth_kib_per_sec, ==, 0);
+
+  /* A guest given 128 MiB while it grew 30 MiB in 2 s (a burst that is
+   * grown every cycle): the rise is read. */
+  stats.last_update_sec = 1007;
+  guint64 used = stats.available_kib - stats.usable_kib;
+  stats.available_kib += 131072;
+  stats.usable_kib = stats.available_kib - (used + 30720);
+  ballast_guest_history_advance (&history, &stats, 17 * SEC);
+  g_assert_cmpuint (history.used_growth_kib_per_sec, ==, 15360);
+
+  /* But a fall across a deflation leaves the figure as it was. */
+  stats.last_update_sec = 1008;
+  stats.available_kib += 131072;
+  stats.usable_kib = stats.available_kib - used;
+  ballast_guest_history_advance (&history, &stats, 18 * SEC);
+  g_assert_cmpuint (history.used_growth_kib_per_sec, ==, 15360);
 }
 
 int
