@@ -206,6 +206,14 @@ ballast_daemon_domain_json (BallastDaemon *daemon, BallastDomain *domain)
   json_object_object_add (object, "major_faults_per_sec",
                           view ? json_object_new_int64 ((gint64) domain->history.major_faults_per_sec) : NULL);
   json_object_object_add (object, "need_kib", decided ? ballast_json_kib (domain->decision.need_kib) : NULL);
+  /* Its share of the budget less the reserve, and how long its use has
+   * been above it (past the loan time, what it borrowed is called back). */
+  json_object_object_add (object, "fair_share_kib",
+                          decided ? ballast_json_kib (domain->decision.fair_share_kib) : NULL);
+  json_object_object_add (object, "over_fair_share_sec",
+                          decided ? json_object_new_int64 ((gint64) ballast_loan_clock_seconds (
+                                      &domain->loan_clock, g_get_monotonic_time ()))
+                                  : NULL);
   guint64 min_kib = config != NULL ? MIN (ballast_amount_resolve_kib (&domain->tuning.min, config->max_kib),
                                           config->max_kib) : 0;
   json_object_object_add (object, "min_kib", config != NULL ? ballast_json_kib (min_kib) : NULL);

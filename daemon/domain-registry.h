@@ -60,6 +60,7 @@ typedef struct {
   gint64 last_shrink_usec;        /* monotonic time of the last applied shrink, 0: never */
   gboolean has_decision;
   BallastDecision decision;       /* the latest decision */
+  BallastLoanClock loan_clock;    /* how long its use has been above its fair share */
   char *reason;                   /* its text */
   BallastGuestTuning tuning;      /* resolved for this domain */
   char *tuning_source;            /* where it came from ("default, match 'db-*'") */

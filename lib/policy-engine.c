@@ -14,6 +14,10 @@ typedef struct {
   guint64 cap_kib;        /* scratch: the most this guest takes or gives */
   guint64 excess_kib;     /* scratch: held above the floor */
   guint64 untouched_kib;  /* scratch: of the excess, memory never touched */
+  guint64 keep_kib;       /* scratch: the floor one reclaim keeps */
+  guint64 beyond_fair_kib; /* scratch: what a pressured guest wants beyond
+                            * its fair share, set aside while it is served
+                            * within it */
   guint64 lean_floor_kib; /* the floor with the headroom cut to the emergency
                            * headroom: how far it lends to pressured guests */
 } GuestSlot;
@@ -293,6 +297,50 @@ set_shrink_step (const BallastPolicy *policy, const BallastPlan *plan, GuestSlot
     slot->cap_kib = MIN (slot->excess_kib, policy->min_change_kib);
 }
 
+static gint
+compare_excess_per_share_descending (gconstpointer a, gconstpointer b)
+{
+  const GuestSlot *x = *(GuestSlot *const *) a;
+  const GuestSlot *y = *(GuestSlot *const *) b;
+  double per_share_x = (double) x->excess_kib / x->input->tuning.shares;
+  double per_share_y = (double) y->excess_kib / y->input->tuning.shares;
+  if (per_share_x != per_share_y)
+    return per_share_x > per_share_y ? -1 : 1;
+  return x < y ? -1 : x > y;
+}
+
+/* A take spread over many guests can leave every share under the minimum
+ * change, and the hysteresis would then drop all of it: the host stays
+ * short, or a pressured guest unserved, while each guest "holds" (seen
+ * with 240 small guests). What would be dropped is gathered instead onto
+ * the guests with the most excess per share, one minimum step each; a
+ * last remainder under that step is dropped as before. */
+static void
+gather_small_takes (GuestSlot **group, gsize n, guint64 min_change)
+{
+  g_autofree GuestSlot **candidates = g_new (GuestSlot *, MAX (n, 1));
+  gsize n_candidates = 0;
+  guint64 dropped = 0;
+  for (gsize i = 0; i < n; i++)
+    {
+      GuestSlot *slot = group[i];
+      if (slot->amount_kib == 0 || slot->amount_kib >= min_change)
+        continue;
+      dropped += slot->amount_kib;
+      slot->amount_kib = 0;
+      if (slot->cap_kib >= min_change)
+        candidates[n_candidates++] = slot;
+    }
+  if (dropped < min_change)
+    return;
+  qsort (candidates, n_candidates, sizeof *candidates, compare_excess_per_share_descending);
+  for (gsize i = 0; i < n_candidates && dropped >= min_change; i++)
+    {
+      candidates[i]->amount_kib = min_change;
+      dropped -= min_change;
+    }
+}
+
 /* Balloon memory above what the host holds for the guest (and above its
  * floor) was never touched: taking it frees nothing now, though it stops
  * the guest from touching it later. */
@@ -305,9 +353,18 @@ untouched_above (const GuestSlot *slot, guint64 floor)
   return slot->target_kib - MAX (resident, floor);
 }
 
+typedef enum {
+  RECLAIM_FOR_HOST,     /* the host's deficit: down to the floors */
+  LEND_WITHIN_SHARES,   /* to a guest below its fair share: each keeps its
+                         * need up to its own share */
+  LEND_TO_CONFIRMED,    /* to a guest whose use the host confirms, for a
+                         * burst: each keeps its lean floor, and may give
+                         * all above it at once */
+} ReclaimMode;
+
 /* Takes GOAL of host memory from the guests that may give, by the memory
- * they hold above their floor (LEND: their lean floor) per share, each by
- * at most its step. Only memory the host holds counts: a guest chosen also
+ * they hold above their floor (lending: the floor MODE keeps) per share,
+ * each by at most its step. Only memory the host holds counts: a guest chosen also
  * loses the balloon memory it never touched; and when the host is short
  * and what they hold cannot cover it (or in an emergency) every guest
  * does, so that no guest grows into the host's shortage later. Not on any
@@ -316,8 +373,9 @@ untouched_above (const GuestSlot *slot, guint64 floor)
  * host gets back. */
 static guint64
 reclaim (const BallastPolicy *policy, BallastPlan *plan, GuestSlot *slots, gsize n,
-         GuestSlot **group, guint64 goal, gboolean lend)
+         GuestSlot **group, guint64 goal, ReclaimMode mode)
 {
+  gboolean lend = mode != RECLAIM_FOR_HOST;
   gsize n_group = 0;
   for (gsize i = 0; i < n; i++)
     {
@@ -339,9 +397,12 @@ reclaim (const BallastPolicy *policy, BallastPlan *plan, GuestSlot *slots, gsize
       /* Lending, a guest keeps its need up to its fair share: a guest
        * claiming pressure (or lying about it) never takes one within its
        * share below its need, only what others hold beyond theirs. */
-      if (lend)
-        slot->lean_floor_kib = MAX (slot->lean_floor_kib, MIN (d->floor_kib, d->fair_share_kib));
-      guint64 floor = lend ? slot->lean_floor_kib : d->floor_kib;
+      guint64 floor = d->floor_kib;
+      if (mode == LEND_WITHIN_SHARES)
+        floor = MAX (slot->lean_floor_kib, MIN (d->floor_kib, d->fair_share_kib));
+      else if (mode == LEND_TO_CONFIRMED)
+        floor = slot->lean_floor_kib;
+      slot->keep_kib = floor;
       if (slot->target_kib <= floor)
         {
           if (!lend)
@@ -350,10 +411,18 @@ reclaim (const BallastPolicy *policy, BallastPlan *plan, GuestSlot *slots, gsize
         }
       slot->untouched_kib = untouched_above (slot, floor);
       slot->excess_kib = slot->target_kib - slot->untouched_kib - floor;
-      set_shrink_step (policy, plan, slot);
+      /* A burst that fills its memory cannot wait for a lender to give
+       * in halves over several cycles. */
+      if (mode == LEND_TO_CONFIRMED)
+        slot->cap_kib = slot->input->tuning.shrink_step_max_kib > 0
+                          ? MIN (slot->excess_kib, slot->input->tuning.shrink_step_max_kib)
+                          : slot->excess_kib;
+      else
+        set_shrink_step (policy, plan, slot);
       group[n_group++] = slot;
     }
   guint64 takes = distribute_take (group, n_group, goal);
+  gather_small_takes (group, n_group, policy->min_change_kib);
   gboolean strip_untouched = plan->deficit_kib > 0 && !lend && (plan->emergency || takes < goal);
 
   guint64 freed = 0;
@@ -374,7 +443,7 @@ reclaim (const BallastPolicy *policy, BallastPlan *plan, GuestSlot *slots, gsize
           d->untouched_taken_kib += change - amount;
           freed += amount;
           if (lend)
-            d->floor_kib = slot->lean_floor_kib;
+            d->floor_kib = slot->keep_kib;
           d->reason = plan->deficit_kib > 0 && !lend ? BALLAST_REASON_SHRINK_DEFICIT
                                                      : BALLAST_REASON_SHRINK_TRANSFER;
         }
@@ -440,12 +509,25 @@ pressured_below_fair_share (GuestSlot *slots, gsize n, GuestSlot **group, guint6
       guint64 fair = slot->decision->fair_share_kib;
       if (!slot->pressured || slot->cap_kib == 0 || slot->target_kib >= fair)
         continue;
-      slot->cap_kib = MIN (slot->cap_kib, fair - slot->target_kib);
+      guint64 within = MIN (slot->cap_kib, fair - slot->target_kib);
+      slot->beyond_fair_kib = slot->cap_kib - within;
+      slot->cap_kib = within;
       want += slot->cap_kib;
       group[n_group++] = slot;
     }
   *ret_want = want;
   return n_group;
+}
+
+/* What the guests in GROUP still want, beyond their fair share too. */
+static void
+restore_beyond_fair (GuestSlot **group, gsize n)
+{
+  for (gsize i = 0; i < n; i++)
+    {
+      group[i]->cap_kib += group[i]->beyond_fair_kib;
+      group[i]->beyond_fair_kib = 0;
+    }
 }
 
 /* Pressured guests below their fair share that free memory and the
@@ -462,12 +544,150 @@ lend_headroom (const BallastPolicy *policy, BallastPlan *plan, GuestSlot *slots,
 {
   guint64 want;
   gsize n_borrowers = pressured_below_fair_share (slots, n, group, &want);
-  if (want == 0 || !plan->shrink_allowed)
+  g_autofree GuestSlot **borrowers = g_memdup2 (group, n_borrowers * sizeof *group);
+  if (want > 0 && plan->shrink_allowed)
+    {
+      guint64 lent = reclaim (policy, plan, slots, n, group, want, LEND_WITHIN_SHARES);
+      plan->reclaimed_kib += lent;
+      grant_pressured (borrowers, n_borrowers, lent);
+    }
+  restore_beyond_fair (borrowers, n_borrowers);
+}
+
+/* Which guests give down to their fair share: those under pressure (in
+ * an emergency), or those past the loan time. */
+typedef gboolean (*GiverFilter) (const BallastPolicy *policy, const GuestSlot *slot);
+
+static gboolean
+is_pressured (const BallastPolicy *policy, const GuestSlot *slot)
+{
+  (void) policy;
+  return slot->pressured;
+}
+
+static gboolean
+loan_overdue (const BallastPolicy *policy, const GuestSlot *slot)
+{
+  return slot->movable && !slot->input->tuning.exclude
+         && slot->input->over_fair_share_sec >= policy->loan_time_sec;
+}
+
+/* Takes up to GOAL from the guests FILTER picks that hold more than their
+ * fair share (and their min), down to it, each by at most its step; not
+ * from a guest settling or grown this cycle. Returns what was taken. */
+static guint64
+take_above_fair_share (const BallastPolicy *policy, BallastPlan *plan, GuestSlot *slots, gsize n,
+                       guint64 goal, GiverFilter filter)
+{
+  g_autofree GuestSlot **givers = g_new0 (GuestSlot *, MAX (n, 1));
+  gsize n_givers = 0;
+  for (gsize i = 0; i < n; i++)
+    {
+      GuestSlot *slot = &slots[i];
+      BallastDecision *d = slot->decision;
+      guint64 keep = MAX (d->fair_share_kib, d->min_kib);
+      if (!filter (policy, slot) || slot->input->settling || slot->target_kib <= keep
+          || slot->target_kib > d->old_target_kib)
+        continue;
+      slot->excess_kib = slot->target_kib - keep;
+      set_shrink_step (policy, plan, slot);
+      givers[n_givers++] = slot;
+    }
+  distribute_take (givers, n_givers, goal);
+  gather_small_takes (givers, n_givers, policy->min_change_kib);
+  guint64 taken = 0;
+  for (gsize i = 0; i < n_givers; i++)
+    {
+      if (givers[i]->amount_kib < policy->min_change_kib)
+        continue;
+      givers[i]->target_kib -= givers[i]->amount_kib;
+      givers[i]->decision->reason = BALLAST_REASON_SHRINK_OVER_FAIR_SHARE;
+      taken += givers[i]->amount_kib;
+    }
+  plan->reclaimed_kib += taken;
+  return taken;
+}
+
+/* A pressured guest whose use the host confirms (its QEMU process holds
+ * at least what the guest says it uses, less the emergency headroom: used
+ * memory is resident, so a guest claiming more than its process holds is
+ * not believed) borrows the headroom of the guests that are not pressured
+ * down to their lean floor (use, growth and the emergency headroom),
+ * beyond its fair share too,
+ * for a burst: for as long as its use has been above its share less than
+ * the loan time. A burst that really fills its memory outranks memory an
+ * idle guest keeps for comfort (240 small guests bursting in turn to
+ * twice their share, tests/sim many-small); recall_loans() hands it back
+ * from a guest that stays above its share, which a leak does. Claims
+ * alone, which the host does not see borne out (a liar, or a guest whose
+ * balloon has memory it never touched), borrow nothing here, so that they
+ * cannot take another guest within its share below its need. Not in an
+ * emergency, where every headroom is already cut. */
+static void
+lend_to_confirmed (const BallastPolicy *policy, BallastPlan *plan, GuestSlot *slots, gsize n,
+                   GuestSlot **group)
+{
+  if (plan->emergency || !plan->shrink_allowed)
+    return;
+  gsize n_borrowers = 0;
+  guint64 want = 0;
+  for (gsize i = 0; i < n; i++)
+    {
+      GuestSlot *slot = &slots[i];
+      guint64 resident = slot->input->resident_kib;
+      if (!slot->pressured || slot->cap_kib == 0 || resident == 0
+          || resident + policy->emergency_headroom_kib < slot->decision->used_kib
+          || slot->input->over_fair_share_sec >= policy->loan_time_sec)
+        continue;
+      want += slot->cap_kib;
+      group[n_borrowers++] = slot;
+    }
+  if (want == 0)
     return;
   g_autofree GuestSlot **borrowers = g_memdup2 (group, n_borrowers * sizeof *group);
-  guint64 lent = reclaim (policy, plan, slots, n, group, want, TRUE);
+  guint64 lent = reclaim (policy, plan, slots, n, group, want, LEND_TO_CONFIRMED);
   plan->reclaimed_kib += lent;
   grant_pressured (borrowers, n_borrowers, lent);
+}
+
+/* Outside an emergency, a guest that has held more than its fair share for
+ * longer than the loan time gives back, down to that share and by at most
+ * its step, what guests within theirs miss of their need: a burst ends
+ * before, a leak never does. Pressured or not: below its use the guest
+ * swaps or kills a process, which for a leak is where it was heading. */
+static void
+recall_loans (const BallastPolicy *policy, BallastPlan *plan, GuestSlot *slots, gsize n,
+              GuestSlot **group)
+{
+  if (plan->emergency || !plan->shrink_allowed)
+    return;
+  gsize n_claimants = 0;
+  guint64 want = 0;
+  for (gsize i = 0; i < n; i++)
+    {
+      GuestSlot *slot = &slots[i];
+      guint64 owed = MIN (slot->decision->floor_kib, slot->decision->fair_share_kib);
+      if (!slot->movable || slot->input->tuning.exclude || slot->target_kib >= owed)
+        continue;
+      slot->cap_kib = owed - slot->target_kib;
+      want += slot->cap_kib;
+      group[n_claimants++] = slot;
+    }
+  if (want == 0)
+    return;
+
+  guint64 taken = take_above_fair_share (policy, plan, slots, n, want, loan_overdue);
+  if (taken == 0)
+    return;
+  distribute_give (group, n_claimants, taken);
+  for (gsize i = 0; i < n_claimants; i++)
+    {
+      if (group[i]->amount_kib == 0)
+        continue;
+      group[i]->target_kib += group[i]->amount_kib;
+      if (group[i]->decision->reason != BALLAST_REASON_GROW_PRESSURED)
+        group[i]->decision->reason = BALLAST_REASON_GROW_TO_NEED;
+    }
 }
 
 /* In an emergency, when pressured guests below their fair share still
@@ -483,7 +703,8 @@ contain_over_fair_share (const BallastPolicy *policy, BallastPlan *plan, GuestSl
 {
   /* Only when the host itself is in danger: below its use, a guest
    * swaps or kills inside (a busy guest bursting above its share is not
-   * a leak, and outside an emergency it is not taken from). */
+   * a leak; outside an emergency only one past the loan time gives, in
+   * recall_loans()). */
   if (!plan->emergency || !plan->shrink_allowed)
     return;
   guint64 short_below;
@@ -491,32 +712,9 @@ contain_over_fair_share (const BallastPolicy *policy, BallastPlan *plan, GuestSl
   if (short_below == 0)
     return;
 
-  g_autofree GuestSlot **givers = g_new0 (GuestSlot *, MAX (n, 1));
-  gsize n_givers = 0;
-  for (gsize i = 0; i < n; i++)
-    {
-      GuestSlot *slot = &slots[i];
-      BallastDecision *d = slot->decision;
-      guint64 keep = MAX (d->fair_share_kib, d->min_kib);
-      if (!slot->pressured || slot->input->settling || slot->target_kib <= keep
-          || slot->target_kib > d->old_target_kib)
-        continue;
-      slot->excess_kib = slot->target_kib - keep;
-      set_shrink_step (policy, plan, slot);
-      givers[n_givers++] = slot;
-    }
-  distribute_take (givers, n_givers, short_below);
-  guint64 taken = 0;
-  for (gsize i = 0; i < n_givers; i++)
-    {
-      if (givers[i]->amount_kib < policy->min_change_kib)
-        continue;
-      givers[i]->target_kib -= givers[i]->amount_kib;
-      givers[i]->decision->reason = BALLAST_REASON_SHRINK_OVER_FAIR_SHARE;
-      taken += givers[i]->amount_kib;
-    }
-  plan->reclaimed_kib += taken;
+  guint64 taken = take_above_fair_share (policy, plan, slots, n, short_below, is_pressured);
   grant_pressured (group, n_takers, taken);
+  restore_beyond_fair (group, n_takers);
 }
 
 /* ---- The decision --------------------------------------------------------- */
@@ -596,7 +794,7 @@ ballast_policy_decide (const BallastPolicy *policy, const BallastHostInput *host
   guint64 pressured_short = pressured_want > free_kib ? pressured_want - free_kib : 0;
   guint64 reclaim_goal = plan->deficit_kib + pressured_short;
   if (reclaim_goal > 0)
-    plan->reclaimed_kib = reclaim (policy, plan, slots, n_guests, group, reclaim_goal, FALSE);
+    plan->reclaimed_kib = reclaim (policy, plan, slots, n_guests, group, reclaim_goal, RECLAIM_FOR_HOST);
 
   /* Pressured guests grow first, from free memory and from what was
    * reclaimed beyond the deficit; by shares when there is not enough.
@@ -612,6 +810,9 @@ ballast_policy_decide (const BallastPolicy *policy, const BallastHostInput *host
   assign_fair_shares (plan, host, slots, n_guests);
   lend_headroom (policy, plan, slots, n_guests, group);
   contain_over_fair_share (policy, plan, slots, n_guests, group);
+  lend_to_confirmed (policy, plan, slots, n_guests, group);
+  /* Last: it sets the wants (cap_kib) of the guests it serves anew. */
+  recall_loans (policy, plan, slots, n_guests, group);
   for (gsize i = 0; i < n_guests; i++)
     if (slots[i].pressured && slots[i].decision->reason == BALLAST_REASON_HOLD_BALANCED)
       slots[i].decision->reason = BALLAST_REASON_HOLD_PRESSURED;
@@ -705,6 +906,23 @@ ballast_plan_free (BallastPlan *plan)
   g_free (plan);
 }
 
+void
+ballast_loan_clock_advance (BallastLoanClock *clock, gint64 now_usec, const BallastDecision *decision)
+{
+  gboolean over = decision->fair_share_kib > 0 && decision->used_kib > decision->fair_share_kib;
+  if (over && !clock->over)
+    clock->since_usec = now_usec;
+  clock->over = over;
+}
+
+guint64
+ballast_loan_clock_seconds (const BallastLoanClock *clock, gint64 now_usec)
+{
+  if (!clock->over || now_usec <= clock->since_usec)
+    return 0;
+  return (guint64) ((now_usec - clock->since_usec) / G_USEC_PER_SEC);
+}
+
 /* ---- Explaining ------------------------------------------------------------ */
 
 const char *
@@ -766,7 +984,8 @@ char *
 ballast_decision_describe (const BallastPlan *plan, const BallastDecision *d)
 {
   g_autofree char *floor = ballast_size_format_kib (d->floor_kib);
-  const char *floor_source = d->floor_kib == d->min_kib && d->min_kib >= d->need_kib ? "min" : "need";
+  const char *floor_source = d->floor_kib == d->min_kib && d->min_kib >= d->need_kib ? "min"
+                             : d->floor_kib < d->need_kib ? "need, headroom lent" : "need";
   g_autofree char *deficit = ballast_size_format_kib (plan->deficit_kib);
   g_autofree char *surplus = ballast_size_format_kib (plan->surplus_kib);
   g_autofree char *skipped = ballast_size_format_kib (d->skipped_change_kib);
@@ -827,6 +1046,10 @@ ballast_decision_describe (const BallastPlan *plan, const BallastDecision *d)
     case BALLAST_REASON_SHRINK_OVER_FAIR_SHARE:
       {
         g_autofree char *fair = ballast_size_format_kib (d->fair_share_kib);
+        if (!plan->emergency)
+          return g_strdup_printf ("shrink by %s: has held more than its fair share %s for longer "
+                                  "than the loan time, while guests within theirs miss their need",
+                                  delta, fair);
         return g_strdup_printf ("shrink by %s: under pressure, but holds more than its fair share %s "
                                 "while guests below theirs are under pressure", delta, fair);
       }

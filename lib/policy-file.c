@@ -96,6 +96,7 @@ static const BallastXmlRule policy_rules[] = {
   { "policy/guests", BALLAST_XML_CONTAINER, "tenancy=single|multi" },
   { "policy/guests/shrink-per-cycle", BALLAST_XML_EMPTY, "percent=percent1!" },
   { "policy/guests/regrow-delay", BALLAST_XML_UINT, NULL },
+  { "policy/guests/loan-time", BALLAST_XML_UINT, NULL },
   { "policy/guests/default", BALLAST_XML_CONTAINER, NULL },
   GUEST_TUNING_RULES ("policy/guests/default"),
   { "policy/guests/match", BALLAST_XML_CONTAINER, "name=string!" },
@@ -156,6 +157,23 @@ read_uint_text (xmlNode *node)
   guint64 value = 0;
   ballast_parse_u64 (text, strlen (text), &value);
   return value;
+}
+
+/* <x>SECONDS</x>, at most LIMIT (LIMIT_TEXT says it in words). */
+static gboolean
+read_seconds (const Reader *reader, xmlNode *node, guint64 limit, const char *limit_text,
+              guint *ret_seconds, GError **error)
+{
+  guint64 seconds = read_uint_text (node);
+  if (seconds > limit)
+    {
+      g_set_error (error, BALLAST_ERROR, BALLAST_ERROR_INVALID,
+                   "%s line %ld: <%s>: %" G_GUINT64_FORMAT " s is more than %s",
+                   reader->what, xmlGetLineNo (node), (const char *) node->name, seconds, limit_text);
+      return FALSE;
+    }
+  *ret_seconds = (guint) seconds;
+  return TRUE;
 }
 
 /* <x unit='MiB'>512</x> or <x percent='25'/> */
@@ -287,18 +305,9 @@ read_pressure (const Reader *reader, xmlNode *pressure, BallastPolicy *policy, G
   if ((element = child (reader, pressure, "grow")) != NULL
       && !read_size (reader, element, &policy->pressure_grow_kib, error))
     return FALSE;
-  if ((element = child (reader, pressure, "lookahead")) != NULL)
-    {
-      guint64 seconds = read_uint_text (element);
-      if (seconds > 3600)
-        {
-          g_set_error (error, BALLAST_ERROR, BALLAST_ERROR_INVALID,
-                       "%s line %ld: <lookahead>: %" G_GUINT64_FORMAT " s is more than an hour",
-                       reader->what, xmlGetLineNo (element), seconds);
-          return FALSE;
-        }
-      policy->growth_lookahead_sec = (guint) seconds;
-    }
+  if ((element = child (reader, pressure, "lookahead")) != NULL
+      && !read_seconds (reader, element, 3600, "an hour", &policy->growth_lookahead_sec, error))
+    return FALSE;
   return TRUE;
 }
 
@@ -308,18 +317,12 @@ read_guests (const Reader *reader, xmlNode *guests, BallastPolicyFile *file, GEr
   xmlNode *element;
   if ((element = child (reader, guests, "shrink-per-cycle")) != NULL)
     file->policy.shrink_fraction_permille = read_uint_attr (element, "percent") * 10;
-  if ((element = child (reader, guests, "regrow-delay")) != NULL)
-    {
-      guint64 seconds = read_uint_text (element);
-      if (seconds > 86400)
-        {
-          g_set_error (error, BALLAST_ERROR, BALLAST_ERROR_INVALID,
-                       "%s line %ld: <regrow-delay>: %" G_GUINT64_FORMAT " s is more than a day",
-                       reader->what, xmlGetLineNo (element), seconds);
-          return FALSE;
-        }
-      file->policy.regrow_delay_sec = (guint) seconds;
-    }
+  if ((element = child (reader, guests, "regrow-delay")) != NULL
+      && !read_seconds (reader, element, 86400, "a day", &file->policy.regrow_delay_sec, error))
+    return FALSE;
+  if ((element = child (reader, guests, "loan-time")) != NULL
+      && !read_seconds (reader, element, 86400, "a day", &file->policy.loan_time_sec, error))
+    return FALSE;
   if ((element = child (reader, guests, "default")) != NULL)
     {
       BallastTuningOverride defaults;

@@ -31,6 +31,7 @@ ballast_policy_init_defaults (BallastPolicy *policy)
     .pressure_grow_kib = 128 * MIB_IN_KIB,
     .growth_lookahead_sec = 5,
     .regrow_delay_sec = 30,
+    .loan_time_sec = 300,
   };
 }
 

@@ -54,6 +54,11 @@ typedef struct {
    * memory a cycle of deficit took is not handed straight back to be taken
    * again (the sawtooth of shrink, surplus, grow, deficit, shrink). */
   guint regrow_delay_sec;
+  /* A guest whose use the host confirms may borrow the others' headroom
+   * beyond its fair share, for a burst: for at most this long above its
+   * share. Past it, the loan is called back for guests within their share
+   * that lent below their need (a leak is not a burst). */
+  guint loan_time_sec;
 } BallastPolicy;
 
 void ballast_policy_init_defaults (BallastPolicy *policy);

@@ -326,6 +326,7 @@ ballast_render_domain (json_object *domain)
     { "Max memory:", "max_kib" }, { "Current:", "current_kib" }, { "Target:", "target_kib" },
     { "Used:", "used_kib" }, { "Usable:", "usable_kib" }, { "Unused:", "unused_kib" },
     { "QEMU RSS:", "rss_kib" }, { "Need:", "need_kib" }, { "Min:", "min_kib" },
+    { "Fair share:", "fair_share_kib" },
   };
   append_field (out, "Name:", get_string (domain, "name"));
   append_field (out, "UUID:", get_string (domain, "uuid"));
@@ -349,6 +350,8 @@ ballast_render_domain (json_object *domain)
   g_autofree char *faults = render_int (domain, "major_faults_per_sec", "/s");
   append_field (out, "Major faults:", faults);
   append_field (out, "Pressure:", get_string (domain, "pressure"));
+  g_autofree char *over_share = render_int (domain, "over_fair_share_sec", " s");
+  append_field (out, "Above its share:", over_share);
   json_object *ksm = get (domain, "ksm");
   if (ksm != NULL && json_object_is_type (ksm, json_type_object))
     {

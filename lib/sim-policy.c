@@ -29,6 +29,7 @@ typedef struct {
   guint64 used_growth_kib_per_sec;
   gboolean shrunk;
   gint64 last_shrink_msec;
+  BallastLoanClock loan_clock;
 } SimGuestHistory;
 
 /* ---- oVirt MoM ---------------------------------------------------------------
@@ -325,6 +326,7 @@ ballast_decide (BallastSimPolicy *policy, const BallastSimHostView *host,
         .resident_kib = g->resident_kib,
         .swap_in_kib_per_sec = g->swap_in_kib_per_sec,
         .major_faults_per_sec = g->major_faults_per_sec,
+        .over_fair_share_sec = ballast_loan_clock_seconds (&h->loan_clock, host->now_msec * 1000),
         .tuning = g->tuning,
       };
     }
@@ -339,9 +341,10 @@ ballast_decide (BallastSimPolicy *policy, const BallastSimHostView *host,
                                                        n_guests, policy->shrink_allowed);
   for (gsize i = 0; i < n_guests; i++)
     {
+      SimGuestHistory *h = &g_array_index (policy->history, SimGuestHistory, guests[i].index);
+      ballast_loan_clock_advance (&h->loan_clock, host->now_msec * 1000, &plan->decisions[i]);
       if (plan->decisions[i].target_kib < plan->decisions[i].old_target_kib)
         {
-          SimGuestHistory *h = &g_array_index (policy->history, SimGuestHistory, guests[i].index);
           h->shrunk = TRUE;
           h->last_shrink_msec = host->now_msec;
         }

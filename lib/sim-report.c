@@ -14,9 +14,13 @@ ballast_sim_comparison_new (const BallastSimScenario *scenario, const BallastPol
   comparison->scenario = scenario;
   comparison->reserve_kib = MIN (ballast_policy_reserve_kib (&file->policy, scenario->budget_kib),
                                  scenario->budget_kib);
-  comparison->fits = ballast_sim_scenario_fits (scenario, scenario->budget_kib - comparison->reserve_kib,
-                                                &comparison->worst_excess_kib,
+  guint64 limit = scenario->budget_kib - comparison->reserve_kib;
+  comparison->fits = ballast_sim_scenario_fits (scenario, limit, 0, &comparison->worst_excess_kib,
                                                 &comparison->worst_excess_msec);
+  comparison->watermark_kib = file->policy.low_watermark_kib;
+  comparison->fits_with_watermark = ballast_sim_scenario_fits (scenario, limit, comparison->watermark_kib,
+                                                               &comparison->watermark_excess_kib,
+                                                               &comparison->watermark_excess_msec);
   comparison->results = g_ptr_array_new_with_free_func ((GDestroyNotify) ballast_sim_result_free);
   return comparison;
 }
@@ -99,6 +103,14 @@ ballast_sim_render_table (const BallastSimComparison *comparison)
       g_string_append_printf (out, "  demand exceeds the budget less ballast's reserve (%s) by up to %s "
                               "(at %s)\n", reserve, excess, when);
     }
+  if (comparison->fits && !comparison->fits_with_watermark)
+    {
+      g_autofree char *watermark = ballast_size_format_kib (comparison->watermark_kib);
+      g_autofree char *excess = ballast_size_format_kib (comparison->watermark_excess_kib);
+      g_autofree char *when = format_duration (comparison->watermark_excess_msec / 1000 * 1000);
+      g_string_append_printf (out, "  but only with no free memory in any guest: with ballast's low watermark (%s) "
+                              "free in each, it exceeds that by up to %s (at %s)\n", watermark, excess, when);
+    }
   /* "MiB·s" has a two-byte dot: one more byte of width keeps the columns. */
   g_string_append_printf (out, "  %-9s %13s %10s %16s %9s %12s %14s %11s\n", "policy", "unmet MiB·s",
                           "guest OOM", "overflow MiB·s", "host OOM", "balloon ops", "reclaimed avg",
@@ -131,6 +143,9 @@ ballast_sim_comparison_to_json (const BallastSimComparison *comparison)
   json_object_object_add (root, "reserve_kib", ballast_json_kib (comparison->reserve_kib));
   json_object_object_add (root, "demand_fits", json_object_new_boolean (comparison->fits));
   json_object_object_add (root, "worst_excess_kib", ballast_json_kib (comparison->worst_excess_kib));
+  json_object_object_add (root, "demand_fits_with_watermark",
+                          json_object_new_boolean (comparison->fits_with_watermark));
+  json_object_object_add (root, "watermark_excess_kib", ballast_json_kib (comparison->watermark_excess_kib));
   json_object *policies = json_object_new_array ();
   for (guint i = 0; i < comparison->results->len; i++)
     {

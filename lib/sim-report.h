@@ -16,6 +16,13 @@ typedef struct {
   gboolean fits;                       /* demand fits budget - reserve at every step */
   guint64 worst_excess_kib;            /* else by how much, at most */
   gint64 worst_excess_msec;
+  /* The same with the low watermark of ballast's policy left free in
+   * every running guest, as any manager that tells pressure from it must:
+   * where demand fits only without it, no such manager avoids every OOM. */
+  guint64 watermark_kib;
+  gboolean fits_with_watermark;
+  guint64 watermark_excess_kib;
+  gint64 watermark_excess_msec;
   GPtrArray *results;                  /* BallastSimResult*, owned */
 } BallastSimComparison;
 

@@ -1094,7 +1094,7 @@ ballast_sim_scenario_max_sum_kib (const BallastSimScenario *scenario, gint64 t_m
 
 gboolean
 ballast_sim_scenario_fits (const BallastSimScenario *scenario, guint64 limit_kib,
-                           guint64 *ret_worst_kib, gint64 *ret_worst_msec)
+                           guint64 per_guest_kib, guint64 *ret_worst_kib, gint64 *ret_worst_msec)
 {
   guint64 worst = 0;
   gint64 worst_at = 0;
@@ -1105,7 +1105,8 @@ ballast_sim_scenario_fits (const BallastSimScenario *scenario, guint64 limit_kib
         {
           const BallastSimGuest *guest = scenario->guests->pdata[i];
           if (guest_running (guest, t))
-            sum += MIN (ballast_sim_curve_at_kib (&guest->demand, t - guest->start_msec), guest->max_kib);
+            sum += MIN (ballast_sim_curve_at_kib (&guest->demand, t - guest->start_msec) + per_guest_kib,
+                        guest->max_kib);
         }
       if (sum > limit_kib && sum - limit_kib > worst)
         {

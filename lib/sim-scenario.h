@@ -106,9 +106,11 @@ guint64 ballast_sim_scenario_max_sum_kib (const BallastSimScenario *scenario, gi
 /* Whether the guests' demand plus the host's other use stays within
  * LIMIT_KIB at every model step: then an oracle that sets every balloon to
  * its guest's demand at once avoids every OOM while keeping the rest of the
- * budget free. RET_WORST_KIB gets the largest excess (0 when it fits) and
- * RET_WORST_MSEC when it happens. */
+ * budget free. PER_GUEST_KIB is added for every running guest (free memory
+ * the oracle leaves in each; 0 for none). RET_WORST_KIB gets the largest
+ * excess (0 when it fits) and RET_WORST_MSEC when it happens. */
 gboolean ballast_sim_scenario_fits (const BallastSimScenario *scenario, guint64 limit_kib,
-                                    guint64 *ret_worst_kib, gint64 *ret_worst_msec);
+                                    guint64 per_guest_kib, guint64 *ret_worst_kib,
+                                    gint64 *ret_worst_msec);
 
 G_END_DECLS

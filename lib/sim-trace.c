@@ -56,6 +56,7 @@ ballast_trace_record_new (gint64 time_usec, guint64 cycle, const BallastHostInpu
         .unresponsive = in->unresponsive,
         .recently_shrunk = in->recently_shrunk,
         .settling = in->settling,
+        .over_fair_share_sec = in->over_fair_share_sec,
         .has_tuning = TRUE,
         .tuning = in->tuning,
         .decision_reason = -1,
@@ -116,6 +117,7 @@ ballast_trace_record_to_json (const BallastTraceRecord *record)
       json_object_object_add (guest, "unresponsive", json_object_new_boolean (g->unresponsive));
       json_object_object_add (guest, "recently_shrunk", json_object_new_boolean (g->recently_shrunk));
       json_object_object_add (guest, "settling", json_object_new_boolean (g->settling));
+      add_u64 (guest, "over_fair_share_sec", g->over_fair_share_sec);
       if (g->has_tuning)
         {
           json_object *tuning = json_object_new_object ();
@@ -247,7 +249,8 @@ parse_guest (json_object *object, const char *where, BallastTraceGuest *g, GErro
       || !get_u64 (object, named, "resident_kib", FALSE, &g->resident_kib, error)
       || !get_bool (object, named, "unresponsive", &g->unresponsive, error)
       || !get_bool (object, named, "recently_shrunk", &g->recently_shrunk, error)
-      || !get_bool (object, named, "settling", &g->settling, error))
+      || !get_bool (object, named, "settling", &g->settling, error)
+      || !get_u64 (object, named, "over_fair_share_sec", FALSE, &g->over_fair_share_sec, error))
     return FALSE;
   g->target_kib = g->current_kib;
   if (!get_u64 (object, named, "target_kib", FALSE, &g->target_kib, error))

@@ -39,6 +39,8 @@ G_BEGIN_DECLS
  *       "unresponsive": false,
  *       "recently_shrunk": false,          within the regrow delay
  *       "settling": false,                no report since the balloon moved
+ *       "over_fair_share_sec": 0,         how long its use has been above its
+ *                                         fair share (the loan clock)
  *       "tuning": {"min_kib": 262144, "shares": 100,
  *                  "headroom_permille": 200, "headroom_floor_kib": 131072,
  *                  "shrink_step_max_kib": 0, "grow_step_max_kib": 0,
@@ -81,6 +83,7 @@ typedef struct {
   gboolean unresponsive;
   gboolean recently_shrunk;
   gboolean settling;
+  guint64 over_fair_share_sec;
   gboolean has_tuning;
   BallastGuestTuning tuning;     /* min is absolute */
   gboolean has_decision;

@@ -602,6 +602,19 @@ test_check_rules (void)
       g_assert_cmpint (ballast_sim_check (c, &verdict), ==, cases[i].expected);
       g_assert_nonnull (verdict);
     }
+  /* Two guests wanting 1.5 GiB each fill 4 GiB less the reserve exactly:
+   * an oracle fits them, but not with 48 MiB free in each. */
+  g_autoptr(BallastSimScenario) tight = parse_ok (
+    "{\"duration\": \"1m\", \"host\": {\"budget\": \"4G\"}, \"guests\": [{\"name\": \"a\", \"count\": 2,"
+    " \"max\": \"2G\", \"demand\": \"1536M\"}]}");
+  g_autoptr(BallastSimComparison) tight_c = ballast_sim_comparison_new (tight, file);
+  g_assert_true (tight_c->fits);
+  g_assert_false (tight_c->fits_with_watermark);
+  g_assert_cmpuint (tight_c->watermark_excess_kib, ==, 2 * file->policy.low_watermark_kib);
+  g_autofree char *tight_table = ballast_sim_render_table (tight_c);
+  g_assert_nonnull (strstr (tight_table, "but only with no free memory in any guest: with ballast's low watermark "
+                                         "(48.0 MiB) free in each, it exceeds that by up to 96.0 MiB"));
+
   /* A known weakness that shows is not a failure; one that no longer shows is. */
   fits->known_weakness = g_strdup ("because");
   g_autoptr(BallastSimComparison) c = ballast_sim_comparison_new (fits, file);

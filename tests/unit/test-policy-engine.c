@@ -531,6 +531,92 @@ test_headroom_lent_to_pressured (void)
     }
 }
 
+/* A pressured guest whose use the host confirms (its QEMU process holds
+ * what it says it uses) also borrows beyond its fair share, for a
+ * burst: the others' headroom down to their lean floor, at once. A guest
+ * whose claims the host does not see borne out borrows nothing there; a
+ * guest whose use has stayed above its share for the loan time borrows
+ * no more, and gives back what guests within their share miss of their
+ * need. */
+static void
+test_confirmed_burst_borrows_for_the_loan_time (void)
+{
+  BallastPolicy policy = test_policy ();
+  BallastGuestInput guests[] = {
+    /* Holds 4 GiB, above its 3.5 GiB fair share, uses all of it, swaps. */
+    idle_guest ("bursting", &policy, 8 * GIB, 4 * GIB, 0),
+    /* Uses 2 GiB and holds its need, 2 GiB + 20%: within its share. */
+    idle_guest ("lender", &policy, 8 * GIB, 2 * GIB + 2 * GIB / 5, 2 * GIB / 5),
+  };
+  guests[0].swap_in_kib_per_sec = 10 * MIB;
+  BallastHostInput host = host_with_available (8 * GIB, 1 * GIB);
+  guint64 lean_floor = 2 * GIB + policy.emergency_headroom_kib;
+
+  /* Claims alone: the lender keeps its whole need. */
+  guests[0].resident_kib = 1 * GIB;
+  g_autoptr(BallastPlan) claimed = ballast_policy_decide (&policy, &host, guests, 2, TRUE);
+  g_assert_false (claimed->decisions[1].changed);
+  g_assert_cmpint (claimed->decisions[0].reason, ==, BALLAST_REASON_HOLD_PRESSURED);
+
+  /* Confirmed: all the lender's headroom above its lean floor, at once. */
+  guests[0].resident_kib = 4 * GIB + 60 * MIB;
+  g_autoptr(BallastPlan) plan = ballast_policy_decide (&policy, &host, guests, 2, TRUE);
+  const BallastDecision *bursting = &plan->decisions[0];
+  const BallastDecision *lender = &plan->decisions[1];
+  g_assert_cmpuint (bursting->fair_share_kib, ==, 3584 * MIB);
+  g_assert_cmpint (lender->reason, ==, BALLAST_REASON_SHRINK_TRANSFER);
+  g_assert_cmpuint (lender->floor_kib, ==, lean_floor);
+  g_assert_cmpuint (lender->target_kib, ==, lean_floor);
+  g_assert_cmpint (bursting->reason, ==, BALLAST_REASON_GROW_PRESSURED);
+  g_assert_cmpuint (bursting->target_kib - bursting->old_target_kib, ==,
+                    lender->old_target_kib - lender->target_kib);
+  g_autofree char *text = ballast_decision_describe (plan, lender);
+  g_assert_nonnull (strstr (text, "to grow a guest under pressure"));
+  g_assert_nonnull (strstr (text, "(need, headroom lent)"));
+
+  /* Its use above its share for the loan time: no more loans. */
+  guests[0].over_fair_share_sec = policy.loan_time_sec;
+  g_autoptr(BallastPlan) late = ballast_policy_decide (&policy, &host, guests, 2, TRUE);
+  g_assert_false (late->decisions[1].changed);
+  g_assert_cmpint (late->decisions[0].reason, ==, BALLAST_REASON_HOLD_PRESSURED);
+
+  /* And what was lent comes back, by the borrower's step. */
+  guests[0].current_kib = guests[0].target_kib = bursting->target_kib;
+  guests[0].resident_kib = bursting->target_kib;
+  guests[1].current_kib = guests[1].target_kib = lean_floor;
+  guests[1].usable_kib = policy.emergency_headroom_kib;
+  g_autoptr(BallastPlan) recalled = ballast_policy_decide (&policy, &host, guests, 2, TRUE);
+  g_assert_cmpint (recalled->decisions[0].reason, ==, BALLAST_REASON_SHRINK_OVER_FAIR_SHARE);
+  g_assert_cmpint (recalled->decisions[1].reason, ==, BALLAST_REASON_GROW_TO_NEED);
+  g_assert_cmpuint (recalled->decisions[1].target_kib, ==, 2 * GIB + 2 * GIB / 5);
+  g_assert_cmpuint (recalled->decisions[0].target_kib, ==,
+                    bursting->target_kib - (2 * GIB / 5 - policy.emergency_headroom_kib));
+  g_autofree char *recall_text = ballast_decision_describe (recalled, &recalled->decisions[0]);
+  g_assert_nonnull (strstr (recall_text, "for longer than the loan time"));
+}
+
+/* The loan clock runs while a guest uses more than its fair share, and
+ * starts again from zero once it does not. */
+static void
+test_loan_clock (void)
+{
+  BallastLoanClock clock = { 0 };
+  BallastDecision decision = { .fair_share_kib = 1 * GIB, .used_kib = 1 * GIB };
+  ballast_loan_clock_advance (&clock, 10 * G_USEC_PER_SEC, &decision);
+  g_assert_cmpuint (ballast_loan_clock_seconds (&clock, 20 * G_USEC_PER_SEC), ==, 0);
+  decision.used_kib = 1 * GIB + 1;
+  ballast_loan_clock_advance (&clock, 20 * G_USEC_PER_SEC, &decision);
+  ballast_loan_clock_advance (&clock, 30 * G_USEC_PER_SEC, &decision);
+  g_assert_cmpuint (ballast_loan_clock_seconds (&clock, 95 * G_USEC_PER_SEC), ==, 75);
+  decision.used_kib = 1 * GIB;
+  ballast_loan_clock_advance (&clock, 100 * G_USEC_PER_SEC, &decision);
+  g_assert_cmpuint (ballast_loan_clock_seconds (&clock, 110 * G_USEC_PER_SEC), ==, 0);
+  /* No fair share (nothing ballast moves): no clock. */
+  decision = (BallastDecision) { .used_kib = 1 * GIB };
+  ballast_loan_clock_advance (&clock, 120 * G_USEC_PER_SEC, &decision);
+  g_assert_cmpuint (ballast_loan_clock_seconds (&clock, 130 * G_USEC_PER_SEC), ==, 0);
+}
+
 /* A guest that keeps growing (a leak) is pressured for ever; once every
  * other guest is at its floor and pressured too and the host is in an
  * emergency, the one above its fair share of the budget gives to those
@@ -660,6 +746,8 @@ random_case (GRand *rand, RandomCase *c)
       g->settling = g_rand_int_range (rand, 0, 10) == 0;
       if (g_rand_int_range (rand, 0, 3) == 0)
         g->resident_kib = random_kib (rand, 0, g->current_kib + 64 * MIB);
+      if (g_rand_int_range (rand, 0, 4) == 0)
+        g->over_fair_share_sec = g_rand_int_range (rand, 0, 2 * c->policy.loan_time_sec);
       g->tuning = c->policy.guest_defaults;
       g->tuning.shares = g_rand_int_range (rand, 1, 2000);
       g->tuning.min = g_rand_boolean (rand)
@@ -699,6 +787,7 @@ check_invariants (const RandomCase *c, const BallastPlan *plan, guint seed)
 {
   gint64 net_reclaim = 0;
   gboolean any_pressured = FALSE;
+  gboolean any_loan_due = FALSE;
   gboolean all_at_least_min = TRUE;
   for (gsize i = 0; i < c->n; i++)
     {
@@ -717,11 +806,13 @@ check_invariants (const RandomCase *c, const BallastPlan *plan, guint seed)
       if (d->target_kib < min || d->target_kib > g->max_kib)
         g_error ("seed %u guest %zu: target %" G_GUINT64_FORMAT " outside [%" G_GUINT64_FORMAT
                  ", %" G_GUINT64_FORMAT "]", seed, i, d->target_kib, min, g->max_kib);
+      if (g->over_fair_share_sec >= c->policy.loan_time_sec)
+        any_loan_due = TRUE;
       if (is_pressured (c, g))
         {
           any_pressured = TRUE;
           /* ... except down towards its fair share, to serve pressured
-           * guests below theirs. */
+           * guests below theirs, or past the loan time. */
           if (d->target_kib < old_target
               && !(d->reason == BALLAST_REASON_SHRINK_OVER_FAIR_SHARE
                    && d->target_kib >= MAX (d->fair_share_kib, min)))
@@ -743,7 +834,8 @@ check_invariants (const RandomCase *c, const BallastPlan *plan, guint seed)
   if (net_reclaim > (gint64) (plan->deficit_kib + c->policy.band_kib))
     g_error ("seed %u: net reclaim %" G_GINT64_FORMAT " exceeds deficit %" G_GUINT64_FORMAT
              " + band", seed, net_reclaim, plan->deficit_kib);
-  if (plan->deficit_kib == 0 && plan->surplus_kib == 0 && !any_pressured && all_at_least_min)
+  if (plan->deficit_kib == 0 && plan->surplus_kib == 0 && !any_pressured && !any_loan_due
+      && all_at_least_min)
     for (gsize i = 0; i < c->n; i++)
       if (plan->decisions[i].changed)
         g_error ("seed %u guest %zu: moved although the host is within the band", seed, i);
@@ -831,6 +923,8 @@ main (int argc, char **argv)
   g_test_add_func ("/policy/untouched-memory-frees-nothing", test_untouched_memory_frees_nothing);
   g_test_add_func ("/policy/headroom-lent-to-pressured", test_headroom_lent_to_pressured);
   g_test_add_func ("/policy/runaway-contained-at-fair-share", test_runaway_contained_at_fair_share);
+  g_test_add_func ("/policy/confirmed-burst-borrows-for-the-loan-time", test_confirmed_burst_borrows_for_the_loan_time);
+  g_test_add_func ("/policy/loan-clock", test_loan_clock);
   g_test_add_func ("/policy/no-guests", test_no_guests);
   g_test_add_func ("/policy/default-reserve", test_default_reserve);
   g_test_add_func ("/policy/every-reason-described", test_every_reason_described);
