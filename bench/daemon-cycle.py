@@ -6,13 +6,19 @@ For each domain count, a private libvirtd (only its built-in drivers, on its
 own socket, like tests/integration/lib.sh) serves a generated test driver
 file of N running domains with virtio balloons; ballastd connects with
 test+unix:///FILE.xml on a fake host tree (BALLAST_PROC_DIR/BALLAST_SYS_DIR)
-that is first short of memory (so cycles shrink every balloon: the cost of
-a cycle with changes) and then balanced (cycles that hold: the steady
-cost). Per cycle, from `ballastctl --json status` ("cycles"): wall time
+that is first short of memory and then balanced. Short, the first cycle
+shrinks every balloon (3N + 1 calls: list and stats, every domain's XML
+once, one set per domain: the cost of a cycle with changes); the cycles
+after it hold since phase 3 of the allocator, as the whole deficit went at
+once (the balloons' memory above the test driver's RSS was never touched)
+and a guest that has not reported since its balloon moved is not shrunk
+again (the test driver's guests never report). Balanced, cycles hold: the
+steady cost. Per cycle, from `ballastctl --json status` ("cycles"): wall time
 (last_duration_usec) and libvirt calls (last_libvirt_calls, the daemon's
 own count); from /proc: ballastd's and libvirtd's CPU time per cycle
 (ballastd's includes answering the bench's four status requests per cycle)
-and ballastd's RSS, PSS and anonymous memory.
+and ballastd's RSS, PSS and anonymous memory, set against what a bare
+libvirt client pays on the same connection (bench-libvirt-floor).
 
 Run by bench/run; see bench/RESULTS.md.
 """
@@ -122,9 +128,9 @@ def run_one(build, libvirtd, work, n, cycles, changing, interval):
     write_domains(xml, n)
     host = f"{work}/host-{n}"
     # The guests hold n GiB. First the host is short (5% available against a
-    # 10% reserve): every cycle shrinks balloons (the fake host does not see
-    # them move, so the deficit stays). Then it is balanced (available =
-    # reserve): every cycle holds.
+    # 10% reserve): the first cycle shrinks every balloon, and the rest hold
+    # (see the docstring). Then it is balanced (available = reserve): every
+    # cycle holds.
     total = n * KIB_PER_GIB
     reserve = max(total // 10, KIB_PER_GIB)
     fake_host(host, total, total // 20)
@@ -188,6 +194,10 @@ def run_one(build, libvirtd, work, n, cycles, changing, interval):
             for line in f:
                 if line.startswith("Threads:"):
                     threads = int(line.split()[1])
+        # What any libvirt client pays on the same connection, with none
+        # of ballastd's code: bench-libvirt-floor.
+        floor = json.loads(subprocess.run([f"{build}/bench/bench-libvirt-floor", libvirtd.uri(xml)],
+                                          check=True, capture_output=True, text=True).stdout)
     finally:
         daemon.send_signal(signal.SIGTERM)
         try:
@@ -232,6 +242,7 @@ def run_one(build, libvirtd, work, n, cycles, changing, interval):
         "rss_file_kib": rss_file,
         "pss_kib": pss,
         "threads": threads,
+        "libvirt_client_floor": floor,
         "samples": samples,
     }
 
@@ -261,6 +272,11 @@ def main():
                   f"(peak {r['rss_peak_kib'] / 1024:.1f}; anonymous {r['rss_anon_kib'] / 1024:.1f}, "
                   f"file-backed {r['rss_file_kib'] / 1024:.1f}; PSS {r['pss_kib'] / 1024:.1f}; {r['threads']} threads); "
                   f"{r['skipped_cycles']} cycles skipped", flush=True)
+            fl = r["libvirt_client_floor"]
+            print(f"  a bare libvirt client on the same connection (bench-libvirt-floor): RSS "
+                  f"{fl['vmrss_kib'] / 1024:.1f} MiB (anonymous {fl['rss_anon_kib'] / 1024:.1f}, file-backed "
+                  f"{fl['rss_file_kib'] / 1024:.1f}; PSS {fl['pss_kib'] / 1024:.1f}); ballastd adds "
+                  f"{(r['rss_kib'] - fl['vmrss_kib']) / 1024:.1f} MiB", flush=True)
             for phase in ("changing", "steady"):
                 p = r[phase]
                 if p is None:
