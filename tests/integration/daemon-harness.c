@@ -268,6 +268,15 @@ capturing_writer (GLogLevelFlags level, const GLogField *fields, gsize n_fields,
   /* Debug lines pass only when asked for, as they would without us. */
   if ((level & G_LOG_LEVEL_DEBUG) && g_getenv ("G_MESSAGES_DEBUG") == NULL)
     return G_LOG_WRITER_HANDLED;
+  /* GLib writes info and debug lines to stdout, where TAP is spoken
+   * (meson then reports "Unknown TAP output lines"): stderr, as ballastd's
+   * own log. */
+  if (level & (G_LOG_LEVEL_INFO | G_LOG_LEVEL_DEBUG))
+    {
+      g_autofree char *line = g_log_writer_format_fields (level, fields, n_fields, FALSE);
+      fprintf (stderr, "%s\n", line);
+      return G_LOG_WRITER_HANDLED;
+    }
   return g_log_writer_default (level, fields, n_fields, data);
 }
 
