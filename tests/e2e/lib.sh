@@ -171,7 +171,12 @@ e2e_guest_xml() {
     log=$(e2e_guest_log "$name")
     emulator=${E2E_EMULATOR:-$(command -v qemu-system-x86_64)}
     # No 'quiet': the guest kernel's OOM reports must reach the console.
-    cmdline="console=ttyS0 loglevel=6 panic=0 ballast.schedule=$schedule ${wl[*]} $extra"
+    # clocksource=acpi_pm: the workloads' schedules run on the guest's
+    # clock, and under TCG on a loaded host the kernel's TSC calibration is
+    # unreliable ("tsc: Unable to calibrate against PIT"); a CI run saw a
+    # guest's busy turn start some 16 s early on the host's timeline and
+    # overlap another's. QEMU derives the PM timer from the host's clock.
+    cmdline="console=ttyS0 loglevel=6 clocksource=acpi_pm panic=0 ballast.schedule=$schedule ${wl[*]} $extra"
     [[ -n $autodeflate ]] && balloon_attrs+=" autodeflate='$autodeflate'"
     [[ -n $fpr ]] && balloon_attrs+=" freePageReporting='$fpr'"
     ((tb > 0)) && tcg="<tcg><tb-cache unit='MiB'>$tb</tb-cache></tcg>"
