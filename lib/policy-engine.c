@@ -283,13 +283,13 @@ raise_to_min (GuestSlot *slots, gsize n)
 /* ---- Reclaim --------------------------------------------------------------- */
 
 /* The most SLOT gives this cycle of what it holds above its floor
- * (excess_kib): a share of it, or all of it in an emergency, within its
- * tuned step. */
+ * (excess_kib): a share of it, or all of it when ALL_AT_ONCE (an
+ * emergency, or a loan to a burst), within its tuned step. */
 static void
-set_shrink_step (const BallastPolicy *policy, const BallastPlan *plan, GuestSlot *slot)
+set_shrink_step (const BallastPolicy *policy, gboolean all_at_once, GuestSlot *slot)
 {
-  slot->cap_kib = plan->emergency ? slot->excess_kib
-                                  : permille_of (slot->excess_kib, policy->shrink_fraction_permille);
+  slot->cap_kib = all_at_once ? slot->excess_kib
+                              : permille_of (slot->excess_kib, policy->shrink_fraction_permille);
   if (slot->input->tuning.shrink_step_max_kib > 0)
     slot->cap_kib = MIN (slot->cap_kib, slot->input->tuning.shrink_step_max_kib);
   /* A step too small to pass the hysteresis is not worth a call. */
@@ -413,12 +413,7 @@ reclaim (const BallastPolicy *policy, BallastPlan *plan, GuestSlot *slots, gsize
       slot->excess_kib = slot->target_kib - slot->untouched_kib - floor;
       /* A burst that fills its memory cannot wait for a lender to give
        * in halves over several cycles. */
-      if (mode == LEND_TO_CONFIRMED)
-        slot->cap_kib = slot->input->tuning.shrink_step_max_kib > 0
-                          ? MIN (slot->excess_kib, slot->input->tuning.shrink_step_max_kib)
-                          : slot->excess_kib;
-      else
-        set_shrink_step (policy, plan, slot);
+      set_shrink_step (policy, plan->emergency || mode == LEND_TO_CONFIRMED, slot);
       group[n_group++] = slot;
     }
   guint64 takes = distribute_take (group, n_group, goal);
@@ -590,7 +585,7 @@ take_above_fair_share (const BallastPolicy *policy, BallastPlan *plan, GuestSlot
           || slot->target_kib > d->old_target_kib)
         continue;
       slot->excess_kib = slot->target_kib - keep;
-      set_shrink_step (policy, plan, slot);
+      set_shrink_step (policy, plan->emergency, slot);
       givers[n_givers++] = slot;
     }
   distribute_take (givers, n_givers, goal);
@@ -613,9 +608,8 @@ take_above_fair_share (const BallastPolicy *policy, BallastPlan *plan, GuestSlot
  * memory is resident, so a guest claiming more than its process holds is
  * not believed) borrows the headroom of the guests that are not pressured
  * down to their lean floor (use, growth and the emergency headroom),
- * beyond its fair share too,
- * for a burst: for as long as its use has been above its share less than
- * the loan time. A burst that really fills its memory outranks memory an
+ * beyond its fair share too, for a burst: for as long as its use has been
+ * above its share less than the loan time. A burst that really fills its memory outranks memory an
  * idle guest keeps for comfort (240 small guests bursting in turn to
  * twice their share, tests/sim many-small); recall_loans() hands it back
  * from a guest that stays above its share, which a leak does. Claims
@@ -650,8 +644,8 @@ lend_to_confirmed (const BallastPolicy *policy, BallastPlan *plan, GuestSlot *sl
   grant_pressured (borrowers, n_borrowers, lent);
 }
 
-/* Outside an emergency, a guest that has held more than its fair share for
- * longer than the loan time gives back, down to that share and by at most
+/* Outside an emergency, a guest whose use has been above its fair share
+ * for longer than the loan time gives back, down to that share and by at most
  * its step, what guests within theirs miss of their need: a burst ends
  * before, a leak never does. Pressured or not: below its use the guest
  * swaps or kills a process, which for a leak is where it was heading. */
@@ -1047,7 +1041,7 @@ ballast_decision_describe (const BallastPlan *plan, const BallastDecision *d)
       {
         g_autofree char *fair = ballast_size_format_kib (d->fair_share_kib);
         if (!plan->emergency)
-          return g_strdup_printf ("shrink by %s: has held more than its fair share %s for longer "
+          return g_strdup_printf ("shrink by %s: has used more than its fair share %s for longer "
                                   "than the loan time, while guests within theirs miss their need",
                                   delta, fair);
         return g_strdup_printf ("shrink by %s: under pressure, but holds more than its fair share %s "

@@ -51,8 +51,8 @@ typedef struct {
   gboolean settling;       /* no guest report since its balloon last moved: its
                             * usable memory predates the change, so it is not
                             * shrunk again until it reports */
-  guint64 over_fair_share_sec; /* how long its target has been above its fair
-                                * share without a break (BallastLoanClock) */
+  guint64 over_fair_share_sec; /* how long its used memory has been above its
+                                * fair share without a break (BallastLoanClock) */
   BallastGuestTuning tuning;
 } BallastGuestInput;
 
@@ -120,8 +120,8 @@ BallastPlan *ballast_policy_decide (const BallastPolicy *policy, const BallastHo
                                     const BallastGuestInput *guests, gsize n_guests,
                                     gboolean shrink_allowed);
 
-/* How long a guest has held more than its fair share: advanced with
- * each of its decisions, read into over_fair_share_sec. */
+/* How long a guest's used memory has been above its fair share:
+ * advanced with each of its decisions, read into over_fair_share_sec. */
 typedef struct {
   gboolean over;
   gint64 since_usec;
