@@ -137,6 +137,39 @@ test_pressured_never_shrunk_and_grows_first (void)
   g_assert_cmpuint (4 * GIB - idle->target_kib, ==, policy.pressure_grow_kib);
 }
 
+/* When free memory cannot serve every pressured guest, a guest swapping
+ * now is served whole before guests that are only under the watermark. */
+static void
+test_swapping_served_before_low_usable (void)
+{
+  BallastPolicy policy = test_policy ();
+  BallastGuestInput guests[] = {
+    idle_guest ("under-watermark", &policy, 4 * GIB, 1 * GIB, 20 * MIB),
+    idle_guest ("swapping", &policy, 4 * GIB, 1 * GIB, 0),
+  };
+  guests[1].swap_in_kib_per_sec = 10 * MIB;
+  /* 300 MiB above the reserve, less than the two want together; neither
+   * has anything to give. */
+  BallastHostInput host = host_with_available (16 * GIB, 1 * GIB + 300 * MIB);
+  g_autoptr(BallastPlan) plan = ballast_policy_decide (&policy, &host, guests, 2, TRUE);
+  const BallastDecision *low = &plan->decisions[0];
+  const BallastDecision *swapping = &plan->decisions[1];
+  g_assert_cmpint (low->pressure, ==, BALLAST_PRESSURE_LOW_USABLE);
+  g_assert_cmpint (swapping->pressure, ==, BALLAST_PRESSURE_SWAP_IN);
+  g_assert_cmpuint (swapping->need_kib - 1 * GIB + low->need_kib - 1 * GIB, >, 300 * MIB);
+  g_assert_cmpint (swapping->reason, ==, BALLAST_REASON_GROW_PRESSURED);
+  g_assert_cmpuint (swapping->target_kib, ==, swapping->need_kib);
+  g_assert_cmpint (low->reason, ==, BALLAST_REASON_GROW_PRESSURED);
+  g_assert_cmpuint (low->target_kib, ==, 1 * GIB + 300 * MIB - (swapping->need_kib - 1 * GIB));
+
+  /* Both under the watermark: the same want is shared by shares. */
+  guests[1].swap_in_kib_per_sec = 0;
+  guests[1].usable_kib = 20 * MIB;
+  g_autoptr(BallastPlan) even = ballast_policy_decide (&policy, &host, guests, 2, TRUE);
+  g_assert_cmpuint (even->decisions[0].target_kib, ==, 1 * GIB + 150 * MIB);
+  g_assert_cmpuint (even->decisions[1].target_kib, ==, 1 * GIB + 150 * MIB);
+}
+
 static void
 test_low_usable_is_pressure (void)
 {
@@ -907,6 +940,7 @@ main (int argc, char **argv)
   g_test_add_func ("/policy/emergency", test_emergency_takes_whole_excess_and_shrinks_headroom);
   g_test_add_func ("/policy/pressured-grows-first", test_pressured_never_shrunk_and_grows_first);
   g_test_add_func ("/policy/low-usable-is-pressure", test_low_usable_is_pressure);
+  g_test_add_func ("/policy/swapping-served-before-low-usable", test_swapping_served_before_low_usable);
   g_test_add_func ("/policy/surplus-by-shares", test_surplus_fills_need_then_max_by_shares);
   g_test_add_func ("/policy/need-before-surplus", test_below_need_grown_before_surplus);
   g_test_add_func ("/policy/small-changes-skipped", test_small_changes_are_skipped);
