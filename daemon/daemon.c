@@ -14,6 +14,7 @@
 #include "json-util.h"
 #include "libvirt-util.h"
 #include "libvirt-worker.h"
+#include "loan-keeper.h"
 #include "metrics.h"
 #include "report-render.h"
 
@@ -71,6 +72,7 @@ struct _BallastDaemon {
   BallastDaemonCounters counters;
   gboolean paused;
   char *metrics_error;             /* why the textfile could not be written, said once */
+  gboolean loan_state_unsupported; /* the driver keeps no domain metadata */
 
   guint signal_sources[3];
   BallastExitRestore *exit_restore; /* on-exit=restore under way, or NULL */
@@ -197,6 +199,7 @@ forget_run (BallastDomain *domain)
   domain->stats_period_attempted = FALSE;
   g_clear_pointer (&domain->stats_period_error, g_free);
   domain->history = (BallastGuestHistory) { 0 };
+  ballast_loan_keeper_forget_run (domain);
 }
 
 static void
@@ -326,6 +329,7 @@ static void
 merge_collected (BallastDaemon *daemon, BallastCollectResult *result, gint64 now_usec)
 {
   g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  gint64 wall_usec = g_get_real_time ();
 
   for (guint i = 0; i < result->domains->len; i++)
     {
@@ -352,6 +356,7 @@ merge_collected (BallastDaemon *daemon, BallastCollectResult *result, gint64 now
           domain->config_error = g_steal_pointer (&collected->config_error);
           domain->config_dirty = FALSE;
           resolve_tuning (daemon, domain);
+          ballast_loan_keeper_restore (domain, now_usec, wall_usec);
         }
       else if (collected->period_attempted && domain->config != NULL
                && collected->period_error == NULL)
@@ -558,7 +563,7 @@ decide_and_apply (BallastDaemon *daemon, gint64 now_usec)
     .conn = ballast_session_get_connection (daemon->session),
   };
   ballast_ksm_manager_cycle (daemon->ksm, daemon->registry, &ksm_input);
-  GPtrArray *items = g_ptr_array_new ();
+  GPtrArray *items = g_ptr_array_new_with_free_func ((GDestroyNotify) ballast_apply_item_free);
   gint64 wall_usec = g_get_real_time ();
   for (guint i = 0; i < managed->len; i++)
     {
@@ -584,6 +589,18 @@ decide_and_apply (BallastDaemon *daemon, gint64 now_usec)
         }
     }
 
+  /* The loan clocks into the domains' metadata, after the balloon changes.
+   * Not in a dry run, which leaves the domains alone, nor while restoring
+   * on exit: the clocks stay as they were for the next start. */
+  gboolean keep_loans = !daemon->config.dry_run && !daemon->loan_state_unsupported
+                        && daemon->exit_restore == NULL;
+  for (guint i = 0; i < managed->len && keep_loans; i++)
+    {
+      BallastApplyItem *write = ballast_loan_keeper_write (managed->pdata[i], now_usec, wall_usec);
+      if (write != NULL)
+        g_ptr_array_add (items, write);
+    }
+
   if (items->len == 0)
     {
       g_ptr_array_unref (items);
@@ -593,7 +610,6 @@ decide_and_apply (BallastDaemon *daemon, gint64 now_usec)
   virConnectPtr conn = ballast_session_get_connection (daemon->session);
   if (conn == NULL)
     {
-      g_ptr_array_set_free_func (items, NULL);
       g_ptr_array_unref (items);
       finish_cycle (daemon);
       return;
@@ -616,6 +632,12 @@ on_applied (GObject *source, GAsyncResult *async_result, gpointer user_data)
     {
       BallastApplyItem *item = result->items->pdata[i];
       BallastDomain *domain = ballast_registry_lookup (daemon->registry, item->uuid);
+      if (item->kind == BALLAST_APPLY_LOAN_STATE)
+        {
+          if (domain != NULL && !ballast_loan_keeper_written (domain, item))
+            daemon->loan_state_unsupported = TRUE;
+          continue;
+        }
       /* Destroyed, undefined or migrated away since the decision: normal.
        * Said here too when its lifecycle event came first and took the
        * decision away. */

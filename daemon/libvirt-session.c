@@ -2,6 +2,7 @@
 #include "libvirt-session.h"
 
 #include "libvirt-util.h"
+#include "loan-state.h"
 
 #include <gio/gio.h>
 #include <string.h>
@@ -71,6 +72,9 @@ static void
 on_metadata_change (virConnectPtr conn, virDomainPtr domain, int type, const char *nsuri,
                     void *opaque)
 {
+  /* ballastd's own bookkeeping: nothing to read back. */
+  if (g_strcmp0 (nsuri, BALLAST_LOAN_STATE_NS) == 0)
+    return;
   deliver_event (opaque, domain, BALLAST_DOMAIN_EVENT_METADATA_CHANGE, (guint64) type);
 }
 

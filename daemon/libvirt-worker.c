@@ -2,6 +2,7 @@
 #include "libvirt-worker.h"
 
 #include "libvirt-util.h"
+#include "loan-state.h"
 #include "ballast-error.h"
 
 #include <string.h>
@@ -225,13 +226,15 @@ ballast_collect_finish (GAsyncResult *result, GError **error)
 
 /* ---- Apply ---- */
 
-static void
-apply_item_free (gpointer data)
+void
+ballast_apply_item_free (BallastApplyItem *item)
 {
-  BallastApplyItem *item = data;
+  if (item == NULL)
+    return;
   if (item->domain != NULL)
     virDomainFree (item->domain);
   g_free (item->uuid);
+  g_free (item->loan_state_xml);
   g_free (item->error);
   g_free (item);
 }
@@ -245,6 +248,27 @@ ballast_apply_item_new (virDomainPtr domain, const char *uuid, guint64 target_ki
   item->uuid = g_strdup (uuid);
   item->target_kib = target_kib;
   return item;
+}
+
+BallastApplyItem *
+ballast_apply_item_new_loan_state (virDomainPtr domain, const char *uuid, const char *xml,
+                                   gint64 since_usec)
+{
+  BallastApplyItem *item = ballast_apply_item_new (domain, uuid, 0);
+  item->kind = BALLAST_APPLY_LOAN_STATE;
+  item->loan_state_xml = g_strdup (xml);
+  item->loan_since_usec = since_usec;
+  return item;
+}
+
+static int
+apply_one (const BallastApplyItem *item)
+{
+  if (item->kind == BALLAST_APPLY_LOAN_STATE)
+    return virDomainSetMetadata (item->domain, VIR_DOMAIN_METADATA_ELEMENT, item->loan_state_xml,
+                                 BALLAST_LOAN_STATE_PREFIX, BALLAST_LOAN_STATE_NS,
+                                 VIR_DOMAIN_AFFECT_LIVE);
+  return virDomainSetMemoryFlags (item->domain, item->target_kib, VIR_DOMAIN_AFFECT_LIVE);
 }
 
 void
@@ -289,7 +313,7 @@ apply_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable 
           continue;
         }
       result->libvirt_calls++;
-      if (virDomainSetMemoryFlags (item->domain, item->target_kib, VIR_DOMAIN_AFFECT_LIVE) == 0)
+      if (apply_one (item) == 0)
         {
           item->outcome = BALLAST_APPLY_OK;
           continue;
@@ -301,6 +325,7 @@ apply_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable 
           item->outcome = BALLAST_APPLY_FAILED;
           result->connection_lost = ballast_libvirt_error_is_connection_lost (request->conn);
         }
+      item->error_code = virGetLastErrorCode ();
       item->error = g_strdup (virGetLastErrorMessage ());
     }
   g_task_return_pointer (task, result, (GDestroyNotify) ballast_apply_result_free);
@@ -314,7 +339,7 @@ ballast_apply_async (virConnectPtr conn, GPtrArray *items, GCancellable *cancell
   virConnectRef (conn);
   request->conn = conn;
   request->items = items;
-  g_ptr_array_set_free_func (items, apply_item_free);
+  g_ptr_array_set_free_func (items, (GDestroyNotify) ballast_apply_item_free);
   g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_task_data (task, request, apply_request_free);
   g_task_run_in_thread (task, apply_in_thread);

@@ -63,11 +63,22 @@ typedef enum {
   BALLAST_APPLY_FAILED,
 } BallastApplyOutcome;
 
+typedef enum {
+  BALLAST_APPLY_BALLOON,    /* virDomainSetMemoryFlags(LIVE) to target_kib */
+  BALLAST_APPLY_LOAN_STATE, /* virDomainSetMetadata(LIVE) of the loan state
+                             * (lib/loan-state.h): loan_state_xml, or its
+                             * removal when NULL */
+} BallastApplyKind;
+
 typedef struct {
+  BallastApplyKind kind;
   virDomainPtr domain;      /* reference */
   char *uuid;
   guint64 target_kib;
+  char *loan_state_xml;
+  gint64 loan_since_usec;   /* the loan clock (monotonic) LOAN_STATE_XML says */
   BallastApplyOutcome outcome;
+  int error_code;           /* virErrorNumber when FAILED */
   char *error;
 } BallastApplyItem;
 
@@ -82,9 +93,15 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (BallastApplyResult, ballast_apply_result_free)
 
 BallastApplyItem *ballast_apply_item_new (virDomainPtr domain, const char *uuid,
                                           guint64 target_kib);
+void ballast_apply_item_free (BallastApplyItem *item);
+/* Writes XML (NULL: removes the element) for the loan clock that went
+ * above the fair share at SINCE_USEC (monotonic). */
+BallastApplyItem *ballast_apply_item_new_loan_state (virDomainPtr domain, const char *uuid,
+                                                     const char *xml, gint64 since_usec);
 
 /* Apply targets with virDomainSetMemoryFlags(LIVE): the only place in
- * ballast that moves a balloon. ITEMS (of BallastApplyItem*) is taken over
+ * ballast that moves a balloon; and keep loan clocks in the domains' live
+ * metadata. ITEMS (of BallastApplyItem*) is taken over
  * and comes back in the result with outcomes filled in. */
 void ballast_apply_async (virConnectPtr conn, GPtrArray *items, GCancellable *cancellable,
                           GAsyncReadyCallback callback, gpointer user_data);

@@ -23,6 +23,7 @@ typedef struct {
   guint64 min_guarantee_kib;    /* <memtune><min_guarantee>; 0 when absent */
   gboolean nosharepages;        /* <memoryBacking><nosharepages/> */
   char *tuning_xml;             /* the <ballast:tuning> element, serialized, or NULL */
+  char *loan_state_xml;         /* ballastd's live state element (lib/loan-state.h), or NULL */
 } BallastDomainConfig;
 
 /* Parse domain XML as virDomainGetXMLDesc() returns it. Requires <name> and

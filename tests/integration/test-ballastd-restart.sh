@@ -5,6 +5,9 @@
 #    below its minimum behind ballast's back; the new ballastd starts on the
 #    stale socket, rebuilds everything from libvirt (it keeps no state of its
 #    own), raises the guest to its minimum and goes on where libvirt is;
+#  - a guest's loan clock (how long its use has been above its fair share),
+#    which ballastd keeps in the domain's live metadata, goes on across a
+#    SIGKILL instead of starting afresh;
 #  - on-exit=restore (from the config file and from the command line) gives
 #    the guests their memory back on SIGTERM and exits by itself; with
 #    libvirtd hung it gives up after on-exit-timeout, and a second SIGTERM
@@ -151,6 +154,37 @@ check "twice: the second signal exits at once" wait_for 4 exited
 status=0; wait "${DAEMON_PID}" || status=$?; DAEMON_PID=""
 check "twice: exit status 0" test "${status}" -eq 0
 kill -CONT "${LIBVIRTD_PID}"
+
+# ---- The loan clock across a SIGKILL ----
+# A 4 GiB host less the 2 GiB reserve: a fair share of 1 GiB each, and web
+# uses 2 GiB (the test driver: half its balloon). Exactly the reserve
+# available: nothing moves.
+virsh -q -c "${URI}" setmem web 4194304 --live
+virsh -q -c "${URI}" setmem db 4194304 --live
+printf 'MemTotal: 4194304 kB\nMemFree: 2097152 kB\nMemAvailable: 2097152 kB\n' > "${WORK}/host/proc/meminfo"
+: > "${WORK}/ballastd.log"
+start_ballastd "${ARGS[@]}"
+check "loan: managed" wait_for 10 both_managed
+loan_metadata() { virsh -q -c "${URI}" metadata web urn:ballast:state:1 --live 2>/dev/null; }
+written() { loan_metadata | grep -q '<over-fair-share-since>'; }
+check "loan: the clock's start is in web's live metadata" wait_for 10 written
+over_at_least() { test "$(field web over_fair_share_sec)" -ge "$1"; }
+check "loan: web has been above its share for 3 s" wait_for 10 over_at_least 3
+kill -KILL "${DAEMON_PID}"; wait "${DAEMON_PID}" 2>/dev/null || true; DAEMON_PID=""
+sleep 2
+: > "${WORK}/ballastd.log"
+start_ballastd "${ARGS[@]}"
+check "loan: managed again" wait_for 10 both_managed
+decided() { test "$(field web over_fair_share_sec)" != "None"; }
+wait_for 10 decided || true
+check "loan: the new ballastd goes on with the clock ($(field web over_fair_share_sec) s)" over_at_least 5
+check "loan: says where it took it from" log_has "web: used more than its fair share for [0-9]* s before this start of ballastd (from its loan state metadata)"
+# Within its share again (a 16 GiB host): the metadata goes.
+printf 'MemTotal: 16777216 kB\nMemFree: 2097152 kB\nMemAvailable: 2097152 kB\n' > "${WORK}/host/proc/meminfo"
+removed() { ! written; }
+check "loan: removed when web is within its share" wait_for 10 removed
+check "loan: and the clock stopped" test "$(field web over_fair_share_sec)" -eq 0
+kill -TERM "${DAEMON_PID}"; wait "${DAEMON_PID}" 2>/dev/null || true; DAEMON_PID=""
 
 # ---- Bad values are refused at start, naming the key ----
 set +e

@@ -3,6 +3,7 @@
  * decides must be what libvirt ends up with. */
 #include "daemon-harness.h"
 #include "libvirt-util.h"
+#include "loan-state.h"
 
 #include <gio/gunixsocketaddress.h>
 #include <glib/gstdio.h>
@@ -249,6 +250,135 @@ test_unreachable_uri_retries_without_crash (void)
   ballast_daemon_config_clear (&config);
 }
 
+/* ---- The loan clock, kept in the domain's live metadata ---- */
+
+/* The "test" domain's loan state metadata, or NULL when it has none. */
+static char *
+loan_state_metadata (void)
+{
+  g_autoptr(virDomain) domain = virDomainLookupByName (default_conn, "test");
+  char *xml = virDomainGetMetadata (domain, VIR_DOMAIN_METADATA_ELEMENT, BALLAST_LOAN_STATE_NS,
+                                    VIR_DOMAIN_AFFECT_LIVE);
+  if (xml == NULL)
+    g_assert_cmpint (virGetLastErrorCode (), ==, VIR_ERR_NO_DOMAIN_METADATA);
+  return xml;
+}
+
+/* Sets it to XML as another tool (or an earlier ballastd) would; NULL
+ * removes it. */
+static void
+set_loan_state_metadata (const char *xml)
+{
+  g_autoptr(virDomain) domain = virDomainLookupByName (default_conn, "test");
+  g_assert_cmpint (virDomainSetMetadata (domain, VIR_DOMAIN_METADATA_ELEMENT, xml,
+                                         BALLAST_LOAN_STATE_PREFIX, BALLAST_LOAN_STATE_NS,
+                                         VIR_DOMAIN_AFFECT_LIVE), ==, 0);
+}
+
+static gint64
+loan_seconds (BallastDaemon *daemon)
+{
+  BallastDomain *domain = registry_domain (daemon, "test");
+  return (gint64) ballast_loan_clock_seconds (&domain->loan_clock, g_get_monotonic_time ());
+}
+
+/* The guest uses 1 GiB (the test driver's stats: half of 2 GiB); a 2.5 GiB
+ * host less the 2 GiB reserve makes its fair share 512 MiB, and with
+ * exactly the reserve available nothing moves. */
+static FakeHost *
+host_where_test_is_over_its_share (void)
+{
+  return fake_host_new (2 * GIB + 512 * MIB, 2 * GIB);
+}
+
+static void
+test_loan_clock_kept_in_metadata (void)
+{
+  reset_default_domain ();
+  set_loan_state_metadata (NULL);
+  g_autoptr(FakeHost) small = host_where_test_is_over_its_share ();
+  BallastDaemonConfig config = harness_config_for ("test:///default");
+
+  /* The clock starts: its start goes into the live metadata. */
+  gint64 started = g_get_real_time () / G_USEC_PER_SEC * G_USEC_PER_SEC;
+  g_autoptr(BallastDaemon) first = run_daemon_cycles (&config, small, 2);
+  BallastDomain *domain = registry_domain (first, "test");
+  g_assert_cmpuint (domain->decision.used_kib, >, domain->decision.fair_share_kib);
+  g_assert_true (domain->loan_clock.over);
+  g_autofree char *written = loan_state_metadata ();
+  g_assert_nonnull (written);
+  gint64 since = 0;
+  g_autoptr(GError) error = NULL;
+  g_assert_true (ballast_loan_state_parse (written, &since, &error));
+  g_assert_cmpint (since, >=, started);
+  g_assert_cmpint (since, <=, g_get_real_time ());
+  g_clear_pointer (&first, ballast_daemon_free);
+
+  /* A ballastd started later goes on with the clock it finds there. */
+  gint64 earlier_since = (g_get_real_time () / G_USEC_PER_SEC - 1000) * G_USEC_PER_SEC;
+  g_autofree char *earlier = ballast_loan_state_format (earlier_since);
+  set_loan_state_metadata (earlier);
+  g_autoptr(BallastDaemon) second = run_daemon_cycles (&config, small, 2);
+  g_assert_cmpint (loan_seconds (second), >=, 1000);
+  g_assert_cmpint (loan_seconds (second), <, 1100);
+  /* It has no reason to write it again. */
+  g_autofree char *kept = loan_state_metadata ();
+  g_assert_true (ballast_loan_state_parse (kept, &since, &error));
+  g_assert_cmpint (since, ==, earlier_since);
+  g_clear_pointer (&second, ballast_daemon_free);
+
+  /* Within its share again (a 16 GiB host): the clock stops, the
+   * metadata goes. */
+  g_autoptr(FakeHost) large = fake_host_new (16 * GIB, 2 * GIB);
+  g_autoptr(BallastDaemon) third = run_daemon_cycles (&config, large, 2);
+  g_assert_false (registry_domain (third, "test")->loan_clock.over);
+  g_autofree char *gone = loan_state_metadata ();
+  g_assert_null (gone);
+  g_clear_pointer (&third, ballast_daemon_free);
+  ballast_daemon_config_clear (&config);
+}
+
+static void
+test_bad_loan_state_metadata_ignored (void)
+{
+  reset_default_domain ();
+  set_loan_state_metadata ("<state><over-fair-share-since>yesterday</over-fair-share-since></state>");
+  g_autoptr(FakeHost) small = host_where_test_is_over_its_share ();
+  BallastDaemonConfig config = harness_config_for ("test:///default");
+  harness_log_capture_begin ();
+  g_autoptr(BallastDaemon) daemon = run_daemon_cycles (&config, small, 2);
+  /* Said, naming the domain, the field and the value; the clock starts
+   * afresh and the metadata is rewritten right. */
+  g_assert_cmpuint (harness_log_count ("WARNING", "test: ignoring its loan state metadata",
+                                       "<over-fair-share-since>: 'yesterday' is not an ISO 8601 time",
+                                       NULL), ==, 1);
+  harness_log_capture_end ();
+  g_assert_true (registry_domain (daemon, "test")->loan_clock.over);
+  g_assert_cmpint (loan_seconds (daemon), <, 60);
+  g_autofree char *rewritten = loan_state_metadata ();
+  gint64 since = 0;
+  g_autoptr(GError) error = NULL;
+  g_assert_true (ballast_loan_state_parse (rewritten, &since, &error));
+  g_assert_cmpint (g_get_real_time () - since, <, 60 * G_USEC_PER_SEC);
+  set_loan_state_metadata (NULL);
+  ballast_daemon_config_clear (&config);
+}
+
+static void
+test_dry_run_keeps_loan_clock_to_itself (void)
+{
+  reset_default_domain ();
+  set_loan_state_metadata (NULL);
+  g_autoptr(FakeHost) small = host_where_test_is_over_its_share ();
+  BallastDaemonConfig config = harness_config_for ("test:///default");
+  config.dry_run = TRUE;
+  g_autoptr(BallastDaemon) daemon = run_daemon_cycles (&config, small, 2);
+  g_assert_true (registry_domain (daemon, "test")->loan_clock.over);
+  g_autofree char *none = loan_state_metadata ();
+  g_assert_null (none);
+  ballast_daemon_config_clear (&config);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -264,6 +394,9 @@ main (int argc, char **argv)
   g_test_add_func ("/daemon/many-domains-in-process", test_many_domains_in_process);
   g_test_add_func ("/daemon/many-domains-through-libvirtd", test_many_domains_through_libvirtd);
   g_test_add_func ("/daemon/unreachable-uri-retries", test_unreachable_uri_retries_without_crash);
+  g_test_add_func ("/daemon/loan-clock-kept-in-metadata", test_loan_clock_kept_in_metadata);
+  g_test_add_func ("/daemon/bad-loan-state-metadata-ignored", test_bad_loan_state_metadata_ignored);
+  g_test_add_func ("/daemon/dry-run-keeps-loan-clock-to-itself", test_dry_run_keeps_loan_clock_to_itself);
   int status = g_test_run ();
   virConnectClose (default_conn);
   return status;
