@@ -103,7 +103,28 @@ fetch_config (BallastCollectedDomain *collected, guint *calls)
     }
   collected->config = ballast_domain_config_parse (xml, &error);
   if (collected->config == NULL)
-    collected->config_error = g_strdup (error->message);
+    {
+      collected->config_error = g_strdup (error->message);
+      return;
+    }
+  /* ballastd writes its loan state into the live definition only. One in
+   * the persistent definition too was copied there (a live XML dumped and
+   * defined again) and comes back with every start of the domain, however
+   * old: the live one cannot be told from it. Rare (only guests above
+   * their share have one), so two calls here are cheap. */
+  if (collected->config->loan_state_xml != NULL)
+    {
+      (*calls)++;
+      if (virDomainIsPersistent (collected->domain) == 1)
+        {
+          (*calls)++;
+          g_autofree char *inactive = virDomainGetXMLDesc (collected->domain, VIR_DOMAIN_XML_INACTIVE);
+          g_autoptr(BallastDomainConfig) definition
+            = inactive != NULL ? ballast_domain_config_parse (inactive, NULL) : NULL;
+          collected->config->loan_state_in_definition
+            = definition != NULL && definition->loan_state_xml != NULL;
+        }
+    }
 }
 
 static void

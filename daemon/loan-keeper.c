@@ -13,11 +13,23 @@ ballast_loan_keeper_restore (BallastDomain *domain, gint64 now_usec, gint64 wall
   domain->loan_state_read = TRUE;
   if (domain->config->loan_state_xml == NULL)
     return;
+  /* Whatever is there and not taken is rewritten (or removed) by the
+   * first write: no clock has this start. */
+  domain->loan_state_over = TRUE;
+  domain->loan_state_since_usec = G_MININT64;
+  if (domain->config->loan_state_in_definition)
+    {
+      g_warning ("%s: ignoring its loan state metadata, its loan clock starts afresh: its "
+                 "persistent definition has it too (copied from a live definition?), so it "
+                 "cannot be told from one of an earlier run; remove that copy with 'virsh "
+                 "metadata %s " BALLAST_LOAN_STATE_NS " --config --remove'",
+                 domain->name, domain->name);
+      return;
+    }
   g_autoptr(GError) error = NULL;
   gint64 since_wall_usec = 0;
   if (!ballast_loan_state_parse (domain->config->loan_state_xml, &since_wall_usec, &error))
     {
-      /* Rewritten at the next change of the clock. */
       g_warning ("%s: ignoring its loan state metadata, its loan clock starts afresh: %s",
                  domain->name, error->message);
       return;

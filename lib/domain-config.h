@@ -24,6 +24,8 @@ typedef struct {
   gboolean nosharepages;        /* <memoryBacking><nosharepages/> */
   char *tuning_xml;             /* the <ballast:tuning> element, serialized, or NULL */
   char *loan_state_xml;         /* ballastd's live state element (lib/loan-state.h), or NULL */
+  gboolean loan_state_in_definition; /* the persistent definition has one too (set
+                                      * by whoever fetched that, not the parser) */
 } BallastDomainConfig;
 
 /* Parse domain XML as virDomainGetXMLDesc() returns it. Requires <name> and

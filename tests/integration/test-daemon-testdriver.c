@@ -364,6 +364,40 @@ test_bad_loan_state_metadata_ignored (void)
   ballast_daemon_config_clear (&config);
 }
 
+/* A live definition dumped and defined again carries the loan state into
+ * the persistent definition, whence it comes back at every start of the
+ * domain, however old: such a copy is never taken for the clock. */
+static void
+test_loan_state_copied_into_definition_ignored (void)
+{
+  reset_default_domain ();
+  g_autofree char *old = ballast_loan_state_format (g_get_real_time () - G_GINT64_CONSTANT (86400) * G_USEC_PER_SEC);
+  g_autoptr(virDomain) test = virDomainLookupByName (default_conn, "test");
+  g_assert_cmpint (virDomainSetMetadata (test, VIR_DOMAIN_METADATA_ELEMENT, old,
+                                         BALLAST_LOAN_STATE_PREFIX, BALLAST_LOAN_STATE_NS,
+                                         VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG), ==, 0);
+  g_autoptr(FakeHost) small = host_where_test_is_over_its_share ();
+  BallastDaemonConfig config = harness_config_for ("test:///default");
+  harness_log_capture_begin ();
+  g_autoptr(BallastDaemon) daemon = run_daemon_cycles (&config, small, 2);
+  g_assert_cmpuint (harness_log_count ("WARNING", "test: ignoring its loan state metadata",
+                                       "its persistent definition has it too",
+                                       "virsh metadata test urn:ballast:state:1 --config --remove",
+                                       NULL), ==, 1);
+  harness_log_capture_end ();
+  g_assert_cmpint (loan_seconds (daemon), <, 60);
+  /* The live copy is replaced by the clock's own start. */
+  g_autofree char *live = loan_state_metadata ();
+  gint64 since = 0;
+  g_autoptr(GError) error = NULL;
+  g_assert_true (ballast_loan_state_parse (live, &since, &error));
+  g_assert_cmpint (g_get_real_time () - since, <, 60 * G_USEC_PER_SEC);
+  g_assert_cmpint (virDomainSetMetadata (test, VIR_DOMAIN_METADATA_ELEMENT, NULL,
+                                         BALLAST_LOAN_STATE_PREFIX, BALLAST_LOAN_STATE_NS,
+                                         VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG), ==, 0);
+  ballast_daemon_config_clear (&config);
+}
+
 static void
 test_dry_run_keeps_loan_clock_to_itself (void)
 {
@@ -397,6 +431,8 @@ main (int argc, char **argv)
   g_test_add_func ("/daemon/loan-clock-kept-in-metadata", test_loan_clock_kept_in_metadata);
   g_test_add_func ("/daemon/bad-loan-state-metadata-ignored", test_bad_loan_state_metadata_ignored);
   g_test_add_func ("/daemon/dry-run-keeps-loan-clock-to-itself", test_dry_run_keeps_loan_clock_to_itself);
+  g_test_add_func ("/daemon/loan-state-copied-into-definition-ignored",
+                   test_loan_state_copied_into_definition_ignored);
   int status = g_test_run ();
   virConnectClose (default_conn);
   return status;
