@@ -42,6 +42,19 @@ test_format_round_trip (void)
   g_assert_cmpint (since, ==, NOV_26_14H);
 }
 
+/* Years before 1000 keep four digits (fuzzing found "375-11-26..."). */
+static void
+test_early_year (void)
+{
+  gint64 since = 0;
+  g_autoptr(GError) error = NULL;
+  g_assert_true (ballast_loan_state_parse ("<state><over-fair-share-since>0375-11-26T14:00:00Z"
+                                           "</over-fair-share-since></state>", &since, &error));
+  g_autofree char *xml = ballast_loan_state_format (since);
+  g_assert_cmpstr (xml, ==, "<state><over-fair-share-since>0375-11-26T14:00:00Z"
+                            "</over-fair-share-since></state>");
+}
+
 static void
 test_other_time_zone (void)
 {
@@ -101,6 +114,7 @@ main (int argc, char **argv)
   g_test_add_func ("/loan-state/from-domain-xml", test_from_domain_xml);
   g_test_add_func ("/loan-state/format-round-trip", test_format_round_trip);
   g_test_add_func ("/loan-state/other-time-zone", test_other_time_zone);
+  g_test_add_func ("/loan-state/early-year", test_early_year);
   for (gsize i = 0; i < G_N_ELEMENTS (bad_cases); i++)
     {
       g_autofree char *path = g_strdup_printf ("/loan-state/bad/%s", bad_cases[i].name);
