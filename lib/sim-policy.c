@@ -445,6 +445,12 @@ ballast_sim_policy_kind (const BallastSimPolicy *policy)
   return policy->kind;
 }
 
+const BallastGuestInput *
+ballast_sim_policy_last_inputs (const BallastSimPolicy *policy)
+{
+  return policy->kind == BALLAST_SIM_POLICY_BALLAST ? policy->inputs : NULL;
+}
+
 void
 ballast_sim_policy_decide (BallastSimPolicy *policy, const BallastSimHostView *host,
                            const BallastSimGuestView *guests, gsize n_guests,

@@ -73,6 +73,12 @@ void ballast_sim_policy_decide (BallastSimPolicy *policy, const BallastSimHostVi
                                 const BallastSimGuestView *guests, gsize n_guests,
                                 guint64 *ret_targets, int *ret_reasons);
 
+/* For "ballast": what the allocator was fed in the last decision, one
+ * input per guest of that call in the same order (growth, loan clock,
+ * regrow delay, settling included, as ballastd --record writes them);
+ * NULL for the other policies or before any decision. */
+const BallastGuestInput *ballast_sim_policy_last_inputs (const BallastSimPolicy *policy);
+
 /* The rule sets, exposed for their unit tests. Each takes the views and
  * writes RET_TARGETS as above. */
 void ballast_sim_mom_decide (const BallastSimHostView *host, const BallastSimGuestView *guests,

@@ -41,6 +41,7 @@ typedef struct {
 typedef struct {
   FILE *out;
   const BallastPolicyFile *file;
+  const BallastSimPolicy *policy;
   guint64 cycle;
 } TraceWriter;
 
@@ -61,10 +62,18 @@ write_trace_line (const BallastSimHostView *host, const BallastSimGuestView *gue
   record->shrink_allowed = ballast_overcommit_allowed (writer->file->overcommit, TRUE);
   record->n_guests = n_guests;
   record->guests = g_new0 (BallastTraceGuest, MAX (n_guests, 1));
+  /* What the allocator was fed beyond the views (its own history of each
+   * guest: growth, loan clock, ...), as ballastd records it. */
+  const BallastGuestInput *inputs = ballast_sim_policy_last_inputs (writer->policy);
   for (gsize i = 0; i < n_guests; i++)
     {
       const BallastSimGuestView *g = &guests[i];
+      const BallastGuestInput *in = inputs != NULL ? &inputs[i] : NULL;
       record->guests[i] = (BallastTraceGuest) {
+        .used_growth_kib_per_sec = in != NULL ? in->used_growth_kib_per_sec : 0,
+        .over_fair_share_sec = in != NULL ? in->over_fair_share_sec : 0,
+        .recently_shrunk = in != NULL && in->recently_shrunk,
+        .settling = in != NULL && in->settling,
         .name = g_strdup (g->name),
         .max_kib = g->max_kib,
         .current_kib = g->current_kib,
@@ -143,7 +152,7 @@ run_input (const BallastSimScenario *scenario, const BallastPolicyFile *file, ch
       if (policy == NULL)
         return NULL;
       BallastSimRunOptions run = { .timeline = options->svg_dir != NULL };
-      TraceWriter writer = { .file = file };
+      TraceWriter writer = { .file = file, .policy = policy };
       g_autofree char *trace_path = NULL;
       if (options->record_dir != NULL && ballast_sim_policy_kind (policy) == BALLAST_SIM_POLICY_BALLAST)
         {
