@@ -66,12 +66,13 @@ check "the validator does reject bad text" bash -c '! printf "ballast_x 1\n" | "
 # The textfile: there, whole, valid, rewritten each cycle, no temporary left.
 check "textfile written" wait_for 5 test -s "${WORK}/ballast.prom"
 check "textfile valid" "${PROM_VALIDATE}" < "${WORK}/ballast.prom"
-cycles_in_file() { sed -n 's/^ballast_cycles_total //p' "${WORK}/ballast.prom"; }
-before="$(cycles_in_file)"
+cycles_in_file() { sed -n 's/^ballast_cycles_total //p' "${1:-${WORK}/ballast.prom}"; }
 # A second name for the file as it is now: rewritten in place, it would
 # change too; replaced by a rename (what a reader must see), it keeps the
-# old text.
+# old text. Its count is read through that name: read before the link, a
+# cycle in between could have renamed a newer file into place.
 ln "${WORK}/ballast.prom" "${WORK}/old.prom"
+before="$(cycles_in_file "${WORK}/old.prom")"
 advanced() { test "$(cycles_in_file)" -gt "${before}"; }
 check "textfile rewritten by later cycles" wait_for 5 advanced
 check "textfile replaced by a rename, never rewritten in place" \
