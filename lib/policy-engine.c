@@ -13,6 +13,7 @@ typedef struct {
   guint64 excess_kib;     /* scratch: held above the floor */
   guint shares;           /* input->tuning.shares */
   gboolean pressured;
+  gboolean short_now;     /* pressured, and out of memory before a change lands */
   const BallastGuestInput *input;
   BallastDecision *decision;
   guint64 target_kib;     /* the target being built */
@@ -260,6 +261,13 @@ assess_guest (const BallastPolicy *policy, gboolean emergency, GuestSlot *slot)
   else
     d->pressure = BALLAST_PRESSURE_NONE;
 
+  /* Short of memory now: swapping or faulting pages in, or with less
+   * usable memory than it will use before a change takes effect (none at
+   * all, say). Under the watermark with memory to spare, or growing
+   * towards it, it will only be soon. */
+  slot->short_now = d->pressure == BALLAST_PRESSURE_SWAP_IN
+                    || d->pressure == BALLAST_PRESSURE_MAJOR_FAULTS
+                    || (d->pressure != BALLAST_PRESSURE_NONE && in->usable_kib <= growth);
   slot->movable = !in->tuning.exclude && !in->unresponsive;
   slot->pressured = slot->movable && d->pressure != BALLAST_PRESSURE_NONE;
   slot->target_kib = MIN (in->target_kib, in->max_kib);
@@ -459,18 +467,9 @@ reclaim (const BallastPolicy *policy, BallastPlan *plan, GuestSlot *slots, gsize
   return freed;
 }
 
-/* A guest swapping or faulting pages in is short of memory now; one under
- * the low watermark, or growing towards it, will be soon. */
-static gboolean
-is_short_now (const GuestSlot *slot)
-{
-  return slot->decision->pressure == BALLAST_PRESSURE_SWAP_IN
-         || slot->decision->pressure == BALLAST_PRESSURE_MAJOR_FAULTS;
-}
-
 /* Gives up to AMOUNT to the pressured guests in GROUP, each up to what it
  * still wants (cap_kib, lowered by what it got): first to those short of
- * memory now, then to the others, by shares within each. A burst swaps
+ * memory now (short_now), then to the others, by shares within each. A burst swaps
  * while guests squeezed to the watermark dip under it by a few MiB of
  * noise; shared evenly, thirty of those got ten times what three swapping
  * bursts got, and a burst fell behind its ramp until its OOM killer ran
@@ -480,7 +479,7 @@ grant_pressured (GuestSlot **group, gsize n, guint64 amount)
 {
   gsize n_short = 0;
   for (gsize i = 0; i < n; i++)
-    if (is_short_now (group[i]))
+    if (group[i]->short_now)
       {
         GuestSlot *other = group[n_short];
         group[n_short++] = group[i];

@@ -137,8 +137,9 @@ test_pressured_never_shrunk_and_grows_first (void)
   g_assert_cmpuint (4 * GIB - idle->target_kib, ==, policy.pressure_grow_kib);
 }
 
-/* When free memory cannot serve every pressured guest, a guest swapping
- * now is served whole before guests that are only under the watermark. */
+/* When free memory cannot serve every pressured guest, a guest short of
+ * memory now (swapping, or running out before a change lands) is served
+ * whole before guests that are only under the watermark. */
 static void
 test_swapping_served_before_low_usable (void)
 {
@@ -168,6 +169,16 @@ test_swapping_served_before_low_usable (void)
   g_autoptr(BallastPlan) even = ballast_policy_decide (&policy, &host, guests, 2, TRUE);
   g_assert_cmpuint (even->decisions[0].target_kib, ==, 1 * GIB + 150 * MIB);
   g_assert_cmpuint (even->decisions[1].target_kib, ==, 1 * GIB + 150 * MIB);
+
+  /* Under the watermark and growing faster than its 20 MiB lasts (5 s at
+   * 8 MiB/s): out of memory before a change lands, so served first too. */
+  guests[1].used_growth_kib_per_sec = 8 * MIB;
+  g_autoptr(BallastPlan) running_out = ballast_policy_decide (&policy, &host, guests, 2, TRUE);
+  const BallastDecision *out = &running_out->decisions[1];
+  g_assert_cmpint (out->pressure, ==, BALLAST_PRESSURE_LOW_USABLE);
+  g_assert_cmpuint (out->target_kib, ==, out->need_kib);
+  g_assert_cmpuint (running_out->decisions[0].target_kib, ==,
+                    1 * GIB + 300 * MIB - (out->need_kib - 1 * GIB));
 }
 
 static void
