@@ -1028,6 +1028,10 @@ ballast_decision_describe (const BallastPlan *plan, const BallastDecision *d)
     case BALLAST_REASON_HOLD_BALANCED:
       return g_strdup_printf ("hold: host within band (slack %s%s)", slack < 0 ? "-" : "", slack_text);
     case BALLAST_REASON_HOLD_AT_FLOOR:
+      /* Without a deficit, the reclaim was for a guest under pressure. */
+      if (plan->deficit_kib == 0)
+        return g_strdup_printf ("hold: a guest under pressure needs memory, but guest is at its "
+                                "floor %s (%s)", floor, floor_source);
       return g_strdup_printf ("hold: host short of %s, but guest is at its floor %s (%s)",
                               deficit, floor, floor_source);
     case BALLAST_REASON_HOLD_PRESSURED:
@@ -1043,6 +1047,9 @@ ballast_decision_describe (const BallastPlan *plan, const BallastDecision *d)
     case BALLAST_REASON_HOLD_EXCLUDED:
       return g_strdup ("hold: excluded by tuning");
     case BALLAST_REASON_HOLD_NOT_CHOSEN:
+      if (plan->deficit_kib == 0)
+        return g_strdup ("hold: what guests under pressure need was taken from guests with more "
+                         "idle memory");
       return g_strdup_printf ("hold: host short of %s, taken from guests with more idle memory",
                               deficit);
     case BALLAST_REASON_SHRINK_DEFICIT:

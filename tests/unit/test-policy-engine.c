@@ -135,6 +135,25 @@ test_pressured_never_shrunk_and_grows_first (void)
   g_assert_cmpuint (swapping->target_kib, ==, 2 * GIB + policy.pressure_grow_kib);
   g_assert_cmpint (idle->reason, ==, BALLAST_REASON_SHRINK_TRANSFER);
   g_assert_cmpuint (4 * GIB - idle->target_kib, ==, policy.pressure_grow_kib);
+
+  /* A third guest with less idle memory is not chosen, and its reason
+   * says why without a host deficit there is none of. */
+  BallastGuestInput three[] = {
+    guests[0], guests[1], idle_guest ("less-idle", &policy, 4 * GIB, 4 * GIB, 1 * GIB),
+    /* Uses 1748 MiB of 2 GiB: its need is above what it holds. */
+    idle_guest ("full", &policy, 4 * GIB, 2 * GIB, 300 * MIB),
+  };
+  g_autoptr(BallastPlan) plan3 = ballast_policy_decide (&policy, &host, three, 4, TRUE);
+  g_assert_cmpint (plan3->decisions[3].reason, ==, BALLAST_REASON_HOLD_AT_FLOOR);
+  g_autofree char *at_floor = ballast_decision_describe (plan3, &plan3->decisions[3]);
+  g_assert_true (g_str_has_prefix (at_floor, "hold: a guest under pressure needs memory, but guest "
+                                             "is at its floor"));
+  const BallastDecision *less = &plan3->decisions[2];
+  g_assert_cmpuint (plan3->deficit_kib, ==, 0);
+  g_assert_cmpint (less->reason, ==, BALLAST_REASON_HOLD_NOT_CHOSEN);
+  g_autofree char *why = ballast_decision_describe (plan3, less);
+  g_assert_cmpstr (why, ==, "hold: what guests under pressure need was taken from guests with more "
+                            "idle memory");
 }
 
 /* When free memory cannot serve every pressured guest, a guest short of
