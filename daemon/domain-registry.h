@@ -62,8 +62,7 @@ typedef struct {
   BallastDecision decision;       /* the latest decision */
   BallastLoanClock loan_clock;    /* how long its use has been above its fair share */
   gboolean loan_state_read;       /* this run's clock was taken from its metadata */
-  gboolean loan_state_over;       /* what its metadata says (lib/loan-state.h): */
-  gint64 loan_state_since_usec;   /*   over since then (monotonic), when over */
+  BallastLoanClock loan_state;    /* the clock its metadata says (lib/loan-state.h) */
   char *loan_state_error;         /* why the last write failed, said once */
   char *reason;                   /* its text */
   BallastGuestTuning tuning;      /* resolved for this domain */

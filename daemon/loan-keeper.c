@@ -15,8 +15,7 @@ ballast_loan_keeper_restore (BallastDomain *domain, gint64 now_usec, gint64 wall
     return;
   /* Whatever is there and not taken is rewritten (or removed) by the
    * first write: no clock has this start. */
-  domain->loan_state_over = TRUE;
-  domain->loan_state_since_usec = G_MININT64;
+  domain->loan_state = (BallastLoanClock) { .over = TRUE, .since_usec = G_MININT64 };
   if (domain->config->loan_state_in_definition)
     {
       g_warning ("%s: ignoring its loan state metadata, its loan clock starts afresh: its "
@@ -38,8 +37,7 @@ ballast_loan_keeper_restore (BallastDomain *domain, gint64 now_usec, gint64 wall
    * as now. */
   gint64 over_usec = MAX (wall_usec - since_wall_usec, 0);
   domain->loan_clock = (BallastLoanClock) { .over = TRUE, .since_usec = now_usec - over_usec };
-  domain->loan_state_over = TRUE;
-  domain->loan_state_since_usec = domain->loan_clock.since_usec;
+  domain->loan_state = domain->loan_clock;
   g_message ("%s: used more than its fair share for %" G_GINT64_FORMAT " s before this start "
              "of ballastd (from its loan state metadata)",
              domain->name, over_usec / G_USEC_PER_SEC);
@@ -49,8 +47,8 @@ BallastApplyItem *
 ballast_loan_keeper_write (BallastDomain *domain, gint64 now_usec, gint64 wall_usec)
 {
   const BallastLoanClock *clock = &domain->loan_clock;
-  if (clock->over == domain->loan_state_over
-      && (!clock->over || clock->since_usec == domain->loan_state_since_usec))
+  if (clock->over == domain->loan_state.over
+      && (!clock->over || clock->since_usec == domain->loan_state.since_usec))
     return NULL;
   if (!clock->over)
     return ballast_apply_item_new_loan_state (domain->domain, domain->uuid, NULL, 0);
@@ -64,8 +62,8 @@ ballast_loan_keeper_written (BallastDomain *domain, const BallastApplyItem *item
   switch (item->outcome)
     {
     case BALLAST_APPLY_OK:
-      domain->loan_state_over = item->loan_state_xml != NULL;
-      domain->loan_state_since_usec = item->loan_since_usec;
+      domain->loan_state = (BallastLoanClock) { .over = item->loan_state_xml != NULL,
+                                                .since_usec = item->loan_since_usec };
       g_clear_pointer (&domain->loan_state_error, g_free);
       return TRUE;
     case BALLAST_APPLY_GONE:
@@ -93,6 +91,5 @@ ballast_loan_keeper_forget_run (BallastDomain *domain)
 {
   domain->loan_clock = (BallastLoanClock) { 0 };
   domain->loan_state_read = FALSE;
-  domain->loan_state_over = FALSE;
-  domain->loan_state_since_usec = 0;
+  domain->loan_state = (BallastLoanClock) { 0 };
 }

@@ -23,6 +23,14 @@ total_kib=$(awk '/^MemTotal:/ {print $2}' /proc/meminfo)
 ARGS=(--interval 1 --reserve "$((total_kib / 1024 - 400))M")
 loan_metadata() { e2e_virsh metadata "$1" urn:ballast:state:1 --live 2>/dev/null || true; }
 over_sec() { bd_json "j.get('over_fair_share_sec')" dominfo "$1" 2>/dev/null || echo None; }
+# wait_decided NAME WHY: until ballastd has decided for NAME (30 s, else fail with WHY).
+wait_decided() {
+    local deadline=$((SECONDS + 30))
+    until [[ $(over_sec "$1") =~ ^[0-9]+$ ]]; do
+        ((SECONDS < deadline)) || e2e_die "$2"
+        sleep 0.5
+    done
+}
 
 bd_start "${ARGS[@]}"
 deadline=$((SECONDS + 90))
@@ -42,11 +50,7 @@ before=$(over_sec "$HOG")
 kill -KILL "$BD_PID"; wait "$BD_PID" 2>/dev/null || true; BD_PID=
 sleep 3
 bd_start "${ARGS[@]}"
-deadline=$((SECONDS + 30))
-until [[ $(over_sec "$HOG") =~ ^[0-9]+$ ]]; do
-    ((SECONDS < deadline)) || e2e_die "the new ballastd did not decide for $HOG"
-    sleep 0.5
-done
+wait_decided "$HOG" "the new ballastd did not decide for $HOG"
 after=$(over_sec "$HOG")
 ((after >= before + 3)) || e2e_die "the new ballastd started the clock afresh: ${after} s after ${before} s and a 3 s pause"
 grep -q "$HOG: used more than its fair share for [0-9]* s before this start of ballastd" "$BD_LOG" \
@@ -56,11 +60,7 @@ grep -q "$HOG: used more than its fair share for [0-9]* s before this start of b
 e2e_guest_destroy "$HOG"
 e2e_guest_start "$HOG"
 [[ -z $(loan_metadata "$HOG") ]] || e2e_die "a new run of $HOG kept the old loan state"
-deadline=$((SECONDS + 30))
-until [[ $(over_sec "$HOG") =~ ^[0-9]+$ ]]; do
-    ((SECONDS < deadline)) || e2e_die "no decision for $HOG after its restart"
-    sleep 0.5
-done
+wait_decided "$HOG" "no decision for $HOG after its restart"
 fresh=$(over_sec "$HOG")
 ((fresh < after)) || e2e_die "the restarted guest kept its clock: ${fresh} s"
 bd_stop

@@ -264,15 +264,36 @@ loan_state_metadata (void)
   return xml;
 }
 
-/* Sets it to XML as another tool (or an earlier ballastd) would; NULL
- * removes it. */
+/* Sets it to XML as another tool (or an earlier ballastd) would, in the
+ * definitions FLAGS names; NULL removes it. */
 static void
-set_loan_state_metadata (const char *xml)
+set_loan_state_metadata_in (const char *xml, unsigned int flags)
 {
   g_autoptr(virDomain) domain = virDomainLookupByName (default_conn, "test");
   g_assert_cmpint (virDomainSetMetadata (domain, VIR_DOMAIN_METADATA_ELEMENT, xml,
                                          BALLAST_LOAN_STATE_PREFIX, BALLAST_LOAN_STATE_NS,
-                                         VIR_DOMAIN_AFFECT_LIVE), ==, 0);
+                                         flags), ==, 0);
+}
+
+/* In the live definition only, where ballastd keeps it. */
+static void
+set_loan_state_metadata (const char *xml)
+{
+  set_loan_state_metadata_in (xml, VIR_DOMAIN_AFFECT_LIVE);
+}
+
+/* The metadata holds a clock that started within the last minute: the
+ * clock's own start, not whatever was there before. */
+static void
+assert_loan_state_fresh (void)
+{
+  g_autofree char *xml = loan_state_metadata ();
+  g_assert_nonnull (xml);
+  gint64 since = 0;
+  g_autoptr(GError) error = NULL;
+  g_assert_true (ballast_loan_state_parse (xml, &since, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (g_get_real_time () - since, <, 60 * G_USEC_PER_SEC);
 }
 
 static gint64
@@ -355,11 +376,7 @@ test_bad_loan_state_metadata_ignored (void)
   harness_log_capture_end ();
   g_assert_true (registry_domain (daemon, "test")->loan_clock.over);
   g_assert_cmpint (loan_seconds (daemon), <, 60);
-  g_autofree char *rewritten = loan_state_metadata ();
-  gint64 since = 0;
-  g_autoptr(GError) error = NULL;
-  g_assert_true (ballast_loan_state_parse (rewritten, &since, &error));
-  g_assert_cmpint (g_get_real_time () - since, <, 60 * G_USEC_PER_SEC);
+  assert_loan_state_fresh ();
   set_loan_state_metadata (NULL);
   ballast_daemon_config_clear (&config);
 }
@@ -372,10 +389,7 @@ test_loan_state_copied_into_definition_ignored (void)
 {
   reset_default_domain ();
   g_autofree char *old = ballast_loan_state_format (g_get_real_time () - G_GINT64_CONSTANT (86400) * G_USEC_PER_SEC);
-  g_autoptr(virDomain) test = virDomainLookupByName (default_conn, "test");
-  g_assert_cmpint (virDomainSetMetadata (test, VIR_DOMAIN_METADATA_ELEMENT, old,
-                                         BALLAST_LOAN_STATE_PREFIX, BALLAST_LOAN_STATE_NS,
-                                         VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG), ==, 0);
+  set_loan_state_metadata_in (old, VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG);
   g_autoptr(FakeHost) small = host_where_test_is_over_its_share ();
   BallastDaemonConfig config = harness_config_for ("test:///default");
   harness_log_capture_begin ();
@@ -387,14 +401,8 @@ test_loan_state_copied_into_definition_ignored (void)
   harness_log_capture_end ();
   g_assert_cmpint (loan_seconds (daemon), <, 60);
   /* The live copy is replaced by the clock's own start. */
-  g_autofree char *live = loan_state_metadata ();
-  gint64 since = 0;
-  g_autoptr(GError) error = NULL;
-  g_assert_true (ballast_loan_state_parse (live, &since, &error));
-  g_assert_cmpint (g_get_real_time () - since, <, 60 * G_USEC_PER_SEC);
-  g_assert_cmpint (virDomainSetMetadata (test, VIR_DOMAIN_METADATA_ELEMENT, NULL,
-                                         BALLAST_LOAN_STATE_PREFIX, BALLAST_LOAN_STATE_NS,
-                                         VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG), ==, 0);
+  assert_loan_state_fresh ();
+  set_loan_state_metadata_in (NULL, VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG);
   ballast_daemon_config_clear (&config);
 }
 
