@@ -9,6 +9,7 @@
 #   bd_ctl ARGS...     ballastctl on that socket
 #   bd_json EXPR ARGS  evaluate a Python expression on `ballastctl --json ARGS` as j
 #   bd_alive           ballastd's process is still there
+#   bd_wait_managed TIMEOUT_S NAME...  wait until ballastd manages every NAME
 
 BALLASTD=${BALLASTD:-${BUILD_DIR:?BUILD_DIR must point at the build tree}/daemon/ballastd}
 BALLASTCTL=${BALLASTCTL:-$BUILD_DIR/tools/ballastctl}
@@ -60,3 +61,25 @@ bd_guest_field() {
 
 # bd_changes NAME: how many balloon changes ballastd applied to NAME.
 bd_changes() { grep -cE "^ballastd-Message: [0-9:.]*: $1: balloon [0-9.]+ [KMGT]iB -> " "$BD_LOG" || true; }
+
+# bd_wait_managed TIMEOUT_S NAME...: wait until `ballastctl list` shows every
+# NAME managed (its balloon stats flow and ballastd may move it). Tests start
+# a workload's clock only then, as an operator's guests start under a
+# ballastd that runs all the time. Fails on timeout with each one's status.
+bd_wait_managed() {
+    local timeout=$1 deadline statuses
+    shift
+    deadline=$((SECONDS + timeout))
+    while :; do
+        bd_alive || e2e_die "ballastd died: $(tail -n 20 "$BD_LOG")"
+        statuses=$(bd_ctl --json list --all 2>/dev/null | python3 -c 'import json, sys
+want = sys.argv[1:]
+got = {d["name"]: (d["status"], d.get("status_reason")) for d in json.load(sys.stdin)["domains"]}
+print(" ".join("%s=%s%s" % (n, got.get(n, ("absent", None))[0],
+                            "(%s)" % got[n][1] if n in got and got[n][1] else "") for n in want))
+sys.exit(0 if all(got.get(n, ("",))[0] == "managed" for n in want) else 1)' "$@") && break
+        ((SECONDS < deadline)) || e2e_die "ballastd does not manage every guest after ${timeout}s: ${statuses:-no answer}"
+        sleep 0.5
+    done
+    e2e_log "ballastd manages $*"
+}

@@ -257,10 +257,17 @@ else
 fi
 # ballast.unload_balloon_at=T: remove the balloon driver T s after boot, as
 # a guest whose driver goes away would: the balloon stops following its
-# target (QEMU still takes the commands) and the stats stop.
+# target (QEMU still takes the commands) and the stats stop. With
+# ballast.epoch=wait, T s after the workload's clock started instead (it
+# writes the epoch to $BALLAST_EPOCH_FILE), so a test can start it once
+# ballastd manages the guest.
+export BALLAST_EPOCH_FILE=/ballast-epoch
 unload_at=$(sed -n 's/.*ballast\.unload_balloon_at=\([0-9][0-9]*\).*/\1/p' /proc/cmdline)
 if [ -n "$unload_at" ]; then
     (
+        if grep -q 'ballast\.epoch=wait' /proc/cmdline; then
+            until [ -s "$BALLAST_EPOCH_FILE" ]; do sleep 0.5; done
+        fi
         sleep "$unload_at"
         if rmmod virtio_balloon; then
             echo "ballast-init: virtio_balloon unloaded at uptime $(cut -d' ' -f1 /proc/uptime)s"

@@ -125,6 +125,9 @@ _e2e_xml_escape() { local s=$1; s=${s//&/&amp;}; s=${s//</&lt;}; s=${s//>/&gt;};
 
 # e2e_guest_log NAME: path of NAME's serial console log.
 e2e_guest_log() { printf '%s/%s.serial.log\n' "$E2E_RUN_DIR" "$1"; }
+# e2e_guest_clock_port NAME: the unix socket behind NAME's second serial
+# port (ttyS1 in the guest), where e2e_guests_start_clock writes the epoch.
+e2e_guest_clock_port() { printf '%s/%s.clock\n' "$E2E_RUN_DIR" "$1"; }
 
 # e2e_guest_xml NAME [OPTIONS]: print the domain XML.
 #   --memory MiB          max memory, <memory> (default 1024)
@@ -134,7 +137,8 @@ e2e_guest_log() { printf '%s/%s.serial.log\n' "$E2E_RUN_DIR" "$1"; }
 #   --rate MiB/s          workload ramp rate (ballast.rate)
 #   --retouch S           workload re-touch period (ballast.retouch)
 #   --period S            repeat the schedule every S s (ballast.period)
-#   --epoch UNIX_TIME     shared timeline start (ballast.epoch)
+#   --epoch UNIX_TIME|wait  shared timeline start (ballast.epoch); wait:
+#                         hold nothing until e2e_guests_start_clock sends it
 #   --report S            workload status line every S s (ballast.report)
 #   --fill index|pattern  what the workload writes to its pages (ballast.fill;
 #                         pattern: identical pages across guests, for KSM)
@@ -210,6 +214,10 @@ e2e_guest_xml() {
       <source path='$log' append='off'/>
       <target type='serial' port='0'/>
     </console>
+    <serial type='unix'>
+      <source mode='bind' path='$(e2e_guest_clock_port "$name")'/>
+      <target port='1'/>
+    </serial>
     <memballoon model='virtio'$balloon_attrs>$( [[ -n $stats ]] && printf "\n      <stats period='%s'/>\n    " "$stats")</memballoon>
   </devices>
 </domain>
@@ -358,6 +366,18 @@ e2e_guest_wait_log() {
         sleep 0.5
     done
     return 1
+}
+
+# e2e_guests_start_clock EPOCH NAME...: start the timeline of guests created
+# with --epoch wait: clock-port.py writes "epoch=EPOCH" to each one's clock
+# port until its workload acknowledges it on the console. Fails after 30 s.
+e2e_guests_start_clock() {
+    local epoch=$1 n ports=()
+    shift
+    for n in "$@"; do ports+=("$(e2e_guest_clock_port "$n")=$(e2e_guest_log "$n")"); done
+    python3 "$E2E_LIB_DIR/clock-port.py" "$epoch" 30 "${ports[@]}" ||
+        e2e_die "the clock port was not acknowledged by every guest within 30 s (see their serial logs)"
+    e2e_log "clock started for $*: t=0 at $(date -d "@$epoch" +%H:%M:%S)"
 }
 
 # e2e_guest_oom_kills NAME: number of guest-kernel OOM kills in the serial log.

@@ -5,7 +5,10 @@
 #
 # SQ_GUESTS guests of SQ_MEM MiB each run under a cgroup budget of SQ_BUDGET
 # MiB (far less than SQ_GUESTS * SQ_MEM). All guests share one timeline
-# (ballast.epoch), t = 0 about SQ_LEAD s after the first start:
+# (ballast.epoch), started by sq_start_clock once every guest is up (and,
+# in a test with ballastd, managed): t = 0 is SQ_LEAD s later. So no test
+# depends on how long libvirt takes to start a guest; SQ_START_DELAY=S
+# waits S s between two starts to prove it.
 #
 #   every guest   t=0        burst to SQ_BURST MiB (touched), then
 #                 t=SQ_IDLE_AT  drop to SQ_IDLE MiB (the guest frees it; the
@@ -19,7 +22,7 @@
 # cgroup OOM-kills a QEMU. With a manager that shrinks idle guests and grows
 # the busy one, everything fits.
 #
-# Functions: sq_start [EXTRA e2e_guest_xml OPTIONS], sq_check_timeline,
+# Functions: sq_start [EXTRA e2e_guest_xml OPTIONS], sq_start_clock,
 # sq_names, sq_now, sq_end, sq_sample, sq_killed_guests,
 # sq_guest_ooms_total, sq_cgroup_oom_kills, sq_report.
 
@@ -34,7 +37,9 @@ SQ_FIRST=${SQ_FIRST:-15}
 SQ_TURN=${SQ_TURN:-15}
 SQ_SPACING=${SQ_SPACING:-20}
 SQ_RATE=${SQ_RATE:-100}
-SQ_LEAD=${SQ_LEAD:-10}
+SQ_LEAD=${SQ_LEAD:-3}
+SQ_START_DELAY=${SQ_START_DELAY:-0}
+SQ_BOOT_TIMEOUT=${SQ_BOOT_TIMEOUT:-180}
 SQ_EPOCH=
 
 # sq_names: the guests' names.
@@ -53,7 +58,8 @@ sq_now() { echo $(($(date +%s) - SQ_EPOCH)); }
 sq_end() { echo $(($(sq_turn_start "$SQ_GUESTS") + SQ_TURN)); }
 
 # sq_start [OPTIONS...]: set the budget, define and start the guests
-# (OPTIONS go to e2e_guest_xml, e.g. --stats-period 1).
+# (OPTIONS go to e2e_guest_xml, e.g. --stats-period 1). Their workloads hold
+# nothing until sq_start_clock.
 sq_start() {
     local i n
     e2e_log "host swap: $(e2e_host_swap_mib) MiB; cgroup $(e2e_cgroup_kind) $(e2e_cgroup_machine_dir)"
@@ -65,29 +71,30 @@ sq_start() {
     e2e_budget_reset_peak
     e2e_dmesg_mark
     SQ_OOM_KILLS_BEFORE=$(e2e_cgroup_oom_kills)
-    # libvirt re-probes QEMU (seconds, or far more) when its capabilities
-    # cache is invalid (new QEMU/libvirt binary, /dev/kvm changed): do that
-    # now, before the shared timeline starts.
-    e2e_virsh domcapabilities --virttype qemu >/dev/null 2>&1 || true
-    SQ_EPOCH=$(($(date +%s) + SQ_LEAD))
     for ((i = 1; i <= SQ_GUESTS; i++)); do
         n=${E2E_PREFIX}sq$i
+        if ((i > 1 && SQ_START_DELAY > 0)); then
+            e2e_log "waiting ${SQ_START_DELAY}s before the next start (SQ_START_DELAY)"
+            sleep "$SQ_START_DELAY"
+        fi
         e2e_guest_create "$n" --memory "$SQ_MEM" --schedule "$(sq_schedule "$i")" \
-            --rate "$SQ_RATE" --epoch "$SQ_EPOCH" "$@"
+            --rate "$SQ_RATE" --epoch wait "$@"
         e2e_log "started $n: schedule $(sq_schedule "$i")"
     done
 }
 
-# sq_check_timeline: fail unless all guests are up before t=0 (a slow
-# `virsh start` would break the turns the scenario relies on).
-sq_check_timeline() {
-    local n late=()
+# sq_start_clock: wait until every guest's workload waits for its epoch
+# (SQ_BOOT_TIMEOUT s), then start the shared timeline: t = 0 SQ_LEAD s from
+# now. A test with ballastd calls bd_wait_managed first.
+sq_start_clock() {
+    local n
     for n in $(sq_names); do
-        grep -q '^ballast-workload: start' "$(e2e_guest_log "$n")" 2>/dev/null || late+=("$n")
+        e2e_guest_wait_log "$n" '^ballast-workload: waiting for the epoch' "$SQ_BOOT_TIMEOUT" ||
+            e2e_die "$n did not boot to the workload (see $(e2e_guest_log "$n"))"
     done
-    ((${#late[@]} == 0)) || e2e_die "not booted: ${late[*]} (see their serial logs)"
-    (($(sq_now) < 0)) ||
-        e2e_die "guests were up only at t=$(sq_now) (> 0): starting them took too long (libvirt probing QEMU?); raise SQ_LEAD"
+    SQ_EPOCH=$(($(date +%s) + SQ_LEAD))
+    # shellcheck disable=SC2046
+    e2e_guests_start_clock "$SQ_EPOCH" $(sq_names)
 }
 
 # sq_sample: one line: t, cgroup usage, each guest's QEMU RSS / balloon.

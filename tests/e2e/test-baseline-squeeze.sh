@@ -17,12 +17,7 @@ e2e_init
 
 sq_start # no <stats period>: nothing polls the balloon in this test
 
-for n in $(sq_names); do
-    e2e_guest_wait_log "$n" '^ballast-workload: start' 90 ||
-        e2e_die "$n did not boot to the workload (see $(e2e_guest_log "$n"))"
-done
-sq_check_timeline
-e2e_log "all guests booted (t=$(sq_now))"
+sq_start_clock
 
 end=$(($(sq_end) + 10))
 killed_at=

@@ -11,9 +11,6 @@ e2e_init
 . "$HERE/ballastd.sh"
 
 HOG=${E2E_PREFIX}hog IDLE=${E2E_PREFIX}idle
-# The hog holds 250 MiB from 5 s on; the idle guest nothing.
-e2e_guest_create "$HOG" --memory 384 --schedule 5:250 --stats-period 1
-e2e_guest_create "$IDLE" --memory 384 --stats-period 1
 
 # What the guests may share: 400 MiB (the host's memory less the reserve),
 # so a fair share of 200 MiB each, which the hog's use passes. Overcommit
@@ -33,6 +30,9 @@ wait_decided() {
 }
 
 bd_start "${ARGS[@]}"
+# The hog holds 250 MiB from 5 s after its boot on; the idle guest nothing.
+e2e_guest_create "$HOG" --memory 384 --schedule 5:250 --stats-period 1
+e2e_guest_create "$IDLE" --memory 384 --stats-period 1
 deadline=$((SECONDS + 90))
 until [[ $(over_sec "$HOG") =~ ^[0-9]+$ ]] && (($(over_sec "$HOG") >= 8)); do
     ((SECONDS < deadline)) || e2e_die "$HOG never went 8 s above its fair share: $(bd_ctl dominfo "$HOG")"

@@ -4,6 +4,7 @@
 # stats of all guests (`virsh domstats --balloon`, stats period 1 s) and
 #   - grows a guest whose usable memory is under SQ_LOW MiB by SQ_GROW MiB
 #     (up to its max) while the cgroup has room (usage < budget - reserve),
+#     even while a shrink of it is still in flight,
 #   - shrinks every other guest to used + SQ_HEADROOM MiB (at least
 #     SQ_FLOOR), when that frees at least SQ_HYST MiB,
 # all with `virsh setmem --live` (used = balloon current - usable).
@@ -73,20 +74,16 @@ for n in $(sq_names); do
         "balloon stats present ${STATS_S[$n]} s, first periodic update ${FRESH_S[$n]} s after start"
 done
 
-sq_check_timeline
-
 # ------------------------------------------- QEMU overhead while idle --
-if (($(sq_now) < -1)); then
-    for n in $(sq_names); do
-        rss=$(e2e_qemu_rss_mib "$n"); ram=$(e2e_qemu_ram_rss_mib "$n")
-        act=$(e2e_dommemstat "$n" actual); unused=$(e2e_dommemstat "$n" unused)
-        used=$(((act - unused) / 1024))
-        e2e_log "measure: $n idle: QEMU RSS $rss MiB = guest RAM resident $ram + QEMU own $((rss - ram)) MiB;" \
-            "guest-used (actual-unused) $used MiB, RSS - guest-used = $((rss - used)) MiB"
-    done
-else
-    e2e_log "measure: (boot took too long to sample idle overhead before t=0)"
-fi
+# Before the clock starts, every workload holds nothing.
+for n in $(sq_names); do
+    rss=$(e2e_qemu_rss_mib "$n"); ram=$(e2e_qemu_ram_rss_mib "$n")
+    act=$(e2e_dommemstat "$n" actual); unused=$(e2e_dommemstat "$n" unused)
+    used=$(((act - unused) / 1024))
+    e2e_log "measure: $n idle: QEMU RSS $rss MiB = guest RAM resident $ram + QEMU own $((rss - ram)) MiB;" \
+        "guest-used (actual-unused) $used MiB, RSS - guest-used = $((rss - used)) MiB"
+done
+sq_start_clock
 
 # ----------------------------------------------------------- the oracle --
 declare -A PEND_T0=() PEND_FROM=() PEND_TO=() PEND_RSS=() PEND_CG=() TARGET=() DONE_AT=() LASTUP=()
@@ -150,6 +147,19 @@ ready() {
     [[ -z ${DONE_AT[$n]:-} ]] || ((${LASTUP[$n]:-0} > DONE_AT[$n]))
 }
 
+# growable NAME: ready, or with only a shrink in flight: a pressured guest
+# overrides a shrink that has not landed. (A guest whose burst starts while
+# its balloon inflates would otherwise wait for an inflation that cannot
+# finish: the balloon cannot take memory the workload holds.)
+growable() {
+    local n=$1
+    if [[ -n ${PEND_TO[$n]:-} ]]; then
+        [[ -n ${USABLE[$n]:-} ]] && ((PEND_TO[$n] < PEND_FROM[$n]))
+        return
+    fi
+    ready "$n"
+}
+
 # oracle_cycle: one decision round over all running guests.
 oracle_cycle() {
     local n c u m used floor slack
@@ -158,8 +168,9 @@ oracle_cycle() {
     slack=$((SQ_BUDGET - SQ_RESERVE - $(e2e_budget_usage_mib)))
     # Grow pressured guests first (urgent), then shrink idle ones.
     for n in "${!USABLE[@]}"; do
-        ready "$n" || continue
+        growable "$n" || continue
         c=${TARGET[$n]:-${CUR[$n]}} u=${USABLE[$n]} m=${MAX[$n]}
+        [[ -n ${PEND_TO[$n]:-} ]] && c=${CUR[$n]} # where the shrink got to
         if ((u < SQ_LOW && c < m)); then
             if ((slack <= 0)); then
                 e2e_log "oracle: $n pressured (usable $u MiB) but the host has no slack ($slack MiB)"

@@ -20,6 +20,21 @@
  *                                      can share one timeline; the guest RTC
  *                                      is the host's clock). Default: T
  *                                      counts from the program's start.
+ *   ballast.epoch=wait                 hold nothing until the host writes
+ *                                      "epoch=UNIX_TIME\n" to the clock port
+ *                                      (ignored when it is not a plausible
+ *                                      time), then run the schedule from that
+ *                                      time. Tests start the clock only once
+ *                                      every guest is up (and managed), so
+ *                                      no schedule depends on how long
+ *                                      libvirt took to start the guests.
+ *   ballast.clock_port=PATH            where the epoch comes from (default
+ *                                      /dev/ttyS1, the guest's second serial
+ *                                      port: a unix socket on the host)
+ *
+ * With ballast.epoch=wait and BALLAST_EPOCH_FILE set in the environment, the
+ * epoch is also written to that file once received (the guest's /init
+ * times ballast.unload_balloon_at from it).
  *   ballast.report=S                   also print a status line every S s
  *                                      (default 0 = only on changes)
  *   ballast.fill=index|pattern         what a touch writes to each page:
@@ -38,13 +53,15 @@
  *
  * Output (one line each, to stdout = the serial console):
  *   ballast-workload: start ...
+ *   ballast-workload: epoch 1764860000 received (t=-3.0)   (ballast.epoch=wait)
  *   ballast-workload: t=20.0 begin step 1/2 target=400 held=0 MiB ...
  *   ballast-workload: t=22.1 reached step 1/2 target=400 held=400 MiB ...
  * A guest OOM kill of this process is printed by the guest kernel and then
  * by /init ("ballast-init: workload exited ...").
  *
  * Host usage: ballast-workload [--schedule S] [--rate R] [--retouch S]
- *             [--period S] [--epoch T] [--report S] [--fill F] [--cmdline FILE]
+ *             [--period S] [--epoch T|wait] [--clock-port PATH] [--report S]
+ *             [--fill F] [--cmdline FILE]
  */
 #ifndef _GNU_SOURCE /* meson's project arguments may define it already */
 #define _GNU_SOURCE
@@ -54,8 +71,10 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -75,6 +94,8 @@ static int nsteps;
 static double rate = 100.0, retouch = 5.0, period = 0.0, report = 0.0;
 static int fill_pattern; /* ballast.fill=pattern */
 static double epoch = -1.0;
+static int epoch_wait;                          /* ballast.epoch=wait */
+static char clock_port[256] = "/dev/ttyS1";     /* ballast.clock_port */
 static char **chunks;
 static unsigned long nchunks;
 static long page_size;
@@ -151,6 +172,16 @@ static int set_param(const char *name, const char *val)
         if (strcmp(val, "index") && strcmp(val, "pattern"))
             return -1;
         fill_pattern = !strcmp(val, "pattern");
+        return 0;
+    }
+    if (!strcmp(name, "epoch") && !strcmp(val, "wait")) {
+        epoch_wait = 1;
+        return 0;
+    }
+    if (!strcmp(name, "clock_port") || !strcmp(name, "clock-port")) {
+        if (!*val || strlen(val) >= sizeof clock_port)
+            return -1;
+        strcpy(clock_port, val);
         return 0;
     }
     if (!strcmp(name, "rate"))
@@ -278,11 +309,83 @@ static void status(const char *what, double t, int step, long target)
             t, what, target, nchunks * CHUNK_MIB, total / 1024, avail / 1024);
 }
 
+/* The guest's /init times other events from the clock's start: tell it. */
+static void write_epoch_file(void)
+{
+    const char *path = getenv("BALLAST_EPOCH_FILE");
+    FILE *f;
+    if (!path || !*path)
+        return;
+    f = fopen(path, "w");
+    if (!f) {
+        say("cannot write %s: %s", path, strerror(errno));
+        return;
+    }
+    fprintf(f, "%.0f\n", epoch);
+    fclose(f);
+}
+
+/*
+ * ballast.epoch=wait: read "epoch=UNIX_TIME" lines from the clock port
+ * without blocking; returns 1 once an epoch is set. The host repeats its
+ * line until this program acknowledges it on the console: bytes that reach
+ * the port before it is opened are dropped (the UART's FIFO is cleared on
+ * open), so a line may arrive cut at its start; only whole lines that start
+ * with "epoch=" and carry a plausible time count.
+ */
+static int poll_clock_port(void)
+{
+    static int fd = -1, said_error;
+    static char line[64];
+    static size_t len;
+    char buf[64];
+    ssize_t n;
+
+    if (fd < 0) {
+        struct termios tio;
+        fd = open(clock_port, O_RDONLY | O_NONBLOCK | O_NOCTTY);
+        if (fd < 0) {
+            if (!said_error++)
+                say("cannot open the clock port %s: %s (retrying)", clock_port, strerror(errno));
+            return 0;
+        }
+        if (tcgetattr(fd, &tio) == 0) { /* a tty: raw, no echo back to the host */
+            cfmakeraw(&tio);
+            tcsetattr(fd, TCSANOW, &tio);
+        }
+        say("waiting for the epoch on %s", clock_port);
+    }
+    while ((n = read(fd, buf, sizeof buf)) > 0) {
+        for (ssize_t i = 0; i < n; i++) {
+            char *end;
+            double value;
+            if (buf[i] != '\n' && buf[i] != '\r') {
+                if (len < sizeof line - 1)
+                    line[len++] = buf[i];
+                continue;
+            }
+            line[len] = '\0';
+            len = 0;
+            if (strncmp(line, "epoch=", 6))
+                continue;
+            value = strtod(line + 6, &end);
+            if (end == line + 6 || *end || value < 1e9) /* before 2001: a cut line */
+                continue;
+            epoch = value;
+            say("epoch %.0f received (t=%.1f)", epoch, now_real() - epoch);
+            close(fd);
+            write_epoch_file();
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static void usage(void)
 {
     fprintf(stderr, "usage: ballast-workload [--schedule T:MiB,...] [--rate MiB/s] "
-                    "[--retouch S] [--period S] [--epoch UNIX_TIME] [--report S] "
-                    "[--fill index|pattern] [--cmdline FILE]\n");
+                    "[--retouch S] [--period S] [--epoch UNIX_TIME|wait] [--clock-port PATH] "
+                    "[--report S] [--fill index|pattern] [--cmdline FILE]\n");
     exit(2);
 }
 
@@ -327,17 +430,29 @@ int main(int argc, char **argv)
     }
 
     start = now_mono();
-    if (epoch < 0)
+    if (epoch_wait)
+        epoch = -1.0;
+    else if (epoch < 0)
         epoch = now_real(); /* timeline starts now */
     {
         long total, avail;
+        char t0[32] = "wait";
+        if (!epoch_wait)
+            snprintf(t0, sizeof t0, "%.1f", now_real() - epoch);
         meminfo(&total, &avail);
-        say("start pid=%d schedule=%s rate=%g MiB/s retouch=%gs period=%gs fill=%s t0=%.1f "
+        say("start pid=%d schedule=%s rate=%g MiB/s retouch=%gs period=%gs fill=%s t0=%s "
             "guest_total=%ld avail=%ld MiB",
             (int)getpid(), sched_text, rate, retouch, period, fill_pattern ? "pattern" : "index",
-            now_real() - epoch, total / 1024, avail / 1024);
+            t0, total / 1024, avail / 1024);
     }
     last_tick = last_touch = last_report = start;
+
+    /* Nothing is held before the epoch: wait for it. */
+    while (epoch_wait && !poll_clock_port()) {
+        struct timespec ts = {0, TICK_NS};
+        nanosleep(&ts, NULL);
+    }
+    last_tick = now_mono();
 
     for (;;) {
         struct timespec ts = {0, TICK_NS};
