@@ -3,8 +3,11 @@
 #   - install libvirt + QEMU + what the guest image build needs,
 #   - create the libvirt-qemu user and kvm group where missing,
 #   - write a qemu.conf for a test host, only if there is none,
+#   - give /dev/kvm the group and mode udev gives it on every Debian host
+#     (root:kvm 0660), where no udev runs to do it,
 #   - start virtlogd and libvirtd directly (no systemd needed) and wait
-#     until `virsh -c qemu:///system version` answers.
+#     until `virsh -c qemu:///system version` answers,
+#   - time the define of a throwaway domain: it must answer within seconds.
 #
 # Idempotent: run it as often as you like; what is already there is left alone.
 # Usage: sudo tests/e2e/setup-host.sh          (as root)
@@ -90,7 +93,6 @@ if ! getent passwd libvirt-qemu >/dev/null; then
         --shell /usr/sbin/nologin --comment "Libvirt Qemu" libvirt-qemu
 fi
 id -nG libvirt-qemu | tr ' ' '\n' | grep -qx kvm || usermod -a -G kvm libvirt-qemu
-# /dev/kvm is left alone: the e2e guests use TCG (<domain type='qemu'>).
 
 # --------------------------------------------------------------- qemu.conf --
 QEMU_CONF=/etc/libvirt/qemu.conf
@@ -141,6 +143,31 @@ proc_running() {
 }
 daemon_running() { pid_alive "/run/$1.pid" "$1" || proc_running "$1"; }
 
+# ------------------------------------------------------------------ /dev/kvm --
+# The guests use TCG, but libvirt looks at /dev/kvm all the same: it probes
+# QEMU's capabilities as root, where a root:root 0600 /dev/kvm is usable, and
+# checks its cache as libvirt-qemu, where it is not. The cache then never
+# matches ("KVM was enabled when probing '/usr/bin/qemu-system-x86_64', but
+# it is not available now") and every define or start re-probes QEMU: about
+# 30 s each. udev's rule on every Debian host (KERNEL=="kvm", GROUP="kvm",
+# MODE="0660") avoids it; where no udev runs, apply the same here, before
+# libvirtd starts.
+KVM_DEVICE=${BALLAST_KVM_DEVICE:-/dev/kvm}
+if [[ ! -c $KVM_DEVICE ]]; then
+    log "$KVM_DEVICE: none (guests run under TCG; nothing for libvirt to re-probe)"
+elif proc_running systemd-udevd || proc_running udevd; then
+    log "$KVM_DEVICE: $(stat -c '%U:%G %a' "$KVM_DEVICE"), left to udev"
+else
+    was=$(stat -c '%U:%G %a' "$KVM_DEVICE")
+    if [[ $was == 'root:kvm 660' ]]; then
+        log "$KVM_DEVICE: root:kvm 660 already"
+    else
+        { chown root:kvm "$KVM_DEVICE" && chmod 0660 "$KVM_DEVICE"; } ||
+            die "cannot give $KVM_DEVICE udev's root:kvm 0660 (it is $was)"
+        log "$KVM_DEVICE: changed $was -> $(stat -c '%U:%G %a' "$KVM_DEVICE"), as udev's rule would (no udev runs here)"
+    fi
+fi
+
 for d in virtlogd libvirtd; do
     if daemon_running "$d"; then
         log "$d already running"
@@ -151,12 +178,47 @@ for d in virtlogd libvirtd; do
 done
 
 log "waiting for libvirtd to answer on $URI"
+answered=
 for ((i = 0; i < 60; i++)); do
-    if virsh -c "$URI" version >/dev/null 2>&1; then
-        virsh -c "$URI" version | sed 's/^/setup-host:   /' >&2
-        log "ready"
-        exit 0
-    fi
+    if virsh -c "$URI" version >/dev/null 2>&1; then answered=1; break; fi
     sleep 0.5
 done
-die "libvirtd did not answer 'virsh -c $URI version' within 30 s"
+[[ -n $answered ]] || die "libvirtd did not answer 'virsh -c $URI version' within 30 s"
+virsh -c "$URI" version | sed 's/^/setup-host:   /' >&2
+
+# ------------------------------------------------------------ probe define --
+# A define that takes half a minute makes every test and the demo crawl
+# (see /dev/kvm above). The first define after libvirtd's start may probe
+# QEMU once (a new cache); the second one must be quick.
+PROBE=ballast-setup-probe
+PROBE_LIMIT_S=${BALLAST_PROBE_LIMIT_S:-10}
+PROBE_XML=$(mktemp)
+trap 'cleanup; rm -f "$PROBE_XML"; virsh -q -c "$URI" undefine "$PROBE" >/dev/null 2>&1 || true' EXIT
+cat > "$PROBE_XML" <<EOF
+<domain type='qemu'>
+  <name>$PROBE</name>
+  <description>ballast setup-host: timing a define; removed at once</description>
+  <memory unit='MiB'>64</memory>
+  <os><type arch='x86_64'>hvm</type></os>
+  <devices><emulator>$(command -v qemu-system-x86_64)</emulator></devices>
+</domain>
+EOF
+# probe_define: the seconds one define of the probe domain took.
+probe_define() {
+    local t0 t1
+    virsh -q -c "$URI" undefine "$PROBE" >/dev/null 2>&1 || true
+    t0=$(date +%s.%N)
+    virsh -q -c "$URI" define "$PROBE_XML" >/dev/null || die "virsh define of a throwaway domain failed ($PROBE_XML)"
+    t1=$(date +%s.%N)
+    virsh -q -c "$URI" undefine "$PROBE" >/dev/null 2>&1 || true
+    awk -v a="$t1" -v b="$t0" 'BEGIN {printf "%.3f", a - b}'
+}
+first=$(probe_define)
+second=$(probe_define)
+log "probe define: ${first} s, again ${second} s (limit ${PROBE_LIMIT_S} s)"
+if awk -v s="$second" -v l="$PROBE_LIMIT_S" 'BEGIN {exit !(s > l)}'; then
+    die "a define takes ${second} s: libvirtd re-probes QEMU on every call. Its debug log" \
+        "(log_filters=\"1:qemu\") says why (virQEMUCapsIsValid); the usual cause is $KVM_DEVICE" \
+        "usable by root but not by libvirt-qemu ($(stat -c '%U:%G %a' "$KVM_DEVICE" 2>/dev/null || echo absent))"
+fi
+log "ready"
