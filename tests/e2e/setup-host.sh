@@ -7,7 +7,8 @@
 #     (root:kvm 0660), where no udev runs to do it,
 #   - start virtlogd and libvirtd directly (no systemd needed) and wait
 #     until `virsh -c qemu:///system version` answers,
-#   - time the define of a throwaway domain: it must answer within seconds.
+#   - time the define of a throwaway domain, and warn, saying why, when it
+#     takes over 10 s.
 #
 # Idempotent: run it as often as you like; what is already there is left alone.
 # Usage: sudo tests/e2e/setup-host.sh          (as root)
@@ -216,9 +217,12 @@ probe_define() {
 first=$(probe_define)
 second=$(probe_define)
 log "probe define: ${first} s, again ${second} s (limit ${PROBE_LIMIT_S} s)"
+# Slow defines cost time, not results (tests and the demo start a guest's
+# clock only once ballastd manages it), so this warns rather than fails.
 if awk -v s="$second" -v l="$PROBE_LIMIT_S" 'BEGIN {exit !(s > l)}'; then
-    die "a define takes ${second} s: libvirtd re-probes QEMU on every call. Its debug log" \
-        "(log_filters=\"1:qemu\") says why (virQEMUCapsIsValid); the usual cause is $KVM_DEVICE" \
-        "usable by root but not by libvirt-qemu ($(stat -c '%U:%G %a' "$KVM_DEVICE" 2>/dev/null || echo absent))"
+    log "WARNING: a define takes ${second} s: libvirtd re-probes QEMU on every call, so every" \
+        "guest start will be as slow. Its debug log (log_filters=\"1:qemu\") says why" \
+        "(virQEMUCapsIsValid); the usual cause is $KVM_DEVICE usable by root but not by" \
+        "libvirt-qemu, or the reverse ($(stat -c '%U:%G %a' "$KVM_DEVICE" 2>/dev/null || echo absent))"
 fi
 log "ready"
