@@ -4,8 +4,8 @@
  * options as its usage line lists them, and domain names from ballastd. */
 #include "ballastctl.h"
 
+#include "ctl-words.h"
 #include "json-util.h"
-#include "line-editor.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -192,7 +192,7 @@ ctl_complete (Ctl *ctl, const char *const *words, guint n_words, gboolean in_she
       if (command != NULL && !command->hidden)
         add_arguments (ctl, candidates, command, words, n_words);
     }
-  return ballast_completion_matches (words[n_words - 1], candidates);
+  return ctl_completion_matches (words[n_words - 1], candidates);
 }
 
 /* ---- complete: the same, for bash ---- */

@@ -127,10 +127,15 @@ keys 'quit' Enter
 check "quit leaves with status 0" wait_for 5 screen_has '^SHELL-EXITED 0$'
 
 HISTORY="${WORK}/cache/ballast/history"
+# libedit's history file: a "_HiStOrY_V2_" line, then an entry a line with
+# blanks and backslashes escaped (vis(3): "dominfo\040test").
+entries() { tail -n +2 "${HISTORY}" | sed 's/\\040/ /g'; }
 check "history saved in XDG_CACHE_HOME" test -f "${HISTORY}"
 check "history private (0600)" test "$(stat -c %a "${HISTORY}")" = 600
-check "history has the commands, trimmed" grep -qx 'dominfo test' "${HISTORY}"
-check "history has no repeats in a row" test "$(grep -cx 'dominfo test' "${HISTORY}")" -eq 1
+check "history in libedit's format" test "$(head -n 1 "${HISTORY}")" = _HiStOrY_V2_
+check "history has the commands, trimmed" bash -c 'grep -qx "dominfo test" <<<"$1"' _ "$(entries)"
+check "history has no repeats in a row" test "$(entries | grep -cx 'dominfo test')" -eq 1
+check "history has no abandoned line" test "$(entries | grep -c garbage)" -eq 0
 
 # A new session starts with the saved history; ctrl-d on an empty line leaves.
 start_shell
@@ -141,4 +146,16 @@ keys Up
 check "second session: and older entries" wait_for 5 line_is "${P} list --bogus"
 keys C-u C-d
 check "ctrl-d on an empty line leaves" wait_for 5 screen_has '^SHELL-EXITED 0$'
+
+# A history file from before libedit (plain lines) is read, and the
+# history keeps its newest 500 entries.
+seq 1 600 | sed 's/^/dominfo guest-/' >"${HISTORY}"
+start_shell
+check "plain history: prompt" wait_for 10 line_is "${P} "
+keys Up
+check "plain history: the newest line first" wait_for 5 line_is "${P} dominfo guest-600"
+keys C-u 'quit' Enter
+check "plain history: saved again" wait_for 5 screen_has '^SHELL-EXITED 0$'
+check "history: at most 500 entries" test "$(entries | wc -l)" -eq 500
+check "history: the newest kept" test "$(entries | tail -n 2 | head -n 1)" = 'dominfo guest-600'
 finish
