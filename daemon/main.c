@@ -100,7 +100,7 @@ main (int argc, char **argv)
     { "connect", 'c', 0, G_OPTION_ARG_STRING, &options.connect,
       "libvirt URI (default qemu:///system)", "URI" },
     { "interval", 'i', 0, G_OPTION_ARG_STRING, &options.interval,
-      "Seconds between cycles (default 5; decimals or 250ms allowed)", "SECONDS" },
+      "Seconds between cycles (default 5; decimals, or a unit: 250ms, 1.5m)", "SECONDS" },
     { "stats-period", 0, 0, G_OPTION_ARG_STRING, &options.stats_period,
       "Balloon stats period to set on guests that have none (default 5)", "SECONDS" },
     { "overcommit", 0, 0, G_OPTION_ARG_STRING, &options.overcommit,

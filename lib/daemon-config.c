@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "ballast-error.h"
+#include "duration.h"
 #include "text-fields.h"
 
 #include <string.h>
@@ -34,55 +35,6 @@ ballast_daemon_config_clear (BallastDaemonConfig *config)
   g_clear_pointer (&config->policy_path, g_free);
   g_clear_pointer (&config->metrics_textfile, g_free);
   g_clear_pointer (&config->record_path, g_free);
-}
-
-gboolean
-ballast_interval_parse_msec (const char *text, guint *ret_msec, GError **error)
-{
-  guint64 msec = 0;
-  const char *p = text != NULL ? text : "";
-  g_autofree char *copy = g_strstrip (g_strdup (p));
-  gsize length = strlen (copy);
-
-  if (g_str_has_suffix (copy, "ms"))
-    {
-      if (!ballast_parse_u64 (copy, length - 2, &msec))
-        goto bad;
-    }
-  else
-    {
-      if (g_str_has_suffix (copy, "s"))
-        copy[--length] = '\0';
-      const char *dot = strchr (copy, '.');
-      guint64 whole = 0, fraction = 0;
-      gsize whole_length = dot != NULL ? (gsize) (dot - copy) : length;
-      if (!ballast_parse_u64 (copy, whole_length, &whole))
-        goto bad;
-      if (whole > 86400)
-        whole = 86401; /* out of range below, without overflowing */
-      if (dot != NULL)
-        {
-          gsize digits = strlen (dot + 1);
-          if (digits == 0 || digits > 3 || !ballast_parse_u64 (dot + 1, digits, &fraction))
-            goto bad;
-          for (gsize i = digits; i < 3; i++)
-            fraction *= 10;
-        }
-      msec = whole * 1000 + fraction;
-    }
-  if (msec < 10 || msec > 86400 * 1000)
-    {
-      g_set_error (error, BALLAST_ERROR, BALLAST_ERROR_RANGE,
-                   "interval '%s' must be between 10ms and 86400s", text);
-      return FALSE;
-    }
-  *ret_msec = (guint) msec;
-  return TRUE;
-
-bad:
-  g_set_error (error, BALLAST_ERROR, BALLAST_ERROR_PARSE,
-               "interval '%s' is not a duration (e.g. 5, 0.5 or 250ms)", p);
-  return FALSE;
 }
 
 static gboolean

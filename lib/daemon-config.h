@@ -63,7 +63,4 @@ gboolean ballast_daemon_config_load_file (BallastDaemonConfig *config, const cha
 gboolean ballast_daemon_config_set (BallastDaemonConfig *config, const char *key,
                                     const char *value, GError **error);
 
-/* "5", "0.5", "250ms" -> milliseconds, between 10 ms and one day. */
-gboolean ballast_interval_parse_msec (const char *text, guint *ret_msec, GError **error);
-
 G_END_DECLS

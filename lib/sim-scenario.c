@@ -107,55 +107,6 @@ ballast_sim_curve_at_kib (const BallastSimCurve *curve, gint64 t_msec)
 
 /* ---- Scalars --------------------------------------------------------------- */
 
-gboolean
-ballast_sim_duration_parse_msec (const char *text, gint64 *ret_msec, GError **error)
-{
-  static const struct { const char *suffix; double msec; } units[] = {
-    { "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "min", 60000 },
-    { "h", 3600000 }, { "d", 86400000 },
-  };
-  if (text == NULL || *text == '\0')
-    {
-      g_set_error (error, BALLAST_ERROR, BALLAST_ERROR_PARSE, "empty duration");
-      return FALSE;
-    }
-  char *end = NULL;
-  double number = g_ascii_strtod (text, &end);
-  if (end == text || !isfinite (number) || number < 0 || g_ascii_isspace (*text))
-    {
-      g_set_error (error, BALLAST_ERROR, BALLAST_ERROR_PARSE,
-                   "'%s' is not a duration (e.g. \"250ms\", \"10s\", \"5m\", \"2h\")", text);
-      return FALSE;
-    }
-  while (*end == ' ')
-    end++;
-  double scale = 1000; /* bare numbers are seconds */
-  if (*end != '\0')
-    {
-      gboolean found = FALSE;
-      for (gsize i = 0; i < G_N_ELEMENTS (units); i++)
-        if (strcmp (end, units[i].suffix) == 0)
-          {
-            scale = units[i].msec;
-            found = TRUE;
-          }
-      if (!found)
-        {
-          g_set_error (error, BALLAST_ERROR, BALLAST_ERROR_PARSE,
-                       "'%s': unknown time unit '%s' (expected ms, s, m, h or d)", text, end);
-          return FALSE;
-        }
-    }
-  double msec = number * scale;
-  if (msec > (double) MAX_DURATION_MSEC)
-    {
-      g_set_error (error, BALLAST_ERROR, BALLAST_ERROR_RANGE, "'%s' is longer than a year", text);
-      return FALSE;
-    }
-  *ret_msec = (gint64) (msec + 0.5);
-  return TRUE;
-}
-
 /* ---- JSON reading with a path for every message ----------------------------- */
 
 typedef struct {
@@ -286,8 +237,10 @@ read_duration (const Reader *reader, json_object *value, const char *where, gint
   if (json_object_is_type (value, json_type_string))
     {
       g_autoptr(GError) local = NULL;
-      if (!ballast_sim_duration_parse_msec (json_object_get_string (value), ret_msec, &local))
+      guint64 msec = 0;
+      if (!ballast_duration_parse_msec (json_object_get_string (value), &msec, &local))
         return fail (reader, error, where, "%s", local->message);
+      *ret_msec = (gint64) msec;
       return TRUE;
     }
   return fail (reader, error, where,

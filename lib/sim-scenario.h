@@ -3,6 +3,8 @@
 
 #include <glib.h>
 
+#include "duration.h"
+
 #include "policy-file.h"
 
 G_BEGIN_DECLS
@@ -15,7 +17,7 @@ G_BEGIN_DECLS
 /* Limits every scenario (file or replayed trace) stays within, so that a
  * run is bounded: at most a year, at most this many model steps, sizes up
  * to 1 EiB. */
-#define BALLAST_SIM_MAX_DURATION_MSEC (G_GINT64_CONSTANT (366) * 24 * 3600 * 1000)
+#define BALLAST_SIM_MAX_DURATION_MSEC ((gint64) BALLAST_DURATION_MAX_MSEC)
 #define BALLAST_SIM_MAX_STEPS G_GINT64_CONSTANT (20000000)
 #define BALLAST_SIM_MAX_KIB (G_GUINT64_CONSTANT (1) << 50)
 
@@ -95,10 +97,6 @@ BallastSimScenario *ballast_sim_scenario_load (const char *path, GError **error)
  * comments and one header line allowed). Errors name FILE_NAME and the
  * line. Returns the points, times ascending. */
 GArray *ballast_sim_csv_parse (const char *text, const char *file_name, GError **error);
-
-/* A duration: "250ms", "10s", "5m", "2h", "1d", or a bare number of
- * seconds. */
-gboolean ballast_sim_duration_parse_msec (const char *text, gint64 *ret_msec, GError **error);
 
 /* Sum of the maxima of the guests running at T_MSEC. */
 guint64 ballast_sim_scenario_max_sum_kib (const BallastSimScenario *scenario, gint64 t_msec);

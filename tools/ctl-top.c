@@ -5,7 +5,7 @@
  * terminal, plain frames one after the other, for scripts and tests. */
 #include "ballastctl.h"
 
-#include "daemon-config.h"
+#include "duration.h"
 #include "json-util.h"
 #include "report-render.h"
 

@@ -3,7 +3,7 @@
  * other one-value settings: intervals and percents. */
 #include "fuzz.h"
 
-#include "daemon-config.h"
+#include "duration.h"
 #include "size-units.h"
 
 int

@@ -39,17 +39,17 @@ test_duration (void)
   };
   for (gsize i = 0; i < G_N_ELEMENTS (good); i++)
     {
-      gint64 msec = -1;
+      guint64 msec = 4242;
       g_autoptr(GError) error = NULL;
-      g_assert_true (ballast_sim_duration_parse_msec (good[i].text, &msec, &error));
+      g_assert_true (ballast_duration_parse_msec (good[i].text, &msec, &error));
       g_assert_cmpint (msec, ==, good[i].msec);
     }
   static const char *const bad[] = { "", "abc", "10 parsecs", "-5s", "1e12h", " 5s" };
   for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
     {
-      gint64 msec;
+      guint64 msec;
       g_autoptr(GError) error = NULL;
-      g_assert_false (ballast_sim_duration_parse_msec (bad[i], &msec, &error));
+      g_assert_false (ballast_duration_parse_msec (bad[i], &msec, &error));
       g_assert_nonnull (error);
     }
 }

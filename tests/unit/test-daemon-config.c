@@ -6,6 +6,7 @@
 
 #include "ballast-error.h"
 #include "daemon-config.h"
+#include "duration.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
@@ -519,8 +520,6 @@ test_load_file_nul_byte (void)
   g_assert_true (error->domain == BALLAST_ERROR);
 }
 
-/* ---- ballast_interval_parse_msec ---- */
-
 /* on-exit and on-exit-timeout: default keep / 30 s, the spellings taken,
  * and everything else refused with the key named, changing nothing. */
 static void
@@ -567,6 +566,8 @@ test_on_exit (void)
   g_assert_cmpuint (f.on_exit_timeout_sec, ==, 12);
 }
 
+/* ---- ballast_interval_parse_msec (lib/duration.c): the key's grammar ---- */
+
 static void
 test_interval (void)
 {
@@ -577,7 +578,8 @@ test_interval (void)
     { "5", 5000 }, { "0.5", 500 }, { "250ms", 250 }, { "5s", 5000 }, { "1.5s", 1500 },
     { "1.25", 1250 }, { "0.01", 10 }, { "0.010", 10 }, { "10ms", 10 }, { "86400", 86400000 },
     { "86400s", 86400000 }, { "86400000ms", 86400000 }, { "86400.000", 86400000 },
-    { " 5 ", 5000 }, { "05", 5000 }, { "0.123", 123 },
+    { " 5 ", 5000 }, { "05", 5000 }, { "0.123", 123 }, { "5m", 300000 }, { "5min", 300000 },
+    { "1h", 3600000 }, { "1d", 86400000 }, { "0.5m", 30000 },
   };
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     {
@@ -600,14 +602,15 @@ test_interval_invalid (void)
   } cases[] = {
     { "5x", BALLAST_ERROR_PARSE }, { "", BALLAST_ERROR_PARSE }, { "abc", BALLAST_ERROR_PARSE },
     { "-1", BALLAST_ERROR_PARSE }, { "+5", BALLAST_ERROR_PARSE }, { "ms", BALLAST_ERROR_PARSE },
-    { "s", BALLAST_ERROR_PARSE }, { "5 ms", BALLAST_ERROR_PARSE }, { "5m", BALLAST_ERROR_PARSE },
-    { "5min", BALLAST_ERROR_PARSE }, { "5ss", BALLAST_ERROR_PARSE }, { "1.2345", BALLAST_ERROR_PARSE },
+    { "s", BALLAST_ERROR_PARSE }, { "5 ms", BALLAST_ERROR_PARSE }, { "5M", BALLAST_ERROR_PARSE },
+    { "5mins", BALLAST_ERROR_PARSE }, { "5ss", BALLAST_ERROR_PARSE }, { "1.2345", BALLAST_ERROR_PARSE },
     { ".5", BALLAST_ERROR_PARSE }, { "5.", BALLAST_ERROR_PARSE }, { "1e3", BALLAST_ERROR_PARSE },
     { "0x10", BALLAST_ERROR_PARSE }, { "1.5ms", BALLAST_ERROR_PARSE }, { "1,5", BALLAST_ERROR_PARSE },
     { "99999999999999999999ms", BALLAST_ERROR_PARSE }, { "5\n6", BALLAST_ERROR_PARSE },
     { "0", BALLAST_ERROR_RANGE }, { "0ms", BALLAST_ERROR_RANGE }, { "9ms", BALLAST_ERROR_RANGE },
     { "0.009", BALLAST_ERROR_RANGE }, { "86400001ms", BALLAST_ERROR_RANGE },
     { "86400.001", BALLAST_ERROR_RANGE }, { "18446744073709551615ms", BALLAST_ERROR_RANGE },
+    { "2d", BALLAST_ERROR_RANGE }, { "1441m", BALLAST_ERROR_RANGE },
   };
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     {
@@ -643,7 +646,7 @@ test_interval_above_a_day (void)
       g_assert_true (error->domain == BALLAST_ERROR);
       if (error->code != BALLAST_ERROR_RANGE)
         {
-          g_test_fail_printf ("%s", "lib/daemon-config.c ballast_interval_parse_msec(): whole seconds "
+          g_test_fail_printf ("%s", "lib/duration.c ballast_interval_parse_msec(): whole seconds "
                              "above 86400 fail as BALLAST_ERROR_PARSE 'is not a duration' instead "
                              "of BALLAST_ERROR_RANGE 'must be between 10ms and 86400s'");
           g_test_message ("'%s': %s", cases[i], error->message);
