@@ -2,13 +2,13 @@
 # Golden output: ballastctl's tables, its --json (a documented, stable
 # interface, ballastctl(1) "JSON OUTPUT") and the metrics names, against a
 # dry-run ballastd on libvirt's test driver and a fake host, compared with
-# tests/integration/golden/*.expected. Volatile parts (counters, durations,
+# tests/golden/cli/*.expected. Volatile parts (counters, durations,
 # clock times, the temporary directory) are normalized first.
 #
 # After an intended change: BALLAST_UPDATE_GOLDEN=1 meson test -C build golden
 # rewrites the .expected files; review them with git diff.
 source "$(dirname "$0")/lib.sh"
-GOLDEN="$(cd "$(dirname "$0")" && pwd)/golden"
+GOLDEN="$(cd "$(dirname "$0")/../golden/cli" && pwd)"
 
 # Fixed UUIDs: the test driver makes up random ones otherwise.
 cat > "${WORK}/domains.xml" <<'XML'

@@ -9,7 +9,7 @@
 #
 # After an intended change: BALLAST_UPDATE_GOLDEN=1 meson test -C build ksm-cli
 source "$(dirname "$0")/lib.sh"
-GOLDEN="$(cd "$(dirname "$0")" && pwd)/golden"
+GOLDEN="$(cd "$(dirname "$0")/../golden/cli" && pwd)"
 FIXTURE="$(cd "$(dirname "$0")/../fixtures/trees/ksm-6.x" && pwd)"
 PROM_VALIDATE="${BUILD_DIR}/tests/integration/prom-validate"
 

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The page sharing renderings: `ballastctl ksm`, the KSM line of `status`
  * and `top`, the KSM column of `list --wide` and line of `dominfo`. Golden
- * files as in test-report-render.c (tests/fixtures/render/, regenerate
- * with BALLAST_TEST_REGENERATE=1 and read the diff), plus the summary line
+ * files as in test-report-render.c (tests/golden/render/, regenerate
+ * with BALLAST_UPDATE_GOLDEN=1 and read the diff), plus the summary line
  * word for word for the states an operator must tell apart. */
 #include "json-util.h"
 #include "report-render.h"
@@ -12,7 +12,7 @@
 static json_object *
 load_json (const char *name)
 {
-  g_autofree char *path = g_build_filename (BALLAST_FIXTURES_DIR, "render", name, NULL);
+  g_autofree char *path = g_build_filename (BALLAST_GOLDEN_DIR, "render", name, NULL);
   g_autofree char *text = NULL;
   g_autoptr(GError) error = NULL;
   g_file_get_contents (path, &text, NULL, &error);
@@ -62,8 +62,8 @@ test_golden (gconstpointer data)
   const GoldenCase *c = data;
   g_autoptr(json_object) object = load_json (c->json);
   g_autofree char *actual = render (c->renderer, object);
-  g_autofree char *path = g_build_filename (BALLAST_FIXTURES_DIR, "render", c->expected, NULL);
-  if (g_getenv ("BALLAST_TEST_REGENERATE") != NULL)
+  g_autofree char *path = g_build_filename (BALLAST_GOLDEN_DIR, "render", c->expected, NULL);
+  if (g_getenv ("BALLAST_UPDATE_GOLDEN") != NULL)
     {
       g_assert_true (g_file_set_contents (path, actual, -1, NULL));
       return;

@@ -3,9 +3,9 @@
  * for JSON in the shape daemon/daemon-report.c builds, and JSON with fields
  * missing or of the wrong type, which must print "-" and never crash.
  *
- * Inputs are tests/fixtures/render/NAME.json, expected output
- * tests/fixtures/render/NAME.expected. After an intended change to the
- * output, regenerate with BALLAST_TEST_REGENERATE=1 and read the diff. */
+ * Inputs are tests/golden/render/NAME.json, expected output
+ * tests/golden/render/NAME.expected. After an intended change to the
+ * output, regenerate with BALLAST_UPDATE_GOLDEN=1 and read the diff. */
 #include "json-util.h"
 #include "report-render.h"
 
@@ -66,7 +66,7 @@ render (Renderer renderer, json_object *object)
 static json_object *
 load_json (const char *name)
 {
-  g_autofree char *path = g_build_filename (BALLAST_FIXTURES_DIR, "render", name, NULL);
+  g_autofree char *path = g_build_filename (BALLAST_GOLDEN_DIR, "render", name, NULL);
   g_autofree char *text = NULL;
   g_autoptr(GError) error = NULL;
   g_file_get_contents (path, &text, NULL, &error);
@@ -116,10 +116,10 @@ test_golden (gconstpointer data)
   g_autoptr(json_object) input = load_json (c->input);
   g_autofree char *output = render (c->renderer, input);
   g_autofree char *file = g_strconcat (c->expected, ".expected", NULL);
-  g_autofree char *path = g_build_filename (BALLAST_FIXTURES_DIR, "render", file, NULL);
+  g_autofree char *path = g_build_filename (BALLAST_GOLDEN_DIR, "render", file, NULL);
   g_autoptr(GError) error = NULL;
 
-  if (g_getenv ("BALLAST_TEST_REGENERATE") != NULL)
+  if (g_getenv ("BALLAST_UPDATE_GOLDEN") != NULL)
     {
       g_file_set_contents (path, output, -1, &error);
       g_assert_no_error (error);
