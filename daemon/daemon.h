@@ -15,7 +15,7 @@
 
 G_BEGIN_DECLS
 
-/* The one owner of ballastd's state (STYLE 5): _new builds, _start starts
+/* The one owner of ballastd's state: _new builds, _start starts
  * the loop's sources, _free copes with anything half-built. Main thread. */
 typedef struct _BallastDaemon BallastDaemon;
 

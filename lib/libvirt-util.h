@@ -7,7 +7,7 @@
 
 G_BEGIN_DECLS
 
-/* Cleanup functions for libvirt handles, declared once (STYLE 6). */
+/* Cleanup functions for libvirt handles, declared once for every file. */
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (virDomain, virDomainFree)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (virConnect, virConnectClose)
 

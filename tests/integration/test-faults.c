@@ -11,7 +11,7 @@
  *    its memory free: libvirt's test driver reports fixed made-up stats
  *    (usable = current / 2, last-update frozen) and cannot produce any of
  *    these, nor can a real guest kernel produce contradictory figures, so
- *    a small fake stands in for the guest's report alone (STYLE 11): the
+ *    a small fake stands in for the guest's report alone: the
  *    worker's collect hook rewrites the stats of the collection, after the
  *    real calls, from a model of each guest and of the host. Everything
  *    else (the domains, the balloon changes, the loop) is real. The real
