@@ -39,7 +39,6 @@ domain_free (gpointer data)
   ballast_domain_config_free (domain->config);
   g_free (domain->config_error);
   g_free (domain->stats_period_error);
-  g_free (domain->reason);
   g_free (domain->tuning_source);
   g_free (domain->tuning_error);
   g_free (domain->loan_state_error);

@@ -64,7 +64,6 @@ typedef struct {
   gboolean loan_state_read;       /* this run's clock was taken from its metadata */
   BallastLoanClock loan_state;    /* the clock its metadata says (lib/loan-state.h) */
   char *loan_state_error;         /* why the last write failed, said once */
-  char *reason;                   /* its text */
   BallastGuestTuning tuning;      /* resolved for this domain */
   char *tuning_source;            /* where it came from ("default, match 'db-*'") */
   char *tuning_error;             /* why its metadata was ignored, or NULL */
