@@ -121,6 +121,18 @@ static const BallastXmlRule tuning_rules[] = {
   { NULL },
 };
 
+const BallastXmlRule *
+ballast_policy_file_check_rules (void)
+{
+  return policy_rules;
+}
+
+const BallastXmlRule *
+ballast_tuning_check_rules (void)
+{
+  return tuning_rules;
+}
+
 /* ---- Reading elements (checked above, and by the schema) ---- */
 
 typedef struct {

@@ -8,6 +8,7 @@
 #include "ksm-policy.h"
 #include "overcommit-gate.h"
 #include "policy.h"
+#include "xml-check.h"
 
 G_BEGIN_DECLS
 
@@ -94,5 +95,12 @@ gboolean ballast_tuning_parse (const char *xml, BallastTuningOverride *ret_overr
 /* A tuning snippet for virDomainSetMetadata(): no namespace (libvirt adds
  * it under the key "ballast"), only the fields that are set. */
 char *ballast_tuning_format (const BallastTuningOverride *override);
+
+/* The tables of what may be where (lib/xml-check.h) that a policy file and
+ * the tuning metadata are checked against before their RelaxNG schemas,
+ * for clearer errors. They say again what xml-schemas/ says:
+ * tests/unit/test-schema-rules.c keeps the two in step. */
+const BallastXmlRule *ballast_policy_file_check_rules (void);
+const BallastXmlRule *ballast_tuning_check_rules (void);
 
 G_END_DECLS
