@@ -2,7 +2,7 @@
 #include "trace-recorder.h"
 
 #include "ballast-error.h"
-#include "sim-trace.h"
+#include "trace-record.h"
 
 #include <errno.h>
 #include <stdio.h>

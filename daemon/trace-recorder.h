@@ -8,7 +8,7 @@
 G_BEGIN_DECLS
 
 /* `ballastd --record FILE`: one line per cycle in the trace format of
- * lib/sim-trace.h (what the allocator saw and decided), for replay with
+ * lib/trace-record.h (what the allocator saw and decided), for replay with
  * ballast-sim under another policy. Appends to FILE; a write that fails is
  * reported once and never stops a cycle. */
 typedef struct _BallastTraceRecorder BallastTraceRecorder;

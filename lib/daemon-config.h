@@ -40,7 +40,7 @@ typedef struct {
   char *policy_path;              /* policy: the XML policy file; NULL: the default
                                    * path if it exists, else built-in defaults */
   char *record_path;              /* record: append one trace line per cycle
-                                   * (lib/sim-trace.h) for ballast-sim; NULL: none */
+                                   * (lib/trace-record.h) for ballast-sim; NULL: none */
   char *metrics_textfile;         /* metrics-textfile: Prometheus text written after
                                    * each cycle (node-exporter's textfile collector);
                                    * NULL (or empty in the file): none */

@@ -11,7 +11,7 @@
 #include "sim-report.h"
 #include "sim-scenario.h"
 #include "sim-svg.h"
-#include "sim-trace.h"
+#include "sim-replay.h"
 #include "text-fields.h"
 
 #include <errno.h>
@@ -37,7 +37,7 @@ typedef struct {
 } Options;
 
 /* Writes the ballast run of a scenario as a trace, in the format of
- * lib/sim-trace.h (what ballastd --record writes). */
+ * lib/trace-record.h (what ballastd --record writes). */
 typedef struct {
   FILE *out;
   const BallastPolicyFile *file;
@@ -244,7 +244,7 @@ main (int argc, char **argv)
   g_option_context_set_description (
     context,
     "Each SCENARIO is a JSON scenario file (format: tests/sim/README.md); each TRACE a file\n"
-    "written by 'ballastd --record' (format: lib/sim-trace.h), replayed on the same model.\n"
+    "written by 'ballastd --record' (format: lib/trace-record.h), replayed on the same model.\n"
     "Every policy runs on the same model of guests and host and sees what a real manager\n"
     "sees each cycle. The table per input gives: unmet demand (MiB x s), guest OOM events,\n"
     "host overflow (MiB x s), host OOM events, balloon operations, memory reclaimed on\n"

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* A ballastd --record trace (one JSON record per line, sim-trace.h):
+/* A ballastd --record trace (one JSON record per line, lib/trace-record.h):
  * ballast_trace_parse(); every record must survive format -> parse ->
  * format unchanged (the header promises the format is read back exactly);
  * then the trace is turned into a replay scenario, as ballast-sim does. */
 #include "fuzz.h"
 
-#include "sim-trace.h"
+#include "sim-replay.h"
 
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)

@@ -8,7 +8,7 @@
 #include "sim-report.h"
 #include "sim-scenario.h"
 #include "sim-svg.h"
-#include "sim-trace.h"
+#include "sim-replay.h"
 
 #include "ballast-error.h"
 

@@ -6,6 +6,7 @@
 #include "duration.h"
 
 #include "policy-file.h"
+#include "trace-record.h"
 
 G_BEGIN_DECLS
 
@@ -19,7 +20,7 @@ G_BEGIN_DECLS
  * to 1 EiB. */
 #define BALLAST_SIM_MAX_DURATION_MSEC ((gint64) BALLAST_DURATION_MAX_MSEC)
 #define BALLAST_SIM_MAX_STEPS G_GINT64_CONSTANT (20000000)
-#define BALLAST_SIM_MAX_KIB (G_GUINT64_CONSTANT (1) << 50)
+#define BALLAST_SIM_MAX_KIB BALLAST_TRACE_MAX_KIB
 
 /* One point of a piecewise-linear curve: at T_MSEC the value is KIB. Two
  * points with the same time make a step. */

@@ -5,9 +5,12 @@
 #include <json.h>
 
 #include "policy-engine.h"
-#include "sim-scenario.h"
 
 G_BEGIN_DECLS
+
+/* The largest size a trace may carry: 1 EiB, not a host's; the simulator
+ * keeps to the same (BALLAST_SIM_MAX_KIB), so sums of them cannot overflow. */
+#define BALLAST_TRACE_MAX_KIB (G_GUINT64_CONSTANT (1) << 50)
 
 /* The trace ballastd writes with --record FILE, and ballast-sim replays:
  * one JSON object per line, one line per cycle, in the order the cycles
@@ -128,17 +131,6 @@ BallastTraceRecord *ballast_trace_record_parse (const char *line, GError **error
  * FILE and the line. A trace whose time goes backwards is refused. */
 GPtrArray *ballast_trace_load (const char *path, GError **error);
 GPtrArray *ballast_trace_parse (const char *text, const char *file_name, GError **error);
-
-/* A scenario that replays RECORDS (BallastTraceRecord*): each guest's
- * demand is what it used (current - usable) at each cycle, linearly
- * between cycles; the budget is the largest recorded, and whatever of it
- * the guests' balloons do not explain (budget - available - sum of
- * balloons, including a budget lowered later) is the host's "other" use.
- * The daemon's decisions become each guest's recorded targets (the
- * "recorded" policy). With KEEP_TUNING each guest keeps its recorded tuning
- * as its own; without, the policy file in use decides it. */
-BallastSimScenario *ballast_sim_scenario_from_trace (GPtrArray *records, const char *source,
-                                                     gboolean keep_tuning, GError **error);
 
 /* TRUE when the first non-blank character of TEXT's first line starts a
  * trace record (a JSON object on one line with "version") rather than a
