@@ -2,44 +2,66 @@
 #include "control-server.h"
 
 #include "ballast-error.h"
+#include "control-admission.h"
+#include "control-listener.h"
 #include "control-methods.h"
 #include "control-protocol.h"
 
 #include <errno.h>
 #include <gio/gio.h>
-#include <gio/gunixsocketaddress.h>
-#include <grp.h>
-#include <pwd.h>
+#include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-#define MAX_CLIENTS 256
-/* Of those, slots only privileged peers may take: a local user who opens
- * connections until none are left must not lock root out of the socket. */
-#define PRIVILEGED_RESERVE 16
-/* A client that sends nothing for this long, or does not take its reply,
- * is dropped: it must not hold a slot forever. */
-#define CLIENT_IDLE_TIMEOUT_SEC 300
+/* All unprivileged peers together, whatever their uids: a user with a
+ * range of subordinate uids (rootless containers) is many uids. */
+#define MAX_UNPRIVILEGED_CLIENTS 256
+/* File descriptors left to everything but clients: libvirt's connection
+ * and its event pipes, the host's files, the trace, the logs. */
+#define FDS_FOR_THE_REST 64
+/* Of the descriptors for clients, those only privileged peers may take. */
+#define FDS_FOR_PRIVILEGED 32
+/* A client that does not take its reply for this long is dropped. */
 #define CLIENT_WRITE_TIMEOUT_SEC 10
 #define READ_CHUNK 4096
-#define PRIVILEGED_GROUP "ballast"
-/* Refused requests are logged at most this often per window: an
+/* Refused requests are logged at most this often per minute: an
  * unprivileged client looping on a write request must not flood the
- * journal. The counter (ballastctl status) still counts every one. */
+ * journal. The counters (metrics) still count every one. Connections
+ * turned away are logged once a minute. */
 #define REFUSALS_LOGGED_PER_WINDOW 5
-#define REFUSAL_WINDOW_USEC (60 * G_USEC_PER_SEC)
+#define TURNED_AWAY_LOGGED_PER_WINDOW 1
+#define LOG_WINDOW_USEC (60 * G_USEC_PER_SEC)
+
+static const char *const drop_reason_names[BALLAST_N_DROP_REASONS] = {
+  [BALLAST_DROP_UID_LIMIT] = "uid-limit",
+  [BALLAST_DROP_UNPRIVILEGED_LIMIT] = "unprivileged-limit",
+  [BALLAST_DROP_FD_LIMIT] = "fd-limit",
+  [BALLAST_DROP_IDLE] = "idle",
+  [BALLAST_DROP_PARTIAL] = "partial",
+  [BALLAST_DROP_TOO_LARGE] = "too-large",
+  [BALLAST_DROP_NOT_READING] = "not-reading",
+  [BALLAST_DROP_NO_CREDENTIALS] = "no-credentials",
+};
+
+/* What may be logged in the current minute, and what was not. */
+typedef struct {
+  gint64 window_start_usec;
+  guint logged;
+  guint suppressed;
+} LogBudget;
 
 struct _BallastControlServer {
   BallastDaemon *daemon;
-  char *path;
-  GSocketService *service;
+  BallastListener *listener;
+  BallastAdmission *admission;
+  BallastAdmissionLimits limits;
+  guint idle_timeout_sec;
+  guint request_timeout_sec;
   GList *clients;
   BallastControlCounters counters;
-  guint refused_in_a_row;    /* connections refused since one was last accepted */
-  gint64 refusal_window_start_usec;
-  guint refusals_logged;     /* in the current window */
-  guint refusals_suppressed; /* in the current window, not logged */
+  LogBudget refusal_log;     /* write requests refused */
+  LogBudget turned_away_log; /* connections turned away */
 };
 
 typedef struct {
@@ -52,60 +74,50 @@ typedef struct {
   GQueue replies;            /* char* lines waiting to be written */
   gboolean writing;
   gboolean closing;          /* close once the replies are written */
-  guint idle_source;
+  guint deadline_source;     /* the idle or the request timeout, whichever applies */
   guint write_timeout_source;
 } Client;
 
 static void client_read (Client *client);
 static void client_write_next (Client *client);
 
-/* ---- Who is the peer ---- */
-
-static gboolean
-uid_in_group (uid_t uid, gid_t primary_gid, const char *group_name)
+const char *
+ballast_drop_reason_to_string (BallastDropReason reason)
 {
-  struct group *group = getgrnam (group_name);
-  if (group == NULL)
-    return FALSE;
-  if (primary_gid == group->gr_gid)
-    return TRUE;
-  struct passwd *passwd = getpwuid (uid);
-  if (passwd == NULL)
-    return FALSE;
-  int n_groups = 64;
-  g_autofree gid_t *groups = g_new (gid_t, n_groups);
-  if (getgrouplist (passwd->pw_name, passwd->pw_gid, groups, &n_groups) < 0)
-    {
-      groups = g_renew (gid_t, groups, n_groups);
-      if (getgrouplist (passwd->pw_name, passwd->pw_gid, groups, &n_groups) < 0)
-        return FALSE;
-    }
-  for (int i = 0; i < n_groups; i++)
-    if (groups[i] == group->gr_gid)
-      return TRUE;
-  return FALSE;
+  g_return_val_if_fail (reason < BALLAST_N_DROP_REASONS, "unknown");
+  return drop_reason_names[reason];
 }
 
+/* Whether one more line about WHAT may be logged this minute, PER_WINDOW
+ * at most. The first line of a new minute is preceded by the count of
+ * those of the last one that were not logged. */
 static gboolean
-identify_peer (GSocketConnection *connection, BallastPeer *ret_peer)
+log_budget_take (LogBudget *budget, guint per_window, const char *what)
 {
-  g_autoptr(GError) error = NULL;
-  GSocket *socket = g_socket_connection_get_socket (connection);
-  g_autoptr(GCredentials) credentials = g_socket_get_credentials (socket, &error);
-  if (credentials == NULL)
+  gint64 now = g_get_monotonic_time ();
+  if (budget->window_start_usec == 0 || now - budget->window_start_usec >= LOG_WINDOW_USEC)
     {
-      g_warning ("control socket: cannot read the peer's credentials, dropping it: %s",
-                 error->message);
+      if (budget->suppressed > 0)
+        g_message ("control socket: %u more %s in the last minute not logged", budget->suppressed,
+                   what);
+      budget->window_start_usec = now;
+      budget->logged = 0;
+      budget->suppressed = 0;
+    }
+  if (budget->logged >= per_window)
+    {
+      budget->suppressed++;
       return FALSE;
     }
-  const struct ucred *ucred = g_credentials_get_native (credentials, G_CREDENTIALS_TYPE_LINUX_UCRED);
-  if (ucred == NULL)
-    return FALSE;
-  ret_peer->uid = ucred->uid;
-  ret_peer->pid = ucred->pid;
-  ret_peer->privileged = ucred->uid == 0 || ucred->uid == geteuid ()
-                         || uid_in_group (ucred->uid, ucred->gid, PRIVILEGED_GROUP);
+  budget->logged++;
   return TRUE;
+}
+
+static void
+count_drop (BallastControlServer *server, BallastDropReason reason)
+{
+  server->counters.dropped++;
+  server->counters.dropped_by_reason[reason]++;
 }
 
 /* ---- Client lifetime ---- */
@@ -113,7 +125,8 @@ identify_peer (GSocketConnection *connection, BallastPeer *ret_peer)
 static void
 client_free (Client *client)
 {
-  g_clear_handle_id (&client->idle_source, g_source_remove);
+  ballast_admission_release (client->server->admission, client->peer.uid, client->peer.privileged);
+  g_clear_handle_id (&client->deadline_source, g_source_remove);
   g_clear_handle_id (&client->write_timeout_source, g_source_remove);
   g_cancellable_cancel (client->cancellable);
   g_object_unref (client->cancellable);
@@ -124,34 +137,73 @@ client_free (Client *client)
   g_free (client);
 }
 
+/* The client is done (it hung up, or its last reply is out). */
 static void
-client_drop (Client *client, const char *why)
+client_close (Client *client)
 {
   BallastControlServer *server = client->server;
-  if (why != NULL)
-    {
-      g_debug ("control socket: dropping client pid %d: %s", client->peer.pid, why);
-      server->counters.dropped++;
-    }
   server->clients = g_list_remove (server->clients, client);
   server->counters.clients--;
   client_free (client);
 }
 
+/* We hang up on the client, for REASON. */
+static void
+client_drop (Client *client, BallastDropReason reason)
+{
+  g_debug ("control socket: dropping client uid %u pid %d: %s", client->peer.uid,
+           client->peer.pid, ballast_drop_reason_to_string (reason));
+  count_drop (client->server, reason);
+  client_close (client);
+}
+
+/* The same, with one line saying why; never waiting for the client to
+ * take it, and not while a reply is being written (it would land inside
+ * the reply). */
+static void
+client_drop_saying (Client *client, BallastDropReason reason, const char *code,
+                    const char *message)
+{
+  if (!client->writing)
+    {
+      g_autofree char *line = ballast_reply_error (NULL, code, message);
+      GSocket *socket = g_socket_connection_get_socket (client->connection);
+      g_socket_send_with_blocking (socket, line, strlen (line), FALSE, NULL, NULL);
+    }
+  client_drop (client, reason);
+}
+
 static gboolean
-on_client_idle (gpointer user_data)
+on_deadline (gpointer user_data)
 {
   Client *client = user_data;
-  client->idle_source = 0;
-  client_drop (client, "idle for too long");
+  BallastControlServer *server = client->server;
+  client->deadline_source = 0;
+  if (client->pending->len > 0)
+    {
+      g_autofree char *message = g_strdup_printf ("request not completed within %u s",
+                                                  server->request_timeout_sec);
+      client_drop_saying (client, BALLAST_DROP_PARTIAL, BALLAST_ERR_REQUEST_TIMEOUT, message);
+    }
+  else if (client->writing)
+    /* Still taking its reply: the write timeout is in charge. */
+    client->deadline_source = g_timeout_add (server->idle_timeout_sec * 1000, on_deadline, client);
+  else
+    client_drop (client, BALLAST_DROP_IDLE);
   return G_SOURCE_REMOVE;
 }
 
+/* From now: the request timeout once the first byte of a request is in,
+ * the idle timeout while none is. Called only when that changes, so that
+ * a client trickling a request byte by byte does not push its deadline
+ * on with each byte. */
 static void
-touch (Client *client)
+client_arm_deadline (Client *client)
 {
-  g_clear_handle_id (&client->idle_source, g_source_remove);
-  client->idle_source = g_timeout_add_seconds (CLIENT_IDLE_TIMEOUT_SEC, on_client_idle, client);
+  BallastControlServer *server = client->server;
+  g_clear_handle_id (&client->deadline_source, g_source_remove);
+  guint seconds = client->pending->len > 0 ? server->request_timeout_sec : server->idle_timeout_sec;
+  client->deadline_source = g_timeout_add (seconds * 1000, on_deadline, client);
 }
 
 /* ---- Writing replies ---- */
@@ -161,7 +213,7 @@ on_write_timeout (gpointer user_data)
 {
   Client *client = user_data;
   client->write_timeout_source = 0;
-  client_drop (client, "not reading its replies");
+  client_drop (client, BALLAST_DROP_NOT_READING);
   return G_SOURCE_REMOVE;
 }
 
@@ -173,7 +225,9 @@ on_written (GObject *source, GAsyncResult *result, gpointer user_data)
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return; /* the client is already gone */
-      client_drop (user_data, error->message);
+      /* It hung up before taking its reply: its leaving, not our drop. */
+      g_debug ("control socket: writing a reply: %s", error->message);
+      client_close (user_data);
       return;
     }
   Client *client = user_data;
@@ -192,7 +246,7 @@ client_write_next (Client *client)
   if (line == NULL)
     {
       if (client->closing)
-        client_drop (client, NULL);
+        client_close (client);
       return;
     }
   client->writing = TRUE;
@@ -212,30 +266,15 @@ client_reply (Client *client, char *line)
 
 /* ---- Reading requests ---- */
 
-
 static void
 log_refusal (BallastControlServer *server, const char *method, const BallastPeer *peer)
 {
-  gint64 now = g_get_monotonic_time ();
-  if (server->refusal_window_start_usec == 0
-      || now - server->refusal_window_start_usec >= REFUSAL_WINDOW_USEC)
-    {
-      if (server->refusals_suppressed > 0)
-        g_message ("control socket: %u more refused requests in the last minute not logged",
-                   server->refusals_suppressed);
-      server->refusal_window_start_usec = now;
-      server->refusals_logged = 0;
-      server->refusals_suppressed = 0;
-    }
-  if (server->refusals_logged >= REFUSALS_LOGGED_PER_WINDOW)
-    {
-      server->refusals_suppressed++;
-      return;
-    }
-  server->refusals_logged++;
+  if (!log_budget_take (&server->refusal_log, REFUSALS_LOGGED_PER_WINDOW, "refused requests"))
+    return;
   g_message ("control socket: refused '%s' from uid %u (pid %d): not privileged%s", method,
              peer->uid, peer->pid,
-             server->refusals_logged == REFUSALS_LOGGED_PER_WINDOW ? " (more this minute are counted, not logged)" : "");
+             server->refusal_log.logged == REFUSALS_LOGGED_PER_WINDOW
+               ? " (more this minute are counted, not logged)" : "");
 }
 
 static void
@@ -277,14 +316,17 @@ on_read (GObject *source, GAsyncResult *result, gpointer user_data)
   if (n <= 0)
     {
       /* EOF or error: finish writing what is queued, then go. */
+      if (n < 0)
+        g_debug ("control socket: reading a request: %s", error->message);
       client->closing = TRUE;
       if (!client->writing && g_queue_is_empty (&client->replies))
-        client_drop (client, n < 0 ? error->message : NULL);
+        client_close (client);
       return;
     }
-  touch (client);
+  gboolean was_partial = client->pending->len > 0;
   g_string_append_len (client->pending, client->buffer, n);
 
+  guint lines = 0;
   char *newline;
   while (!client->closing && (newline = memchr (client->pending->str, '\n', client->pending->len)) != NULL)
     {
@@ -294,19 +336,23 @@ on_read (GObject *source, GAsyncResult *result, gpointer user_data)
       if (length > 0)
         handle_line (client, client->pending->str, length);
       g_string_erase (client->pending, 0, (gssize) (newline - client->pending->str) + 1);
+      lines++;
     }
   if (client->pending->len > BALLAST_PROTOCOL_MAX_LINE)
     {
       /* Answer once, then hang up: the rest of the stream cannot be framed. */
       client->server->counters.errors++;
-      client->server->counters.dropped++;
+      count_drop (client->server, BALLAST_DROP_TOO_LARGE);
       client->closing = TRUE;
       client_reply (client, ballast_reply_error (NULL, BALLAST_ERR_TOO_LARGE,
                                                  "request is larger than 64 KiB"));
       return;
     }
-  if (!client->closing)
-    client_read (client);
+  if (client->closing)
+    return;
+  if (lines > 0 || was_partial != (client->pending->len > 0))
+    client_arm_deadline (client);
+  client_read (client);
 }
 
 static void
@@ -317,113 +363,133 @@ client_read (Client *client)
                              client->cancellable, on_read, client);
 }
 
-static gboolean
-on_incoming (GSocketService *service, GSocketConnection *connection, GObject *source,
-             gpointer user_data)
+/* ---- New connections ---- */
+
+/* Closed at once, after a line saying why (best effort: never waiting for
+ * the peer to take it). */
+static void
+turn_away (BallastControlServer *server, int fd, const BallastPeer *peer,
+           BallastAdmitVerdict verdict)
+{
+  BallastDropReason reason;
+  g_autofree char *message = NULL;
+  switch (verdict)
+    {
+    case BALLAST_REFUSE_UID_LIMIT:
+      reason = BALLAST_DROP_UID_LIMIT;
+      message = g_strdup_printf ("uid %u holds %u connections to ballastd already, "
+                                 "the most socket-max-per-uid allows", peer->uid,
+                                 server->limits.max_per_uid);
+      break;
+    case BALLAST_REFUSE_UNPRIVILEGED_LIMIT:
+      reason = BALLAST_DROP_UNPRIVILEGED_LIMIT;
+      message = g_strdup_printf ("unprivileged users hold %u connections to ballastd already, "
+                                 "the most it serves them at once",
+                                 server->limits.max_unprivileged);
+      break;
+    default:
+      reason = BALLAST_DROP_FD_LIMIT;
+      message = g_strdup_printf ("ballastd serves %u connections already, all its file "
+                                 "descriptors allow", server->counters.clients);
+      break;
+    }
+  g_autofree char *line = ballast_reply_error (NULL, BALLAST_ERR_TOO_MANY_CONNECTIONS, message);
+  (void) send (fd, line, strlen (line), MSG_DONTWAIT | MSG_NOSIGNAL);
+  close (fd);
+  count_drop (server, reason);
+  if (log_budget_take (&server->turned_away_log, TURNED_AWAY_LOGGED_PER_WINDOW,
+                       "connections turned away"))
+    g_warning ("control socket: %s: refusing more (first: pid %d; counted, logged once a minute)",
+               message, peer->pid);
+}
+
+static void
+on_accepted (int fd, const BallastPeer *peer, gpointer user_data)
 {
   BallastControlServer *server = user_data;
-  BallastPeer peer = { 0 };
-
   server->counters.connections++;
-  if (!identify_peer (connection, &peer))
-    return TRUE;
-  guint limit = peer.privileged ? MAX_CLIENTS : MAX_CLIENTS - PRIVILEGED_RESERVE;
-  if (server->counters.clients >= limit)
+  BallastAdmitVerdict verdict = ballast_admission_try_take (server->admission, peer->uid,
+                                                            peer->privileged);
+  if (verdict != BALLAST_ADMIT)
     {
-      /* Said once per flood, not once per connection of it. */
-      server->counters.dropped++;
-      if (server->refused_in_a_row++ == 0)
-        g_warning ("control socket: %u clients connected, refusing more (first: uid %u, pid %d)",
-                   server->counters.clients, peer.uid, peer.pid);
-      return TRUE; /* returning drops our reference: the connection closes */
+      turn_away (server, fd, peer, verdict);
+      return;
     }
-  if (server->refused_in_a_row > 0)
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocket) socket = g_socket_new_from_fd (fd, &error);
+  if (socket == NULL)
     {
-      g_message ("control socket: accepting clients again, after refusing %u",
-                 server->refused_in_a_row);
-      server->refused_in_a_row = 0;
+      g_warning ("control socket: %s", error->message);
+      close (fd);
+      ballast_admission_release (server->admission, peer->uid, peer->privileged);
+      return;
     }
-
   Client *client = g_new0 (Client, 1);
   client->server = server;
-  client->connection = g_object_ref (connection);
+  client->connection = g_socket_connection_factory_create_connection (socket);
   client->cancellable = g_cancellable_new ();
-  client->peer = peer;
+  client->peer = *peer;
   client->pending = g_string_new (NULL);
   g_queue_init (&client->replies);
   server->clients = g_list_prepend (server->clients, client);
   server->counters.clients++;
-  touch (client);
+  client_arm_deadline (client);
   client_read (client);
-  return TRUE;
+}
+
+static void
+on_lost (gboolean out_of_fds, gpointer user_data)
+{
+  BallastControlServer *server = user_data;
+  server->counters.connections++;
+  count_drop (server, out_of_fds ? BALLAST_DROP_FD_LIMIT : BALLAST_DROP_NO_CREDENTIALS);
 }
 
 /* ---- Setup ---- */
 
-/* A socket file left by a ballastd that died is removed; one that answers
- * belongs to a running ballastd, and we must not steal it. */
-static gboolean
-clear_stale_socket (const char *path, GError **error)
+/* How many clients the file descriptor limit allows, privileged or not
+ * (ballastd raises its soft limit to the hard one at start, main.c). */
+static BallastAdmissionLimits
+admission_limits (guint max_per_uid)
 {
-  if (!g_file_test (path, G_FILE_TEST_EXISTS))
-    return TRUE;
-  g_autoptr(GSocketClient) probe = g_socket_client_new ();
-  g_autoptr(GSocketAddress) address = g_unix_socket_address_new (path);
-  g_autoptr(GSocketConnection) connection =
-    g_socket_client_connect (probe, G_SOCKET_CONNECTABLE (address), NULL, NULL);
-  if (connection != NULL)
-    {
-      g_set_error (error, BALLAST_ERROR, BALLAST_ERROR_IO,
-                   "another ballastd is already listening on %s", path);
-      return FALSE;
-    }
-  if (unlink (path) < 0 && errno != ENOENT)
-    {
-      int saved_errno = errno;
-      g_set_error (error, BALLAST_ERROR, BALLAST_ERROR_IO, "cannot remove stale socket %s: %s",
-                   path, g_strerror (saved_errno));
-      return FALSE;
-    }
-  return TRUE;
+  struct rlimit limit = { 0 };
+  guint64 fds = 1024;
+  if (getrlimit (RLIMIT_NOFILE, &limit) == 0)
+    fds = limit.rlim_cur == RLIM_INFINITY ? G_MAXUINT : MIN (limit.rlim_cur, G_MAXUINT);
+  guint max_clients = fds > FDS_FOR_THE_REST + FDS_FOR_PRIVILEGED
+                        ? (guint) fds - FDS_FOR_THE_REST : FDS_FOR_PRIVILEGED;
+  return (BallastAdmissionLimits) {
+    .max_per_uid = max_per_uid,
+    .max_unprivileged = MIN (MAX_UNPRIVILEGED_CLIENTS, max_clients - FDS_FOR_PRIVILEGED),
+    .max_clients = max_clients,
+  };
 }
 
 BallastControlServer *
-ballast_control_server_new (BallastDaemon *daemon, const char *path, GError **error)
+ballast_control_server_new (BallastDaemon *daemon, const BallastDaemonConfig *config,
+                            GError **error)
 {
-  g_autofree char *directory = g_path_get_dirname (path);
-  if (g_mkdir_with_parents (directory, 0755) < 0)
-    {
-      int saved_errno = errno;
-      g_set_error (error, BALLAST_ERROR, BALLAST_ERROR_IO, "cannot create %s: %s", directory,
-                   g_strerror (saved_errno));
-      return NULL;
-    }
-  if (!clear_stale_socket (path, error))
-    return NULL;
-
-  BallastControlServer *server = g_new0 (BallastControlServer, 1);
+  static const BallastListenerCallbacks callbacks = {
+    .accepted = on_accepted,
+    .lost = on_lost,
+  };
+  g_autofree BallastControlServer *server = g_new0 (BallastControlServer, 1);
   server->daemon = daemon;
-  server->path = g_strdup (path);
-  server->service = g_socket_service_new ();
-  g_autoptr(GSocketAddress) address = g_unix_socket_address_new (path);
-  g_autoptr(GError) listen_error = NULL;
-  if (!g_socket_listener_add_address (G_SOCKET_LISTENER (server->service), address,
-                                      G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT, NULL,
-                                      NULL, &listen_error))
+  server->idle_timeout_sec = config->socket_idle_timeout_sec;
+  server->request_timeout_sec = config->socket_request_timeout_sec;
+  server->limits = admission_limits (config->socket_max_per_uid);
+  server->admission = ballast_admission_new (&server->limits);
+  server->listener = ballast_listener_new (config->socket_path, config->socket_admin_group,
+                                           &callbacks, server, error);
+  if (server->listener == NULL)
     {
-      g_set_error (error, BALLAST_ERROR, BALLAST_ERROR_IO, "cannot listen on %s: %s", path,
-                   listen_error->message);
-      g_object_unref (server->service);
-      g_free (server->path);
-      g_free (server);
+      ballast_admission_free (server->admission);
       return NULL;
     }
-  /* Anyone may connect and read; writes are checked per request. */
-  chmod (path, 0666);
-  g_signal_connect (server->service, "incoming", G_CALLBACK (on_incoming), server);
-  g_socket_service_start (server->service);
-  g_message ("control socket: %s", path);
-  return server;
+  g_message ("control socket: %s (at most %u connections per unprivileged uid, %u for all of them, "
+             "%u in all)", config->socket_path, server->limits.max_per_uid,
+             server->limits.max_unprivileged, server->limits.max_clients);
+  return g_steal_pointer (&server);
 }
 
 void
@@ -431,13 +497,10 @@ ballast_control_server_free (BallastControlServer *server)
 {
   if (server == NULL)
     return;
-  g_socket_service_stop (server->service);
-  g_socket_listener_close (G_SOCKET_LISTENER (server->service));
-  g_object_unref (server->service);
+  g_clear_pointer (&server->listener, ballast_listener_free);
   while (server->clients != NULL)
-    client_drop (server->clients->data, NULL);
-  unlink (server->path);
-  g_free (server->path);
+    client_close (server->clients->data);
+  g_clear_pointer (&server->admission, ballast_admission_free);
   g_free (server);
 }
 

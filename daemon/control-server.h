@@ -3,6 +3,8 @@
 
 #include <glib.h>
 
+#include "daemon-config.h"
+
 G_BEGIN_DECLS
 
 typedef struct _BallastDaemon BallastDaemon;
@@ -10,18 +12,41 @@ typedef struct _BallastControlServer BallastControlServer;
 
 /* ballastd's control socket: a UNIX socket speaking newline-delimited JSON
  * (lib/control-protocol.h), on the main loop, never blocking it. Peers are
- * identified with SO_PEERCRED: root, ballastd's own user and members of the
- * "ballast" group may change things; everyone else may only read. */
-BallastControlServer *ballast_control_server_new (BallastDaemon *daemon, const char *path,
+ * identified with SO_PEERCRED (control-listener.h): root, ballastd's own
+ * user and members of the admin group (socket-admin-group) may change
+ * things; everyone else may only read, and holds at most
+ * socket-max-per-uid connections (lib/control-admission.h). A client that
+ * sends nothing for socket-idle-timeout, or takes longer than
+ * socket-request-timeout to send a whole request line, is dropped.
+ * CONFIG gives the path and those settings. */
+BallastControlServer *ballast_control_server_new (BallastDaemon *daemon,
+                                                  const BallastDaemonConfig *config,
                                                   GError **error);
 void ballast_control_server_free (BallastControlServer *server);
 
+/* Why ballastd hung up on a client, or turned a connection away. */
+typedef enum {
+  BALLAST_DROP_UID_LIMIT,          /* the uid held socket-max-per-uid connections */
+  BALLAST_DROP_UNPRIVILEGED_LIMIT, /* unprivileged peers held all theirs together */
+  BALLAST_DROP_FD_LIMIT,           /* no file descriptor to spare */
+  BALLAST_DROP_IDLE,               /* sent nothing for socket-idle-timeout */
+  BALLAST_DROP_PARTIAL,            /* a request line not finished in socket-request-timeout */
+  BALLAST_DROP_TOO_LARGE,          /* a request line over 64 KiB */
+  BALLAST_DROP_NOT_READING,        /* did not take its replies */
+  BALLAST_DROP_NO_CREDENTIALS,     /* SO_PEERCRED failed */
+  BALLAST_N_DROP_REASONS
+} BallastDropReason;
+
+/* "uid-limit", "idle", ...: the metric's reason label. */
+const char *ballast_drop_reason_to_string (BallastDropReason reason);
+
 typedef struct {
-  guint64 connections;
+  guint64 connections;   /* accepted from the kernel, kept or not */
   guint64 requests;
   guint64 errors;
   guint64 refused;       /* write methods refused to unprivileged peers */
-  guint64 dropped;       /* clients dropped: too large, stalled, too many */
+  guint64 dropped;       /* clients dropped or turned away, for any reason */
+  guint64 dropped_by_reason[BALLAST_N_DROP_REASONS];
   guint clients;         /* connected now */
 } BallastControlCounters;
 

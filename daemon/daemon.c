@@ -932,6 +932,7 @@ ballast_daemon_new (const BallastDaemonConfig *config, const BallastPaths *paths
   daemon->config.uri = g_strdup (config->uri);
   daemon->config.cgroup_partition = g_strdup (config->cgroup_partition);
   daemon->config.socket_path = g_strdup (config->socket_path);
+  daemon->config.socket_admin_group = g_strdup (config->socket_admin_group);
   daemon->config.policy_path = g_strdup (config->policy_path);
   daemon->config.metrics_textfile = g_strdup (config->metrics_textfile);
   daemon->config.record_path = g_strdup (config->record_path);
@@ -969,7 +970,7 @@ ballast_daemon_new (const BallastDaemonConfig *config, const BallastPaths *paths
 
   if (!options->once)
     {
-      daemon->control = ballast_control_server_new (daemon, config->socket_path, error);
+      daemon->control = ballast_control_server_new (daemon, &daemon->config, error);
       if (daemon->control == NULL)
         return NULL;
     }

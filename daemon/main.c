@@ -6,8 +6,10 @@
 #include "daemon.h"
 #include "libvirt-util.h"
 
+#include <errno.h>
 #include <locale.h>
 #include <stdio.h>
+#include <sys/resource.h>
 
 typedef struct {
   char *config_path;
@@ -19,6 +21,10 @@ typedef struct {
   char *budget;
   char *cgroup_partition;
   char *socket;
+  char *socket_max_per_uid;
+  char *socket_idle_timeout;
+  char *socket_request_timeout;
+  char *socket_admin_group;
   char *policy;
   char *metrics_textfile;
   char *record;
@@ -43,6 +49,10 @@ options_clear (Options *options)
   g_free (options->budget);
   g_free (options->cgroup_partition);
   g_free (options->socket);
+  g_free (options->socket_max_per_uid);
+  g_free (options->socket_idle_timeout);
+  g_free (options->socket_request_timeout);
+  g_free (options->socket_admin_group);
   g_free (options->policy);
   g_free (options->metrics_textfile);
   g_free (options->record);
@@ -67,6 +77,10 @@ apply_options (BallastDaemonConfig *config, const Options *options, GError **err
     { "budget", options->budget },
     { "cgroup-partition", options->cgroup_partition },
     { "socket", options->socket },
+    { "socket-max-per-uid", options->socket_max_per_uid },
+    { "socket-idle-timeout", options->socket_idle_timeout },
+    { "socket-request-timeout", options->socket_request_timeout },
+    { "socket-admin-group", options->socket_admin_group },
     { "policy", options->policy },
     { "metrics-textfile", options->metrics_textfile },
     { "record", options->record },
@@ -87,6 +101,24 @@ apply_options (BallastDaemonConfig *config, const Options *options, GError **err
   if (options->dry_run)
     config->dry_run = TRUE;
   return TRUE;
+}
+
+/* The soft limit on open files is 1024 by default because select()
+ * cannot watch descriptors above that; GLib and libvirt poll() and are
+ * not bound by it. Raised to the hard limit, as systemd advises such
+ * programs to do, the control socket can serve its clients and still keep
+ * descriptors for privileged ones (control-server.c). */
+static void
+raise_fd_limit (void)
+{
+  struct rlimit limit;
+  if (getrlimit (RLIMIT_NOFILE, &limit) < 0 || limit.rlim_cur >= limit.rlim_max)
+    return;
+  rlim_t was = limit.rlim_cur;
+  limit.rlim_cur = limit.rlim_max;
+  if (setrlimit (RLIMIT_NOFILE, &limit) < 0)
+    g_message ("cannot raise the open files limit from %llu to %llu: %s", (unsigned long long) was,
+               (unsigned long long) limit.rlim_max, g_strerror (errno));
 }
 
 int
@@ -114,6 +146,15 @@ main (int argc, char **argv)
       "The guests' cgroup below the hierarchy root (default machine.slice or machine)", "PATH" },
     { "socket", 's', 0, G_OPTION_ARG_FILENAME, &options.socket,
       "Control socket (default " BALLAST_RUNSTATEDIR "/ballast/ballastd.sock)", "PATH" },
+    { "socket-max-per-uid", 0, 0, G_OPTION_ARG_STRING, &options.socket_max_per_uid,
+      "Connections one unprivileged uid may hold on the control socket (default 16)", "N" },
+    { "socket-idle-timeout", 0, 0, G_OPTION_ARG_STRING, &options.socket_idle_timeout,
+      "Drop a control client that sends nothing for this long (default 60)", "SECONDS" },
+    { "socket-request-timeout", 0, 0, G_OPTION_ARG_STRING, &options.socket_request_timeout,
+      "Drop a control client whose request line takes longer (default 10)", "SECONDS" },
+    { "socket-admin-group", 0, 0, G_OPTION_ARG_STRING, &options.socket_admin_group,
+      "Group whose members may change things and are never limited (default ballast; "
+      "empty: none)", "GROUP" },
     { "policy", 'p', 0, G_OPTION_ARG_FILENAME, &options.policy,
       "Policy file (default " BALLAST_SYSCONFDIR "/policy.xml if it exists, else built-in defaults)", "FILE" },
     { "record", 0, 0, G_OPTION_ARG_FILENAME, &options.record,
@@ -179,6 +220,7 @@ main (int argc, char **argv)
       goto out;
     }
 
+  raise_fd_limit ();
   ballast_libvirt_init ();
   if (virEventRegisterDefaultImpl () < 0)
     {

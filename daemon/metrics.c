@@ -341,8 +341,14 @@ append_counters (GString *out, BallastDaemon *daemon)
   append_counter (out, "ballast_control_errors_total", "Requests answered with an error.", requests->errors);
   append_counter (out, "ballast_control_refused_total",
                   "Requests refused because the peer may only read.", requests->refused);
-  append_counter (out, "ballast_control_dropped_total",
-                  "Clients dropped: request too large, idle, not reading, or too many.", requests->dropped);
+  append_family (out, "ballast_control_clients_dropped_total", "counter",
+                 "Connections ballastd hung up on or turned away, by reason.");
+  for (int reason = 0; reason < BALLAST_N_DROP_REASONS; reason++)
+    {
+      g_autofree char *labels = label ("reason", ballast_drop_reason_to_string (reason));
+      append_int (out, "ballast_control_clients_dropped_total", labels,
+                  (gint64) requests->dropped_by_reason[reason]);
+    }
   append_gauge (out, "ballast_control_clients", "Clients connected to the control socket now.",
                 requests->clients);
 }

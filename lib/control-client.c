@@ -17,19 +17,53 @@ struct _BallastClient {
   guint next_id;
 };
 
-BallastClient *
-ballast_client_connect (const char *socket_path, GError **error)
+/* Between two tries of a refused connect: short at first (a burst is
+ * usually drained within milliseconds), then no more often than this. */
+#define BUSY_FIRST_WAIT_MSEC 5
+#define BUSY_LONGEST_WAIT_MSEC 250
+
+static GSocketConnection *
+connect_retrying_when_busy (const char *socket_path, GError **error)
 {
   g_autoptr(GSocketClient) socket_client = g_socket_client_new ();
   g_autoptr(GSocketAddress) address = g_unix_socket_address_new (socket_path);
+  gint64 give_up_usec = g_get_monotonic_time () + BALLAST_CLIENT_BUSY_RETRY_MSEC * 1000;
+  guint wait_msec = BUSY_FIRST_WAIT_MSEC;
+  for (;;)
+    {
+      g_autoptr(GError) connect_error = NULL;
+      GSocketConnection *connection =
+        g_socket_client_connect (socket_client, G_SOCKET_CONNECTABLE (address), NULL, &connect_error);
+      if (connection != NULL)
+        return connection;
+      /* The kernel says EAGAIN for a UNIX socket whose accept queue is
+       * full: ballastd is there, just not keeping up this instant. */
+      if (!g_error_matches (connect_error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)
+          || g_get_monotonic_time () >= give_up_usec)
+        {
+          g_propagate_error (error, g_steal_pointer (&connect_error));
+          return NULL;
+        }
+      g_usleep (wait_msec * 1000);
+      wait_msec = MIN (wait_msec * 2, BUSY_LONGEST_WAIT_MSEC);
+    }
+}
+
+BallastClient *
+ballast_client_connect (const char *socket_path, GError **error)
+{
   g_autoptr(GError) connect_error = NULL;
-  GSocketConnection *connection =
-    g_socket_client_connect (socket_client, G_SOCKET_CONNECTABLE (address), NULL, &connect_error);
+  GSocketConnection *connection = connect_retrying_when_busy (socket_path, &connect_error);
   if (connection == NULL)
     {
       if (g_error_matches (connect_error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED))
         g_set_error (error, BALLAST_CLIENT_ERROR, BALLAST_CLIENT_ERROR_PERMISSION,
                      "permission denied on %s", socket_path);
+      else if (g_error_matches (connect_error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        g_set_error (error, BALLAST_CLIENT_ERROR, BALLAST_CLIENT_ERROR_BUSY,
+                     "ballastd at %s is busy: its queue of new connections stayed full for %u s "
+                     "(%s); try again later", socket_path, BALLAST_CLIENT_BUSY_RETRY_MSEC / 1000,
+                     connect_error->message);
       else
         g_set_error (error, BALLAST_CLIENT_ERROR, BALLAST_CLIENT_ERROR_NOT_RUNNING,
                      "cannot reach ballastd at %s: %s (is ballastd running?)", socket_path,
@@ -62,6 +96,8 @@ error_from_code (const char *code)
     return BALLAST_CLIENT_ERROR_PERMISSION;
   if (g_strcmp0 (code, BALLAST_ERR_UNKNOWN_DOMAIN) == 0)
     return BALLAST_CLIENT_ERROR_UNKNOWN_DOMAIN;
+  if (g_strcmp0 (code, BALLAST_ERR_TOO_MANY_CONNECTIONS) == 0)
+    return BALLAST_CLIENT_ERROR_BUSY;
   return BALLAST_CLIENT_ERROR_FAILED;
 }
 
@@ -77,16 +113,20 @@ ballast_client_call (BallastClient *client, const char *method, json_object *par
   g_autofree char *line = g_strconcat (json_object_to_json_string_ext (request, JSON_C_TO_STRING_PLAIN),
                                        "\n", NULL);
   GOutputStream *output = g_io_stream_get_output_stream (G_IO_STREAM (client->connection));
+  g_autoptr(GError) write_error = NULL;
   g_autoptr(GError) io_error = NULL;
-  if (!g_output_stream_write_all (output, line, strlen (line), NULL, NULL, &io_error))
-    {
-      g_set_error (error, BALLAST_CLIENT_ERROR, BALLAST_CLIENT_ERROR_NOT_RUNNING,
-                   "ballastd went away: %s", io_error->message);
-      return NULL;
-    }
+  /* When the write fails, ballastd has hung up; it may have said why
+   * first (turned away: too many connections), so that is read still. */
+  g_output_stream_write_all (output, line, strlen (line), NULL, NULL, &write_error);
 
   gsize length = 0;
   g_autofree char *reply_text = g_data_input_stream_read_line (client->input, &length, NULL, &io_error);
+  if (reply_text == NULL && write_error != NULL)
+    {
+      g_set_error (error, BALLAST_CLIENT_ERROR, BALLAST_CLIENT_ERROR_NOT_RUNNING,
+                   "ballastd went away: %s", write_error->message);
+      return NULL;
+    }
   if (reply_text == NULL)
     {
       g_set_error (error, BALLAST_CLIENT_ERROR, BALLAST_CLIENT_ERROR_NOT_RUNNING,

@@ -19,10 +19,17 @@ typedef enum {
   BALLAST_CLIENT_ERROR_UNKNOWN_DOMAIN,
   BALLAST_CLIENT_ERROR_PROTOCOL,       /* the daemon said something unreadable */
   BALLAST_CLIENT_ERROR_FAILED,         /* the daemon reported another error */
+  BALLAST_CLIENT_ERROR_BUSY,           /* its queue of new connections stayed full, or it
+                                        * turned us away (too many connections) */
 } BallastClientError;
 
 typedef struct _BallastClient BallastClient;
 
+/* A connection refused because ballastd's accept queue is full (EAGAIN:
+ * a burst of clients, or a flood) is tried again for up to
+ * BALLAST_CLIENT_BUSY_RETRY_MSEC before failing with
+ * BALLAST_CLIENT_ERROR_BUSY; blocks meanwhile. */
+#define BALLAST_CLIENT_BUSY_RETRY_MSEC 3000
 BallastClient *ballast_client_connect (const char *socket_path, GError **error);
 void ballast_client_free (BallastClient *client);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BallastClient, ballast_client_free)

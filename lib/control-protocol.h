@@ -29,6 +29,9 @@ G_BEGIN_DECLS
 #define BALLAST_ERR_UNKNOWN_DOMAIN "unknown-domain"
 #define BALLAST_ERR_NOT_CONNECTED "not-connected"
 #define BALLAST_ERR_FAILED "failed"
+/* Said by ballastd just before it hangs up: */
+#define BALLAST_ERR_TOO_MANY_CONNECTIONS "too-many-connections" /* turned away at connect */
+#define BALLAST_ERR_REQUEST_TIMEOUT "request-timeout" /* a request line took too long */
 
 typedef struct {
   char *method;

@@ -23,6 +23,10 @@ ballast_daemon_config_init (BallastDaemonConfig *config)
     .on_exit = BALLAST_ON_EXIT_KEEP,
     .on_exit_timeout_sec = 30,
     .socket_path = g_build_filename (BALLAST_RUNSTATEDIR, "ballast", "ballastd.sock", NULL),
+    .socket_max_per_uid = 16,
+    .socket_idle_timeout_sec = 60,
+    .socket_request_timeout_sec = 10,
+    .socket_admin_group = g_strdup ("ballast"),
   };
 }
 
@@ -32,6 +36,7 @@ ballast_daemon_config_clear (BallastDaemonConfig *config)
   g_clear_pointer (&config->uri, g_free);
   g_clear_pointer (&config->cgroup_partition, g_free);
   g_clear_pointer (&config->socket_path, g_free);
+  g_clear_pointer (&config->socket_admin_group, g_free);
   g_clear_pointer (&config->policy_path, g_free);
   g_clear_pointer (&config->metrics_textfile, g_free);
   g_clear_pointer (&config->record_path, g_free);
@@ -60,6 +65,49 @@ replace_string (char **slot, const char *value)
   *slot = g_strdup (value);
 }
 
+/* KEY's VALUE as a whole number of UNITS between MIN and MAX. */
+static gboolean
+set_uint_in_range (const char *key, const char *value, guint min, guint max, const char *units,
+                   guint *slot, GError **error)
+{
+  guint64 number;
+  if (value == NULL || !ballast_parse_u64 (value, strlen (value), &number) || number < min
+      || number > max)
+    {
+      g_set_error (error, BALLAST_ERROR, BALLAST_ERROR_INVALID,
+                   "%s: '%s' is not a number of %s between %u and %u", key,
+                   value != NULL ? value : "", units, min, max);
+      return FALSE;
+    }
+  *slot = (guint) number;
+  return TRUE;
+}
+
+/* Empty: no group. Otherwise a name getgrnam() could find: letters,
+ * digits, '_', '-' and '.', not starting with '-' (useradd's rule, less
+ * its trailing '$'). */
+static gboolean
+set_group_name (const char *key, const char *value, char **slot, GError **error)
+{
+  if (value == NULL || *value == '\0')
+    {
+      replace_string (slot, NULL);
+      return TRUE;
+    }
+  gboolean valid = *value != '-' && strlen (value) <= 32;
+  for (const char *p = value; valid && *p != '\0'; p++)
+    valid = g_ascii_isalnum (*p) || *p == '_' || *p == '-' || *p == '.';
+  if (!valid)
+    {
+      g_set_error (error, BALLAST_ERROR, BALLAST_ERROR_INVALID,
+                   "%s: '%s' is not a group name (letters, digits, '_', '-' and '.'; "
+                   "empty for none)", key, value);
+      return FALSE;
+    }
+  replace_string (slot, value);
+  return TRUE;
+}
+
 gboolean
 ballast_daemon_config_set (BallastDaemonConfig *config, const char *key, const char *value,
                            GError **error)
@@ -79,18 +127,7 @@ ballast_daemon_config_set (BallastDaemonConfig *config, const char *key, const c
   else if (strcmp (key, "interval") == 0)
     ok = ballast_interval_parse_msec (value, &config->interval_msec, &local_error);
   else if (strcmp (key, "stats-period") == 0)
-    {
-      guint64 period;
-      if (value == NULL || !ballast_parse_u64 (value, strlen (value), &period)
-          || period < 1 || period > 3600)
-        {
-          g_set_error (error, BALLAST_ERROR, BALLAST_ERROR_INVALID,
-                       "stats-period: '%s' is not a number of seconds between 1 and 3600",
-                       value != NULL ? value : "");
-          return FALSE;
-        }
-      config->stats_period_sec = (guint) period;
-    }
+    return set_uint_in_range (key, value, 1, 3600, "seconds", &config->stats_period_sec, error);
   else if (strcmp (key, "dry-run") == 0)
     ok = parse_boolean (value, &config->dry_run, &local_error);
   else if (strcmp (key, "overcommit") == 0)
@@ -121,6 +158,16 @@ ballast_daemon_config_set (BallastDaemonConfig *config, const char *key, const c
     replace_string (&config->cgroup_partition, value);
   else if (strcmp (key, "socket") == 0)
     replace_string (&config->socket_path, value);
+  else if (strcmp (key, "socket-max-per-uid") == 0)
+    return set_uint_in_range (key, value, 1, 4096, "connections", &config->socket_max_per_uid, error);
+  else if (strcmp (key, "socket-idle-timeout") == 0)
+    return set_uint_in_range (key, value, 1, 86400, "seconds", &config->socket_idle_timeout_sec,
+                              error);
+  else if (strcmp (key, "socket-request-timeout") == 0)
+    return set_uint_in_range (key, value, 1, 3600, "seconds", &config->socket_request_timeout_sec,
+                              error);
+  else if (strcmp (key, "socket-admin-group") == 0)
+    return set_group_name (key, value, &config->socket_admin_group, error);
   else if (strcmp (key, "policy") == 0)
     replace_string (&config->policy_path, value);
   else if (strcmp (key, "record") == 0)
@@ -141,18 +188,7 @@ ballast_daemon_config_set (BallastDaemonConfig *config, const char *key, const c
         }
     }
   else if (strcmp (key, "on-exit-timeout") == 0)
-    {
-      guint64 timeout;
-      if (value == NULL || !ballast_parse_u64 (value, strlen (value), &timeout)
-          || timeout < 1 || timeout > 3600)
-        {
-          g_set_error (error, BALLAST_ERROR, BALLAST_ERROR_INVALID,
-                       "on-exit-timeout: '%s' is not a number of seconds between 1 and 3600",
-                       value != NULL ? value : "");
-          return FALSE;
-        }
-      config->on_exit_timeout_sec = (guint) timeout;
-    }
+    return set_uint_in_range (key, value, 1, 3600, "seconds", &config->on_exit_timeout_sec, error);
   else
     {
       g_set_error (error, BALLAST_ERROR, BALLAST_ERROR_INVALID, "unknown setting '%s'", key);

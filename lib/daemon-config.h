@@ -37,6 +37,14 @@ typedef struct {
   BallastBudgetSource budget;     /* budget: meminfo|cgroup */
   char *cgroup_partition;         /* cgroup-partition: NULL tries machine.slice, machine */
   char *socket_path;              /* socket */
+  guint socket_max_per_uid;       /* socket-max-per-uid: connections one unprivileged
+                                   * uid may hold on the control socket */
+  guint socket_idle_timeout_sec;  /* socket-idle-timeout: a client that sends nothing
+                                   * for this long is dropped */
+  guint socket_request_timeout_sec; /* socket-request-timeout: the most a request line
+                                     * may take to arrive, from its first byte */
+  char *socket_admin_group;       /* socket-admin-group: its members may change things
+                                   * and are never limited; NULL (empty in the file): none */
   char *policy_path;              /* policy: the XML policy file; NULL: the default
                                    * path if it exists, else built-in defaults */
   char *record_path;              /* record: append one trace line per cycle

@@ -16,6 +16,7 @@ enum {
   EXIT_NOT_RUNNING = 3,
   EXIT_PERMISSION = 4,
   EXIT_UNKNOWN_DOMAIN = 5,
+  EXIT_BUSY = 6,
 };
 
 typedef struct {

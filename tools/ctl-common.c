@@ -18,6 +18,7 @@ exit_status_for (const GError *error)
     case BALLAST_CLIENT_ERROR_NOT_RUNNING: return EXIT_NOT_RUNNING;
     case BALLAST_CLIENT_ERROR_PERMISSION: return EXIT_PERMISSION;
     case BALLAST_CLIENT_ERROR_UNKNOWN_DOMAIN: return EXIT_UNKNOWN_DOMAIN;
+    case BALLAST_CLIENT_ERROR_BUSY: return EXIT_BUSY;
     default: return EXIT_FAILED;
     }
 }

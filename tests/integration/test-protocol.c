@@ -15,6 +15,7 @@
 #include <grp.h>
 #include <poll.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -210,6 +211,12 @@ wait_for_first_cycle (Peer *peer)
 /* ---- The daemon under test ---- */
 
 typedef struct {
+  /* Set before fixture_run() to change the default: */
+  guint max_per_uid;
+  guint idle_timeout_sec;
+  guint request_timeout_sec;
+  char *admin_group;
+
   FakeHost *host;
   BallastDaemonConfig config;
   BallastDaemon *daemon;
@@ -226,6 +233,17 @@ fixture_run (Fixture *fixture, HarnessClientFunc body, gpointer user_data)
   fixture->config.uri = g_strdup ("test:///default");
   fixture->config.interval_msec = 100;
   fixture->config.dry_run = TRUE;
+  if (fixture->max_per_uid > 0)
+    fixture->config.socket_max_per_uid = fixture->max_per_uid;
+  if (fixture->idle_timeout_sec > 0)
+    fixture->config.socket_idle_timeout_sec = fixture->idle_timeout_sec;
+  if (fixture->request_timeout_sec > 0)
+    fixture->config.socket_request_timeout_sec = fixture->request_timeout_sec;
+  if (fixture->admin_group != NULL)
+    {
+      g_free (fixture->config.socket_admin_group);
+      fixture->config.socket_admin_group = g_strdup (fixture->admin_group);
+    }
   fixture->daemon = run_daemon_with_client (&fixture->config, fixture->host, body, user_data);
 }
 
@@ -482,14 +500,21 @@ test_huge_request_without_newline (void)
 
 /* ---- A peer that may only read ---- */
 
-/* In the child after fork(): only async-signal-safe calls from here on.
- * Sends REQUEST and reads one reply line into REPLY. */
+/* TRUE (and the test skipped) when we cannot become nobody. */
 static gboolean
-child_exchange (int fd, const char *request, char *reply, gsize reply_size)
+skipped_unless_root (void)
 {
-  gsize length = strlen (request);
-  if (write (fd, request, length) != (ssize_t) length)
+  if (geteuid () == 0)
     return FALSE;
+  g_test_skip ("needs root to become nobody (uid 65534); CI runs as root");
+  return TRUE;
+}
+
+/* In the child after fork(): only async-signal-safe calls from here on.
+ * Reads one reply line into REPLY; child_exchange() sends REQUEST first. */
+static gboolean
+child_read_reply (int fd, char *reply, gsize reply_size)
+{
   gsize used = 0;
   while (used + 1 < reply_size)
     {
@@ -505,6 +530,15 @@ child_exchange (int fd, const char *request, char *reply, gsize reply_size)
         return TRUE;
     }
   return FALSE;
+}
+
+static gboolean
+child_exchange (int fd, const char *request, char *reply, gsize reply_size)
+{
+  gsize length = strlen (request);
+  if (send (fd, request, length, MSG_NOSIGNAL) != (ssize_t) length)
+    return FALSE;
+  return child_read_reply (fd, reply, reply_size);
 }
 
 /* Every method, as nobody: built before fork(), for the child. A method
@@ -613,11 +647,8 @@ reader_body (const char *socket_path, gpointer user_data)
 static void
 test_reader_refused_write_method (void)
 {
-  if (geteuid () != 0)
-    {
-      g_test_skip ("needs root to become nobody (uid 65534); CI runs as root");
-      return;
-    }
+  if (skipped_unless_root ())
+    return;
   Fixture fixture = { 0 };
   prepare_nobody_calls ();
   harness_log_capture_begin ();
@@ -722,22 +753,22 @@ nobody_flood_body (const char *socket_path, gpointer user_data)
 static void
 test_unprivileged_flood_leaves_root_a_way_in (void)
 {
-  if (geteuid () != 0)
-    {
-      g_test_skip ("needs root to become nobody (uid 65534); CI runs as root");
-      return;
-    }
+  if (skipped_unless_root ())
+    return;
   Fixture fixture = { 0 };
   harness_log_capture_begin ();
   fixture_run (&fixture, nobody_flood_body, NULL);
   const BallastControlCounters *counters = fixture_counters (&fixture);
-  /* Turned away beyond the unprivileged share (256 - 16), counted. */
-  g_test_message ("dropped %" G_GUINT64_FORMAT " of %u", counters->dropped, FLOOD);
-  g_assert_cmpuint (counters->dropped, >=, FLOOD - 240);
+  /* Turned away beyond the uid's share (socket-max-per-uid, 16), counted
+   * (and the child's first tries after the flood, when the daemon has not
+   * yet seen its closes). */
+  guint64 over_limit = counters->dropped_by_reason[BALLAST_DROP_UID_LIMIT];
+  g_test_message ("turned away %" G_GUINT64_FORMAT " of %u", over_limit, FLOOD);
+  g_assert_cmpuint (over_limit, >=, FLOOD - 16);
   g_assert_cmpuint (counters->connections, >=, FLOOD + 2);
   /* Logged once for the flood, not once per connection. */
   g_assert_cmpuint (harness_log_count ("WARNING", "refusing more", NULL), ==, 1);
-  g_assert_cmpuint (harness_log_count ("accepting clients again", NULL), >=, 1);
+  g_assert_cmpuint (harness_log_count ("WARNING", "uid 65534 holds 16 connections", NULL), ==, 1);
   harness_log_capture_end ();
   fixture_clear (&fixture);
 }
@@ -751,18 +782,16 @@ root_flood_body (const char *socket_path, gpointer user_data)
   Peer *flood[FLOOD];
   for (guint i = 0; i < FLOOD; i++)
     flood[i] = peer_connect (socket_path);
-  g_usleep (500 * 1000);
   for (int i = 0; i < 3; i++)
     assert_status_in_time (early);
-  /* The ones turned away were hung up on. */
-  guint closed = 0;
+  /* Root is not limited: every one of its connections is served. */
   for (guint i = 0; i < FLOOD; i++)
-    closed += peer_wait_closed (flood[i], 10) ? 1 : 0;
-  g_assert_cmpuint (closed, >=, FLOOD + 1 - 256);
+    {
+      g_autoptr(json_object) reply = peer_call (flood[i], "{\"method\":\"version\"}");
+      assert_ok (reply);
+    }
   for (guint i = 0; i < FLOOD; i++)
     peer_free (flood[i]);
-  /* Gone: a newcomer is served again. */
-  g_usleep (200 * 1000);
   g_autoptr(Peer) late = peer_connect (socket_path);
   assert_status_in_time (late);
 }
@@ -774,8 +803,251 @@ test_connection_flood (void)
   harness_log_capture_begin ();
   fixture_run (&fixture, root_flood_body, NULL);
   const BallastControlCounters *counters = fixture_counters (&fixture);
-  g_assert_cmpuint (counters->dropped, >=, FLOOD + 1 - 256);
-  g_assert_cmpuint (harness_log_count ("WARNING", "refusing more", NULL), ==, 1);
+  g_assert_cmpuint (counters->dropped, ==, 0);
+  g_assert_cmpuint (counters->connections, ==, FLOOD + 2);
+  g_assert_cmpuint (harness_log_count ("refusing more", NULL), ==, 0);
+  harness_log_capture_end ();
+  fixture_clear (&fixture);
+}
+
+/* ---- Per-uid limit, admin group ---- */
+
+#define SMALL_LIMIT 3
+#define STATUS_REQUEST "{\"id\":1,\"method\":\"status\"}\n"
+
+static gboolean
+child_status_ok (int fd)
+{
+  static char reply[65536];
+  return fd >= 0 && child_exchange (fd, STATUS_REQUEST, reply, sizeof reply)
+         && strstr (reply, "\"status\":\"ok\"") != NULL;
+}
+
+/* As nobody, with socket-max-per-uid SMALL_LIMIT: that many connections
+ * served, one more turned away with a line saying why, and served again
+ * once one is closed. Exit status: 0, or where it failed. */
+static G_GNUC_NORETURN void
+child_at_uid_limit (const char *socket_path)
+{
+  static char reply[65536];
+  int fds[SMALL_LIMIT];
+  if (setgroups (0, NULL) < 0 || setgid (NOBODY) < 0 || setuid (NOBODY) < 0)
+    _exit (10);
+  for (int i = 0; i < SMALL_LIMIT; i++)
+    if (!child_status_ok (fds[i] = connect_unix (socket_path)))
+      _exit (11);
+  /* Turned away: the connect succeeds (the daemon drains its queue), then
+   * it says why and hangs up, without being asked. */
+  int over = connect_unix (socket_path);
+  if (over < 0 || !child_read_reply (over, reply, sizeof reply)
+      || strstr (reply, "\"code\":\"too-many-connections\"") == NULL
+      || strstr (reply, "socket-max-per-uid") == NULL)
+    _exit (12);
+  close (over);
+  close (fds[0]);
+  for (int attempt = 0; attempt < 50; attempt++)
+    {
+      int fd = connect_unix (socket_path);
+      if (child_status_ok (fd))
+        _exit (0);
+      if (fd >= 0)
+        close (fd);
+      usleep (100 * 1000);
+    }
+  _exit (13);
+}
+
+/* As nobody with ADMIN_GID among its supplementary groups only (its
+ * primary group is another): beyond socket-max-per-uid, and allowed to
+ * change things. */
+static G_GNUC_NORETURN void
+child_in_admin_group (const char *socket_path, gid_t admin_gid)
+{
+  static char reply[65536];
+  int fds[SMALL_LIMIT * 3];
+  if (setgroups (1, &admin_gid) < 0 || setgid (NOBODY - 1) < 0 || setuid (NOBODY) < 0)
+    _exit (10);
+  for (int i = 0; i < SMALL_LIMIT * 3; i++)
+    if (!child_status_ok (fds[i] = connect_unix (socket_path)))
+      _exit (11);
+  if (!child_exchange (fds[0], "{\"id\":2,\"method\":\"pause\"}\n", reply, sizeof reply)
+      || strstr (reply, "\"status\":\"ok\"") == NULL
+      || !child_exchange (fds[0], "{\"id\":3,\"method\":\"resume\"}\n", reply, sizeof reply)
+      || strstr (reply, "\"status\":\"ok\"") == NULL)
+    _exit (12);
+  _exit (0);
+}
+
+typedef struct {
+  gboolean in_admin_group;
+  gid_t admin_gid;
+} LimitCase;
+
+static void
+uid_limit_body (const char *socket_path, gpointer user_data)
+{
+  const LimitCase *limit_case = user_data;
+  g_autoptr(Peer) root = peer_connect (socket_path);
+  wait_for_first_cycle (root);
+  pid_t pid = fork ();
+  g_assert_cmpint (pid, >=, 0);
+  if (pid == 0)
+    {
+      if (limit_case->in_admin_group)
+        child_in_admin_group (socket_path, limit_case->admin_gid);
+      child_at_uid_limit (socket_path);
+    }
+  int wait_status = 0;
+  g_assert_cmpint (waitpid (pid, &wait_status, 0), ==, pid);
+  g_assert_true (WIFEXITED (wait_status));
+  g_assert_cmpint (WEXITSTATUS (wait_status), ==, 0);
+  /* Root has more connections than the limit, and is served on each. */
+  Peer *more[SMALL_LIMIT + 2];
+  for (guint i = 0; i < G_N_ELEMENTS (more); i++)
+    more[i] = peer_connect (socket_path);
+  for (guint i = 0; i < G_N_ELEMENTS (more); i++)
+    {
+      assert_status_in_time (more[i]);
+      peer_free (more[i]);
+    }
+  assert_status_in_time (root);
+}
+
+static void
+test_uid_limit (void)
+{
+  if (skipped_unless_root ())
+    return;
+  Fixture fixture = { .max_per_uid = SMALL_LIMIT };
+  LimitCase limit_case = { FALSE, 0 };
+  harness_log_capture_begin ();
+  fixture_run (&fixture, uid_limit_body, &limit_case);
+  /* The one over the limit, and perhaps tries after the close before the
+   * daemon saw it. */
+  g_assert_cmpuint (fixture_counters (&fixture)->dropped_by_reason[BALLAST_DROP_UID_LIMIT], >=, 1);
+  g_assert_cmpuint (harness_log_count ("WARNING", "uid 65534 holds 3 connections to ballastd already",
+                                       NULL), ==, 1);
+  harness_log_capture_end ();
+  fixture_clear (&fixture);
+}
+
+static void
+test_admin_group_not_limited (void)
+{
+  if (skipped_unless_root ())
+    return;
+  /* Any group the system has will do: the daemon looks it up by name. */
+  struct group *group = getgrgid (NOBODY);
+  if (group == NULL)
+    {
+      g_test_skip ("no group with gid 65534 to be the admin group");
+      return;
+    }
+  Fixture fixture = { .max_per_uid = SMALL_LIMIT };
+  LimitCase limit_case = { TRUE, group->gr_gid };
+  fixture.admin_group = g_strdup (group->gr_name);
+  fixture_run (&fixture, uid_limit_body, &limit_case);
+  const BallastControlCounters *counters = fixture_counters (&fixture);
+  g_assert_cmpuint (counters->dropped, ==, 0);
+  g_assert_cmpuint (counters->refused, ==, 0);
+  g_assert_false (ballast_daemon_is_paused (fixture.daemon));
+  g_free (fixture.admin_group);
+  fixture_clear (&fixture);
+}
+
+/* ---- Idle and partial requests ---- */
+
+static void
+timeouts_body (const char *socket_path, gpointer user_data)
+{
+  /* With both timeouts at 1 s: one client says nothing, one stops in the
+   * middle of a request, one trickles a request a byte at a time (its
+   * bytes must not push its deadline on), and one asks for status every
+   * 200 ms, which is neither idle nor partial. */
+  g_autoptr(Peer) busy = peer_connect (socket_path);
+  wait_for_first_cycle (busy);
+  g_autoptr(Peer) silent = peer_connect (socket_path);
+  g_autoptr(Peer) halfway = peer_connect (socket_path);
+  g_autoptr(Peer) trickle = peer_connect (socket_path);
+  const char half[] = "{\"id\":\"half\",\"meth";
+  g_assert_true (peer_send (halfway, half, sizeof half - 1));
+  const char request[] = "{\"id\":\"trickle\",\"method\":\"status\"}\n";
+  gint64 start = g_get_monotonic_time ();
+  for (guint i = 0; g_get_monotonic_time () - start < 2500 * 1000; i++)
+    {
+      if (i < sizeof request - 1)
+        peer_send (trickle, request + i, 1); /* fails once dropped */
+      assert_status_in_time (busy);
+      g_usleep (200 * 1000);
+    }
+  g_autofree char *nothing = peer_read_line (silent, 100);
+  g_assert_null (nothing);
+  g_assert_true (silent->closed);
+  const struct { Peer *peer; const char *name; } partial[] = { { halfway, "halfway" }, { trickle, "trickle" } };
+  for (guint i = 0; i < G_N_ELEMENTS (partial); i++)
+    {
+      g_test_message ("%s", partial[i].name);
+      g_autofree char *said = peer_read_line (partial[i].peer, 100);
+      g_autoptr(json_object) reply = parse_reply (said);
+      assert_error (reply, BALLAST_ERR_REQUEST_TIMEOUT);
+      g_assert_true (peer_wait_closed (partial[i].peer, 100));
+    }
+}
+
+static void
+test_idle_and_partial_timeouts (void)
+{
+  Fixture fixture = { .idle_timeout_sec = 1, .request_timeout_sec = 1 };
+  fixture_run (&fixture, timeouts_body, NULL);
+  const BallastControlCounters *counters = fixture_counters (&fixture);
+  g_assert_cmpuint (counters->dropped_by_reason[BALLAST_DROP_IDLE], ==, 1);
+  g_assert_cmpuint (counters->dropped_by_reason[BALLAST_DROP_PARTIAL], ==, 2);
+  g_assert_cmpuint (counters->dropped, ==, 3);
+  fixture_clear (&fixture);
+}
+
+/* ---- Out of file descriptors ---- */
+
+static void
+out_of_fds_body (const char *socket_path, gpointer user_data)
+{
+  g_autoptr(Peer) root = peer_connect (socket_path);
+  wait_for_first_cycle (root);
+  /* The daemon shares this process's descriptor table: leave room for a
+   * dozen connections, opened here and accepted there, so that it runs
+   * out while connections are still queued. */
+  struct rlimit saved;
+  g_assert_cmpint (getrlimit (RLIMIT_NOFILE, &saved), ==, 0);
+  int lowest_free = dup (0);
+  g_assert_cmpint (lowest_free, >=, 0);
+  close (lowest_free);
+  struct rlimit low = { .rlim_cur = (rlim_t) lowest_free + 24, .rlim_max = saved.rlim_max };
+  g_assert_cmpint (setrlimit (RLIMIT_NOFILE, &low), ==, 0);
+  int fds[64];
+  guint opened = 0;
+  while (opened < G_N_ELEMENTS (fds) && (fds[opened] = connect_unix (socket_path)) >= 0)
+    opened++;
+  g_usleep (300 * 1000);
+  g_assert_cmpint (setrlimit (RLIMIT_NOFILE, &saved), ==, 0);
+  g_test_message ("opened %u connections under a limit of %d", opened, lowest_free + 24);
+  for (guint i = 0; i < opened; i++)
+    close (fds[i]);
+  /* The daemon did not stop listening, nor lose its old clients. */
+  assert_status_in_time (root);
+  g_autoptr(Peer) late = peer_connect (socket_path);
+  assert_status_in_time (late);
+}
+
+static void
+test_out_of_fds (void)
+{
+  Fixture fixture = { 0 };
+  harness_log_capture_begin ();
+  fixture_run (&fixture, out_of_fds_body, NULL);
+  /* The connections it could not take were closed unseen and counted,
+   * instead of leaving the socket readable for the loop to spin on. */
+  g_assert_cmpuint (fixture_counters (&fixture)->dropped_by_reason[BALLAST_DROP_FD_LIMIT], >=, 1);
+  g_assert_cmpuint (harness_log_count ("WARNING", "out of file descriptors", NULL), >=, 1);
   harness_log_capture_end ();
   fixture_clear (&fixture);
 }
@@ -968,6 +1240,10 @@ main (int argc, char **argv)
   g_test_add_func ("/protocol/connection-flood", test_connection_flood);
   g_test_add_func ("/protocol/unprivileged-flood-leaves-root-a-way-in",
                    test_unprivileged_flood_leaves_root_a_way_in);
+  g_test_add_func ("/protocol/uid-limit", test_uid_limit);
+  g_test_add_func ("/protocol/admin-group-not-limited", test_admin_group_not_limited);
+  g_test_add_func ("/protocol/idle-and-partial-timeouts", test_idle_and_partial_timeouts);
+  g_test_add_func ("/protocol/out-of-fds", test_out_of_fds);
   g_test_add_func ("/protocol/stalled-clients-block-nobody", test_stalled_clients_block_nobody);
   g_test_add_func ("/protocol/responsive-under-load", test_responsive_under_load);
   return g_test_run ();

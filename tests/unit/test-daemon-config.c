@@ -39,6 +39,10 @@ test_defaults (void)
   g_assert_cmpint (config.budget, ==, BALLAST_BUDGET_MEMINFO);
   g_assert_null (config.cgroup_partition);
   g_assert_cmpstr (config.socket_path, ==, socket);
+  g_assert_cmpuint (config.socket_max_per_uid, ==, 16);
+  g_assert_cmpuint (config.socket_idle_timeout_sec, ==, 60);
+  g_assert_cmpuint (config.socket_request_timeout_sec, ==, 10);
+  g_assert_cmpstr (config.socket_admin_group, ==, "ballast");
   g_assert_null (config.policy_path);
 }
 
@@ -53,6 +57,7 @@ test_clear (void)
   g_assert_null (config.uri);
   g_assert_null (config.cgroup_partition);
   g_assert_null (config.socket_path);
+  g_assert_null (config.socket_admin_group);
   g_assert_null (config.policy_path);
   ballast_daemon_config_clear (&config); /* twice is harmless */
 }
@@ -133,6 +138,25 @@ test_set_valid (void)
   SET_OK ("policy", "/etc/ballast/policy.xml");
   g_assert_cmpstr (c.policy_path, ==, "/etc/ballast/policy.xml");
 
+  SET_OK ("socket-max-per-uid", "1");
+  g_assert_cmpuint (c.socket_max_per_uid, ==, 1);
+  SET_OK ("socket-max-per-uid", "4096");
+  g_assert_cmpuint (c.socket_max_per_uid, ==, 4096);
+  SET_OK ("socket-idle-timeout", "1");
+  g_assert_cmpuint (c.socket_idle_timeout_sec, ==, 1);
+  SET_OK ("socket-idle-timeout", "86400");
+  g_assert_cmpuint (c.socket_idle_timeout_sec, ==, 86400);
+  SET_OK ("socket-request-timeout", "1");
+  g_assert_cmpuint (c.socket_request_timeout_sec, ==, 1);
+  SET_OK ("socket-request-timeout", "3600");
+  g_assert_cmpuint (c.socket_request_timeout_sec, ==, 3600);
+  SET_OK ("socket-admin-group", "wheel");
+  g_assert_cmpstr (c.socket_admin_group, ==, "wheel");
+  SET_OK ("socket-admin-group", "ballast-admins_2.x");
+  g_assert_cmpstr (c.socket_admin_group, ==, "ballast-admins_2.x");
+  SET_OK ("socket-admin-group", "");
+  g_assert_null (c.socket_admin_group);
+
 #undef SET_OK
 }
 
@@ -165,6 +189,25 @@ static const SetBadCase set_bad_cases[] = {
   { "budget", "disk", "budget: 'disk' is not one of meminfo, cgroup" },
   { "budget", "", "budget: '' is not one of meminfo, cgroup" },
   { "budget", NULL, "budget: '' is not one of meminfo, cgroup" },
+  { "socket-max-per-uid", "0", "socket-max-per-uid: '0' is not a number of connections between 1 and 4096" },
+  { "socket-max-per-uid", "4097", "socket-max-per-uid: '4097' is not a number of connections between 1 and 4096" },
+  { "socket-max-per-uid", "-1", "socket-max-per-uid: '-1' is not a number of connections between 1 and 4096" },
+  { "socket-max-per-uid", "many", "socket-max-per-uid: 'many' is not a number of connections between 1 and 4096" },
+  { "socket-max-per-uid", NULL, "socket-max-per-uid: '' is not a number of connections between 1 and 4096" },
+  { "socket-idle-timeout", "0", "socket-idle-timeout: '0' is not a number of seconds between 1 and 86400" },
+  { "socket-idle-timeout", "86401", "socket-idle-timeout: '86401' is not a number of seconds between 1 and 86400" },
+  { "socket-idle-timeout", "1m", "socket-idle-timeout: '1m' is not a number of seconds between 1 and 86400" },
+  { "socket-request-timeout", "0", "socket-request-timeout: '0' is not a number of seconds between 1 and 3600" },
+  { "socket-request-timeout", "3601", "socket-request-timeout: '3601' is not a number of seconds between 1 and 3600" },
+  { "socket-request-timeout", "2.5", "socket-request-timeout: '2.5' is not a number of seconds between 1 and 3600" },
+  { "socket-admin-group", "wheel admins", "socket-admin-group: 'wheel admins' is not a group name "
+    "(letters, digits, '_', '-' and '.'; empty for none)" },
+  { "socket-admin-group", "-wheel", "socket-admin-group: '-wheel' is not a group name "
+    "(letters, digits, '_', '-' and '.'; empty for none)" },
+  { "socket-admin-group", "a:b", "socket-admin-group: 'a:b' is not a group name "
+    "(letters, digits, '_', '-' and '.'; empty for none)" },
+  { "socket-admin-group", "abcdefghijklmnopqrstuvwxyz0123456", "socket-admin-group: "
+    "'abcdefghijklmnopqrstuvwxyz0123456' is not a group name (letters, digits, '_', '-' and '.'; empty for none)" },
   { "intervall", "5", "unknown setting 'intervall'" },
   { "Interval", "5", "unknown setting 'Interval'" },
   { "interval ", "5", "unknown setting 'interval '" },
@@ -271,6 +314,10 @@ test_load_text (void)
     "budget=cgroup\n"
     "cgroup-partition=/machine\n"
     "socket=/run/ballast/test.sock\n"
+    "socket-max-per-uid = 4\n"
+    "socket-idle-timeout = 30\n"
+    "socket-request-timeout = 5\n"
+    "socket-admin-group = wheel\n"
     "# the policy\n"
     "policy=/etc/ballast/policy.xml\n";
   g_auto(BallastDaemonConfig) c;
@@ -292,6 +339,10 @@ test_load_text (void)
   g_assert_cmpint (c.budget, ==, BALLAST_BUDGET_CGROUP);
   g_assert_cmpstr (c.cgroup_partition, ==, "/machine");
   g_assert_cmpstr (c.socket_path, ==, "/run/ballast/test.sock");
+  g_assert_cmpuint (c.socket_max_per_uid, ==, 4);
+  g_assert_cmpuint (c.socket_idle_timeout_sec, ==, 30);
+  g_assert_cmpuint (c.socket_request_timeout_sec, ==, 5);
+  g_assert_cmpstr (c.socket_admin_group, ==, "wheel");
   g_assert_cmpstr (c.policy_path, ==, "/etc/ballast/policy.xml");
 }
 
@@ -335,6 +386,17 @@ static const LoadBadCase load_bad_cases[] = {
     "/etc/ballast/ballastd.conf: [ballastd] stats-period: '0'" },
   { "bad-boolean", "[ballastd]\ndry-run=maybe\n", BALLAST_ERROR_INVALID,
     "/etc/ballast/ballastd.conf: [ballastd] dry-run: " /* then 'maybe' is not a boolean */ },
+  { "bad-max-per-uid", "[ballastd]\nsocket-max-per-uid = 0\n", BALLAST_ERROR_INVALID,
+    "/etc/ballast/ballastd.conf: [ballastd] socket-max-per-uid: '0' is not a number of connections "
+    "between 1 and 4096" },
+  { "bad-idle-timeout", "[ballastd]\nsocket-idle-timeout = forever\n", BALLAST_ERROR_INVALID,
+    "/etc/ballast/ballastd.conf: [ballastd] socket-idle-timeout: 'forever' is not a number of seconds "
+    "between 1 and 86400" },
+  { "bad-request-timeout", "[ballastd]\nsocket-request-timeout = 0\n", BALLAST_ERROR_INVALID,
+    "/etc/ballast/ballastd.conf: [ballastd] socket-request-timeout: '0' is not a number of seconds "
+    "between 1 and 3600" },
+  { "bad-admin-group", "[ballastd]\nsocket-admin-group = wheel,adm\n", BALLAST_ERROR_INVALID,
+    "/etc/ballast/ballastd.conf: [ballastd] socket-admin-group: 'wheel,adm' is not a group name" },
   { "empty-connect", "[ballastd]\nconnect=\n", BALLAST_ERROR_INVALID,
     "/etc/ballast/ballastd.conf: [ballastd] connect: empty URI" },
   { "key-before-group", "interval=5\n[ballastd]\n", BALLAST_ERROR_PARSE,
