@@ -2,11 +2,13 @@
 # Feasibility: the same squeeze as test-baseline-squeeze.sh, but with a
 # simple balloon "oracle" written in bash: every cycle it reads the balloon
 # stats of all guests (`virsh domstats --balloon`, stats period 1 s) and
-#   - grows a guest whose usable memory is under SQ_LOW MiB by SQ_GROW MiB
-#     (up to its max) while the cgroup has room (usage < budget - reserve),
-#     even while a shrink of it is still in flight,
+#   - grows a guest whose usable memory is under SQ_LOW MiB, or falls fast
+#     enough to be within SQ_LOOKAHEAD s, by SQ_GROW MiB (up to its max)
+#     while the cgroup has room (usage < budget - reserve), even while a
+#     shrink of it is still in flight,
 #   - shrinks every other guest to used + SQ_HEADROOM MiB (at least
-#     SQ_FLOOR), when that frees at least SQ_HYST MiB,
+#     SQ_FLOOR), when that frees at least SQ_HYST MiB, SQ_SHRINK_STEP MiB
+#     at a time,
 # all with `virsh setmem --live` (used = balloon current - usable).
 # PASS when no QEMU and no guest process is OOM-killed, every guest's
 # workload reached its busy size, and the whole schedule ran. So the
@@ -27,7 +29,9 @@ SQ_LOW=${SQ_LOW:-224}           # usable below this: guest is pressured, grow it
 SQ_HEADROOM=${SQ_HEADROOM:-320} # idle guests keep used + this
 SQ_FLOOR=${SQ_FLOOR:-256}       # never shrink below
 SQ_HYST=${SQ_HYST:-64}          # ignore smaller shrinks
-SQ_GROW=${SQ_GROW:-384}         # grow a pressured guest by this much per step
+SQ_GROW=${SQ_GROW:-1024}        # grow a pressured guest by this much (to its max here)
+SQ_LOOKAHEAD=${SQ_LOOKAHEAD:-2} # seconds: usable falling under SQ_LOW within them is pressure
+SQ_SHRINK_STEP=${SQ_SHRINK_STEP:-128} # shrink by at most this much at a time
 SQ_RESERVE=${SQ_RESERVE:-64}    # grow only while cgroup usage < budget - this
 STATS_PERIOD=1
 
@@ -83,10 +87,29 @@ for n in $(sq_names); do
     e2e_log "measure: $n idle: QEMU RSS $rss MiB = guest RAM resident $ram + QEMU own $((rss - ram)) MiB;" \
         "guest-used (actual-unused) $used MiB, RSS - guest-used = $((rss - used)) MiB"
 done
-sq_start_clock
 
 # ----------------------------------------------------------- the oracle --
 declare -A PEND_T0=() PEND_FROM=() PEND_TO=() PEND_RSS=() PEND_CG=() TARGET=() DONE_AT=() LASTUP=()
+declare -A SEEN_USED=() SEEN_LU=() FALL=()
+
+# track_fall: FALL[NAME], MiB/s the guest's used memory (current - usable)
+# grew between its last two reports: how fast its usable memory is running
+# out (a balloon inflating lowers usable too, but not used). A busy
+# guest's ramp empties its usable memory in a few seconds, about as long as
+# one reaction takes here: waiting for it to cross SQ_LOW loses the race.
+track_fall() {
+    local n dt used
+    for n in "${!USABLE[@]}"; do
+        [[ -n ${LASTUP[$n]:-} && ${LASTUP[$n]} != "${SEEN_LU[$n]:-}" ]] || continue
+        used=$((CUR[$n] - USABLE[$n]))
+        FALL[$n]=0
+        if [[ -n ${SEEN_LU[$n]:-} ]]; then
+            dt=$((LASTUP[$n] - SEEN_LU[$n]))
+            ((dt > 0 && used > SEEN_USED[$n])) && FALL[$n]=$(((used - SEEN_USED[$n]) / dt))
+        fi
+        SEEN_USED[$n]=$used SEEN_LU[$n]=${LASTUP[$n]}
+    done
+}
 
 # read_stats: fill CUR/MAX/USABLE (MiB) and LASTUP (s) of the running guests
 # from one `virsh domstats --balloon` call.
@@ -164,6 +187,7 @@ growable() {
 oracle_cycle() {
     local n c u m used floor slack
     read_stats
+    track_fall
     check_pending
     slack=$((SQ_BUDGET - SQ_RESERVE - $(e2e_budget_usage_mib)))
     # Grow pressured guests first (urgent), then shrink idle ones.
@@ -171,28 +195,46 @@ oracle_cycle() {
         growable "$n" || continue
         c=${TARGET[$n]:-${CUR[$n]}} u=${USABLE[$n]} m=${MAX[$n]}
         [[ -n ${PEND_TO[$n]:-} ]] && c=${CUR[$n]} # where the shrink got to
-        if ((u < SQ_LOW && c < m)); then
+        if ((u - ${FALL[$n]:-0} * SQ_LOOKAHEAD < SQ_LOW && c < m)); then
             if ((slack <= 0)); then
                 e2e_log "oracle: $n pressured (usable $u MiB) but the host has no slack ($slack MiB)"
                 continue
             fi
-            e2e_log "oracle: $n pressured (usable $u MiB): grow"
+            e2e_log "oracle: $n pressured (usable $u MiB, use growing ${FALL[$n]:-0} MiB/s): grow"
             set_balloon "$n" "$c" $((c + SQ_GROW > m ? m : c + SQ_GROW))
         fi
     done
     for n in "${!USABLE[@]}"; do
         ready "$n" || continue
         c=${TARGET[$n]:-${CUR[$n]}} u=${USABLE[$n]} m=${MAX[$n]}
-        ((u >= SQ_LOW)) || continue
+        ((u - ${FALL[$n]:-0} * SQ_LOOKAHEAD >= SQ_LOW)) || continue
         used=$((c - u))
         floor=$((used + SQ_HEADROOM))
         ((floor < SQ_FLOOR)) && floor=$SQ_FLOOR
         ((floor > m)) && floor=$m
         if ((c - floor >= SQ_HYST)); then
+            # In steps: a shrink of touched memory runs at some 25 MiB/s
+            # under TCG, and a guest whose turn starts meanwhile must not
+            # wait for a long one to land.
+            ((c - floor > SQ_SHRINK_STEP)) && floor=$((c - SQ_SHRINK_STEP))
             set_balloon "$n" "$c" "$floor"
         fi
     done
 }
+
+# Like ballastd in the other tests, the oracle manages the guests before
+# their clock starts: its first decisions (idle guests shrunk) land first.
+# Inflating is slow under TCG (some 25 MiB/s here): a shrink still in
+# flight at t=0 would race the first burst.
+settle_deadline=$((SECONDS + 120))
+oracle_cycle
+while ((${#PEND_TO[@]} > 0 && SECONDS < settle_deadline)); do
+    sleep 0.25
+    oracle_cycle
+done
+((${#PEND_TO[@]} == 0)) || e2e_die "the oracle's first balloon changes did not land within 120 s"
+e2e_log "oracle: first decisions landed; balloons $(for n in $(sq_names); do printf '%s=%s ' "${n#"$E2E_PREFIX"}" "${TARGET[$n]:-${CUR[$n]}}"; done)MiB"
+sq_start_clock
 
 end=$(sq_end)
 last_sample=0
