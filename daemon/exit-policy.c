@@ -83,7 +83,10 @@ ballast_exit_restore_begin (BallastDaemon *daemon)
   restore->daemon = daemon;
   restore->started_usec = g_get_monotonic_time ();
   restore->timeout_sec = config->on_exit_timeout_sec;
-  restore->deadline_source = g_timeout_add_seconds (restore->timeout_sec, on_deadline, restore);
+  /* g_timeout_add_seconds() would round the deadline to GLib's shared
+   * second ticks and could give up almost a second early: the operator's
+   * on-exit-timeout is a promise in both directions. */
+  restore->deadline_source = g_timeout_add (restore->timeout_sec * 1000, on_deadline, restore);
   g_message ("on-exit=restore: giving the guests their memory back as far as the host can "
              "afford, for at most %u s (signal again to exit at once)", restore->timeout_sec);
   return restore;
