@@ -368,6 +368,18 @@ e2e_guest_wait_log() {
     return 1
 }
 
+# e2e_guests_wait_clock_port TIMEOUT_S NAME...: wait until every guest
+# created with --epoch wait has booted to its workload, which then waits
+# for the epoch on its clock port; fails naming the guest that did not.
+e2e_guests_wait_clock_port() {
+    local timeout=$1 n
+    shift
+    for n in "$@"; do
+        e2e_guest_wait_log "$n" '^ballast-workload: waiting for the epoch' "$timeout" ||
+            e2e_die "$n did not boot to its workload (see $(e2e_guest_log "$n"))"
+    done
+}
+
 # e2e_guests_start_clock EPOCH NAME...: start the timeline of guests created
 # with --epoch wait: clock-port.py writes "epoch=EPOCH" to each one's clock
 # port until its workload acknowledges it on the console. Fails after 30 s.

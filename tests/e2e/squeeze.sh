@@ -87,11 +87,8 @@ sq_start() {
 # (SQ_BOOT_TIMEOUT s), then start the shared timeline: t = 0 SQ_LEAD s from
 # now. A test with ballastd calls bd_wait_managed first.
 sq_start_clock() {
-    local n
-    for n in $(sq_names); do
-        e2e_guest_wait_log "$n" '^ballast-workload: waiting for the epoch' "$SQ_BOOT_TIMEOUT" ||
-            e2e_die "$n did not boot to the workload (see $(e2e_guest_log "$n"))"
-    done
+    # shellcheck disable=SC2046
+    e2e_guests_wait_clock_port "$SQ_BOOT_TIMEOUT" $(sq_names)
     SQ_EPOCH=$(($(date +%s) + SQ_LEAD))
     # shellcheck disable=SC2046
     e2e_guests_start_clock "$SQ_EPOCH" $(sq_names)

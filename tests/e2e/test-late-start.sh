@@ -31,10 +31,7 @@ for n in "$A" "$B"; do
     e2e_guest_create "$n" --memory 1024 --schedule "0:$LATE_BURST,8:40" --epoch wait
 done
 e2e_guest_create "$C" --memory 1024 --schedule "2:$LATE_BUSY,22:40" --epoch wait
-for n in "$A" "$B" "$C"; do
-    e2e_guest_wait_log "$n" '^ballast-workload: waiting for the epoch' 180 ||
-        e2e_die "$n did not boot to the workload (see $(e2e_guest_log "$n"))"
-done
+e2e_guests_wait_clock_port 180 "$A" "$B" "$C"
 e2e_guests_start_clock "$(date +%s)" "$A" "$B"
 for n in "$A" "$B"; do
     e2e_guest_wait_log "$n" 'reached step 2/2 target=40 ' 60 || e2e_die "$n did not burst and go idle"
