@@ -3,7 +3,6 @@
 
 #include <glib.h>
 
-#include "control-methods.h"
 
 G_BEGIN_DECLS
 
@@ -21,6 +20,13 @@ G_BEGIN_DECLS
  * events and clients. */
 
 typedef struct _BallastListener BallastListener;
+
+/* Who is asking. */
+typedef struct {
+  guint32 uid;
+  gint32 pid;
+  gboolean privileged; /* may call methods that change things */
+} BallastPeer;
 
 typedef struct {
   /* A new connection: FD (non-blocking, close-on-exec) is the callee's. */

@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "control-methods.h"
 
+#include "config.h"
+
 #include "ballast-error.h"
 #include "daemon-report.h"
-#include "daemon.h"
 #include "ksm-control.h"
 #include "metrics.h"
 
-typedef json_object *(*MethodHandler) (BallastDaemon *daemon, const BallastRequest *request,
+typedef json_object *(*MethodHandler) (const BallastControlTarget *target,
+                                       const BallastRequest *request,
                                        const char **ret_code, GError **error);
 
 typedef struct {
@@ -25,7 +27,7 @@ fail_params (const char **ret_code, GError **error, GError *param_error)
 }
 
 static BallastDomain *
-find_domain (BallastDaemon *daemon, const BallastRequest *request, const char **ret_code,
+find_domain (const BallastControlTarget *target, const BallastRequest *request, const char **ret_code,
              GError **error)
 {
   const char *name = NULL;
@@ -35,7 +37,7 @@ find_domain (BallastDaemon *daemon, const BallastRequest *request, const char **
       fail_params (ret_code, error, param_error);
       return NULL;
     }
-  BallastRegistry *registry = ballast_daemon_get_registry (daemon);
+  BallastRegistry *registry = target->view->registry;
   /* Like virsh: a name, else a UUID. */
   BallastDomain *domain = ballast_registry_lookup_name (registry, name);
   if (domain == NULL)
@@ -50,15 +52,11 @@ find_domain (BallastDaemon *daemon, const BallastRequest *request, const char **
 }
 
 static json_object *
-method_version (BallastDaemon *daemon, const BallastRequest *request, const char **ret_code,
+method_version (const BallastControlTarget *target, const BallastRequest *request, const char **ret_code,
                 GError **error)
 {
   json_object *result = json_object_new_object ();
-  json_object *status = ballast_daemon_status_json (daemon);
-  json_object *version = NULL;
-  json_object_object_get_ex (status, "version", &version);
-  json_object_object_add (result, "version", json_object_get (version));
-  json_object_put (status);
+  json_object_object_add (result, "version", json_object_new_string (BALLAST_VERSION));
   json_object *methods = json_object_new_array ();
   for (const char *const *name = ballast_control_method_names (); *name != NULL; name++)
     json_object_array_add (methods, json_object_new_string (*name));
@@ -67,90 +65,103 @@ method_version (BallastDaemon *daemon, const BallastRequest *request, const char
 }
 
 static json_object *
-method_status (BallastDaemon *daemon, const BallastRequest *request, const char **ret_code,
+method_status (const BallastControlTarget *target, const BallastRequest *request, const char **ret_code,
                GError **error)
 {
-  return ballast_daemon_status_json (daemon);
+  return ballast_daemon_status_json (target->view);
 }
 
 static json_object *
-method_list (BallastDaemon *daemon, const BallastRequest *request, const char **ret_code,
+method_list (const BallastControlTarget *target, const BallastRequest *request, const char **ret_code,
              GError **error)
 {
   gboolean all = FALSE;
   GError *param_error = NULL;
   if (!ballast_request_get_bool (request, "all", &all, &param_error))
     return fail_params (ret_code, error, param_error);
-  return ballast_daemon_list_json (daemon, all);
+  return ballast_daemon_list_json (target->view, all);
 }
 
 static json_object *
-method_dominfo (BallastDaemon *daemon, const BallastRequest *request, const char **ret_code,
+method_dominfo (const BallastControlTarget *target, const BallastRequest *request, const char **ret_code,
                 GError **error)
 {
-  BallastDomain *domain = find_domain (daemon, request, ret_code, error);
-  return domain != NULL ? ballast_daemon_domain_json (daemon, domain) : NULL;
+  BallastDomain *domain = find_domain (target, request, ret_code, error);
+  return domain != NULL ? ballast_daemon_domain_json (target->view, domain) : NULL;
 }
 
 static json_object *
-method_domhistory (BallastDaemon *daemon, const BallastRequest *request, const char **ret_code,
+method_domhistory (const BallastControlTarget *target, const BallastRequest *request, const char **ret_code,
                    GError **error)
 {
   guint64 limit = 20;
   GError *param_error = NULL;
   if (!ballast_request_get_uint (request, "limit", 100000, &limit, &param_error))
     return fail_params (ret_code, error, param_error);
-  BallastDomain *domain = find_domain (daemon, request, ret_code, error);
+  BallastDomain *domain = find_domain (target, request, ret_code, error);
   return domain != NULL ? ballast_daemon_history_json (domain, (guint) limit) : NULL;
 }
 
 static json_object *
-set_paused (BallastDaemon *daemon, gboolean paused)
+set_paused (const BallastControlTarget *target, gboolean paused)
 {
-  ballast_daemon_set_paused (daemon, paused);
+  target->set_paused (paused, target->user_data);
   json_object *result = json_object_new_object ();
-  json_object_object_add (result, "mode", json_object_new_string (ballast_daemon_mode (daemon)));
+  json_object_object_add (result, "mode", json_object_new_string (target->view->mode));
   return result;
 }
 
 static json_object *
-method_pause (BallastDaemon *daemon, const BallastRequest *request, const char **ret_code,
+method_pause (const BallastControlTarget *target, const BallastRequest *request, const char **ret_code,
               GError **error)
 {
-  return set_paused (daemon, TRUE);
+  return set_paused (target, TRUE);
 }
 
 static json_object *
-method_resume (BallastDaemon *daemon, const BallastRequest *request, const char **ret_code,
+method_resume (const BallastControlTarget *target, const BallastRequest *request, const char **ret_code,
                GError **error)
 {
-  return set_paused (daemon, FALSE);
+  return set_paused (target, FALSE);
 }
 
 static json_object *
-method_metrics (BallastDaemon *daemon, const BallastRequest *request, const char **ret_code,
+method_metrics (const BallastControlTarget *target, const BallastRequest *request, const char **ret_code,
                 GError **error)
 {
-  g_autofree char *text = ballast_metrics_render (daemon);
+  g_autofree char *text = ballast_metrics_render (target->view);
   json_object *result = json_object_new_object ();
   json_object_object_add (result, "text", json_object_new_string (text));
   return result;
 }
 
 static json_object *
-method_policy_reload (BallastDaemon *daemon, const BallastRequest *request,
+method_policy_reload (const BallastControlTarget *target, const BallastRequest *request,
                       const char **ret_code, GError **error)
 {
-  if (!ballast_daemon_reload_policy (daemon, error))
+  if (!target->reload_policy (target->user_data, error))
     {
       *ret_code = BALLAST_ERR_FAILED;
       return NULL;
     }
-  const char *reload_error = NULL;
   json_object *result = json_object_new_object ();
   json_object_object_add (result, "source",
-                          json_object_new_string (ballast_daemon_get_policy_file (daemon, &reload_error)->source));
+                          json_object_new_string (target->view->policy_file->source));
   return result;
+}
+
+static json_object *
+method_ksm (const BallastControlTarget *target, const BallastRequest *request,
+            const char **ret_code, GError **error)
+{
+  return ballast_ksm_method_status (target->view, request, ret_code, error);
+}
+
+static json_object *
+method_ksm_set (const BallastControlTarget *target, const BallastRequest *request,
+                const char **ret_code, GError **error)
+{
+  return ballast_ksm_method_set (target->view, request, ret_code, error);
 }
 
 static const Method methods[] = {
@@ -163,8 +174,8 @@ static const Method methods[] = {
   { "resume", TRUE, method_resume },
   { "metrics", FALSE, method_metrics },
   { "policy-reload", TRUE, method_policy_reload },
-  { "ksm", FALSE, ballast_ksm_method_status },
-  { "ksm-set", TRUE, ballast_ksm_method_set },
+  { "ksm", FALSE, method_ksm },
+  { "ksm-set", TRUE, method_ksm_set },
 };
 
 const char *const *
@@ -186,7 +197,7 @@ ballast_control_method_changes_state (const char *name)
 }
 
 json_object *
-ballast_control_dispatch (BallastDaemon *daemon, const BallastRequest *request,
+ballast_control_dispatch (const BallastControlTarget *target, const BallastRequest *request,
                           const BallastPeer *peer, const char **ret_code, GError **error)
 {
   for (gsize i = 0; i < G_N_ELEMENTS (methods); i++)
@@ -201,7 +212,7 @@ ballast_control_dispatch (BallastDaemon *daemon, const BallastRequest *request,
                        request->method);
           return NULL;
         }
-      return methods[i].handler (daemon, request, ret_code, error);
+      return methods[i].handler (target, request, ret_code, error);
     }
   *ret_code = BALLAST_ERR_UNKNOWN_METHOD;
   /* Cut long names on a character boundary, not inside one. */

@@ -4,7 +4,6 @@
 #include "ballast-error.h"
 #include "control-admission.h"
 #include "control-listener.h"
-#include "control-methods.h"
 #include "control-protocol.h"
 
 #include <errno.h>
@@ -52,7 +51,8 @@ typedef struct {
 } LogBudget;
 
 struct _BallastControlServer {
-  BallastDaemon *daemon;
+  BallastControlDispatch dispatch;
+  gpointer dispatch_data;
   BallastListener *listener;
   BallastAdmission *admission;
   BallastAdmissionLimits limits;
@@ -289,7 +289,7 @@ handle_line (Client *client, const char *line, gsize length)
   g_autoptr(BallastRequest) request = ballast_request_parse (line, length, &code, &id, &error);
   json_object *result = NULL;
   if (request != NULL)
-    result = ballast_control_dispatch (server->daemon, request, &client->peer, &code, &error);
+    result = server->dispatch (request, &client->peer, &code, &error, server->dispatch_data);
   if (result != NULL)
     {
       client_reply (client, ballast_reply_ok (id, result));
@@ -466,15 +466,16 @@ admission_limits (guint max_per_uid)
 }
 
 BallastControlServer *
-ballast_control_server_new (BallastDaemon *daemon, const BallastDaemonConfig *config,
-                            GError **error)
+ballast_control_server_new (const BallastDaemonConfig *config, BallastControlDispatch dispatch,
+                            gpointer user_data, GError **error)
 {
   static const BallastListenerCallbacks callbacks = {
     .accepted = on_accepted,
     .lost = on_lost,
   };
   g_autofree BallastControlServer *server = g_new0 (BallastControlServer, 1);
-  server->daemon = daemon;
+  server->dispatch = dispatch;
+  server->dispatch_data = user_data;
   server->idle_timeout_sec = config->socket_idle_timeout_sec;
   server->request_timeout_sec = config->socket_request_timeout_sec;
   server->limits = admission_limits (config->socket_max_per_uid);

@@ -3,12 +3,22 @@
 
 #include <glib.h>
 
+#include <json.h>
+
+#include "control-listener.h"
+#include "control-protocol.h"
 #include "daemon-config.h"
 
 G_BEGIN_DECLS
 
-typedef struct _BallastDaemon BallastDaemon;
 typedef struct _BallastControlServer BallastControlServer;
+
+/* Runs one well-formed REQUEST from PEER: the result object, or NULL with
+ * RET_CODE (a BALLAST_ERR_* string) and ERROR set. The server knows
+ * nothing of the methods. */
+typedef json_object *(*BallastControlDispatch) (const BallastRequest *request,
+                                                const BallastPeer *peer, const char **ret_code,
+                                                GError **error, gpointer user_data);
 
 /* ballastd's control socket: a UNIX socket speaking newline-delimited JSON
  * (lib/control-protocol.h), on the main loop, never blocking it. Peers are
@@ -18,10 +28,11 @@ typedef struct _BallastControlServer BallastControlServer;
  * socket-max-per-uid connections (lib/control-admission.h). A client that
  * sends nothing for socket-idle-timeout, or takes longer than
  * socket-request-timeout to send a whole request line, is dropped.
- * CONFIG gives the path and those settings. */
-BallastControlServer *ballast_control_server_new (BallastDaemon *daemon,
-                                                  const BallastDaemonConfig *config,
-                                                  GError **error);
+ * CONFIG gives the path and those settings; every request goes to
+ * DISPATCH with USER_DATA. */
+BallastControlServer *ballast_control_server_new (const BallastDaemonConfig *config,
+                                                  BallastControlDispatch dispatch,
+                                                  gpointer user_data, GError **error);
 void ballast_control_server_free (BallastControlServer *server);
 
 /* Why ballastd hung up on a client, or turned a connection away. */

@@ -48,15 +48,15 @@ add_bool (json_object *object, const char *key, gboolean value)
 }
 
 json_object *
-ballast_daemon_status_json (BallastDaemon *daemon)
+ballast_daemon_status_json (const BallastDaemonView *view)
 {
   json_object *status = json_object_new_object ();
-  BallastSession *session = ballast_daemon_get_session (daemon);
-  const BallastDaemonCounters *counters = ballast_daemon_get_counters (daemon);
-  const BallastPolicy *policy = ballast_daemon_get_policy (daemon);
+  BallastSession *session = view->session;
+  const BallastDaemonCounters *counters = view->counters;
+  const BallastPolicy *policy = view->policy;
 
   add_string (status, "version", BALLAST_VERSION);
-  add_string (status, "mode", ballast_daemon_mode (daemon));
+  add_string (status, "mode", view->mode);
 
   json_object *connection = json_object_new_object ();
   add_string (connection, "uri", ballast_session_get_uri (session));
@@ -67,8 +67,8 @@ ballast_daemon_status_json (BallastDaemon *daemon)
   add_int (connection, "retry_in_sec", ballast_session_get_retry_in_sec (session));
   json_object_object_add (status, "connection", connection);
 
-  const char *host_error = NULL;
-  const BallastHostSnapshot *host = ballast_daemon_get_host (daemon, &host_error);
+  const char *host_error = view->host_error;
+  const BallastHostSnapshot *host = view->host;
   json_object *host_json = json_object_new_object ();
   add_string (host_json, "error", host_error);
   if (host != NULL)
@@ -99,7 +99,7 @@ ballast_daemon_status_json (BallastDaemon *daemon)
     }
   json_object_object_add (status, "host", host_json);
 
-  const BallastPlan *plan = ballast_daemon_get_plan (daemon);
+  const BallastPlan *plan = view->plan;
   json_object *plan_json = NULL;
   if (plan != NULL)
     {
@@ -115,7 +115,7 @@ ballast_daemon_status_json (BallastDaemon *daemon)
   json_object_object_add (status, "plan", plan_json);
 
   /* Guests: counts and the overcommit ratio (sum of maxima / budget). */
-  g_autoptr(GPtrArray) domains = ballast_registry_list_sorted (ballast_daemon_get_registry (daemon));
+  g_autoptr(GPtrArray) domains = ballast_registry_list_sorted (view->registry);
   guint counts[4] = { 0 };
   guint running = 0;
   guint64 sum_max = 0, sum_current = 0;
@@ -140,17 +140,17 @@ ballast_daemon_status_json (BallastDaemon *daemon)
   json_object_object_add (status, "guests", guests);
 
   json_object *overcommit = json_object_new_object ();
-  const BallastHapReport *hap = ballast_daemon_get_hap (daemon);
-  add_string (overcommit, "mode", ballast_overcommit_mode_to_string (ballast_daemon_overcommit_mode (daemon)));
+  const BallastHapReport *hap = view->hap;
+  add_string (overcommit, "mode", ballast_overcommit_mode_to_string (view->overcommit));
   add_bool (overcommit, "hap_available", hap != NULL && hap->hap_available);
-  add_bool (overcommit, "shrink_allowed", ballast_daemon_shrink_allowed (daemon));
-  add_string (overcommit, "verdict", ballast_daemon_gate_description (daemon));
+  add_bool (overcommit, "shrink_allowed", view->shrink_allowed);
+  add_string (overcommit, "verdict", view->gate_description);
   if (host != NULL && host->budget_total_kib > 0)
     add_int (overcommit, "ratio_permille", (gint64) (sum_max * 1000 / host->budget_total_kib));
   json_object_object_add (status, "overcommit", overcommit);
 
-  const char *policy_error = NULL;
-  const BallastPolicyFile *policy_file = ballast_daemon_get_policy_file (daemon, &policy_error);
+  const char *policy_error = view->policy_error;
+  const BallastPolicyFile *policy_file = view->policy_file;
   json_object *policy_json = json_object_new_object ();
   add_string (policy_json, "source", policy_file->source);
   add_int (policy_json, "match_rules", policy_file->rules->len);
@@ -158,7 +158,7 @@ ballast_daemon_status_json (BallastDaemon *daemon)
   json_object_object_add (status, "policy", policy_json);
 
   json_object *cycles = json_object_new_object ();
-  add_int (cycles, "interval_msec", ballast_daemon_get_config (daemon)->interval_msec);
+  add_int (cycles, "interval_msec", view->config->interval_msec);
   add_int (cycles, "completed", counters->cycles);
   add_int (cycles, "skipped", counters->cycles_skipped);
   add_int (cycles, "last_duration_usec", counters->last_cycle_duration_usec);
@@ -169,12 +169,12 @@ ballast_daemon_status_json (BallastDaemon *daemon)
   add_int (cycles, "pressure_events", counters->pressure_events);
   add_int (cycles, "last_time_usec", counters->last_cycle_wall_usec);
   json_object_object_add (status, "cycles", cycles);
-  json_object_object_add (status, "ksm", ballast_ksm_manager_status_json (ballast_daemon_get_ksm (daemon)));
+  json_object_object_add (status, "ksm", ballast_ksm_manager_status_json (view->ksm));
   return status;
 }
 
 json_object *
-ballast_daemon_domain_json (BallastDaemon *daemon, BallastDomain *domain)
+ballast_daemon_domain_json (const BallastDaemonView *view, BallastDomain *domain)
 {
   json_object *object = json_object_new_object ();
   const BallastDomainConfig *config = domain->config;
@@ -194,17 +194,17 @@ ballast_daemon_domain_json (BallastDaemon *daemon, BallastDomain *domain)
   json_object_object_add (object, "target_kib", domain->active ? ballast_json_kib (target) : NULL);
 
   const BallastBalloonStats *stats = &domain->stats;
-  gboolean view = domain->active && domain->has_stats && ballast_balloon_stats_has_guest_view (stats);
+  gboolean guest_view = domain->active && domain->has_stats && ballast_balloon_stats_has_guest_view (stats);
   json_object_object_add (object, "used_kib", decided ? ballast_json_kib (domain->decision.used_kib) : NULL);
-  json_object_object_add (object, "usable_kib", view ? ballast_json_kib (ballast_balloon_stats_usable_kib (stats)) : NULL);
-  json_object_object_add (object, "unused_kib", view && (stats->present & BALLAST_STAT_UNUSED)
+  json_object_object_add (object, "usable_kib", guest_view ? ballast_json_kib (ballast_balloon_stats_usable_kib (stats)) : NULL);
+  json_object_object_add (object, "unused_kib", guest_view && (stats->present & BALLAST_STAT_UNUSED)
                                                   ? ballast_json_kib (stats->unused_kib) : NULL);
   json_object_object_add (object, "rss_kib", domain->active && domain->has_stats && (stats->present & BALLAST_STAT_RSS)
                                                ? ballast_json_kib (stats->rss_kib) : NULL);
   json_object_object_add (object, "swap_in_kib_per_sec",
-                          view ? json_object_new_int64 ((gint64) domain->history.swap_in_kib_per_sec) : NULL);
+                          guest_view ? json_object_new_int64 ((gint64) domain->history.swap_in_kib_per_sec) : NULL);
   json_object_object_add (object, "major_faults_per_sec",
-                          view ? json_object_new_int64 ((gint64) domain->history.major_faults_per_sec) : NULL);
+                          guest_view ? json_object_new_int64 ((gint64) domain->history.major_faults_per_sec) : NULL);
   json_object_object_add (object, "need_kib", decided ? ballast_json_kib (domain->decision.need_kib) : NULL);
   /* Its share of the budget less the reserve, and how long its use has
    * been above it (past the loan time, what it borrowed is called back). */
@@ -225,9 +225,9 @@ ballast_daemon_domain_json (BallastDaemon *daemon, BallastDomain *domain)
   json_object_object_add (object, "stats_period_sec",
                           config != NULL ? json_object_new_int64 (config->stats_period_sec) : NULL);
   add_string (object, "balloon_model", config != NULL ? config->balloon_model : NULL);
-  json_object_object_add (object, "ksm", ballast_ksm_manager_domain_json (ballast_daemon_get_ksm (daemon), domain));
+  json_object_object_add (object, "ksm", ballast_ksm_manager_domain_json (view->ksm, domain));
 
-  const BallastPlan *plan = ballast_daemon_get_plan (daemon);
+  const BallastPlan *plan = view->plan;
   if (decided && plan != NULL)
     {
       g_autofree char *reason = ballast_decision_describe (plan, &domain->decision);
@@ -243,18 +243,18 @@ ballast_daemon_domain_json (BallastDaemon *daemon, BallastDomain *domain)
 }
 
 json_object *
-ballast_daemon_list_json (BallastDaemon *daemon, gboolean include_inactive)
+ballast_daemon_list_json (const BallastDaemonView *view, gboolean include_inactive)
 {
   json_object *result = json_object_new_object ();
   json_object *array = json_object_new_array ();
-  g_autoptr(GPtrArray) domains = ballast_registry_list_sorted (ballast_daemon_get_registry (daemon));
+  g_autoptr(GPtrArray) domains = ballast_registry_list_sorted (view->registry);
   for (guint i = 0; i < domains->len; i++)
     {
       BallastDomain *domain = domains->pdata[i];
       if (domain->active || include_inactive)
-        json_object_array_add (array, ballast_daemon_domain_json (daemon, domain));
+        json_object_array_add (array, ballast_daemon_domain_json (view, domain));
     }
-  add_string (result, "mode", ballast_daemon_mode (daemon));
+  add_string (result, "mode", view->mode);
   json_object_object_add (result, "domains", array);
   return result;
 }

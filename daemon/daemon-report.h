@@ -3,7 +3,7 @@
 
 #include <json.h>
 
-#include "daemon.h"
+#include "daemon-view.h"
 
 G_BEGIN_DECLS
 
@@ -11,9 +11,9 @@ G_BEGIN_DECLS
  * same names, and what `ballastd --once` prints. The field names are the
  * documented, stable interface (docs/ballastctl.1, "JSON OUTPUT"). Sizes are
  * exact integers in KiB with a _kib suffix. */
-json_object *ballast_daemon_status_json (BallastDaemon *daemon);
-json_object *ballast_daemon_list_json (BallastDaemon *daemon, gboolean include_inactive);
-json_object *ballast_daemon_domain_json (BallastDaemon *daemon, BallastDomain *domain);
+json_object *ballast_daemon_status_json (const BallastDaemonView *view);
+json_object *ballast_daemon_list_json (const BallastDaemonView *view, gboolean include_inactive);
+json_object *ballast_daemon_domain_json (const BallastDaemonView *view, BallastDomain *domain);
 json_object *ballast_daemon_history_json (BallastDomain *domain, guint limit);
 
 /* virsh's names for domain states ("running", "shut off", ...). */

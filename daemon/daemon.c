@@ -4,28 +4,26 @@
 #include "config.h"
 
 #include "ballast-error.h"
+#include "control-methods.h"
 #include "control-server.h"
+#include "cycle.h"
 #include "daemon-report.h"
 #include "exit-policy.h"
 #include "ksm-manager.h"
-#include "policy-file.h"
-#include "pressure-watch.h"
-#include "trace-recorder.h"
-#include "json-util.h"
 #include "libvirt-util.h"
 #include "libvirt-worker.h"
-#include "loan-keeper.h"
 #include "metrics.h"
+#include "policy-file.h"
+#include "pressure-watch.h"
 #include "report-render.h"
+#include "trace-recorder.h"
 
 #include <glib-unix.h>
 #include <stdio.h>
 
 /* A cycle that has waited on libvirt this long marks the connection
  * stalled in status; libvirt's keepalive closes it a little later. */
-#define STALL_AFTER_USEC (10 * G_USEC_PER_SEC)
-/* A balloon that stays away from its target this many cycles is not trusted. */
-#define STUCK_AFTER_CYCLES 6
+#define STALL_AFTER_MSEC 10000
 /* Events that change the domain set or a config bring the next cycle
  * forward to this delay, so new guests get a stats period promptly. */
 #define EARLY_CYCLE_MSEC 300
@@ -66,7 +64,6 @@ struct _BallastDaemon {
   guint cycle_source;
   guint early_cycle_source;
   gboolean cycle_in_flight;
-  gboolean stall_logged;           /* the hung cycle in flight has been warned about */
   gint64 cycle_started_usec;
   guint cycle_calls;
   BallastDaemonCounters counters;
@@ -76,9 +73,18 @@ struct _BallastDaemon {
 
   guint signal_sources[3];
   BallastExitRestore *exit_restore; /* on-exit=restore under way, or NULL */
+  guint stall_source;              /* marks the cycle in flight stalled */
+
+  BallastDaemonView view;          /* what the reporters see (publish_view) */
+  BallastControlTarget control_target; /* what the control methods see */
 };
 
 static void start_cycle (BallastDaemon *daemon);
+static void publish_view (BallastDaemon *daemon);
+static gboolean reload_policy (gpointer user_data, GError **error);
+static void set_paused (gboolean paused, gpointer user_data);
+static json_object *dispatch_control (const BallastRequest *request, const BallastPeer *peer,
+                                      const char **ret_code, GError **error, gpointer user_data);
 
 /* ---- Pressure events: a cycle now, not at the next tick ---- */
 
@@ -190,19 +196,6 @@ request_early_cycle (BallastDaemon *daemon)
 }
 
 static void
-forget_run (BallastDomain *domain)
-{
-  /* Anything learnt about a previous run of the guest is void. */
-  domain->has_stats = FALSE;
-  domain->has_target = FALSE;
-  domain->has_decision = FALSE;
-  domain->stats_period_attempted = FALSE;
-  g_clear_pointer (&domain->stats_period_error, g_free);
-  domain->history = (BallastGuestHistory) { 0 };
-  ballast_loan_keeper_forget_run (domain);
-}
-
-static void
 on_domain_event (const char *uuid, const char *name, BallastDomainEventKind kind,
                  guint64 value, gpointer user_data)
 {
@@ -214,7 +207,7 @@ on_domain_event (const char *uuid, const char *name, BallastDomainEventKind kind
     case BALLAST_DOMAIN_EVENT_LIFECYCLE:
       g_debug ("%s: lifecycle event %" G_GUINT64_FORMAT, name, value);
       if (value == VIR_DOMAIN_EVENT_STARTED || value == VIR_DOMAIN_EVENT_STOPPED)
-        forget_run (domain);
+        ballast_cycle_forget_run (domain);
       domain->config_dirty = TRUE;
       request_early_cycle (daemon);
       break;
@@ -246,7 +239,7 @@ write_metrics_textfile (BallastDaemon *daemon)
   g_autoptr(GError) error = NULL;
   if (daemon->config.metrics_textfile == NULL)
     return;
-  if (ballast_metrics_write_textfile (daemon, daemon->config.metrics_textfile, &error))
+  if (ballast_metrics_write_textfile (&daemon->view, daemon->config.metrics_textfile, &error))
     {
       if (daemon->metrics_error != NULL)
         g_message ("metrics textfile %s written again", daemon->config.metrics_textfile);
@@ -263,7 +256,7 @@ static void
 finish_cycle (BallastDaemon *daemon)
 {
   daemon->cycle_in_flight = FALSE;
-  daemon->stall_logged = FALSE;
+  g_clear_handle_id (&daemon->stall_source, g_source_remove);
   if (daemon->pressure_pending)
     {
       daemon->pressure_pending = FALSE;
@@ -275,6 +268,7 @@ finish_cycle (BallastDaemon *daemon)
   daemon->counters.libvirt_calls_total += daemon->cycle_calls;
   daemon->counters.last_cycle_duration_usec = g_get_monotonic_time () - daemon->cycle_started_usec;
   daemon->counters.last_cycle_wall_usec = g_get_real_time ();
+  publish_view (daemon);
   write_metrics_textfile (daemon);
 
   if (daemon->options.max_cycles > 0 && daemon->counters.cycles >= daemon->options.max_cycles)
@@ -287,8 +281,8 @@ finish_cycle (BallastDaemon *daemon)
     request_early_cycle (daemon);
   if (daemon->options.once)
     {
-      g_autoptr(json_object) status = ballast_daemon_status_json (daemon);
-      g_autoptr(json_object) list = ballast_daemon_list_json (daemon, TRUE);
+      g_autoptr(json_object) status = ballast_daemon_status_json (&daemon->view);
+      g_autoptr(json_object) list = ballast_daemon_list_json (&daemon->view, TRUE);
       g_autofree char *status_text = ballast_render_status (status);
       g_autofree char *table = ballast_render_list (list, FALSE);
       fputs (status_text, stdout);
@@ -297,153 +291,6 @@ finish_cycle (BallastDaemon *daemon)
       fflush (stdout);
       g_main_loop_quit (daemon->loop);
     }
-}
-
-/* The tuning of DOMAIN from its metadata, the policy's rules and defaults.
- * Bad metadata is reported once and ignored: the policy still applies. */
-static void
-resolve_tuning (BallastDaemon *daemon, BallastDomain *domain)
-{
-  if (domain->config == NULL)
-    return;
-  BallastTuningOverride metadata = { 0 };
-  g_autoptr(GError) error = NULL;
-  if (domain->config->tuning_xml != NULL
-      && !ballast_tuning_parse (domain->config->tuning_xml, &metadata, &error))
-    {
-      if (g_strcmp0 (domain->tuning_error, error->message) != 0)
-        g_warning ("%s: ignoring its ballast tuning metadata, using the policy: %s",
-                   domain->name, error->message);
-      g_free (domain->tuning_error);
-      domain->tuning_error = g_strdup (error->message);
-      metadata.set = 0;
-    }
-  else
-    g_clear_pointer (&domain->tuning_error, g_free);
-  g_free (domain->tuning_source);
-  ballast_policy_file_resolve (daemon->policy_file, domain->config, &metadata, &domain->tuning,
-                               &domain->tuning_source);
-}
-
-static void
-merge_collected (BallastDaemon *daemon, BallastCollectResult *result, gint64 now_usec)
-{
-  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
-  gint64 wall_usec = g_get_real_time ();
-
-  for (guint i = 0; i < result->domains->len; i++)
-    {
-      BallastCollectedDomain *collected = result->domains->pdata[i];
-      BallastDomain *domain = ballast_registry_ensure (daemon->registry, collected->uuid,
-                                                       collected->name);
-      g_hash_table_add (seen, domain->uuid);
-      if (domain->domain != NULL)
-        virDomainFree (domain->domain);
-      domain->domain = g_steal_pointer (&collected->domain);
-      if (domain->active != collected->active)
-        forget_run (domain);
-      domain->state = collected->state;
-      domain->active = collected->active;
-
-      if (collected->fetched_config)
-        {
-          ballast_domain_config_free (domain->config);
-          domain->config = g_steal_pointer (&collected->config);
-          if (g_strcmp0 (domain->config_error, collected->config_error) != 0
-              && collected->config_error != NULL)
-            g_warning ("%s: %s", domain->name, collected->config_error);
-          g_free (domain->config_error);
-          domain->config_error = g_steal_pointer (&collected->config_error);
-          domain->config_dirty = FALSE;
-          resolve_tuning (daemon, domain);
-          ballast_loan_keeper_restore (domain, now_usec, wall_usec);
-        }
-      else if (collected->period_attempted && domain->config != NULL
-               && collected->period_error == NULL)
-        domain->config->stats_period_sec = daemon->config.stats_period_sec;
-
-      if (collected->period_attempted)
-        {
-          domain->stats_period_attempted = TRUE;
-          g_free (domain->stats_period_error);
-          domain->stats_period_error = g_steal_pointer (&collected->period_error);
-          if (domain->stats_period_error != NULL)
-            g_warning ("%s: cannot set the balloon stats period: %s", domain->name,
-                       domain->stats_period_error);
-          else
-            g_message ("%s: balloon stats period set to %u s", domain->name,
-                       daemon->config.stats_period_sec);
-        }
-
-      domain->has_stats = collected->has_stats;
-      if (collected->has_stats)
-        {
-          domain->stats = collected->stats;
-          ballast_guest_history_advance (&domain->history, &domain->stats, now_usec);
-          if (domain->has_target)
-            ballast_guest_history_track_target (&domain->history, domain->stats.actual_kib,
-                                                domain->target_kib, daemon->policy.min_change_kib);
-        }
-    }
-
-  /* Whatever libvirt no longer lists is gone (undefined, or transient and
-   * stopped). */
-  g_autoptr(GPtrArray) all = ballast_registry_list_sorted (daemon->registry);
-  for (guint i = 0; i < all->len; i++)
-    {
-      BallastDomain *domain = all->pdata[i];
-      if (!g_hash_table_contains (seen, domain->uuid))
-        {
-          g_message ("%s: no longer defined, forgotten", domain->name);
-          ballast_registry_remove (daemon->registry, domain->uuid);
-        }
-    }
-}
-
-/* Decides how ballast regards DOMAIN this cycle. */
-static void
-classify (BallastDaemon *daemon, BallastDomain *domain, gint64 now_usec)
-{
-  const char *reason = NULL;
-  BallastGuestStatus status = BALLAST_GUEST_UNMANAGED;
-
-  if (!domain->active)
-    reason = "not running";
-  else if (domain->config == NULL)
-    reason = domain->config_error != NULL ? "domain XML unusable (see log)" : "config not yet read";
-  else if ((reason = ballast_domain_config_unmanaged_reason (domain->config)) != NULL)
-    ;
-  else if (!domain->has_stats)
-    reason = "no balloon stats from the driver";
-  else if (!ballast_balloon_stats_has_guest_view (&domain->stats))
-    reason = domain->config->stats_period_sec == 0 && domain->stats_period_error != NULL
-               ? "no stats period and it cannot be set"
-               : "no balloon driver answering in the guest";
-  else if (domain->tuning.exclude)
-    {
-      status = BALLAST_GUEST_EXCLUDED;
-      reason = "excluded by tuning";
-    }
-  else if ((reason = ballast_balloon_stats_check (&domain->stats, domain->config->max_kib)) != NULL)
-    status = BALLAST_GUEST_UNRESPONSIVE;
-  else if (ballast_guest_history_is_stale (&domain->history, now_usec,
-                                           domain->config->stats_period_sec))
-    {
-      status = BALLAST_GUEST_UNRESPONSIVE;
-      reason = "stats stale: last-update unchanged for over 3 periods";
-    }
-  else if (domain->history.cycles_not_moving >= STUCK_AFTER_CYCLES)
-    {
-      status = BALLAST_GUEST_UNRESPONSIVE;
-      reason = "balloon not moving towards its target";
-    }
-  else
-    status = BALLAST_GUEST_MANAGED;
-
-  if (status != domain->status && reason != NULL && domain->active)
-    g_message ("%s: %s: %s", domain->name, ballast_guest_status_to_string (status), reason);
-  domain->status = status;
-  domain->status_reason = reason;
 }
 
 static gboolean
@@ -459,6 +306,7 @@ read_host (BallastDaemon *daemon)
       g_free (daemon->host_error);
       daemon->host_error = g_strdup (error->message);
       daemon->has_host = FALSE;
+      publish_view (daemon);
       return FALSE;
     }
   if (daemon->host_error != NULL)
@@ -466,92 +314,74 @@ read_host (BallastDaemon *daemon)
   g_clear_pointer (&daemon->host_error, g_free);
   daemon->host = snapshot;
   daemon->has_host = TRUE;
+  publish_view (daemon);
   return TRUE;
 }
 
-static void on_applied (GObject *source, GAsyncResult *result, gpointer user_data);
+static void
+on_applied (GObject *source, GAsyncResult *async_result, gpointer user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BallastApplyResult) result = ballast_apply_finish (async_result, &error);
+  if (result == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  BallastDaemon *daemon = user_data;
+  daemon->cycle_calls += result->libvirt_calls;
+  ballast_cycle_applied (daemon->registry, daemon->plan, result, &daemon->counters,
+                         &daemon->loan_state_unsupported);
+  if (result->connection_lost)
+    ballast_session_report_lost (daemon->session, "a balloon change found the connection dead");
+  finish_cycle (daemon);
+}
 
+/* A cgroup v1 usage event one band above where the allocator would act
+ * next: past the reserve, or past today's usage when already there. So
+ * the kernel says when usage has grown enough to need a decision. */
+static void
+arm_usage_threshold (BallastDaemon *daemon)
+{
+  if (daemon->pressure == NULL || !daemon->host.has_cgroup || !daemon->host.cgroup.limited)
+    return;
+  const BallastCgroupMemory *cgroup = &daemon->host.cgroup;
+  guint64 reclaim_at = cgroup->limit_kib > daemon->plan->reserve_kib
+                         ? cgroup->limit_kib - daemon->plan->reserve_kib : 0;
+  guint64 threshold = MAX (reclaim_at, cgroup->usage_kib) + daemon->policy.band_kib;
+  ballast_pressure_watch_set_usage_threshold (daemon->pressure, MIN (threshold, cgroup->limit_kib));
+}
+
+/* The cycle decides (cycle.c); its plan and actions go to their sinks
+ * here: the pressure threshold, the trace, page sharing, the worker. */
 static void
 decide_and_apply (BallastDaemon *daemon, gint64 now_usec)
 {
-  g_autoptr(GPtrArray) domains = ballast_registry_list_sorted (daemon->registry);
-  g_autoptr(GPtrArray) managed = g_ptr_array_new ();
-  for (guint i = 0; i < domains->len; i++)
-    {
-      BallastDomain *domain = domains->pdata[i];
-      classify (daemon, domain, now_usec);
-      if (domain->status != BALLAST_GUEST_MANAGED && domain->status != BALLAST_GUEST_UNRESPONSIVE)
-        domain->has_decision = FALSE;
-      else
-        g_ptr_array_add (managed, domain);
-    }
-
+  ballast_cycle_classify (daemon->registry, now_usec);
   if (!read_host (daemon))
     {
       finish_cycle (daemon);
       return;
     }
-
-  g_autofree BallastGuestInput *inputs = g_new0 (BallastGuestInput, MAX (managed->len, 1));
-  for (guint i = 0; i < managed->len; i++)
-    {
-      BallastDomain *domain = managed->pdata[i];
-      guint64 current = ballast_domain_current_kib (domain);
-      inputs[i] = (BallastGuestInput) {
-        .name = domain->name,
-        .max_kib = domain->config->max_kib,
-        .current_kib = current,
-        /* Never set: where the balloon is, but never above the maximum,
-         * whatever a hostile guest claims (that would be a bogus change). */
-        .target_kib = domain->has_target ? domain->target_kib
-                                         : MIN (current, domain->config->max_kib),
-        .usable_kib = ballast_balloon_stats_usable_kib (&domain->stats),
-        .reported_total_kib = (domain->stats.present & BALLAST_STAT_AVAILABLE)
-                                ? domain->stats.available_kib : 0,
-        .resident_kib = (domain->stats.present & BALLAST_STAT_RSS) ? domain->stats.rss_kib : 0,
-        .used_growth_kib_per_sec = domain->history.used_growth_kib_per_sec,
-        .swap_in_kib_per_sec = domain->history.swap_in_kib_per_sec,
-        .major_faults_per_sec = domain->history.major_faults_per_sec,
-        .unresponsive = domain->status == BALLAST_GUEST_UNRESPONSIVE,
-        .recently_shrunk = domain->last_shrink_usec != 0
-                           && now_usec - domain->last_shrink_usec
-                                < (gint64) daemon->policy.regrow_delay_sec * G_USEC_PER_SEC,
-        .settling = domain->has_target
-                    && domain->history.last_update_changed_usec <= domain->target_applied_usec,
-        .over_fair_share_sec = ballast_loan_clock_seconds (&domain->loan_clock, now_usec),
-        .tuning = domain->tuning,
-      };
-    }
-  BallastHostInput host = {
-    .total_kib = daemon->host.budget_total_kib,
-    .available_kib = daemon->host.budget_available_kib,
-    .overflow_kib = daemon->host.budget_overflow_kib,
-    .has_psi = daemon->host.has_psi,
-    .psi_some_avg10_centipct = daemon->host.psi.some.avg10_centipct,
-  };
-  ballast_plan_free (daemon->plan);
-  if (daemon->exit_restore != NULL)
-    daemon->plan = ballast_exit_restore_decide (daemon->exit_restore, &daemon->policy, &host,
-                                                inputs, managed->len);
-  else
-    daemon->plan = ballast_policy_decide (&daemon->policy, &host, inputs, managed->len,
-                                          daemon->shrink_allowed);
-  /* A cgroup v1 usage event one band above where the allocator would act
-   * next: past the reserve, or past today's usage when already there. So
-   * the kernel says when usage has grown enough to need a decision. */
-  if (daemon->pressure != NULL && daemon->host.has_cgroup && daemon->host.cgroup.limited)
-    {
-      const BallastCgroupMemory *cgroup = &daemon->host.cgroup;
-      guint64 reclaim_at = cgroup->limit_kib > daemon->plan->reserve_kib
-                             ? cgroup->limit_kib - daemon->plan->reserve_kib : 0;
-      guint64 threshold = MAX (reclaim_at, cgroup->usage_kib) + daemon->policy.band_kib;
-      ballast_pressure_watch_set_usage_threshold (daemon->pressure, MIN (threshold, cgroup->limit_kib));
-    }
-  if (daemon->recorder != NULL)
-    ballast_trace_recorder_write (daemon->recorder, daemon->counters.cycles + 1, &host, inputs,
-                                  managed->len, daemon->plan, daemon->shrink_allowed);
-
   gboolean actuate = !daemon->config.dry_run && !daemon->paused;
+  BallastCycleDecideOptions options = {
+    .policy = &daemon->policy,
+    .shrink_allowed = daemon->shrink_allowed,
+    .actuate = actuate,
+    /* Not in a dry run, which leaves the domains alone, nor while
+     * restoring on exit: the clocks stay as they were for the next start. */
+    .keep_loans = !daemon->config.dry_run && !daemon->loan_state_unsupported
+                  && daemon->exit_restore == NULL,
+    .mode = daemon->view.mode,
+    .exit_restore = daemon->exit_restore,
+  };
+  g_autoptr(BallastCycleDecision) decision = ballast_cycle_decide (daemon->registry, &daemon->host,
+                                                                   &options, now_usec);
+  ballast_plan_free (daemon->plan);
+  daemon->plan = g_steal_pointer (&decision->plan);
+  publish_view (daemon);
+  arm_usage_threshold (daemon);
+  if (daemon->recorder != NULL)
+    ballast_trace_recorder_write (daemon->recorder, daemon->counters.cycles + 1, &decision->host,
+                                  decision->guests, decision->n_guests, daemon->plan,
+                                  daemon->shrink_allowed);
   /* Page sharing after the balloons: it needs this plan's slack, and its
    * savings reach the balloons only through the next cycle's host figures. */
   BallastKsmCycleInput ksm_input = {
@@ -563,141 +393,15 @@ decide_and_apply (BallastDaemon *daemon, gint64 now_usec)
     .conn = ballast_session_get_connection (daemon->session),
   };
   ballast_ksm_manager_cycle (daemon->ksm, daemon->registry, &ksm_input);
-  GPtrArray *items = g_ptr_array_new_with_free_func ((GDestroyNotify) ballast_apply_item_free);
-  gint64 wall_usec = g_get_real_time ();
-  for (guint i = 0; i < managed->len; i++)
-    {
-      BallastDomain *domain = managed->pdata[i];
-      const BallastDecision *decision = &daemon->plan->decisions[i];
-      domain->decision = *decision;
-      domain->has_decision = TRUE;
-      ballast_loan_clock_advance (&domain->loan_clock, now_usec, decision);
-      if (!decision->changed)
-        continue;
-      g_autofree char *reason = ballast_decision_describe (daemon->plan, decision);
-      if (actuate)
-        g_ptr_array_add (items, ballast_apply_item_new (domain->domain, domain->uuid,
-                                                        decision->target_kib));
-      else
-        {
-          g_autofree char *old_text = ballast_size_format_kib (decision->old_target_kib);
-          g_autofree char *new_text = ballast_size_format_kib (decision->target_kib);
-          g_message ("%s: would set balloon %s -> %s (%s) [%s]", domain->name, old_text,
-                     new_text, reason, ballast_daemon_mode (daemon));
-          ballast_domain_journal_add (domain, wall_usec, decision->old_target_kib,
-                                      decision->target_kib, FALSE, reason);
-        }
-    }
 
-  /* The loan clocks into the domains' metadata, after the balloon changes.
-   * Not in a dry run, which leaves the domains alone, nor while restoring
-   * on exit: the clocks stay as they were for the next start. */
-  gboolean keep_loans = !daemon->config.dry_run && !daemon->loan_state_unsupported
-                        && daemon->exit_restore == NULL;
-  for (guint i = 0; i < managed->len && keep_loans; i++)
-    {
-      BallastApplyItem *write = ballast_loan_keeper_write (managed->pdata[i], now_usec, wall_usec);
-      if (write != NULL)
-        g_ptr_array_add (items, write);
-    }
-
-  if (items->len == 0)
-    {
-      g_ptr_array_unref (items);
-      finish_cycle (daemon);
-      return;
-    }
   virConnectPtr conn = ballast_session_get_connection (daemon->session);
-  if (conn == NULL)
+  if (decision->actions->len == 0 || conn == NULL)
     {
-      g_ptr_array_unref (items);
       finish_cycle (daemon);
       return;
     }
-  ballast_apply_async (conn, items, daemon->cancellable, on_applied, daemon);
-}
-
-static void
-on_applied (GObject *source, GAsyncResult *async_result, gpointer user_data)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(BallastApplyResult) result = ballast_apply_finish (async_result, &error);
-  if (result == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  BallastDaemon *daemon = user_data;
-  gint64 wall_usec = g_get_real_time ();
-
-  daemon->cycle_calls += result->libvirt_calls;
-  for (guint i = 0; i < result->items->len; i++)
-    {
-      BallastApplyItem *item = result->items->pdata[i];
-      BallastDomain *domain = ballast_registry_lookup (daemon->registry, item->uuid);
-      if (item->kind == BALLAST_APPLY_LOAN_STATE)
-        {
-          if (domain != NULL && !ballast_loan_keeper_written (domain, item))
-            daemon->loan_state_unsupported = TRUE;
-          continue;
-        }
-      /* Destroyed, undefined or migrated away since the decision: normal.
-       * Said here too when its lifecycle event came first and took the
-       * decision away. */
-      if (item->outcome == BALLAST_APPLY_GONE && (domain == NULL || !domain->has_decision))
-        {
-          g_debug ("%s: gone before its balloon could be set, ignoring: %s",
-                   domain != NULL ? domain->name : item->uuid, item->error);
-          continue;
-        }
-      if (domain == NULL || !domain->has_decision)
-        {
-          /* Its lifecycle event (a restart, say) voided the decision while
-           * the change was under way: the outcome is still said, without a
-           * reason that no longer holds; the next cycle starts afresh. */
-          const char *name = domain != NULL ? domain->name : item->uuid;
-          g_autofree char *target_text = ballast_size_format_kib (item->target_kib);
-          if (item->outcome == BALLAST_APPLY_FAILED)
-            {
-              daemon->counters.changes_failed++;
-              g_warning ("%s: cannot set balloon to %s (its state changed meanwhile): %s", name,
-                         target_text, item->error);
-            }
-          else if (item->outcome == BALLAST_APPLY_OK)
-            g_message ("%s: balloon set to %s as its state changed; decided afresh next cycle",
-                       name, target_text);
-          continue;
-        }
-      const BallastDecision *decision = &domain->decision;
-      g_autofree char *reason = ballast_decision_describe (daemon->plan, decision);
-      g_autofree char *old_text = ballast_size_format_kib (decision->old_target_kib);
-      g_autofree char *new_text = ballast_size_format_kib (item->target_kib);
-      switch (item->outcome)
-        {
-        case BALLAST_APPLY_OK:
-          domain->has_target = TRUE;
-          domain->target_kib = item->target_kib;
-          domain->target_applied_usec = g_get_monotonic_time ();
-          if (item->target_kib < decision->old_target_kib)
-            domain->last_shrink_usec = domain->target_applied_usec;
-          daemon->counters.changes_applied++;
-          g_message ("%s: balloon %s -> %s (%s)", domain->name, old_text, new_text, reason);
-          ballast_domain_journal_add (domain, wall_usec, decision->old_target_kib,
-                                      item->target_kib, TRUE, reason);
-          break;
-        case BALLAST_APPLY_GONE:
-          g_debug ("%s: gone before its balloon could be set, ignoring: %s", domain->name,
-                   item->error);
-          domain->config_dirty = TRUE;
-          break;
-        case BALLAST_APPLY_FAILED:
-        default:
-          daemon->counters.changes_failed++;
-          g_warning ("%s: cannot set balloon %s -> %s: %s", domain->name, old_text, new_text,
-                     item->error);
-          break;
-        }
-    }
-  if (result->connection_lost)
-    ballast_session_report_lost (daemon->session, "a balloon change found the connection dead");
-  finish_cycle (daemon);
+  ballast_apply_async (conn, g_steal_pointer (&decision->actions), daemon->cancellable,
+                       on_applied, daemon);
 }
 
 static void
@@ -725,8 +429,21 @@ on_collected (GObject *source, GAsyncResult *async_result, gpointer user_data)
       return;
     }
   daemon->cycle_calls += result->libvirt_calls;
-  merge_collected (daemon, result, now_usec);
+  ballast_cycle_merge (daemon->registry, result, daemon->policy_file,
+                       daemon->config.stats_period_sec, daemon->policy.min_change_kib, now_usec);
   decide_and_apply (daemon, now_usec);
+}
+
+/* The cycle in flight has waited on libvirt for STALL_AFTER_MSEC: say so,
+ * once, in the log and in status, until it ends. */
+static gboolean
+on_stall (gpointer user_data)
+{
+  BallastDaemon *daemon = user_data;
+  daemon->stall_source = 0;
+  daemon->counters.libvirt_stalled = TRUE;
+  g_warning ("libvirt has not answered for %d s; waiting", STALL_AFTER_MSEC / 1000);
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -737,16 +454,8 @@ start_cycle (BallastDaemon *daemon)
 
   if (daemon->cycle_in_flight)
     {
-      /* Never pile calls onto a slow libvirtd: skip, and say so. */
+      /* Never pile calls onto a slow libvirtd: skip (on_stall says so). */
       daemon->counters.cycles_skipped++;
-      /* Its own flag: a status request may have set libvirt_stalled first. */
-      if (now_usec - daemon->cycle_started_usec > STALL_AFTER_USEC && !daemon->stall_logged)
-        {
-          daemon->stall_logged = TRUE;
-          daemon->counters.libvirt_stalled = TRUE;
-          g_warning ("libvirt has not answered for %" G_GINT64_FORMAT " s; waiting",
-                     (now_usec - daemon->cycle_started_usec) / G_USEC_PER_SEC);
-        }
       return;
     }
   if (conn == NULL)
@@ -770,6 +479,7 @@ start_cycle (BallastDaemon *daemon)
     }
   daemon->cycle_in_flight = TRUE;
   daemon->cycle_started_usec = now_usec;
+  daemon->stall_source = g_timeout_add (STALL_AFTER_MSEC, on_stall, daemon);
   daemon->cycle_calls = 0;
   ballast_collect_async (conn, flags, daemon->config.stats_period_sec, daemon->cancellable,
                          on_collected, daemon);
@@ -791,7 +501,9 @@ on_stop_signal (gpointer user_data)
   /* on-exit=restore: the first signal starts giving memory back (bounded
    * in time, see exit-policy.h); a second one exits at once. */
   if (daemon->exit_restore == NULL && !daemon->options.once
-      && (daemon->exit_restore = ballast_exit_restore_begin (daemon)) != NULL)
+      && (daemon->exit_restore = ballast_exit_restore_begin (
+            &daemon->config, daemon->paused,
+            ballast_session_get_connection (daemon->session) != NULL, daemon->loop)) != NULL)
     {
       start_cycle (daemon);
       return G_SOURCE_CONTINUE;
@@ -806,7 +518,7 @@ on_hup (gpointer user_data)
 {
   g_autoptr(GError) error = NULL;
   g_message ("SIGHUP: reloading the policy");
-  ballast_daemon_reload_policy (user_data, &error);
+  reload_policy (user_data, &error);
   return G_SOURCE_CONTINUE;
 }
 
@@ -828,6 +540,7 @@ setup_gate (BallastDaemon *daemon, GError **error)
   g_free (daemon->gate_description);
   daemon->gate_description = ballast_overcommit_describe (daemon->overcommit, hap);
   g_message ("%s", daemon->gate_description);
+  publish_view (daemon);
   return TRUE;
 }
 
@@ -887,7 +600,7 @@ apply_policy (BallastDaemon *daemon, BallastPolicyFile *policy_file, GError **er
   /* Every domain's tuning may have changed with the rules. */
   g_autoptr(GPtrArray) domains = ballast_registry_list_sorted (daemon->registry);
   for (guint i = 0; i < domains->len; i++)
-    resolve_tuning (daemon, domains->pdata[i]);
+    ballast_cycle_resolve_tuning (domains->pdata[i], daemon->policy_file);
   return TRUE;
 }
 
@@ -902,9 +615,12 @@ policy_path (BallastDaemon *daemon, char **ret_default_path)
   return g_file_test (*ret_default_path, G_FILE_TEST_EXISTS) ? *ret_default_path : NULL;
 }
 
-gboolean
-ballast_daemon_reload_policy (BallastDaemon *daemon, GError **error)
+/* Reread the policy file (SIGHUP, `ballastctl policy-reload`). A policy
+ * that does not load leaves the previous one in effect and says why. */
+static gboolean
+reload_policy (gpointer user_data, GError **error)
 {
+  BallastDaemon *daemon = user_data;
   g_autofree char *default_path = NULL;
   const char *path = policy_path (daemon, &default_path);
   g_autoptr(GError) local_error = NULL;
@@ -916,10 +632,12 @@ ballast_daemon_reload_policy (BallastDaemon *daemon, GError **error)
       g_warning ("policy not reloaded, the previous one stays in effect: %s", local_error->message);
       g_free (daemon->policy_error);
       daemon->policy_error = g_strdup (local_error->message);
+      publish_view (daemon);
       g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
     }
   g_clear_pointer (&daemon->policy_error, g_free);
+  publish_view (daemon);
   return TRUE;
 }
 
@@ -970,10 +688,18 @@ ballast_daemon_new (const BallastDaemonConfig *config, const BallastPaths *paths
 
   if (!options->once)
     {
-      daemon->control = ballast_control_server_new (daemon, &daemon->config, error);
+      daemon->control = ballast_control_server_new (&daemon->config, dispatch_control, daemon,
+                                                    error);
       if (daemon->control == NULL)
         return NULL;
     }
+  daemon->control_target = (BallastControlTarget) {
+    .view = &daemon->view,
+    .set_paused = set_paused,
+    .reload_policy = reload_policy,
+    .user_data = daemon,
+  };
+  publish_view (daemon);
   return g_steal_pointer (&daemon);
 }
 
@@ -1013,6 +739,7 @@ ballast_daemon_free (BallastDaemon *daemon)
     g_clear_handle_id (&daemon->signal_sources[i], g_source_remove);
   g_clear_handle_id (&daemon->cycle_source, g_source_remove);
   g_clear_handle_id (&daemon->early_cycle_source, g_source_remove);
+  g_clear_handle_id (&daemon->stall_source, g_source_remove);
   g_clear_pointer (&daemon->control, ballast_control_server_free);
   g_clear_pointer (&daemon->session, ballast_session_free);
   g_clear_pointer (&daemon->registry, ballast_registry_free);
@@ -1034,117 +761,72 @@ ballast_daemon_free (BallastDaemon *daemon)
   g_free (daemon);
 }
 
-/* ---- Accessors ---- */
+/* ---- What others see ---- */
 
-const BallastDaemonConfig *
-ballast_daemon_get_config (BallastDaemon *daemon)
+const BallastDaemonView *
+ballast_daemon_get_view (BallastDaemon *daemon)
 {
-  return &daemon->config;
+  return &daemon->view;
 }
 
-BallastRegistry *
-ballast_daemon_get_registry (BallastDaemon *daemon)
+const BallastControlTarget *
+ballast_daemon_get_control_target (BallastDaemon *daemon)
 {
-  return daemon->registry;
+  return &daemon->control_target;
 }
 
-BallastSession *
-ballast_daemon_get_session (BallastDaemon *daemon)
-{
-  return daemon->session;
-}
-
-const BallastDaemonCounters *
-ballast_daemon_get_counters (BallastDaemon *daemon)
-{
-  if (daemon->cycle_in_flight
-      && g_get_monotonic_time () - daemon->cycle_started_usec > STALL_AFTER_USEC)
-    daemon->counters.libvirt_stalled = TRUE;
-  return &daemon->counters;
-}
-
-BallastControlServer *
-ballast_daemon_get_control (BallastDaemon *daemon)
-{
-  return daemon->control;
-}
-
-const BallastPolicy *
-ballast_daemon_get_policy (BallastDaemon *daemon)
-{
-  return &daemon->policy;
-}
-
-const BallastHostSnapshot *
-ballast_daemon_get_host (BallastDaemon *daemon, const char **ret_error)
-{
-  *ret_error = daemon->host_error;
-  return daemon->has_host ? &daemon->host : NULL;
-}
-
-const BallastPlan *
-ballast_daemon_get_plan (BallastDaemon *daemon)
-{
-  return daemon->plan;
-}
-
-BallastKsmManager *
-ballast_daemon_get_ksm (BallastDaemon *daemon)
-{
-  return daemon->ksm;
-}
-
-const BallastHapReport *
-ballast_daemon_get_hap (BallastDaemon *daemon)
-{
-  return daemon->hap;
-}
-
-const BallastPolicyFile *
-ballast_daemon_get_policy_file (BallastDaemon *daemon, const char **ret_error)
-{
-  *ret_error = daemon->policy_error;
-  return daemon->policy_file;
-}
-
-BallastOvercommitMode
-ballast_daemon_overcommit_mode (BallastDaemon *daemon)
-{
-  return daemon->overcommit;
-}
-
-gboolean
-ballast_daemon_shrink_allowed (BallastDaemon *daemon)
-{
-  return daemon->shrink_allowed;
-}
-
-const char *
-ballast_daemon_gate_description (BallastDaemon *daemon)
-{
-  return daemon->gate_description;
-}
-
-gboolean
-ballast_daemon_is_paused (BallastDaemon *daemon)
-{
-  return daemon->paused;
-}
-
-const char *
-ballast_daemon_mode (BallastDaemon *daemon)
+static const char *
+daemon_mode (BallastDaemon *daemon)
 {
   if (daemon->config.dry_run)
     return "dry-run";
   return daemon->paused ? "paused" : "active";
 }
 
-void
-ballast_daemon_set_paused (BallastDaemon *daemon, gboolean paused)
+/* Refresh the view after the daemon's state changed: a cycle, a policy
+ * reload, the gate, pause. */
+static void
+publish_view (BallastDaemon *daemon)
 {
+  daemon->view = (BallastDaemonView) {
+    .config = &daemon->config,
+    .mode = daemon_mode (daemon),
+    .paused = daemon->paused,
+    .counters = &daemon->counters,
+    .session = daemon->session,
+    .policy_file = daemon->policy_file,
+    .policy = &daemon->policy,
+    .policy_error = daemon->policy_error,
+    .host = daemon->has_host ? &daemon->host : NULL,
+    .host_error = daemon->host_error,
+    .plan = daemon->plan,
+    .overcommit = daemon->overcommit,
+    .hap = daemon->hap,
+    .shrink_allowed = daemon->shrink_allowed,
+    .gate_description = daemon->gate_description,
+    .registry = daemon->registry,
+    .ksm = daemon->ksm,
+    .control = daemon->control != NULL ? ballast_control_server_get_counters (daemon->control)
+                                       : NULL,
+  };
+}
+
+static void
+set_paused (gboolean paused, gpointer user_data)
+{
+  BallastDaemon *daemon = user_data;
   if (daemon->paused == paused)
     return;
   daemon->paused = paused;
+  publish_view (daemon);
   g_message (paused ? "paused: balloons are no longer changed, monitoring continues"
                     : "resumed: balloon changes are applied again");
+}
+
+static json_object *
+dispatch_control (const BallastRequest *request, const BallastPeer *peer, const char **ret_code,
+                  GError **error, gpointer user_data)
+{
+  BallastDaemon *daemon = user_data;
+  return ballast_control_dispatch (&daemon->control_target, request, peer, ret_code, error);
 }

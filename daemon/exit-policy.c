@@ -1,11 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "exit-policy.h"
 
-#include "daemon.h"
 #include "size-units.h"
 
 struct _BallastExitRestore {
-  BallastDaemon *daemon;
+  GMainLoop *loop;          /* quit on the deadline */
   gint64 started_usec;
   guint timeout_sec;
   guint deadline_source;
@@ -56,22 +55,22 @@ on_deadline (gpointer user_data)
   restore->deadline_source = 0;
   g_message ("on-exit: restore stopped after %u s (on-exit-timeout); exiting",
              restore->timeout_sec);
-  ballast_daemon_quit (restore->daemon);
+  g_main_loop_quit (restore->loop);
   return G_SOURCE_REMOVE;
 }
 
 BallastExitRestore *
-ballast_exit_restore_begin (BallastDaemon *daemon)
+ballast_exit_restore_begin (const BallastDaemonConfig *config, gboolean paused,
+                            gboolean connected, GMainLoop *loop)
 {
-  const BallastDaemonConfig *config = ballast_daemon_get_config (daemon);
   const char *why_not = NULL;
   if (config->on_exit != BALLAST_ON_EXIT_RESTORE)
     return NULL;
   if (config->dry_run)
     why_not = "dry run";
-  else if (ballast_daemon_is_paused (daemon))
+  else if (paused)
     why_not = "paused";
-  else if (ballast_session_get_connection (ballast_daemon_get_session (daemon)) == NULL)
+  else if (!connected)
     why_not = "not connected to libvirt";
   if (why_not != NULL)
     {
@@ -80,7 +79,7 @@ ballast_exit_restore_begin (BallastDaemon *daemon)
     }
 
   BallastExitRestore *restore = g_new0 (BallastExitRestore, 1);
-  restore->daemon = daemon;
+  restore->loop = loop;
   restore->started_usec = g_get_monotonic_time ();
   restore->timeout_sec = config->on_exit_timeout_sec;
   /* g_timeout_add_seconds() would round the deadline to GLib's shared

@@ -3,6 +3,7 @@
 
 #include <glib.h>
 
+#include "daemon-config.h"
 #include "policy-engine.h"
 
 G_BEGIN_DECLS
@@ -30,7 +31,6 @@ G_BEGIN_DECLS
  *
  * Main thread. */
 
-typedef struct _BallastDaemon BallastDaemon;
 typedef struct _BallastExitRestore BallastExitRestore;
 
 /* The restore plan, pure: ballast_policy_decide() with shrinking off, no
@@ -43,11 +43,13 @@ BallastPlan *ballast_exit_restore_plan (const BallastPolicy *policy, const Balla
                                         const BallastGuestInput *guests, gsize n_guests,
                                         gboolean *ret_finished);
 
-/* On the first stop signal: the restore phase when DAEMON is to give
- * memory back before it exits, else NULL (on-exit=keep, or nothing to
+/* On the first stop signal: the restore phase when ballastd, configured
+ * by CONFIG, PAUSED or not and CONNECTED to libvirt or not, is to give
+ * memory back before it exits; else NULL (on-exit=keep, or nothing to
  * restore: logged). The phase arms its own deadline, on which it quits
- * DAEMON's loop. */
-BallastExitRestore *ballast_exit_restore_begin (BallastDaemon *daemon);
+ * LOOP. */
+BallastExitRestore *ballast_exit_restore_begin (const BallastDaemonConfig *config, gboolean paused,
+                                                gboolean connected, GMainLoop *loop);
 
 /* The plan of one restore cycle (ballast_exit_restore_plan), noting
  * whether the restore is finished. */

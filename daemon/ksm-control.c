@@ -9,11 +9,10 @@
 #define SLEEP_LIMIT_MSEC 60000
 
 json_object *
-ballast_ksm_method_status (BallastDaemon *daemon, const BallastRequest *request,
+ballast_ksm_method_status (const BallastDaemonView *view, const BallastRequest *request,
                            const char **ret_code, GError **error)
 {
-  return ballast_ksm_manager_report_json (ballast_daemon_get_ksm (daemon),
-                                          ballast_daemon_get_registry (daemon));
+  return ballast_ksm_manager_report_json (view->ksm, view->registry);
 }
 
 static gboolean
@@ -94,7 +93,7 @@ parse_override (const BallastRequest *request, BallastKsmOverride *ret_override,
 }
 
 json_object *
-ballast_ksm_method_set (BallastDaemon *daemon, const BallastRequest *request,
+ballast_ksm_method_set (const BallastDaemonView *view, const BallastRequest *request,
                         const char **ret_code, GError **error)
 {
   BallastKsmOverride changes;
@@ -113,7 +112,7 @@ ballast_ksm_method_set (BallastDaemon *daemon, const BallastRequest *request,
                    "nothing to set: give a mode, a tunable, clear or unmerge");
       return NULL;
     }
-  BallastKsmManager *ksm = ballast_daemon_get_ksm (daemon);
+  BallastKsmManager *ksm = view->ksm;
   if (!ballast_ksm_manager_set_override (ksm, &changes, clear, unmerge, &local_error))
     {
       *ret_code = g_error_matches (local_error, BALLAST_ERROR, BALLAST_ERROR_INVALID)

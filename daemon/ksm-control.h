@@ -4,7 +4,7 @@
 #include <json.h>
 
 #include "control-protocol.h"
-#include "daemon.h"
+#include "daemon-view.h"
 
 G_BEGIN_DECLS
 
@@ -19,9 +19,10 @@ G_BEGIN_DECLS
  *            kept until the next policy reload, which drops it.
  *
  * Both return the result object, or NULL with RET_CODE and ERROR. */
-json_object *ballast_ksm_method_status (BallastDaemon *daemon, const BallastRequest *request,
-                                        const char **ret_code, GError **error);
-json_object *ballast_ksm_method_set (BallastDaemon *daemon, const BallastRequest *request,
+json_object *ballast_ksm_method_status (const BallastDaemonView *view,
+                                        const BallastRequest *request, const char **ret_code,
+                                        GError **error);
+json_object *ballast_ksm_method_set (const BallastDaemonView *view, const BallastRequest *request,
                                      const char **ret_code, GError **error);
 
 G_END_DECLS

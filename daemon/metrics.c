@@ -143,14 +143,14 @@ append_kib_family (GString *out, json_object *object, const char *key, const cha
 /* ---- The three parts ---- */
 
 static void
-append_daemon_info (GString *out, BallastDaemon *daemon)
+append_daemon_info (GString *out, const BallastDaemonView *view)
 {
   append_family (out, "ballast_build_info", "gauge", "ballastd's version, as a label; always 1.");
   g_autofree char *version = label ("version", BALLAST_VERSION);
   append_int (out, "ballast_build_info", version, 1);
 
   static const char *const modes[] = { "active", "dry-run", "paused" };
-  const char *mode = ballast_daemon_mode (daemon);
+  const char *mode = view->mode;
   append_family (out, "ballast_mode", "gauge",
                  "1 for the mode ballastd is in (dry-run: decides, never changes; paused: by ballastctl pause).");
   for (gsize i = 0; i < G_N_ELEMENTS (modes); i++)
@@ -303,10 +303,10 @@ append_gauge (GString *out, const char *name, const char *help, gint64 value)
 }
 
 static void
-append_counters (GString *out, BallastDaemon *daemon)
+append_counters (GString *out, const BallastDaemonView *view)
 {
-  const BallastDaemonCounters *counters = ballast_daemon_get_counters (daemon);
-  BallastSession *session = ballast_daemon_get_session (daemon);
+  const BallastDaemonCounters *counters = view->counters;
+  BallastSession *session = view->session;
 
   append_counter (out, "ballast_cycles_total", "Cycles completed.", counters->cycles);
   append_counter (out, "ballast_cycles_skipped_total",
@@ -330,10 +330,9 @@ append_counters (GString *out, BallastDaemon *daemon)
   append_gauge (out, "ballast_libvirt_stalled", "1 while a cycle has waited on libvirt for over 10 s.",
                 counters->libvirt_stalled);
 
-  BallastControlServer *control = ballast_daemon_get_control (daemon);
-  if (control == NULL)
+  const BallastControlCounters *requests = view->control;
+  if (requests == NULL)
     return; /* --once has no control socket */
-  const BallastControlCounters *requests = ballast_control_server_get_counters (control);
   append_counter (out, "ballast_control_connections_total", "Connections accepted on the control socket.",
                   requests->connections);
   append_counter (out, "ballast_control_requests_total", "Requests received on the control socket.",
@@ -460,23 +459,23 @@ append_ksm (GString *out, json_object *status, json_object *list)
 }
 
 char *
-ballast_metrics_render (BallastDaemon *daemon)
+ballast_metrics_render (const BallastDaemonView *view)
 {
   GString *out = g_string_new (NULL);
-  g_autoptr(json_object) status = ballast_daemon_status_json (daemon);
-  g_autoptr(json_object) list = ballast_daemon_list_json (daemon, TRUE);
-  append_daemon_info (out, daemon);
+  g_autoptr(json_object) status = ballast_daemon_status_json (view);
+  g_autoptr(json_object) list = ballast_daemon_list_json (view, TRUE);
+  append_daemon_info (out, view);
   append_host (out, status);
   append_guests (out, list);
-  append_counters (out, daemon);
+  append_counters (out, view);
   append_ksm (out, status, list);
   return g_string_free (out, FALSE);
 }
 
 gboolean
-ballast_metrics_write_textfile (BallastDaemon *daemon, const char *path, GError **error)
+ballast_metrics_write_textfile (const BallastDaemonView *view, const char *path, GError **error)
 {
-  g_autofree char *text = ballast_metrics_render (daemon);
+  g_autofree char *text = ballast_metrics_render (view);
   g_autofree char *temporary = g_strconcat (path, ".tmp", NULL);
   /* No fsync: a file lost in a crash is rewritten by the next cycle, and
    * the rename alone is what keeps a reader from seeing half of one. */

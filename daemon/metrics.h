@@ -3,7 +3,7 @@
 
 #include <glib.h>
 
-#include "daemon.h"
+#include "daemon-view.h"
 
 G_BEGIN_DECLS
 
@@ -13,12 +13,12 @@ G_BEGIN_DECLS
  * values are escaped, and each family comes with its HELP and TYPE lines.
  * The names are a stable interface, listed in ballastd(8). Returns owned
  * text. */
-char *ballast_metrics_render (BallastDaemon *daemon);
+char *ballast_metrics_render (const BallastDaemonView *view);
 
 /* Write ballast_metrics_render() to PATH for node-exporter's textfile
  * collector: to PATH.tmp first, then renamed over PATH, so the collector
  * never reads half a file. */
-gboolean ballast_metrics_write_textfile (BallastDaemon *daemon, const char *path,
+gboolean ballast_metrics_write_textfile (const BallastDaemonView *view, const char *path,
                                          GError **error);
 
 G_END_DECLS

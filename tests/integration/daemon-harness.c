@@ -333,7 +333,7 @@ harness_log_count (const char *first, ...)
 guint64
 domain_info_memory_kib (BallastDaemon *daemon, const char *name)
 {
-  virConnectPtr conn = ballast_session_get_connection (ballast_daemon_get_session (daemon));
+  virConnectPtr conn = ballast_session_get_connection (ballast_daemon_get_view (daemon)->session);
   g_assert_nonnull (conn);
   g_autoptr(virDomain) domain = virDomainLookupByName (conn, name);
   g_assert_nonnull (domain);

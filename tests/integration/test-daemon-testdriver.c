@@ -20,7 +20,7 @@ static virConnectPtr default_conn;
 static BallastDomain *
 registry_domain (BallastDaemon *daemon, const char *name)
 {
-  BallastDomain *domain = ballast_registry_lookup_name (ballast_daemon_get_registry (daemon), name);
+  BallastDomain *domain = ballast_registry_lookup_name (ballast_daemon_get_view (daemon)->registry, name);
   g_assert_nonnull (domain);
   return domain;
 }
@@ -56,7 +56,7 @@ test_deficit_shrinks_through_libvirt (void)
   g_assert_true (first->applied);
   g_assert_cmpuint (first->old_target_kib, ==, 2 * GIB);
   g_assert_true (g_str_has_prefix (first->reason, "shrink by"));
-  g_assert_cmpuint (ballast_daemon_get_counters (daemon)->changes_applied, ==, domain->journal.length);
+  g_assert_cmpuint (ballast_daemon_get_view (daemon)->counters->changes_applied, ==, domain->journal.length);
   ballast_daemon_config_clear (&config);
 }
 
@@ -68,7 +68,7 @@ test_gate_off_never_shrinks (void)
   BallastDaemonConfig config = harness_config_for ("test:///default");
   /* auto, on a CPU without vmx/svm: gated off. */
   g_autoptr(BallastDaemon) daemon = run_daemon_cycles (&config, host, 2);
-  g_assert_false (ballast_daemon_shrink_allowed (daemon));
+  g_assert_false (ballast_daemon_get_view (daemon)->shrink_allowed);
   BallastDomain *domain = registry_domain (daemon, "test");
   g_assert_cmpint (domain->decision.reason, ==, BALLAST_REASON_HOLD_GATED);
   g_assert_cmpuint (domain_info_memory_kib (daemon, "test"), ==, 2 * GIB);
@@ -90,7 +90,7 @@ test_dry_run_changes_nothing (void)
   BallastJournalEntry *entry = g_queue_peek_tail (&domain->journal);
   g_assert_nonnull (entry);
   g_assert_false (entry->applied);
-  g_assert_cmpstr (ballast_daemon_mode (daemon), ==, "dry-run");
+  g_assert_cmpstr (ballast_daemon_get_view (daemon)->mode, ==, "dry-run");
   ballast_daemon_config_clear (&config);
 }
 
@@ -120,7 +120,7 @@ test_stats_period_set_where_missing (void)
   config.stats_period_sec = 7;
   g_autoptr(BallastDaemon) daemon = run_daemon_cycles (&config, host, 2);
 
-  virConnectPtr conn = ballast_session_get_connection (ballast_daemon_get_session (daemon));
+  virConnectPtr conn = ballast_session_get_connection (ballast_daemon_get_view (daemon)->session);
   g_autoptr(virDomain) domain = virDomainLookupByName (conn, "period-0001");
   g_autofree char *domain_xml = virDomainGetXMLDesc (domain, 0);
   g_assert_nonnull (strstr (domain_xml, "<stats period='7'/>"));
@@ -174,7 +174,7 @@ run_many_domains (const char *scheme)
   config.reserve = (BallastAmount) { .kib = 68 * GIB };
   g_autoptr(BallastDaemon) daemon = run_daemon_cycles (&config, host, 3);
 
-  const BallastDaemonCounters *counters = ballast_daemon_get_counters (daemon);
+  const BallastDaemonCounters *counters = ballast_daemon_get_view (daemon)->counters;
   guint changed = 0;
   for (guint i = 0; i < n; i++)
     {
@@ -238,7 +238,7 @@ test_unreachable_uri_retries_without_crash (void)
   g_autoptr(BallastDaemon) daemon = ballast_daemon_new (&config, host->paths, &options, &error);
   g_assert_no_error (error);
   /* Let it try, fail and retry (backoff starts at 1 s), then stop it. */
-  BallastSession *session = ballast_daemon_get_session (daemon);
+  BallastSession *session = ballast_daemon_get_view (daemon)->session;
   ballast_session_start (session, TRUE);
   gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
   while (ballast_session_get_reconnects (session) < 1 && g_get_monotonic_time () < deadline)

@@ -56,7 +56,7 @@ config_for (const char *uri)
 static BallastDomain *
 registry_domain (BallastDaemon *daemon, const char *name)
 {
-  return ballast_registry_lookup_name (ballast_daemon_get_registry (daemon), name);
+  return ballast_registry_lookup_name (ballast_daemon_get_view (daemon)->registry, name);
 }
 
 static char *
@@ -184,7 +184,7 @@ test_domain_gone_before_apply (void)
   g_assert_cmpuint (harness_log_count ("DEBUG", "fault-kept: gone before its balloon could be set", NULL), ==, 1);
   g_assert_cmpuint (harness_log_count ("DEBUG", "fault-gone: gone before its balloon could be set", NULL), ==, 1);
   g_assert_cmpuint (harness_log_count ("WARNING", "fault-", NULL), ==, 0);
-  const BallastDaemonCounters *counters = ballast_daemon_get_counters (daemon);
+  const BallastDaemonCounters *counters = ballast_daemon_get_view (daemon)->counters;
   g_assert_cmpuint (counters->changes_failed, ==, 0);
   /* The rest of the batch went through, and the daemon carried on. */
   g_assert_cmpuint (counters->cycles, ==, 4);
@@ -425,8 +425,8 @@ test_stuck_balloon_not_counted_on (void)
   g_assert_cmpuint (stuck->journal.length, ==, 1);
   /* What it never gave is not counted as on its way: the working guest
    * covered the whole deficit, and the host is no longer short. */
-  g_assert_cmpint (ballast_daemon_get_plan (daemon)->pending_kib, ==, 0);
-  g_assert_cmpuint (ballast_daemon_get_plan (daemon)->deficit_kib, ==, 0);
+  g_assert_cmpint (ballast_daemon_get_view (daemon)->plan->pending_kib, ==, 0);
+  g_assert_cmpuint (ballast_daemon_get_view (daemon)->plan->deficit_kib, ==, 0);
   g_assert_cmpint (world.returned_kib, >=, 1 * GIB - 64 * MIB);
   g_assert_cmpuint (domain_info_memory_kib (daemon, "working"), <=, 5 * GIB + 64 * MIB);
   ballast_daemon_config_clear (&config);

@@ -162,7 +162,7 @@ daemon_new (BallastDaemonConfig *config, KsmBed *bed, guint max_cycles)
   BallastDaemon *daemon = ballast_daemon_new (config, bed->host->paths, &options, &error);
   g_assert_no_error (error);
   /* The test driver has no QEMU: point the manager at the fixture's pid files. */
-  ballast_ksm_manager_set_pid_dir (ballast_daemon_get_ksm (daemon), bed->pid_dir);
+  ballast_ksm_manager_set_pid_dir (ballast_daemon_get_view (daemon)->ksm, bed->pid_dir);
   return daemon;
 }
 
@@ -170,7 +170,7 @@ daemon_new (BallastDaemonConfig *config, KsmBed *bed, guint max_cycles)
 static gboolean
 ksm_write_in_flight (BallastDaemon *daemon)
 {
-  g_autoptr(json_object) status = ballast_daemon_status_json (daemon);
+  g_autoptr(json_object) status = ballast_daemon_status_json (ballast_daemon_get_view (daemon));
   json_object *ksm = NULL, *in_flight = NULL;
   return json_object_object_get_ex (status, "ksm", &ksm)
          && json_object_object_get_ex (ksm, "write_in_flight", &in_flight)
@@ -195,7 +195,7 @@ run_cycles (KsmBed *bed, BallastDaemonConfig *config, guint cycles)
 static json_object *
 ksm_status (BallastDaemon *daemon)
 {
-  g_autoptr(json_object) status = ballast_daemon_status_json (daemon);
+  g_autoptr(json_object) status = ballast_daemon_status_json (ballast_daemon_get_view (daemon));
   json_object *ksm = NULL;
   g_assert_true (json_object_object_get_ex (status, "ksm", &ksm));
   return json_object_get (ksm);
@@ -230,9 +230,9 @@ is_null (json_object *object, const char *key)
 static json_object *
 domain_ksm (BallastDaemon *daemon, const char *name)
 {
-  BallastDomain *domain = ballast_registry_lookup_name (ballast_daemon_get_registry (daemon), name);
+  BallastDomain *domain = ballast_registry_lookup_name (ballast_daemon_get_view (daemon)->registry, name);
   g_assert_nonnull (domain);
-  g_autoptr(json_object) object = ballast_daemon_domain_json (daemon, domain);
+  g_autoptr(json_object) object = ballast_daemon_domain_json (ballast_daemon_get_view (daemon), domain);
   json_object *ksm = NULL;
   g_assert_true (json_object_object_get_ex (object, "ksm", &ksm));
   return json_object_get (ksm);
@@ -280,8 +280,8 @@ test_short_host_starts_ksmd (void)
 
   /* The balloon side saw the host as it is: KSM's savings are not added to
    * the slack (the kernel counts them as free already). */
-  const BallastPlan *plan = ballast_daemon_get_plan (daemon);
-  const BallastHostSnapshot *host = ballast_daemon_get_host (daemon, &(const char *) { NULL });
+  const BallastPlan *plan = ballast_daemon_get_view (daemon)->plan;
+  const BallastHostSnapshot *host = ballast_daemon_get_view (daemon)->host;
   g_assert_cmpuint (host->budget_available_kib, ==, 1 * GIB);
   g_assert_cmpint (plan->slack_kib, ==, (gint64) (1 * GIB) - (gint64) plan->reserve_kib);
 
@@ -419,8 +419,8 @@ test_no_ksm_in_kernel (void)
   g_assert_cmpstr (string_of (ksm, "unavailable_reason"), ==, "no KSM in this kernel");
   g_assert_true (is_null (ksm, "reason"));
   /* The balloons are managed as ever. */
-  g_assert_cmpuint (ballast_daemon_get_counters (daemon)->cycles, ==, 2);
-  g_assert_nonnull (ballast_daemon_get_plan (daemon));
+  g_assert_cmpuint (ballast_daemon_get_view (daemon)->counters->cycles, ==, 2);
+  g_assert_nonnull (ballast_daemon_get_view (daemon)->plan);
 }
 
 static void
@@ -636,7 +636,7 @@ dispatch_as (BallastDaemon *daemon, const BallastPeer *peer, const char *line,
   g_autoptr(BallastRequest) request = ballast_request_parse (line, strlen (line), &parse_code, &id,
                                                              error);
   g_assert_nonnull (request);
-  return ballast_control_dispatch (daemon, request, peer, ret_code, error);
+  return ballast_control_dispatch (ballast_daemon_get_control_target (daemon), request, peer, ret_code, error);
 }
 
 static void

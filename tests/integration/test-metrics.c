@@ -76,7 +76,7 @@ call_metrics (BallastDaemon *daemon)
   g_autoptr(BallastRequest) request = ballast_request_parse (line, strlen (line), &code, &id, &error);
   g_assert_no_error (error);
   BallastPeer reader = { .uid = 65534, .pid = 1, .privileged = FALSE };
-  g_autoptr(json_object) result = ballast_control_dispatch (daemon, request, &reader, &code, &error);
+  g_autoptr(json_object) result = ballast_control_dispatch (ballast_daemon_get_control_target (daemon), request, &reader, &code, &error);
   g_assert_no_error (error);
   g_assert_nonnull (result);
   json_object *text = NULL;
@@ -124,7 +124,7 @@ test_method_output_is_prometheus_text (Fixture *fixture, gconstpointer data)
   g_assert_cmpuint (types, >=, 30);
   /* Counters are what the daemon counted. */
   g_autofree char *cycles = g_strdup_printf ("ballast_cycles_total %" G_GUINT64_FORMAT,
-                                             ballast_daemon_get_counters (fixture->daemon)->cycles);
+                                             ballast_daemon_get_view (fixture->daemon)->counters->cycles);
   assert_sample (text, cycles);
   assert_sample (text, "# TYPE ballast_cycles_total counter");
   assert_sample (text, "ballast_libvirt_connected 1");
@@ -156,7 +156,7 @@ test_values_in_base_units_and_escaped (Fixture *fixture, gconstpointer data)
   static const char *const names[] = { "web", QUOTED_NAME, BACKSLASH_NAME, "noballoon" };
   for (gsize i = 0; i < G_N_ELEMENTS (names); i++)
     {
-      BallastDomain *domain = ballast_registry_lookup_name (ballast_daemon_get_registry (fixture->daemon),
+      BallastDomain *domain = ballast_registry_lookup_name (ballast_daemon_get_view (fixture->daemon)->registry,
                                                            names[i]);
       g_assert_nonnull (domain);
       guint ones = 0;
@@ -251,7 +251,7 @@ test_textfile_unwritable_keeps_cycling (Fixture *fixture, gconstpointer data)
   g_autofree char *path = g_build_filename (fixture->dir, "no-such-dir", "ballast.prom", NULL);
   fixture->config.metrics_textfile = g_strdup (path);
   fixture->daemon = run_daemon_cycles (&fixture->config, fixture->host, 3);
-  g_assert_cmpuint (ballast_daemon_get_counters (fixture->daemon)->cycles, ==, 3);
+  g_assert_cmpuint (ballast_daemon_get_view (fixture->daemon)->counters->cycles, ==, 3);
   g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
 }
 

@@ -258,7 +258,7 @@ fixture_clear (Fixture *fixture)
 static const BallastControlCounters *
 fixture_counters (Fixture *fixture)
 {
-  return ballast_control_server_get_counters (ballast_daemon_get_control (fixture->daemon));
+  return ballast_daemon_get_view (fixture->daemon)->control;
 }
 
 /* ---- Every method ---- */
@@ -353,7 +353,7 @@ test_every_method_ok (void)
   const char *const *names = ballast_control_method_names ();
   fixture_run (&fixture, every_method_body, (gpointer) names);
   /* pause then resume: the daemon is left as it was. */
-  g_assert_false (ballast_daemon_is_paused (fixture.daemon));
+  g_assert_false (ballast_daemon_get_view (fixture.daemon)->paused);
   g_assert_cmpuint (fixture_counters (&fixture)->requests, >=, g_strv_length ((char **) names) + 3);
   fixture_clear (&fixture);
 }
@@ -656,7 +656,7 @@ test_reader_refused_write_method (void)
   /* Refused, counted, logged; nothing changed. Every refusal counts, but
    * only the first 5 a minute are logged: the loop of pauses fills what
    * the write methods left, and says the rest are not logged. */
-  g_assert_false (ballast_daemon_is_paused (fixture.daemon));
+  g_assert_false (ballast_daemon_get_view (fixture.daemon)->paused);
   g_assert_cmpuint (fixture_counters (&fixture)->refused, ==, n_write_methods + NOBODY_PAUSE_LOOP);
   g_assert_cmpuint (n_write_methods, <, 5);
   const char *const *names = ballast_control_method_names ();
@@ -950,7 +950,7 @@ test_admin_group_not_limited (void)
   const BallastControlCounters *counters = fixture_counters (&fixture);
   g_assert_cmpuint (counters->dropped, ==, 0);
   g_assert_cmpuint (counters->refused, ==, 0);
-  g_assert_false (ballast_daemon_is_paused (fixture.daemon));
+  g_assert_false (ballast_daemon_get_view (fixture.daemon)->paused);
   g_free (fixture.admin_group);
   fixture_clear (&fixture);
 }

@@ -1,0 +1,362 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "cycle.h"
+
+#include "loan-keeper.h"
+#include "size-units.h"
+
+/* A balloon that stays away from its target this many cycles is not trusted. */
+#define STUCK_AFTER_CYCLES 6
+
+void
+ballast_cycle_forget_run (BallastDomain *domain)
+{
+  domain->has_stats = FALSE;
+  domain->has_target = FALSE;
+  domain->has_decision = FALSE;
+  domain->stats_period_attempted = FALSE;
+  g_clear_pointer (&domain->stats_period_error, g_free);
+  domain->history = (BallastGuestHistory) { 0 };
+  ballast_loan_keeper_forget_run (domain);
+}
+
+void
+ballast_cycle_resolve_tuning (BallastDomain *domain, const BallastPolicyFile *policy_file)
+{
+  if (domain->config == NULL)
+    return;
+  BallastTuningOverride metadata = { 0 };
+  g_autoptr(GError) error = NULL;
+  if (domain->config->tuning_xml != NULL
+      && !ballast_tuning_parse (domain->config->tuning_xml, &metadata, &error))
+    {
+      if (g_strcmp0 (domain->tuning_error, error->message) != 0)
+        g_warning ("%s: ignoring its ballast tuning metadata, using the policy: %s",
+                   domain->name, error->message);
+      g_free (domain->tuning_error);
+      domain->tuning_error = g_strdup (error->message);
+      metadata.set = 0;
+    }
+  else
+    g_clear_pointer (&domain->tuning_error, g_free);
+  g_free (domain->tuning_source);
+  ballast_policy_file_resolve (policy_file, domain->config, &metadata, &domain->tuning,
+                               &domain->tuning_source);
+}
+
+void
+ballast_cycle_merge (BallastRegistry *registry, BallastCollectResult *result,
+                     const BallastPolicyFile *policy_file, guint stats_period_sec,
+                     guint64 min_change_kib, gint64 now_usec)
+{
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  gint64 wall_usec = g_get_real_time ();
+
+  for (guint i = 0; i < result->domains->len; i++)
+    {
+      BallastCollectedDomain *collected = result->domains->pdata[i];
+      BallastDomain *domain = ballast_registry_ensure (registry, collected->uuid, collected->name);
+      g_hash_table_add (seen, domain->uuid);
+      if (domain->domain != NULL)
+        virDomainFree (domain->domain);
+      domain->domain = g_steal_pointer (&collected->domain);
+      if (domain->active != collected->active)
+        ballast_cycle_forget_run (domain);
+      domain->state = collected->state;
+      domain->active = collected->active;
+
+      if (collected->fetched_config)
+        {
+          ballast_domain_config_free (domain->config);
+          domain->config = g_steal_pointer (&collected->config);
+          if (g_strcmp0 (domain->config_error, collected->config_error) != 0
+              && collected->config_error != NULL)
+            g_warning ("%s: %s", domain->name, collected->config_error);
+          g_free (domain->config_error);
+          domain->config_error = g_steal_pointer (&collected->config_error);
+          domain->config_dirty = FALSE;
+          ballast_cycle_resolve_tuning (domain, policy_file);
+          ballast_loan_keeper_restore (domain, now_usec, wall_usec);
+        }
+      else if (collected->period_attempted && domain->config != NULL
+               && collected->period_error == NULL)
+        domain->config->stats_period_sec = stats_period_sec;
+
+      if (collected->period_attempted)
+        {
+          domain->stats_period_attempted = TRUE;
+          g_free (domain->stats_period_error);
+          domain->stats_period_error = g_steal_pointer (&collected->period_error);
+          if (domain->stats_period_error != NULL)
+            g_warning ("%s: cannot set the balloon stats period: %s", domain->name,
+                       domain->stats_period_error);
+          else
+            g_message ("%s: balloon stats period set to %u s", domain->name, stats_period_sec);
+        }
+
+      domain->has_stats = collected->has_stats;
+      if (collected->has_stats)
+        {
+          domain->stats = collected->stats;
+          ballast_guest_history_advance (&domain->history, &domain->stats, now_usec);
+          if (domain->has_target)
+            ballast_guest_history_track_target (&domain->history, domain->stats.actual_kib,
+                                                domain->target_kib, min_change_kib);
+        }
+    }
+
+  /* Whatever libvirt no longer lists is gone (undefined, or transient and
+   * stopped). */
+  g_autoptr(GPtrArray) all = ballast_registry_list_sorted (registry);
+  for (guint i = 0; i < all->len; i++)
+    {
+      BallastDomain *domain = all->pdata[i];
+      if (!g_hash_table_contains (seen, domain->uuid))
+        {
+          g_message ("%s: no longer defined, forgotten", domain->name);
+          ballast_registry_remove (registry, domain->uuid);
+        }
+    }
+}
+
+static void
+classify_domain (BallastDomain *domain, gint64 now_usec)
+{
+  const char *reason = NULL;
+  BallastGuestStatus status = BALLAST_GUEST_UNMANAGED;
+
+  if (!domain->active)
+    reason = "not running";
+  else if (domain->config == NULL)
+    reason = domain->config_error != NULL ? "domain XML unusable (see log)" : "config not yet read";
+  else if ((reason = ballast_domain_config_unmanaged_reason (domain->config)) != NULL)
+    ;
+  else if (!domain->has_stats)
+    reason = "no balloon stats from the driver";
+  else if (!ballast_balloon_stats_has_guest_view (&domain->stats))
+    reason = domain->config->stats_period_sec == 0 && domain->stats_period_error != NULL
+               ? "no stats period and it cannot be set"
+               : "no balloon driver answering in the guest";
+  else if (domain->tuning.exclude)
+    {
+      status = BALLAST_GUEST_EXCLUDED;
+      reason = "excluded by tuning";
+    }
+  else if ((reason = ballast_balloon_stats_check (&domain->stats, domain->config->max_kib)) != NULL)
+    status = BALLAST_GUEST_UNRESPONSIVE;
+  else if (ballast_guest_history_is_stale (&domain->history, now_usec,
+                                           domain->config->stats_period_sec))
+    {
+      status = BALLAST_GUEST_UNRESPONSIVE;
+      reason = "stats stale: last-update unchanged for over 3 periods";
+    }
+  else if (domain->history.cycles_not_moving >= STUCK_AFTER_CYCLES)
+    {
+      status = BALLAST_GUEST_UNRESPONSIVE;
+      reason = "balloon not moving towards its target";
+    }
+  else
+    status = BALLAST_GUEST_MANAGED;
+
+  if (status != domain->status && reason != NULL && domain->active)
+    g_message ("%s: %s: %s", domain->name, ballast_guest_status_to_string (status), reason);
+  domain->status = status;
+  domain->status_reason = reason;
+}
+
+void
+ballast_cycle_classify (BallastRegistry *registry, gint64 now_usec)
+{
+  g_autoptr(GPtrArray) domains = ballast_registry_list_sorted (registry);
+  for (guint i = 0; i < domains->len; i++)
+    {
+      BallastDomain *domain = domains->pdata[i];
+      classify_domain (domain, now_usec);
+      if (domain->status != BALLAST_GUEST_MANAGED && domain->status != BALLAST_GUEST_UNRESPONSIVE)
+        domain->has_decision = FALSE;
+    }
+}
+
+/* What the allocator knows of DOMAIN. */
+static BallastGuestInput
+guest_input (const BallastDomain *domain, const BallastPolicy *policy, gint64 now_usec)
+{
+  guint64 current = ballast_domain_current_kib (domain);
+  return (BallastGuestInput) {
+    .name = domain->name,
+    .max_kib = domain->config->max_kib,
+    .current_kib = current,
+    /* Never set: where the balloon is, but never above the maximum,
+     * whatever a hostile guest claims (that would be a bogus change). */
+    .target_kib = domain->has_target ? domain->target_kib : MIN (current, domain->config->max_kib),
+    .usable_kib = ballast_balloon_stats_usable_kib (&domain->stats),
+    .reported_total_kib = (domain->stats.present & BALLAST_STAT_AVAILABLE)
+                            ? domain->stats.available_kib : 0,
+    .resident_kib = (domain->stats.present & BALLAST_STAT_RSS) ? domain->stats.rss_kib : 0,
+    .used_growth_kib_per_sec = domain->history.used_growth_kib_per_sec,
+    .swap_in_kib_per_sec = domain->history.swap_in_kib_per_sec,
+    .major_faults_per_sec = domain->history.major_faults_per_sec,
+    .unresponsive = domain->status == BALLAST_GUEST_UNRESPONSIVE,
+    .recently_shrunk = domain->last_shrink_usec != 0
+                       && now_usec - domain->last_shrink_usec
+                            < (gint64) policy->regrow_delay_sec * G_USEC_PER_SEC,
+    .settling = domain->has_target
+                && domain->history.last_update_changed_usec <= domain->target_applied_usec,
+    .over_fair_share_sec = ballast_loan_clock_seconds (&domain->loan_clock, now_usec),
+    .tuning = domain->tuning,
+  };
+}
+
+BallastCycleDecision *
+ballast_cycle_decide (BallastRegistry *registry, const BallastHostSnapshot *host,
+                      const BallastCycleDecideOptions *options, gint64 now_usec)
+{
+  g_autoptr(GPtrArray) domains = ballast_registry_list_sorted (registry);
+  g_autoptr(GPtrArray) managed = g_ptr_array_new ();
+  for (guint i = 0; i < domains->len; i++)
+    {
+      BallastDomain *domain = domains->pdata[i];
+      if (domain->status == BALLAST_GUEST_MANAGED || domain->status == BALLAST_GUEST_UNRESPONSIVE)
+        g_ptr_array_add (managed, domain);
+    }
+
+  BallastCycleDecision *result = g_new0 (BallastCycleDecision, 1);
+  result->n_guests = managed->len;
+  result->guests = g_new0 (BallastGuestInput, MAX (managed->len, 1));
+  for (guint i = 0; i < managed->len; i++)
+    result->guests[i] = guest_input (managed->pdata[i], options->policy, now_usec);
+  result->host = (BallastHostInput) {
+    .total_kib = host->budget_total_kib,
+    .available_kib = host->budget_available_kib,
+    .overflow_kib = host->budget_overflow_kib,
+    .has_psi = host->has_psi,
+    .psi_some_avg10_centipct = host->psi.some.avg10_centipct,
+  };
+  if (options->exit_restore != NULL)
+    result->plan = ballast_exit_restore_decide (options->exit_restore, options->policy,
+                                                &result->host, result->guests, managed->len);
+  else
+    result->plan = ballast_policy_decide (options->policy, &result->host, result->guests,
+                                          managed->len, options->shrink_allowed);
+
+  result->actions = g_ptr_array_new_with_free_func ((GDestroyNotify) ballast_apply_item_free);
+  gint64 wall_usec = g_get_real_time ();
+  for (guint i = 0; i < managed->len; i++)
+    {
+      BallastDomain *domain = managed->pdata[i];
+      const BallastDecision *decision = &result->plan->decisions[i];
+      domain->decision = *decision;
+      domain->has_decision = TRUE;
+      ballast_loan_clock_advance (&domain->loan_clock, now_usec, decision);
+      if (!decision->changed)
+        continue;
+      if (options->actuate)
+        {
+          g_ptr_array_add (result->actions, ballast_apply_item_new (domain->domain, domain->uuid,
+                                                                    decision->target_kib));
+          continue;
+        }
+      g_autofree char *reason = ballast_decision_describe (result->plan, decision);
+      g_autofree char *old_text = ballast_size_format_kib (decision->old_target_kib);
+      g_autofree char *new_text = ballast_size_format_kib (decision->target_kib);
+      g_message ("%s: would set balloon %s -> %s (%s) [%s]", domain->name, old_text, new_text,
+                 reason, options->mode);
+      ballast_domain_journal_add (domain, wall_usec, decision->old_target_kib,
+                                  decision->target_kib, FALSE, reason);
+    }
+
+  /* The loan clocks into the domains' metadata, after the balloon changes. */
+  for (guint i = 0; i < managed->len && options->keep_loans; i++)
+    {
+      BallastApplyItem *write = ballast_loan_keeper_write (managed->pdata[i], now_usec, wall_usec);
+      if (write != NULL)
+        g_ptr_array_add (result->actions, write);
+    }
+  return result;
+}
+
+void
+ballast_cycle_decision_free (BallastCycleDecision *decision)
+{
+  if (decision == NULL)
+    return;
+  g_free (decision->guests);
+  ballast_plan_free (decision->plan);
+  if (decision->actions != NULL)
+    g_ptr_array_unref (decision->actions);
+  g_free (decision);
+}
+
+void
+ballast_cycle_applied (BallastRegistry *registry, const BallastPlan *plan,
+                       const BallastApplyResult *result, BallastDaemonCounters *counters,
+                       gboolean *loan_state_unsupported)
+{
+  gint64 wall_usec = g_get_real_time ();
+  for (guint i = 0; i < result->items->len; i++)
+    {
+      BallastApplyItem *item = result->items->pdata[i];
+      BallastDomain *domain = ballast_registry_lookup (registry, item->uuid);
+      if (item->kind == BALLAST_APPLY_LOAN_STATE)
+        {
+          if (domain != NULL && !ballast_loan_keeper_written (domain, item))
+            *loan_state_unsupported = TRUE;
+          continue;
+        }
+      /* Destroyed, undefined or migrated away since the decision: normal.
+       * Said here too when its lifecycle event came first and took the
+       * decision away. */
+      if (item->outcome == BALLAST_APPLY_GONE && (domain == NULL || !domain->has_decision))
+        {
+          g_debug ("%s: gone before its balloon could be set, ignoring: %s",
+                   domain != NULL ? domain->name : item->uuid, item->error);
+          continue;
+        }
+      if (domain == NULL || !domain->has_decision)
+        {
+          /* Its lifecycle event (a restart, say) voided the decision while
+           * the change was under way: the outcome is still said, without a
+           * reason that no longer holds; the next cycle starts afresh. */
+          const char *name = domain != NULL ? domain->name : item->uuid;
+          g_autofree char *target_text = ballast_size_format_kib (item->target_kib);
+          if (item->outcome == BALLAST_APPLY_FAILED)
+            {
+              counters->changes_failed++;
+              g_warning ("%s: cannot set balloon to %s (its state changed meanwhile): %s", name,
+                         target_text, item->error);
+            }
+          else if (item->outcome == BALLAST_APPLY_OK)
+            g_message ("%s: balloon set to %s as its state changed; decided afresh next cycle",
+                       name, target_text);
+          continue;
+        }
+      const BallastDecision *decision = &domain->decision;
+      g_autofree char *reason = ballast_decision_describe (plan, decision);
+      g_autofree char *old_text = ballast_size_format_kib (decision->old_target_kib);
+      g_autofree char *new_text = ballast_size_format_kib (item->target_kib);
+      switch (item->outcome)
+        {
+        case BALLAST_APPLY_OK:
+          domain->has_target = TRUE;
+          domain->target_kib = item->target_kib;
+          domain->target_applied_usec = g_get_monotonic_time ();
+          if (item->target_kib < decision->old_target_kib)
+            domain->last_shrink_usec = domain->target_applied_usec;
+          counters->changes_applied++;
+          g_message ("%s: balloon %s -> %s (%s)", domain->name, old_text, new_text, reason);
+          ballast_domain_journal_add (domain, wall_usec, decision->old_target_kib,
+                                      item->target_kib, TRUE, reason);
+          break;
+        case BALLAST_APPLY_GONE:
+          g_debug ("%s: gone before its balloon could be set, ignoring: %s", domain->name,
+                   item->error);
+          domain->config_dirty = TRUE;
+          break;
+        case BALLAST_APPLY_FAILED:
+        default:
+          counters->changes_failed++;
+          g_warning ("%s: cannot set balloon %s -> %s: %s", domain->name, old_text, new_text,
+                     item->error);
+          break;
+        }
+    }
+}
