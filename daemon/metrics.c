@@ -14,11 +14,13 @@
 #include <string.h>
 #include <unistd.h>
 
-/* The host's and the guests' figures are read from the same JSON as the
- * `status` and `list` methods (daemon-report.c), so the three views can
- * never disagree on what "target" or "usable" means; the counters come
- * straight from their owners. Values are printed from integers with a
- * fixed number of decimals: no float ever rounds a byte count. */
+/* The host's and the guests' figures come from the same typed reports as
+ * the `status` and `list` methods (daemon-report.c, lib/status-report.h),
+ * so the views can never disagree on what "target" or "usable" means; the
+ * counters come straight from their owners. Page sharing's figures are
+ * still read from the JSON objects ksm-manager.c builds for those reports.
+ * Values are printed from integers with a fixed number of decimals: no
+ * float ever rounds a byte count. */
 
 #define KIB 1024
 
@@ -92,7 +94,7 @@ append_fixed (GString *out, const char *name, const char *labels, gint64 value, 
                           (int) decimals, value % scale);
 }
 
-/* ---- Reading the report JSON ---- */
+/* ---- Reading page sharing's JSON ---- */
 
 static json_object *
 member (json_object *object, const char *key)
@@ -128,16 +130,14 @@ member_bool (json_object *object, const char *key)
   return value != NULL && json_object_get_boolean (value);
 }
 
-/* A KiB field of OBJECT as a bytes gauge; nothing when the field is null. */
+/* A size in KiB as a bytes gauge; nothing when it is unknown. */
 static void
-append_kib_family (GString *out, json_object *object, const char *key, const char *name,
-                   const char *help)
+append_kib_family (GString *out, BallastFigure kib, const char *name, const char *help)
 {
-  gint64 kib;
-  if (!member_int (object, key, &kib))
+  if (!kib.known)
     return;
   append_family (out, name, "gauge", help);
-  append_int (out, name, NULL, kib * KIB);
+  append_int (out, name, NULL, kib.value * KIB);
 }
 
 /* ---- The three parts ---- */
@@ -161,123 +161,126 @@ append_daemon_info (GString *out, const BallastDaemonView *view)
 }
 
 static void
-append_host (GString *out, json_object *status)
+append_host (GString *out, const BallastStatusReport *report)
 {
-  json_object *host = member (status, "host");
-  json_object *plan = member (status, "plan");
-  json_object *overcommit = member (status, "overcommit");
-  json_object *guests = member (status, "guests");
-  gint64 value;
-
-  append_kib_family (out, host, "mem_total_kib", "ballast_host_memory_total_bytes",
-                     "MemTotal of the host (/proc/meminfo).");
-  append_kib_family (out, host, "mem_available_kib", "ballast_host_memory_available_bytes",
+  const gboolean readable = report->host.readable;
+  BallastFigure unknown = BALLAST_FIGURE_UNKNOWN;
+  append_kib_family (out, readable ? ballast_figure_kib (report->host.mem_total_kib) : unknown,
+                     "ballast_host_memory_total_bytes", "MemTotal of the host (/proc/meminfo).");
+  append_kib_family (out, readable ? ballast_figure_kib (report->host.mem_available_kib) : unknown,
+                     "ballast_host_memory_available_bytes",
                      "MemAvailable of the host (/proc/meminfo).");
-  append_kib_family (out, host, "budget_total_kib", "ballast_host_budget_total_bytes",
+  append_kib_family (out, readable ? ballast_figure_kib (report->host.budget_total_kib) : unknown,
+                     "ballast_host_budget_total_bytes",
                      "Memory the guests may use in all: the host's, or their cgroup's limit.");
-  append_kib_family (out, host, "budget_available_kib", "ballast_host_budget_available_bytes",
+  append_kib_family (out, readable ? ballast_figure_kib (report->host.budget_available_kib) : unknown,
+                     "ballast_host_budget_available_bytes",
                      "Of the budget, what is free or cheaply reclaimable.");
-  append_kib_family (out, host, "budget_overflow_kib", "ballast_host_budget_overflow_bytes",
+  append_kib_family (out, readable ? ballast_figure_kib (report->host.budget_overflow_kib) : unknown,
+                     "ballast_host_budget_overflow_bytes",
                      "Guest memory the cgroup budget pushed out to swap, owed on top of the reserve.");
-  append_kib_family (out, host, "reserve_kib", "ballast_host_reserve_bytes",
-                     "Memory kept free for the host itself.");
-  append_kib_family (out, plan, "slack_kib", "ballast_host_slack_bytes",
+  append_kib_family (out, readable ? ballast_figure_kib (report->host.reserve_kib) : unknown,
+                     "ballast_host_reserve_bytes", "Memory kept free for the host itself.");
+  append_kib_family (out, report->has_plan ? ballast_figure (report->plan.slack_kib) : unknown,
+                     "ballast_host_slack_bytes",
                      "Available plus memory coming back from moving balloons, minus the reserve and the overflow; negative when short.");
-  if (member_int (host, "psi_some_avg10_centipct", &value))
+  if (readable && report->host.psi_some_avg10_centipct.known)
     {
       append_family (out, "ballast_host_psi_memory_some_avg10_ratio", "gauge",
                      "Share of the last 10 s some task stalled on memory (/proc/pressure/memory).");
-      append_fixed (out, "ballast_host_psi_memory_some_avg10_ratio", NULL, value, 4);
+      append_fixed (out, "ballast_host_psi_memory_some_avg10_ratio", NULL,
+                    report->host.psi_some_avg10_centipct.value, 4);
     }
-  if (member_int (host, "psi_full_avg10_centipct", &value))
+  if (readable && report->host.psi_full_avg10_centipct.known)
     {
       append_family (out, "ballast_host_psi_memory_full_avg10_ratio", "gauge",
                      "Share of the last 10 s all tasks stalled on memory (/proc/pressure/memory).");
-      append_fixed (out, "ballast_host_psi_memory_full_avg10_ratio", NULL, value, 4);
+      append_fixed (out, "ballast_host_psi_memory_full_avg10_ratio", NULL,
+                    report->host.psi_full_avg10_centipct.value, 4);
     }
-  if (member_int (overcommit, "ratio_permille", &value))
+  if (report->overcommit.ratio_permille.known)
     {
       append_family (out, "ballast_host_overcommit_ratio", "gauge",
                      "Sum of the running guests' maximum memory over the budget.");
-      append_fixed (out, "ballast_host_overcommit_ratio", NULL, value, 3);
+      append_fixed (out, "ballast_host_overcommit_ratio", NULL,
+                    report->overcommit.ratio_permille.value, 3);
     }
   append_family (out, "ballast_overcommit_hap_available", "gauge",
                  "1 when the host has hardware-assisted paging (EPT+VPID or NPT).");
-  append_int (out, "ballast_overcommit_hap_available", NULL, member_bool (overcommit, "hap_available"));
+  append_int (out, "ballast_overcommit_hap_available", NULL, report->overcommit.hap_available);
   append_family (out, "ballast_overcommit_shrink_allowed", "gauge",
                  "1 when the overcommit gate lets ballastd take memory from guests.");
-  append_int (out, "ballast_overcommit_shrink_allowed", NULL, member_bool (overcommit, "shrink_allowed"));
+  append_int (out, "ballast_overcommit_shrink_allowed", NULL, report->overcommit.shrink_allowed);
 
   append_family (out, "ballast_guests_running", "gauge", "Running guests.");
-  append_int (out, "ballast_guests_running", NULL, member_int (guests, "running", &value) ? value : 0);
+  append_int (out, "ballast_guests_running", NULL, report->guests.running);
   append_family (out, "ballast_guests", "gauge", "Running guests by how ballast regards them.");
-  for (int s = BALLAST_GUEST_MANAGED; s <= BALLAST_GUEST_UNMANAGED; s++)
+  for (gsize s = 0; s < G_N_ELEMENTS (report->guests.by_status); s++)
     {
-      const char *name = ballast_guest_status_to_string (s);
-      g_autofree char *labels = label ("status", name);
-      append_int (out, "ballast_guests", labels, member_int (guests, name, &value) ? value : 0);
+      g_autofree char *labels = label ("status", report->guests.by_status[s].status);
+      append_int (out, "ballast_guests", labels, report->guests.by_status[s].count);
     }
 }
 
 typedef struct {
   const char *name;
-  const char *key;       /* in a "list" domain object */
+  gsize offset;          /* of its BallastFigure in BallastDomainReport */
   gint64 multiplier;     /* to base units */
   const char *help;
 } GuestGauge;
 
+#define FIGURE(field) G_STRUCT_OFFSET (BallastDomainReport, field)
+
 static const GuestGauge guest_gauges[] = {
-  { "ballast_guest_max_bytes", "max_kib", KIB, "The guest's maximum memory (<memory>)." },
-  { "ballast_guest_current_bytes", "current_kib", KIB, "The balloon's current size: what the guest has now." },
-  { "ballast_guest_target_bytes", "target_kib", KIB, "The balloon target ballast decided (or last set)." },
-  { "ballast_guest_used_bytes", "used_kib", KIB, "Memory the guest uses: current minus usable." },
-  { "ballast_guest_usable_bytes", "usable_kib", KIB, "The guest's own MemAvailable, from its balloon driver." },
-  { "ballast_guest_need_bytes", "need_kib", KIB, "Used plus headroom: what ballast keeps the guest at." },
-  { "ballast_guest_min_bytes", "min_kib", KIB, "The guest's guaranteed minimum." },
-  { "ballast_guest_shares", "shares", 1, "The guest's weight when memory is shared out." },
-  { "ballast_guest_swap_in_bytes_per_second", "swap_in_kib_per_sec", KIB, "Swap-in rate inside the guest." },
-  { "ballast_guest_major_faults_per_second", "major_faults_per_sec", 1, "Major page fault rate inside the guest." },
+  { "ballast_guest_max_bytes", FIGURE (max_kib), KIB, "The guest's maximum memory (<memory>)." },
+  { "ballast_guest_current_bytes", FIGURE (current_kib), KIB, "The balloon's current size: what the guest has now." },
+  { "ballast_guest_target_bytes", FIGURE (target_kib), KIB, "The balloon target ballast decided (or last set)." },
+  { "ballast_guest_used_bytes", FIGURE (used_kib), KIB, "Memory the guest uses: current minus usable." },
+  { "ballast_guest_usable_bytes", FIGURE (usable_kib), KIB, "The guest's own MemAvailable, from its balloon driver." },
+  { "ballast_guest_need_bytes", FIGURE (need_kib), KIB, "Used plus headroom: what ballast keeps the guest at." },
+  { "ballast_guest_min_bytes", FIGURE (min_kib), KIB, "The guest's guaranteed minimum." },
+  { "ballast_guest_shares", FIGURE (shares), 1, "The guest's weight when memory is shared out." },
+  { "ballast_guest_swap_in_bytes_per_second", FIGURE (swap_in_kib_per_sec), KIB, "Swap-in rate inside the guest." },
+  { "ballast_guest_major_faults_per_second", FIGURE (major_faults_per_sec), 1, "Major page fault rate inside the guest." },
 };
 
 static void
-append_guests (GString *out, json_object *list)
+append_guests (GString *out, GPtrArray *domains)
 {
-  json_object *domains = member (list, "domains");
-  gsize n = domains != NULL && json_object_is_type (domains, json_type_array)
-              ? json_object_array_length (domains) : 0;
   g_autoptr(GPtrArray) labels = g_ptr_array_new_with_free_func (g_free);
-  for (gsize i = 0; i < n; i++)
+  for (guint i = 0; i < domains->len; i++)
     {
-      const char *name = member_string (json_object_array_get_idx (domains, i), "name");
-      g_ptr_array_add (labels, label ("domain", name != NULL ? name : ""));
+      const BallastDomainReport *domain = domains->pdata[i];
+      g_ptr_array_add (labels, label ("domain", domain->name));
     }
 
   /* A family's samples must be contiguous: families outside, guests inside. */
   for (gsize g = 0; g < G_N_ELEMENTS (guest_gauges); g++)
     {
       append_family (out, guest_gauges[g].name, "gauge", guest_gauges[g].help);
-      for (gsize i = 0; i < n; i++)
+      for (guint i = 0; i < domains->len; i++)
         {
-          gint64 value;
-          if (member_int (json_object_array_get_idx (domains, i), guest_gauges[g].key, &value))
-            append_int (out, guest_gauges[g].name, labels->pdata[i], value * guest_gauges[g].multiplier);
+          BallastFigure value = G_STRUCT_MEMBER (BallastFigure, domains->pdata[i], guest_gauges[g].offset);
+          if (value.known)
+            append_int (out, guest_gauges[g].name, labels->pdata[i],
+                        value.value * guest_gauges[g].multiplier);
         }
     }
 
   append_family (out, "ballast_guest_pressured", "gauge",
                  "1 when the guest swaps in, takes major faults or runs low on usable memory.");
-  for (gsize i = 0; i < n; i++)
+  for (guint i = 0; i < domains->len; i++)
     {
-      const char *pressure = member_string (json_object_array_get_idx (domains, i), "pressure");
+      const char *pressure = ((const BallastDomainReport *) domains->pdata[i])->pressure;
       if (pressure != NULL)
         append_int (out, "ballast_guest_pressured", labels->pdata[i], g_strcmp0 (pressure, "none") != 0);
     }
 
   append_family (out, "ballast_guest_status", "gauge",
                  "1 for how ballast regards the guest: managed, unresponsive, excluded or unmanaged.");
-  for (gsize i = 0; i < n; i++)
+  for (guint i = 0; i < domains->len; i++)
     {
-      const char *status = member_string (json_object_array_get_idx (domains, i), "status");
+      const char *status = ((const BallastDomainReport *) domains->pdata[i])->status;
       for (int s = BALLAST_GUEST_MANAGED; s <= BALLAST_GUEST_UNMANAGED; s++)
         {
           const char *name = ballast_guest_status_to_string (s);
@@ -368,9 +371,8 @@ append_member_gauge (GString *out, json_object *object, const char *key, const c
 /* Page sharing: from the same "ksm" object `status` shows, and each
  * guest's "ksm" object of `list`. */
 static void
-append_ksm (GString *out, json_object *status, json_object *list)
+append_ksm (GString *out, json_object *ksm, GPtrArray *domain_reports)
 {
-  json_object *ksm = member (status, "ksm");
   gint64 value;
   if (ksm == NULL)
     return;
@@ -389,8 +391,8 @@ append_ksm (GString *out, json_object *status, json_object *list)
       g_autofree char *labels = label ("mode", modes[i]);
       append_int (out, "ballast_ksm_mode", labels, g_strcmp0 (mode, modes[i]) == 0);
     }
-  append_kib_family (out, ksm, "saved_kib", "ballast_ksm_saved_bytes",
-                     "Memory KSM saves: (pages_sharing + ksm_zero_pages) x page size; already counted as free by the kernel.");
+  append_member_gauge (out, ksm, "saved_kib", "ballast_ksm_saved_bytes", "gauge", KIB,
+                       "Memory KSM saves: (pages_sharing + ksm_zero_pages) x page size; already counted as free by the kernel.");
   append_member_gauge (out, ksm, "general_profit_bytes", "ballast_ksm_general_profit_bytes", "gauge", 1,
                        "The kernel's general_profit: saved bytes minus KSM's own bookkeeping; may be negative.");
   append_member_gauge (out, ksm, "pages_shared", "ballast_ksm_pages_shared", "gauge", 1,
@@ -426,9 +428,6 @@ append_ksm (GString *out, json_object *status, json_object *list)
   append_member_gauge (out, ksm, "write_failures_total", "ballast_ksm_write_failures_total", "counter", 1,
                        "KSM writes that failed.");
 
-  json_object *domains = member (list, "domains");
-  gsize n = domains != NULL && json_object_is_type (domains, json_type_array)
-              ? json_object_array_length (domains) : 0;
   static const struct {
     const char *name;
     const char *key;
@@ -443,16 +442,15 @@ append_ksm (GString *out, json_object *status, json_object *list)
   for (gsize f = 0; f < G_N_ELEMENTS (guest_families); f++)
     {
       gboolean header = FALSE;
-      for (gsize i = 0; i < n; i++)
+      for (guint i = 0; i < domain_reports->len; i++)
         {
-          json_object *domain = json_object_array_get_idx (domains, i);
-          if (!member_int (member (domain, "ksm"), guest_families[f].key, &value))
+          const BallastDomainReport *domain = domain_reports->pdata[i];
+          if (!member_int (domain->ksm, guest_families[f].key, &value))
             continue;
           if (!header)
             append_family (out, guest_families[f].name, "gauge", guest_families[f].help);
           header = TRUE;
-          const char *name = member_string (domain, "name");
-          g_autofree char *labels = label ("domain", name != NULL ? name : "");
+          g_autofree char *labels = label ("domain", domain->name);
           append_int (out, guest_families[f].name, labels, value * guest_families[f].multiplier);
         }
     }
@@ -462,13 +460,14 @@ char *
 ballast_metrics_render (const BallastDaemonView *view)
 {
   GString *out = g_string_new (NULL);
-  g_autoptr(json_object) status = ballast_daemon_status_json (view);
-  g_autoptr(json_object) list = ballast_daemon_list_json (view, TRUE);
+  g_auto(BallastStatusReport) status;
+  ballast_daemon_status_report (view, &status);
+  g_autoptr(GPtrArray) domains = ballast_daemon_domain_reports (view, TRUE);
   append_daemon_info (out, view);
-  append_host (out, status);
-  append_guests (out, list);
+  append_host (out, &status);
+  append_guests (out, domains);
   append_counters (out, view);
-  append_ksm (out, status, list);
+  append_ksm (out, status.ksm, domains);
   return g_string_free (out, FALSE);
 }
 

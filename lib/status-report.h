@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <glib.h>
+#include <json.h>
+
+G_BEGIN_DECLS
+
+/* ballastd's status and its domains as typed records: built once from
+ * the daemon's view (daemon/daemon-report.c), then written out by each
+ * serializer: JSON for the control methods (here), Prometheus' text format
+ * (daemon/metrics.c). The JSON field names are the documented, stable
+ * interface (docs/ballastctl.1, "JSON OUTPUT"); sizes are exact integers
+ * in KiB with a _kib suffix. Strings are borrowed from whatever the
+ * report was built from, except where a field says it is owned. */
+
+/* A figure that may be unknown: null in JSON, left out of the metrics. */
+typedef struct {
+  gboolean known;
+  gint64 value;
+} BallastFigure;
+
+static inline BallastFigure
+ballast_figure (gint64 value)
+{
+  return (BallastFigure) { .known = TRUE, .value = value };
+}
+
+/* A size in KiB as a figure, clamped as ballast_json_kib() does. */
+static inline BallastFigure
+ballast_figure_kib (guint64 kib)
+{
+  return ballast_figure ((gint64) MIN (kib, (guint64) G_MAXINT64));
+}
+
+#define BALLAST_FIGURE_UNKNOWN ((BallastFigure) { .known = FALSE })
+
+typedef struct {
+  const char *version;
+  const char *mode;             /* "active", "dry-run", "paused" */
+
+  struct {
+    const char *uri;
+    const char *state;
+    gboolean stalled;
+    const char *last_error;
+    gint64 reconnects;
+    gint64 retry_in_sec;
+  } connection;
+
+  struct {
+    gboolean readable;          /* the figures below hold */
+    const char *error;          /* why not, when not */
+    guint64 mem_total_kib;
+    guint64 mem_available_kib;
+    const char *budget_source;  /* "cgroup" or "meminfo" */
+    guint64 budget_total_kib;
+    guint64 budget_available_kib;
+    guint64 budget_overflow_kib;
+    guint64 reserve_kib;
+    BallastFigure psi_some_avg10_centipct;
+    BallastFigure psi_full_avg10_centipct;
+    gboolean has_cgroup;
+    struct {
+      gint64 version;
+      gboolean limited;
+      guint64 limit_kib;
+      guint64 usage_kib;
+      guint64 working_set_kib;
+    } cgroup;
+  } host;
+
+  gboolean has_plan;            /* FALSE until a first decision */
+  struct {
+    gint64 slack_kib;
+    gint64 pending_kib;
+    guint64 deficit_kib;
+    guint64 surplus_kib;
+    guint64 reclaimed_kib;
+    guint64 granted_kib;
+    gboolean emergency;
+  } plan;
+
+  struct {
+    gint64 defined;
+    gint64 running;
+    struct {
+      const char *status;       /* managed, unresponsive, excluded, unmanaged */
+      gint64 count;             /* running guests so regarded */
+    } by_status[4];
+    guint64 sum_max_kib;
+    guint64 sum_current_kib;
+  } guests;
+
+  struct {
+    const char *mode;
+    gboolean hap_available;
+    gboolean shrink_allowed;
+    const char *verdict;
+    BallastFigure ratio_permille; /* sum of maxima / budget */
+  } overcommit;
+
+  struct {
+    const char *source;
+    gint64 match_rules;
+    const char *reload_error;
+  } policy;
+
+  struct {
+    gint64 interval_msec;
+    gint64 completed;
+    gint64 skipped;
+    gint64 last_duration_usec;
+    gint64 last_libvirt_calls;
+    gint64 libvirt_calls_total;
+    gint64 changes_applied;
+    gint64 changes_failed;
+    gint64 pressure_events;
+    gint64 last_time_usec;
+  } cycles;
+
+  json_object *ksm;             /* owned: page sharing's own report */
+} BallastStatusReport;
+
+void ballast_status_report_clear (BallastStatusReport *report);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (BallastStatusReport, ballast_status_report_clear)
+
+/* One domain, as `list` and `dominfo` show it. */
+typedef struct {
+  const char *name;
+  const char *uuid;
+  const char *state;            /* virsh's word: "running", "shut off", ... */
+  gboolean active;
+  const char *status;           /* managed, unresponsive, excluded, unmanaged */
+  const char *status_reason;
+  BallastFigure max_kib;
+  BallastFigure current_kib;
+  BallastFigure target_kib;
+  BallastFigure used_kib;
+  BallastFigure usable_kib;
+  BallastFigure unused_kib;
+  BallastFigure rss_kib;
+  BallastFigure swap_in_kib_per_sec;
+  BallastFigure major_faults_per_sec;
+  BallastFigure need_kib;
+  BallastFigure fair_share_kib;
+  BallastFigure over_fair_share_sec;
+  BallastFigure min_kib;
+  BallastFigure shares;         /* always known */
+  const char *tuning_source;
+  const char *tuning_error;
+  gboolean excluded;
+  const char *pressure;         /* a BallastPressureCause's name, or NULL */
+  BallastFigure stats_period_sec;
+  const char *balloon_model;
+  json_object *ksm;             /* owned: its page sharing figures */
+  const char *reason_code;
+  char *reason;                 /* owned */
+} BallastDomainReport;
+
+void ballast_domain_report_free (BallastDomainReport *report);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BallastDomainReport, ballast_domain_report_free)
+
+json_object *ballast_status_report_to_json (const BallastStatusReport *report);
+json_object *ballast_domain_report_to_json (const BallastDomainReport *report);
+
+G_END_DECLS
