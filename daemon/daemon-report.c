@@ -5,6 +5,7 @@
 
 #include "control-protocol.h"
 #include "ksm-manager.h"
+#include "loan-clock.h"
 
 const char *
 ballast_domain_state_to_string (int state)
@@ -212,7 +213,7 @@ ballast_daemon_domain_json (BallastDaemon *daemon, BallastDomain *domain)
                           decided ? ballast_json_kib (domain->decision.fair_share_kib) : NULL);
   json_object_object_add (object, "over_fair_share_sec",
                           decided ? json_object_new_int64 ((gint64) ballast_loan_clock_seconds (
-                                      &domain->loan_clock, g_get_monotonic_time ()))
+                                      &domain->loan.clock, g_get_monotonic_time ()))
                                   : NULL);
   guint64 min_kib = config != NULL ? MIN (ballast_amount_resolve_kib (&domain->tuning.min, config->max_kib),
                                           config->max_kib) : 0;

@@ -518,7 +518,7 @@ decide_and_apply (BallastDaemon *daemon, gint64 now_usec)
                                 < (gint64) daemon->policy.regrow_delay_sec * G_USEC_PER_SEC,
         .settling = domain->has_target
                     && domain->history.last_update_changed_usec <= domain->target_applied_usec,
-        .over_fair_share_sec = ballast_loan_clock_seconds (&domain->loan_clock, now_usec),
+        .over_fair_share_sec = ballast_loan_clock_seconds (&domain->loan.clock, now_usec),
         .tuning = domain->tuning,
       };
     }
@@ -571,7 +571,7 @@ decide_and_apply (BallastDaemon *daemon, gint64 now_usec)
       const BallastDecision *decision = &daemon->plan->decisions[i];
       domain->decision = *decision;
       domain->has_decision = TRUE;
-      ballast_loan_clock_advance (&domain->loan_clock, now_usec, decision);
+      ballast_loan_clock_advance (&domain->loan.clock, now_usec, decision);
       if (!decision->changed)
         continue;
       g_autofree char *reason = ballast_decision_describe (daemon->plan, decision);
