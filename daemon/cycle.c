@@ -201,7 +201,7 @@ guest_input (const BallastDomain *domain, const BallastPolicy *policy, gint64 no
                             < (gint64) policy->regrow_delay_sec * G_USEC_PER_SEC,
     .settling = domain->has_target
                 && domain->history.last_update_changed_usec <= domain->target_applied_usec,
-    .over_fair_share_sec = ballast_loan_clock_seconds (&domain->loan_clock, now_usec),
+    .over_fair_share_sec = ballast_loan_clock_seconds (&domain->loan.clock, now_usec),
     .tuning = domain->tuning,
   };
 }
@@ -246,7 +246,7 @@ ballast_cycle_decide (BallastRegistry *registry, const BallastHostSnapshot *host
       const BallastDecision *decision = &result->plan->decisions[i];
       domain->decision = *decision;
       domain->has_decision = TRUE;
-      ballast_loan_clock_advance (&domain->loan_clock, now_usec, decision);
+      ballast_loan_clock_advance (&domain->loan.clock, now_usec, decision);
       if (!decision->changed)
         continue;
       if (options->actuate)

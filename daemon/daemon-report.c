@@ -5,6 +5,7 @@
 
 #include "json-util.h"
 #include "ksm-manager.h"
+#include "loan-clock.h"
 
 const char *
 ballast_domain_state_to_string (int state)
@@ -171,7 +172,7 @@ ballast_daemon_domain_report (const BallastDaemonView *view, BallastDomain *doma
        * been above it (past the loan time, what it borrowed is called back). */
       report->fair_share_kib = ballast_figure_kib (domain->decision.fair_share_kib);
       report->over_fair_share_sec = ballast_figure ((gint64) ballast_loan_clock_seconds (
-        &domain->loan_clock, g_get_monotonic_time ()));
+        &domain->loan.clock, g_get_monotonic_time ()));
       report->pressure = ballast_pressure_cause_to_string (domain->decision.pressure);
     }
   if (guest_view)

@@ -41,7 +41,7 @@ domain_free (gpointer data)
   g_free (domain->stats_period_error);
   g_free (domain->tuning_source);
   g_free (domain->tuning_error);
-  g_free (domain->loan_state_error);
+  g_free (domain->loan.state_error);
   g_queue_clear_full (&domain->journal, journal_entry_free);
   g_free (domain);
 }

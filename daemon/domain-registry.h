@@ -7,6 +7,7 @@
 #include "balloon-stats.h"
 #include "domain-config.h"
 #include "guest-history.h"
+#include "loan-keeper.h"
 #include "policy-engine.h"
 
 G_BEGIN_DECLS
@@ -34,7 +35,7 @@ typedef struct {
 
 /* Everything ballast knows about one domain. Owned by the registry, main
  * thread only. */
-typedef struct {
+typedef struct _BallastDomain {
   char *uuid;
   char *name;
   virDomainPtr domain;            /* reference, refreshed every cycle */
@@ -60,10 +61,8 @@ typedef struct {
   gint64 last_shrink_usec;        /* monotonic time of the last applied shrink, 0: never */
   gboolean has_decision;
   BallastDecision decision;       /* the latest decision */
-  BallastLoanClock loan_clock;    /* how long its use has been above its fair share */
-  gboolean loan_state_read;       /* this run's clock was taken from its metadata */
-  BallastLoanClock loan_state;    /* the clock its metadata says (lib/loan-state.h) */
-  char *loan_state_error;         /* why the last write failed, said once */
+  BallastLoanRecord loan;         /* its loan clock (loan-keeper.h): written only by
+                                   * loan-keeper.c and the cycle's clock advance */
   BallastGuestTuning tuning;      /* resolved for this domain */
   char *tuning_source;            /* where it came from ("default, match 'db-*'") */
   char *tuning_error;             /* why its metadata was ignored, or NULL */

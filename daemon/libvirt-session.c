@@ -2,7 +2,7 @@
 #include "libvirt-session.h"
 
 #include "libvirt-util.h"
-#include "loan-state.h"
+#include "loan-clock.h"
 
 #include <gio/gio.h>
 #include <string.h>

@@ -2,7 +2,7 @@
 #include "libvirt-worker.h"
 
 #include "libvirt-util.h"
-#include "loan-state.h"
+#include "loan-clock.h"
 #include "ballast-error.h"
 
 #include <string.h>

@@ -66,7 +66,7 @@ typedef enum {
 typedef enum {
   BALLAST_APPLY_BALLOON,    /* virDomainSetMemoryFlags(LIVE) to target_kib */
   BALLAST_APPLY_LOAN_STATE, /* virDomainSetMetadata(LIVE) of the loan state
-                             * (lib/loan-state.h): loan_state_xml, or its
+                             * (lib/loan-clock.h): loan_state_xml, or its
                              * removal when NULL */
 } BallastApplyKind;
 

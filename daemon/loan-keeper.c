@@ -1,21 +1,21 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "loan-keeper.h"
 
-#include "loan-state.h"
+#include "domain-registry.h"
 
 #include <libvirt/virterror.h>
 
 void
 ballast_loan_keeper_restore (BallastDomain *domain, gint64 now_usec, gint64 wall_usec)
 {
-  if (domain->loan_state_read || domain->config == NULL || !domain->active)
+  if (domain->loan.state_read || domain->config == NULL || !domain->active)
     return;
-  domain->loan_state_read = TRUE;
+  domain->loan.state_read = TRUE;
   if (domain->config->loan_state_xml == NULL)
     return;
   /* Whatever is there and not taken is rewritten (or removed) by the
    * first write: no clock has this start. */
-  domain->loan_state = (BallastLoanClock) { .over = TRUE, .since_usec = G_MININT64 };
+  domain->loan.state = (BallastLoanClock) { .over = TRUE, .since_usec = G_MININT64 };
   if (domain->config->loan_state_in_definition)
     {
       g_warning ("%s: ignoring its loan state metadata, its loan clock starts afresh: its "
@@ -36,8 +36,8 @@ ballast_loan_keeper_restore (BallastDomain *domain, gint64 now_usec, gint64 wall
   /* A time ahead of ours (another host's clock, after a migration) counts
    * as now. */
   gint64 over_usec = MAX (wall_usec - since_wall_usec, 0);
-  domain->loan_clock = (BallastLoanClock) { .over = TRUE, .since_usec = now_usec - over_usec };
-  domain->loan_state = domain->loan_clock;
+  domain->loan.clock = (BallastLoanClock) { .over = TRUE, .since_usec = now_usec - over_usec };
+  domain->loan.state = domain->loan.clock;
   g_message ("%s: used more than its fair share for %" G_GINT64_FORMAT " s before this start "
              "of ballastd (from its loan state metadata)",
              domain->name, over_usec / G_USEC_PER_SEC);
@@ -46,9 +46,9 @@ ballast_loan_keeper_restore (BallastDomain *domain, gint64 now_usec, gint64 wall
 BallastApplyItem *
 ballast_loan_keeper_write (BallastDomain *domain, gint64 now_usec, gint64 wall_usec)
 {
-  const BallastLoanClock *clock = &domain->loan_clock;
-  if (clock->over == domain->loan_state.over
-      && (!clock->over || clock->since_usec == domain->loan_state.since_usec))
+  const BallastLoanClock *clock = &domain->loan.clock;
+  if (clock->over == domain->loan.state.over
+      && (!clock->over || clock->since_usec == domain->loan.state.since_usec))
     return NULL;
   if (!clock->over)
     return ballast_apply_item_new_loan_state (domain->domain, domain->uuid, NULL, 0);
@@ -62,9 +62,9 @@ ballast_loan_keeper_written (BallastDomain *domain, const BallastApplyItem *item
   switch (item->outcome)
     {
     case BALLAST_APPLY_OK:
-      domain->loan_state = (BallastLoanClock) { .over = item->loan_state_xml != NULL,
+      domain->loan.state = (BallastLoanClock) { .over = item->loan_state_xml != NULL,
                                                 .since_usec = item->loan_since_usec };
-      g_clear_pointer (&domain->loan_state_error, g_free);
+      g_clear_pointer (&domain->loan.state_error, g_free);
       return TRUE;
     case BALLAST_APPLY_GONE:
       /* Stopped: its live metadata went with the run. */
@@ -78,10 +78,10 @@ ballast_loan_keeper_written (BallastDomain *domain, const BallastApplyItem *item
           return FALSE;
         }
       /* Tried again next cycle; said once per reason. */
-      if (g_strcmp0 (domain->loan_state_error, item->error) != 0)
+      if (g_strcmp0 (domain->loan.state_error, item->error) != 0)
         g_warning ("%s: cannot write its loan state metadata: %s", domain->name, item->error);
-      g_free (domain->loan_state_error);
-      domain->loan_state_error = g_strdup (item->error);
+      g_free (domain->loan.state_error);
+      domain->loan.state_error = g_strdup (item->error);
       return TRUE;
     }
 }
@@ -89,7 +89,7 @@ ballast_loan_keeper_written (BallastDomain *domain, const BallastApplyItem *item
 void
 ballast_loan_keeper_forget_run (BallastDomain *domain)
 {
-  domain->loan_clock = (BallastLoanClock) { 0 };
-  domain->loan_state_read = FALSE;
-  domain->loan_state = (BallastLoanClock) { 0 };
+  domain->loan.clock = (BallastLoanClock) { 0 };
+  domain->loan.state_read = FALSE;
+  domain->loan.state = (BallastLoanClock) { 0 };
 }

@@ -1,14 +1,28 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-#include "domain-registry.h"
 #include "libvirt-worker.h"
+#include "loan-clock.h"
 
 G_BEGIN_DECLS
 
 /* Keeps each running domain's loan clock in its live metadata
- * (lib/loan-state.h), so that a restarted ballastd goes on with it. Main
+ * (lib/loan-clock.h), so that a restarted ballastd goes on with it. Main
  * thread only; the writes go through the worker with the balloon changes. */
+
+/* A domain's loan clock and what its metadata says of it: BallastDomain's
+ * `loan`. Written only here (loan-keeper.c) and by the cycle's
+ * ballast_loan_clock_advance() on `clock`; everything else only reads it
+ * (the registry frees state_error with the domain). */
+typedef struct {
+  BallastLoanClock clock;   /* how long its use has been above its fair share */
+  gboolean state_read;      /* this run's clock was taken from its metadata */
+  BallastLoanClock state;   /* the clock its metadata says */
+  char *state_error;        /* why the last write failed, said once */
+} BallastLoanRecord;
+
+/* Defined in domain-registry.h, which includes this header for the record. */
+typedef struct _BallastDomain BallastDomain;
 
 /* Once per run of DOMAIN, with its config fetched: takes its loan clock
  * from its metadata. Bad metadata is said and ignored (the clock starts

@@ -2,7 +2,7 @@
 #include "domain-config.h"
 
 #include "ballast-error.h"
-#include "loan-state.h"
+#include "loan-clock.h"
 #include "text-fields.h"
 #include "xml-util.h"
 

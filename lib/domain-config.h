@@ -23,7 +23,7 @@ typedef struct {
   guint64 min_guarantee_kib;    /* <memtune><min_guarantee>; 0 when absent */
   gboolean nosharepages;        /* <memoryBacking><nosharepages/> */
   char *tuning_xml;             /* the <ballast:tuning> element, serialized, or NULL */
-  char *loan_state_xml;         /* ballastd's live state element (lib/loan-state.h), or NULL */
+  char *loan_state_xml;         /* ballastd's live state element (lib/loan-clock.h), or NULL */
   gboolean loan_state_in_definition; /* the persistent definition has one too (set
                                       * by whoever fetched that, not the parser) */
 } BallastDomainConfig;

@@ -52,7 +52,7 @@ typedef struct {
                             * usable memory predates the change, so it is not
                             * shrunk again until it reports */
   guint64 over_fair_share_sec; /* how long its used memory has been above its
-                                * fair share without a break (BallastLoanClock) */
+                                * fair share without a break (lib/loan-clock.h) */
   BallastGuestTuning tuning;
 } BallastGuestInput;
 
@@ -119,17 +119,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (BallastPlan, ballast_plan_free)
 BallastPlan *ballast_policy_decide (const BallastPolicy *policy, const BallastHostInput *host,
                                     const BallastGuestInput *guests, gsize n_guests,
                                     gboolean shrink_allowed);
-
-/* How long a guest's used memory has been above its fair share:
- * advanced with each of its decisions, read into over_fair_share_sec. */
-typedef struct {
-  gboolean over;
-  gint64 since_usec;
-} BallastLoanClock;
-
-void ballast_loan_clock_advance (BallastLoanClock *clock, gint64 now_usec,
-                                 const BallastDecision *decision);
-guint64 ballast_loan_clock_seconds (const BallastLoanClock *clock, gint64 now_usec);
 
 /* Human-readable reason for DECISION in PLAN, one line, e.g.
  * "shrink: host short of 812.0 MiB; 400.0 MiB above floor 600.0 MiB (need)". */

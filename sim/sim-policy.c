@@ -2,6 +2,7 @@
 #include "sim-policy.h"
 
 #include "ballast-error.h"
+#include "loan-clock.h"
 #include "overcommit-gate.h"
 
 #include <string.h>

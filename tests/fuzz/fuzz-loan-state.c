@@ -5,7 +5,7 @@
  * second. */
 #include "fuzz.h"
 
-#include "loan-state.h"
+#include "loan-clock.h"
 
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)

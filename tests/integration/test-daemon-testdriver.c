@@ -3,7 +3,7 @@
  * decides must be what libvirt ends up with. */
 #include "daemon-harness.h"
 #include "libvirt-util.h"
-#include "loan-state.h"
+#include "loan-clock.h"
 
 #include <gio/gunixsocketaddress.h>
 #include <glib/gstdio.h>
@@ -300,7 +300,7 @@ static gint64
 loan_seconds (BallastDaemon *daemon)
 {
   BallastDomain *domain = registry_domain (daemon, "test");
-  return (gint64) ballast_loan_clock_seconds (&domain->loan_clock, g_get_monotonic_time ());
+  return (gint64) ballast_loan_clock_seconds (&domain->loan.clock, g_get_monotonic_time ());
 }
 
 /* The guest uses 1 GiB (the test driver's stats: half of 2 GiB); a 2.5 GiB
@@ -325,7 +325,7 @@ test_loan_clock_kept_in_metadata (void)
   g_autoptr(BallastDaemon) first = run_daemon_cycles (&config, small, 2);
   BallastDomain *domain = registry_domain (first, "test");
   g_assert_cmpuint (domain->decision.used_kib, >, domain->decision.fair_share_kib);
-  g_assert_true (domain->loan_clock.over);
+  g_assert_true (domain->loan.clock.over);
   g_autofree char *written = loan_state_metadata ();
   g_assert_nonnull (written);
   gint64 since = 0;
@@ -352,7 +352,7 @@ test_loan_clock_kept_in_metadata (void)
    * metadata goes. */
   g_autoptr(FakeHost) large = fake_host_new (16 * GIB, 2 * GIB);
   g_autoptr(BallastDaemon) third = run_daemon_cycles (&config, large, 2);
-  g_assert_false (registry_domain (third, "test")->loan_clock.over);
+  g_assert_false (registry_domain (third, "test")->loan.clock.over);
   g_autofree char *gone = loan_state_metadata ();
   g_assert_null (gone);
   g_clear_pointer (&third, ballast_daemon_free);
@@ -374,7 +374,7 @@ test_bad_loan_state_metadata_ignored (void)
                                        "<over-fair-share-since>: 'yesterday' is not an ISO 8601 time",
                                        NULL), ==, 1);
   harness_log_capture_end ();
-  g_assert_true (registry_domain (daemon, "test")->loan_clock.over);
+  g_assert_true (registry_domain (daemon, "test")->loan.clock.over);
   g_assert_cmpint (loan_seconds (daemon), <, 60);
   assert_loan_state_fresh ();
   set_loan_state_metadata (NULL);
@@ -415,7 +415,7 @@ test_dry_run_keeps_loan_clock_to_itself (void)
   BallastDaemonConfig config = harness_config_for ("test:///default");
   config.dry_run = TRUE;
   g_autoptr(BallastDaemon) daemon = run_daemon_cycles (&config, small, 2);
-  g_assert_true (registry_domain (daemon, "test")->loan_clock.over);
+  g_assert_true (registry_domain (daemon, "test")->loan.clock.over);
   g_autofree char *none = loan_state_metadata ();
   g_assert_null (none);
   ballast_daemon_config_clear (&config);

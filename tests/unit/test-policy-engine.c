@@ -658,28 +658,6 @@ test_confirmed_burst_borrows_for_the_loan_time (void)
   g_assert_nonnull (strstr (recall_text, "for longer than the loan time"));
 }
 
-/* The loan clock runs while a guest uses more than its fair share, and
- * starts again from zero once it does not. */
-static void
-test_loan_clock (void)
-{
-  BallastLoanClock clock = { 0 };
-  BallastDecision decision = { .fair_share_kib = 1 * GIB, .used_kib = 1 * GIB };
-  ballast_loan_clock_advance (&clock, 10 * G_USEC_PER_SEC, &decision);
-  g_assert_cmpuint (ballast_loan_clock_seconds (&clock, 20 * G_USEC_PER_SEC), ==, 0);
-  decision.used_kib = 1 * GIB + 1;
-  ballast_loan_clock_advance (&clock, 20 * G_USEC_PER_SEC, &decision);
-  ballast_loan_clock_advance (&clock, 30 * G_USEC_PER_SEC, &decision);
-  g_assert_cmpuint (ballast_loan_clock_seconds (&clock, 95 * G_USEC_PER_SEC), ==, 75);
-  decision.used_kib = 1 * GIB;
-  ballast_loan_clock_advance (&clock, 100 * G_USEC_PER_SEC, &decision);
-  g_assert_cmpuint (ballast_loan_clock_seconds (&clock, 110 * G_USEC_PER_SEC), ==, 0);
-  /* No fair share (nothing ballast moves): no clock. */
-  decision = (BallastDecision) { .used_kib = 1 * GIB };
-  ballast_loan_clock_advance (&clock, 120 * G_USEC_PER_SEC, &decision);
-  g_assert_cmpuint (ballast_loan_clock_seconds (&clock, 130 * G_USEC_PER_SEC), ==, 0);
-}
-
 /* A guest that keeps growing (a leak) is pressured for ever; once every
  * other guest is at its floor and pressured too and the host is in an
  * emergency, the one above its fair share of the budget gives to those
@@ -988,7 +966,6 @@ main (int argc, char **argv)
   g_test_add_func ("/policy/headroom-lent-to-pressured", test_headroom_lent_to_pressured);
   g_test_add_func ("/policy/runaway-contained-at-fair-share", test_runaway_contained_at_fair_share);
   g_test_add_func ("/policy/confirmed-burst-borrows-for-the-loan-time", test_confirmed_burst_borrows_for_the_loan_time);
-  g_test_add_func ("/policy/loan-clock", test_loan_clock);
   g_test_add_func ("/policy/no-guests", test_no_guests);
   g_test_add_func ("/policy/default-reserve", test_default_reserve);
   g_test_add_func ("/policy/every-reason-described", test_every_reason_described);

@@ -1,16 +1,41 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The loan clock's metadata element: as libvirt hands it back (captured
- * from the test driver in tests/fixtures/libvirt/testdriver-loan-state.xml),
- * as ballastd writes it, and what must be refused with a clear error. */
+/* The loan clock: how it runs, and its metadata element: as libvirt hands
+ * it back (captured from the test driver in
+ * tests/fixtures/libvirt/testdriver-loan-state.xml), as ballastd writes it,
+ * and what must be refused with a clear error. */
 #include "ballast-error.h"
 #include "domain-config.h"
-#include "loan-state.h"
+#include "loan-clock.h"
 #include "scratch-tree.h"
 
 #include <string.h>
 
+#define GIB (G_GUINT64_CONSTANT (1024) * 1024)
+
 /* 2026-11-26T14:00:00Z */
 #define NOV_26_14H (G_GINT64_CONSTANT (1795701600) * G_USEC_PER_SEC)
+
+/* The loan clock runs while a guest uses more than its fair share, and
+ * starts again from zero once it does not. */
+static void
+test_advance (void)
+{
+  BallastLoanClock clock = { 0 };
+  BallastDecision decision = { .fair_share_kib = 1 * GIB, .used_kib = 1 * GIB };
+  ballast_loan_clock_advance (&clock, 10 * G_USEC_PER_SEC, &decision);
+  g_assert_cmpuint (ballast_loan_clock_seconds (&clock, 20 * G_USEC_PER_SEC), ==, 0);
+  decision.used_kib = 1 * GIB + 1;
+  ballast_loan_clock_advance (&clock, 20 * G_USEC_PER_SEC, &decision);
+  ballast_loan_clock_advance (&clock, 30 * G_USEC_PER_SEC, &decision);
+  g_assert_cmpuint (ballast_loan_clock_seconds (&clock, 95 * G_USEC_PER_SEC), ==, 75);
+  decision.used_kib = 1 * GIB;
+  ballast_loan_clock_advance (&clock, 100 * G_USEC_PER_SEC, &decision);
+  g_assert_cmpuint (ballast_loan_clock_seconds (&clock, 110 * G_USEC_PER_SEC), ==, 0);
+  /* No fair share (nothing ballast moves): no clock. */
+  decision = (BallastDecision) { .used_kib = 1 * GIB };
+  ballast_loan_clock_advance (&clock, 120 * G_USEC_PER_SEC, &decision);
+  g_assert_cmpuint (ballast_loan_clock_seconds (&clock, 130 * G_USEC_PER_SEC), ==, 0);
+}
 
 static void
 test_from_domain_xml (void)
@@ -111,13 +136,14 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  g_test_add_func ("/loan-state/from-domain-xml", test_from_domain_xml);
-  g_test_add_func ("/loan-state/format-round-trip", test_format_round_trip);
-  g_test_add_func ("/loan-state/other-time-zone", test_other_time_zone);
-  g_test_add_func ("/loan-state/early-year", test_early_year);
+  g_test_add_func ("/loan-clock/advance", test_advance);
+  g_test_add_func ("/loan-clock/state/from-domain-xml", test_from_domain_xml);
+  g_test_add_func ("/loan-clock/state/format-round-trip", test_format_round_trip);
+  g_test_add_func ("/loan-clock/state/other-time-zone", test_other_time_zone);
+  g_test_add_func ("/loan-clock/state/early-year", test_early_year);
   for (gsize i = 0; i < G_N_ELEMENTS (bad_cases); i++)
     {
-      g_autofree char *path = g_strdup_printf ("/loan-state/bad/%s", bad_cases[i].name);
+      g_autofree char *path = g_strdup_printf ("/loan-clock/state/bad/%s", bad_cases[i].name);
       g_test_add_data_func (path, &bad_cases[i], test_bad);
     }
   return g_test_run ();

@@ -3,12 +3,32 @@
 
 #include <glib.h>
 
+#include "policy-engine.h"
+
 G_BEGIN_DECLS
+
+/* The loan clock: how long a guest's used memory has been above its fair
+ * share of the budget without a break. The allocator reads it as
+ * over_fair_share_sec; past the policy's loan time, what the guest borrowed
+ * is called back. This module owns the clock and the metadata element that
+ * keeps it across restarts of ballastd (daemon/loan-keeper.c writes and
+ * reads that element). */
+
+/* How long a guest's used memory has been above its fair share:
+ * advanced with each of its decisions, read into over_fair_share_sec. */
+typedef struct {
+  gboolean over;
+  gint64 since_usec;
+} BallastLoanClock;
+
+void ballast_loan_clock_advance (BallastLoanClock *clock, gint64 now_usec,
+                                 const BallastDecision *decision);
+guint64 ballast_loan_clock_seconds (const BallastLoanClock *clock, gint64 now_usec);
 
 /* The one piece of state ballastd keeps about a running domain that libvirt
  * does not: since when the guest's use has been above its fair share (its
- * loan clock, BallastLoanClock). It lives in the domain's live metadata,
- * in its own namespace beside the operator's tuning:
+ * loan clock). It lives in the domain's live metadata, in its own namespace
+ * beside the operator's tuning:
  *
  *   <state xmlns="urn:ballast:state:1">
  *     <over-fair-share-since>2026-11-26T14:00:00Z</over-fair-share-since>
