@@ -44,8 +44,8 @@ ballast_daemon_status_report (const BallastDaemonView *view, BallastStatusReport
       .state = ballast_session_state_to_string (ballast_session_get_state (session)),
       .stalled = counters->libvirt_stalled,
       .last_error = ballast_session_get_last_error (session),
-      .reconnects = ballast_session_get_reconnects (session),
-      .retry_in_sec = ballast_session_get_retry_in_sec (session),
+      .reconnects = ballast_figure (ballast_session_get_reconnects (session)),
+      .retry_in_sec = ballast_figure (ballast_session_get_retry_in_sec (session)),
     },
     .host.error = view->host_error,
     .overcommit = {
@@ -56,78 +56,86 @@ ballast_daemon_status_report (const BallastDaemonView *view, BallastStatusReport
     },
     .policy = {
       .source = view->policy_file->source,
-      .match_rules = view->policy_file->rules->len,
+      .match_rules = ballast_figure (view->policy_file->rules->len),
       .reload_error = view->policy_error,
     },
     .cycles = {
-      .interval_msec = view->config->interval_msec,
-      .completed = counters->cycles,
-      .skipped = counters->cycles_skipped,
-      .last_duration_usec = counters->last_cycle_duration_usec,
-      .last_libvirt_calls = counters->last_cycle_libvirt_calls,
-      .libvirt_calls_total = counters->libvirt_calls_total,
-      .changes_applied = counters->changes_applied,
-      .changes_failed = counters->changes_failed,
-      .pressure_events = counters->pressure_events,
-      .last_time_usec = counters->last_cycle_wall_usec,
+      .interval_msec = ballast_figure (view->config->interval_msec),
+      .completed = ballast_figure ((gint64) counters->cycles),
+      .skipped = ballast_figure ((gint64) counters->cycles_skipped),
+      .last_duration_usec = ballast_figure (counters->last_cycle_duration_usec),
+      .last_libvirt_calls = ballast_figure (counters->last_cycle_libvirt_calls),
+      .libvirt_calls_total = ballast_figure ((gint64) counters->libvirt_calls_total),
+      .changes_applied = ballast_figure ((gint64) counters->changes_applied),
+      .changes_failed = ballast_figure ((gint64) counters->changes_failed),
+      .pressure_events = ballast_figure ((gint64) counters->pressure_events),
+      .last_time_usec = ballast_figure (counters->last_cycle_wall_usec),
     },
     .ksm = ballast_ksm_manager_status_json (view->ksm),
   };
   if (host != NULL)
     {
       report->host.readable = TRUE;
-      report->host.mem_total_kib = host->meminfo.mem_total_kib;
-      report->host.mem_available_kib = host->meminfo.mem_available_kib;
+      report->host.mem_total_kib = ballast_figure_kib (host->meminfo.mem_total_kib);
+      report->host.mem_available_kib = ballast_figure_kib (host->meminfo.mem_available_kib);
       report->host.budget_source = host->budget_source == BALLAST_BUDGET_CGROUP ? "cgroup" : "meminfo";
-      report->host.budget_total_kib = host->budget_total_kib;
-      report->host.budget_available_kib = host->budget_available_kib;
-      report->host.budget_overflow_kib = host->budget_overflow_kib;
-      report->host.reserve_kib = ballast_policy_reserve_kib (view->policy, host->budget_total_kib);
+      report->host.budget_total_kib = ballast_figure_kib (host->budget_total_kib);
+      report->host.budget_available_kib = ballast_figure_kib (host->budget_available_kib);
+      report->host.budget_overflow_kib = ballast_figure_kib (host->budget_overflow_kib);
+      report->host.reserve_kib = ballast_figure_kib (ballast_policy_reserve_kib (view->policy,
+                                                                                host->budget_total_kib));
       if (host->has_psi)
         {
           report->host.psi_some_avg10_centipct = ballast_figure (host->psi.some.avg10_centipct);
           report->host.psi_full_avg10_centipct = ballast_figure (host->psi.full.avg10_centipct);
         }
       report->host.has_cgroup = host->has_cgroup;
-      report->host.cgroup.version = host->cgroup.version;
+      report->host.cgroup.version = ballast_figure (host->cgroup.version);
       report->host.cgroup.limited = host->cgroup.limited;
-      report->host.cgroup.limit_kib = host->cgroup.limit_kib;
-      report->host.cgroup.usage_kib = host->cgroup.usage_kib;
-      report->host.cgroup.working_set_kib = host->cgroup.working_set_kib;
+      report->host.cgroup.limit_kib = ballast_figure_kib (host->cgroup.limit_kib);
+      report->host.cgroup.usage_kib = ballast_figure_kib (host->cgroup.usage_kib);
+      report->host.cgroup.working_set_kib = ballast_figure_kib (host->cgroup.working_set_kib);
     }
 
   const BallastPlan *plan = view->plan;
   if (plan != NULL)
     {
       report->has_plan = TRUE;
-      report->plan.slack_kib = plan->slack_kib;
-      report->plan.pending_kib = plan->pending_kib;
-      report->plan.deficit_kib = plan->deficit_kib;
-      report->plan.surplus_kib = plan->surplus_kib;
-      report->plan.reclaimed_kib = plan->reclaimed_kib;
-      report->plan.granted_kib = plan->granted_kib;
+      report->plan.slack_kib = ballast_figure (plan->slack_kib);
+      report->plan.pending_kib = ballast_figure (plan->pending_kib);
+      report->plan.deficit_kib = ballast_figure_kib (plan->deficit_kib);
+      report->plan.surplus_kib = ballast_figure_kib (plan->surplus_kib);
+      report->plan.reclaimed_kib = ballast_figure_kib (plan->reclaimed_kib);
+      report->plan.granted_kib = ballast_figure_kib (plan->granted_kib);
       report->plan.emergency = plan->emergency;
     }
 
   /* Guests: counts and the overcommit ratio (sum of maxima / budget). */
   g_autoptr(GPtrArray) domains = ballast_registry_list_sorted (view->registry);
-  report->guests.defined = domains->len;
-  for (int s = BALLAST_GUEST_MANAGED; s <= BALLAST_GUEST_UNMANAGED; s++)
-    report->guests.by_status[s].status = ballast_guest_status_to_string (s);
+  gint64 running = 0, counts[G_N_ELEMENTS (report->guests.by_status)] = { 0 };
+  guint64 sum_max = 0, sum_current = 0;
   for (guint i = 0; i < domains->len; i++)
     {
       BallastDomain *domain = domains->pdata[i];
       if (!domain->active)
         continue;
-      report->guests.running++;
-      report->guests.by_status[domain->status].count++;
+      running++;
+      counts[domain->status]++;
       if (domain->config != NULL)
-        report->guests.sum_max_kib += domain->config->max_kib;
-      report->guests.sum_current_kib += ballast_domain_current_kib (domain);
+        sum_max += domain->config->max_kib;
+      sum_current += ballast_domain_current_kib (domain);
     }
+  report->guests.defined = ballast_figure (domains->len);
+  report->guests.running = ballast_figure (running);
+  for (int s = BALLAST_GUEST_MANAGED; s <= BALLAST_GUEST_UNMANAGED; s++)
+    {
+      report->guests.by_status[s].status = ballast_guest_status_to_string (s);
+      report->guests.by_status[s].count = ballast_figure (counts[s]);
+    }
+  report->guests.sum_max_kib = ballast_figure_kib (sum_max);
+  report->guests.sum_current_kib = ballast_figure_kib (sum_current);
   if (host != NULL && host->budget_total_kib > 0)
-    report->overcommit.ratio_permille =
-      ballast_figure ((gint64) (report->guests.sum_max_kib * 1000 / host->budget_total_kib));
+    report->overcommit.ratio_permille = ballast_figure ((gint64) (sum_max * 1000 / host->budget_total_kib));
 }
 
 json_object *

@@ -281,10 +281,11 @@ finish_cycle (BallastDaemon *daemon)
     request_early_cycle (daemon);
   if (daemon->options.once)
     {
-      g_autoptr(json_object) status = ballast_daemon_status_json (&daemon->view);
-      g_autoptr(json_object) list = ballast_daemon_list_json (&daemon->view, TRUE);
-      g_autofree char *status_text = ballast_render_status (status);
-      g_autofree char *table = ballast_render_list (list, FALSE);
+      g_auto(BallastStatusReport) status;
+      ballast_daemon_status_report (&daemon->view, &status);
+      g_autoptr(GPtrArray) domains = ballast_daemon_domain_reports (&daemon->view, TRUE);
+      g_autofree char *status_text = ballast_render_status_report (&status);
+      g_autofree char *table = ballast_render_domain_reports (domains, FALSE);
       fputs (status_text, stdout);
       fputs ("\n", stdout);
       fputs (table, stdout);

@@ -96,40 +96,6 @@ append_fixed (GString *out, const char *name, const char *labels, gint64 value, 
 
 /* ---- Reading page sharing's JSON ---- */
 
-static json_object *
-member (json_object *object, const char *key)
-{
-  json_object *value = NULL;
-  if (object == NULL || !json_object_object_get_ex (object, key, &value))
-    return NULL;
-  return value;
-}
-
-static gboolean
-member_int (json_object *object, const char *key, gint64 *ret_value)
-{
-  json_object *value = member (object, key);
-  if (value == NULL || !json_object_is_type (value, json_type_int))
-    return FALSE;
-  *ret_value = json_object_get_int64 (value);
-  return TRUE;
-}
-
-static const char *
-member_string (json_object *object, const char *key)
-{
-  json_object *value = member (object, key);
-  return value != NULL && json_object_is_type (value, json_type_string)
-           ? json_object_get_string (value) : NULL;
-}
-
-static gboolean
-member_bool (json_object *object, const char *key)
-{
-  json_object *value = member (object, key);
-  return value != NULL && json_object_get_boolean (value);
-}
-
 /* A size in KiB as a bytes gauge; nothing when it is unknown. */
 static void
 append_kib_family (GString *out, BallastFigure kib, const char *name, const char *help)
@@ -164,26 +130,24 @@ static void
 append_host (GString *out, const BallastStatusReport *report)
 {
   const gboolean readable = report->host.readable;
-  BallastFigure unknown = BALLAST_FIGURE_UNKNOWN;
-  append_kib_family (out, readable ? ballast_figure_kib (report->host.mem_total_kib) : unknown,
-                     "ballast_host_memory_total_bytes", "MemTotal of the host (/proc/meminfo).");
-  append_kib_family (out, readable ? ballast_figure_kib (report->host.mem_available_kib) : unknown,
-                     "ballast_host_memory_available_bytes",
-                     "MemAvailable of the host (/proc/meminfo).");
-  append_kib_family (out, readable ? ballast_figure_kib (report->host.budget_total_kib) : unknown,
-                     "ballast_host_budget_total_bytes",
-                     "Memory the guests may use in all: the host's, or their cgroup's limit.");
-  append_kib_family (out, readable ? ballast_figure_kib (report->host.budget_available_kib) : unknown,
-                     "ballast_host_budget_available_bytes",
-                     "Of the budget, what is free or cheaply reclaimable.");
-  append_kib_family (out, readable ? ballast_figure_kib (report->host.budget_overflow_kib) : unknown,
-                     "ballast_host_budget_overflow_bytes",
-                     "Guest memory the cgroup budget pushed out to swap, owed on top of the reserve.");
-  append_kib_family (out, readable ? ballast_figure_kib (report->host.reserve_kib) : unknown,
-                     "ballast_host_reserve_bytes", "Memory kept free for the host itself.");
-  append_kib_family (out, report->has_plan ? ballast_figure (report->plan.slack_kib) : unknown,
-                     "ballast_host_slack_bytes",
-                     "Available plus memory coming back from moving balloons, minus the reserve and the overflow; negative when short.");
+  if (readable)
+    {
+      append_kib_family (out, report->host.mem_total_kib, "ballast_host_memory_total_bytes",
+                         "MemTotal of the host (/proc/meminfo).");
+      append_kib_family (out, report->host.mem_available_kib, "ballast_host_memory_available_bytes",
+                         "MemAvailable of the host (/proc/meminfo).");
+      append_kib_family (out, report->host.budget_total_kib, "ballast_host_budget_total_bytes",
+                         "Memory the guests may use in all: the host's, or their cgroup's limit.");
+      append_kib_family (out, report->host.budget_available_kib, "ballast_host_budget_available_bytes",
+                         "Of the budget, what is free or cheaply reclaimable.");
+      append_kib_family (out, report->host.budget_overflow_kib, "ballast_host_budget_overflow_bytes",
+                         "Guest memory the cgroup budget pushed out to swap, owed on top of the reserve.");
+      append_kib_family (out, report->host.reserve_kib, "ballast_host_reserve_bytes",
+                         "Memory kept free for the host itself.");
+    }
+  if (report->has_plan)
+    append_kib_family (out, report->plan.slack_kib, "ballast_host_slack_bytes",
+                       "Available plus memory coming back from moving balloons, minus the reserve and the overflow; negative when short.");
   if (readable && report->host.psi_some_avg10_centipct.known)
     {
       append_family (out, "ballast_host_psi_memory_some_avg10_ratio", "gauge",
@@ -213,12 +177,12 @@ append_host (GString *out, const BallastStatusReport *report)
   append_int (out, "ballast_overcommit_shrink_allowed", NULL, report->overcommit.shrink_allowed);
 
   append_family (out, "ballast_guests_running", "gauge", "Running guests.");
-  append_int (out, "ballast_guests_running", NULL, report->guests.running);
+  append_int (out, "ballast_guests_running", NULL, report->guests.running.value);
   append_family (out, "ballast_guests", "gauge", "Running guests by how ballast regards them.");
   for (gsize s = 0; s < G_N_ELEMENTS (report->guests.by_status); s++)
     {
       g_autofree char *labels = label ("status", report->guests.by_status[s].status);
-      append_int (out, "ballast_guests", labels, report->guests.by_status[s].count);
+      append_int (out, "ballast_guests", labels, report->guests.by_status[s].count.value);
     }
 }
 
@@ -362,7 +326,7 @@ append_member_gauge (GString *out, json_object *object, const char *key, const c
                      const char *type, gint64 multiplier, const char *help)
 {
   gint64 value;
-  if (!member_int (object, key, &value))
+  if (!ballast_json_get_int (object, key, &value))
     return;
   append_family (out, name, type, help);
   append_int (out, name, NULL, value * multiplier);
@@ -376,15 +340,15 @@ append_ksm (GString *out, json_object *ksm, GPtrArray *domain_reports)
   gint64 value;
   if (ksm == NULL)
     return;
-  gboolean available = member_bool (ksm, "available");
+  gboolean available = ballast_json_get_bool (ksm, "available");
   append_gauge (out, "ballast_ksm_available", "1 when ballastd can read KSM (sysfs, or libvirt for a remote host).",
                 available);
   if (!available)
     return;
-  if (member_int (ksm, "run", &value))
+  if (ballast_json_get_int (ksm, "run", &value))
     append_gauge (out, "ballast_ksm_running", "1 while ksmd merges pages (run = 1).", value == 1);
   static const char *const modes[] = { "auto", "on", "off" };
-  const char *mode = member_string (ksm, "mode");
+  const char *mode = ballast_json_get_string (ksm, "mode");
   append_family (out, "ballast_ksm_mode", "gauge", "1 for the KSM mode in effect (policy, or ksm-set).");
   for (gsize i = 0; i < G_N_ELEMENTS (modes); i++)
     {
@@ -413,12 +377,12 @@ append_ksm (GString *out, json_object *ksm, GPtrArray *domain_reports)
                        "Pages ksmd scans per batch.");
   append_member_gauge (out, ksm, "sleep_millisecs", "ballast_ksm_sleep_milliseconds", "gauge", 1,
                        "ksmd's pause between batches.");
-  if (member_int (ksm, "ksmd_cpu_usec", &value))
+  if (ballast_json_get_int (ksm, "ksmd_cpu_usec", &value))
     {
       append_family (out, "ballast_ksmd_cpu_seconds_total", "counter", "CPU time ksmd has used: what KSM costs.");
       append_fixed (out, "ballast_ksmd_cpu_seconds_total", NULL, value, 6);
     }
-  if (member_int (ksm, "ksmd_cpu_permille", &value))
+  if (ballast_json_get_int (ksm, "ksmd_cpu_permille", &value))
     {
       append_family (out, "ballast_ksmd_cpu_ratio", "gauge", "Share of one CPU ksmd used over the last cycle.");
       append_fixed (out, "ballast_ksmd_cpu_ratio", NULL, value, 3);
@@ -445,7 +409,7 @@ append_ksm (GString *out, json_object *ksm, GPtrArray *domain_reports)
       for (guint i = 0; i < domain_reports->len; i++)
         {
           const BallastDomainReport *domain = domain_reports->pdata[i];
-          if (!member_int (domain->ksm, guest_families[f].key, &value))
+          if (!ballast_json_get_int (domain->ksm, guest_families[f].key, &value))
             continue;
           if (!header)
             append_family (out, guest_families[f].name, "gauge", guest_families[f].help);

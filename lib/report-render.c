@@ -70,66 +70,47 @@ ballast_table_free_to_string (BallastTable *table)
   return g_string_free (out, FALSE);
 }
 
-/* ---- Reading JSON defensively ---- */
-
-static json_object *
-get (json_object *object, const char *key)
+/* JSON from ballastd (history, page sharing) is read with json-util.h's
+ * defensive getters; the status and the domains through
+ * lib/status-report.h's typed reports. */
+static char *
+render_int (json_object *object, const char *key, const char *suffix)
 {
-  json_object *value = NULL;
-  if (object == NULL || !json_object_is_type (object, json_type_object)
-      || !json_object_object_get_ex (object, key, &value))
-    return NULL;
-  return value;
+  gint64 value;
+  if (!ballast_json_get_int (object, key, &value))
+    return g_strdup ("-");
+  return g_strdup_printf ("%" G_GINT64_FORMAT "%s", value, suffix);
 }
 
-static const char *
-get_string (json_object *object, const char *key)
+/* A KiB figure for people ("512.0 MiB", "-1.5 GiB"), or "-". */
+char *
+ballast_render_kib_figure (BallastFigure kib)
 {
-  json_object *value = get (object, key);
-  return value != NULL && json_object_is_type (value, json_type_string)
-           ? json_object_get_string (value) : NULL;
+  if (!kib.known)
+    return g_strdup ("-");
+  if (kib.value < 0)
+    {
+      /* -(value + 1) + 1: no overflow for G_MININT64. */
+      g_autofree char *positive = ballast_size_format_kib ((guint64) -(kib.value + 1) + 1);
+      return g_strdup_printf ("-%s", positive);
+    }
+  return ballast_size_format_kib ((guint64) kib.value);
 }
 
-static gboolean
-get_int (json_object *object, const char *key, gint64 *ret_value)
+static char *
+render_figure (BallastFigure figure, const char *suffix)
 {
-  json_object *value = get (object, key);
-  if (value == NULL || !json_object_is_type (value, json_type_int))
-    return FALSE;
-  *ret_value = json_object_get_int64 (value);
-  return TRUE;
-}
-
-static gboolean
-get_bool (json_object *object, const char *key)
-{
-  json_object *value = get (object, key);
-  return value != NULL && json_object_is_type (value, json_type_boolean)
-         && json_object_get_boolean (value);
+  if (!figure.known)
+    return g_strdup ("-");
+  return g_strdup_printf ("%" G_GINT64_FORMAT "%s", figure.value, suffix);
 }
 
 char *
 ballast_render_kib (json_object *object, const char *key)
 {
   gint64 value;
-  if (!get_int (object, key, &value))
-    return g_strdup ("-");
-  if (value < 0)
-    {
-      /* -(value + 1) + 1: no overflow for G_MININT64. */
-      g_autofree char *positive = ballast_size_format_kib ((guint64) -(value + 1) + 1);
-      return g_strdup_printf ("-%s", positive);
-    }
-  return ballast_size_format_kib ((guint64) value);
-}
-
-static char *
-render_int (json_object *object, const char *key, const char *suffix)
-{
-  gint64 value;
-  if (!get_int (object, key, &value))
-    return g_strdup ("-");
-  return g_strdup_printf ("%" G_GINT64_FORMAT "%s", value, suffix);
+  return ballast_render_kib_figure (ballast_json_get_int (object, key, &value) ? ballast_figure (value)
+                                                          : BALLAST_FIGURE_UNKNOWN);
 }
 
 /* "Key:            value" lines, aligned like virsh dominfo. */
@@ -139,44 +120,48 @@ append_field (GString *out, const char *key, const char *value)
   g_string_append_printf (out, "%-17s%s\n", key, value != NULL ? value : "-");
 }
 
+const char *
+ballast_render_slack_state (const BallastStatusReport *status)
+{
+  if (status->plan.deficit_kib.known && status->plan.deficit_kib.value > 0)
+    return "short: reclaiming";
+  if (status->plan.surplus_kib.known && status->plan.surplus_kib.value > 0)
+    return "spare: giving back";
+  return "within band";
+}
+
 char *
-ballast_render_status (json_object *status)
+ballast_render_status_report (const BallastStatusReport *status)
 {
   GString *out = g_string_new (NULL);
-  json_object *connection = get (status, "connection");
-  json_object *host = get (status, "host");
-  json_object *plan = get (status, "plan");
-  json_object *guests = get (status, "guests");
-  json_object *overcommit = get (status, "overcommit");
-  json_object *cycles = get (status, "cycles");
-  gint64 value;
 
   g_autofree char *daemon_line = NULL;
   {
-    g_autofree char *completed = render_int (cycles, "completed", "");
-    g_autofree char *skipped = render_int (cycles, "skipped", "");
-    g_autofree char *calls = render_int (cycles, "last_libvirt_calls", "");
-    gint64 duration = 0;
-    g_autofree char *took = get_int (cycles, "last_duration_usec", &duration)
-      ? g_strdup_printf ("%" G_GINT64_FORMAT ".%03" G_GINT64_FORMAT " ms", duration / 1000, duration % 1000)
+    g_autofree char *completed = render_figure (status->cycles.completed, "");
+    g_autofree char *skipped = render_figure (status->cycles.skipped, "");
+    g_autofree char *calls = render_figure (status->cycles.last_libvirt_calls, "");
+    BallastFigure duration = status->cycles.last_duration_usec;
+    g_autofree char *took = duration.known
+      ? g_strdup_printf ("%" G_GINT64_FORMAT ".%03" G_GINT64_FORMAT " ms", duration.value / 1000,
+                         duration.value % 1000)
       : g_strdup ("-");
     daemon_line = g_strdup_printf ("%s (ballastd %s); %s cycles, %s skipped; last took %s and %s libvirt calls",
-                                   get_string (status, "mode") ?: "-",
-                                   get_string (status, "version") ?: "-",
+                                   status->mode ?: "-", status->version ?: "-",
                                    completed, skipped, took, calls);
   }
   append_field (out, "Daemon:", daemon_line);
 
   g_autofree char *connection_line = NULL;
   {
-    const char *state = get_string (connection, "state") ?: "-";
-    const char *last_error = get_string (connection, "last_error");
+    const char *state = status->connection.state ?: "-";
+    const char *last_error = status->connection.last_error;
+    BallastFigure retry = status->connection.retry_in_sec;
     GString *line = g_string_new (NULL);
-    g_string_append_printf (line, "%s (%s", get_string (connection, "uri") ?: "-", state);
-    if (get_bool (connection, "stalled"))
+    g_string_append_printf (line, "%s (%s", status->connection.uri ?: "-", state);
+    if (status->connection.stalled)
       g_string_append (line, ", libvirt not answering");
-    if (g_strcmp0 (state, "connected") != 0 && get_int (connection, "retry_in_sec", &value) && value > 0)
-      g_string_append_printf (line, ", retrying in %" G_GINT64_FORMAT " s", value);
+    if (g_strcmp0 (state, "connected") != 0 && retry.known && retry.value > 0)
+      g_string_append_printf (line, ", retrying in %" G_GINT64_FORMAT " s", retry.value);
     g_string_append (line, ")");
     if (g_strcmp0 (state, "connected") != 0 && last_error != NULL)
       g_string_append_printf (line, ": %s", last_error);
@@ -184,72 +169,77 @@ ballast_render_status (json_object *status)
   }
   append_field (out, "Connection:", connection_line);
 
-  const char *host_error = get_string (host, "error");
-  if (host_error != NULL)
-    append_field (out, "Host memory:", host_error);
+  if (status->host.error != NULL)
+    append_field (out, "Host memory:", status->host.error);
   else
     {
-      g_autofree char *total = ballast_render_kib (host, "mem_total_kib");
-      g_autofree char *available = ballast_render_kib (host, "mem_available_kib");
+      g_autofree char *total = ballast_render_kib_figure (status->host.mem_total_kib);
+      g_autofree char *available = ballast_render_kib_figure (status->host.mem_available_kib);
       g_autofree char *host_line = g_strdup_printf ("%s total, %s available", total, available);
       append_field (out, "Host memory:", host_line);
 
-      g_autofree char *budget = ballast_render_kib (host, "budget_total_kib");
-      g_autofree char *budget_available = ballast_render_kib (host, "budget_available_kib");
+      g_autofree char *budget = ballast_render_kib_figure (status->host.budget_total_kib);
+      g_autofree char *budget_available = ballast_render_kib_figure (status->host.budget_available_kib);
       g_autofree char *budget_line = g_strdup_printf ("%s (%s), %s available", budget,
-                                                      get_string (host, "budget_source") ?: "-",
+                                                      status->host.budget_source ?: "-",
                                                       budget_available);
       append_field (out, "Budget:", budget_line);
-      g_autofree char *reserve = ballast_render_kib (host, "reserve_kib");
+      g_autofree char *reserve = ballast_render_kib_figure (status->host.reserve_kib);
       append_field (out, "Reserve:", reserve);
-      if (get_int (host, "psi_some_avg10_centipct", &value))
+      BallastFigure psi = status->host.psi_some_avg10_centipct;
+      if (psi.known)
         {
-          g_autofree char *psi = g_strdup_printf ("some %" G_GINT64_FORMAT ".%02" G_GINT64_FORMAT "%% (avg10)",
-                                                  value / 100, value % 100);
-          append_field (out, "Pressure:", psi);
+          g_autofree char *psi_text = g_strdup_printf ("some %" G_GINT64_FORMAT ".%02" G_GINT64_FORMAT "%% (avg10)",
+                                                       psi.value / 100, psi.value % 100);
+          append_field (out, "Pressure:", psi_text);
         }
     }
 
-  if (plan != NULL)
+  if (status->has_plan)
     {
-      g_autofree char *slack = ballast_render_kib (plan, "slack_kib");
-      const char *state = "within band";
-      gint64 deficit = 0, surplus = 0;
-      get_int (plan, "deficit_kib", &deficit);
-      get_int (plan, "surplus_kib", &surplus);
-      if (deficit > 0)
-        state = "short: reclaiming";
-      else if (surplus > 0)
-        state = "spare: giving back";
-      g_autofree char *slack_line = g_strdup_printf ("%s (%s%s)", slack, state,
-                                                     get_bool (plan, "emergency") ? ", EMERGENCY" : "");
+      g_autofree char *slack = ballast_render_kib_figure (status->plan.slack_kib);
+      g_autofree char *slack_line = g_strdup_printf ("%s (%s%s)", slack,
+                                                     ballast_render_slack_state (status),
+                                                     status->plan.emergency ? ", EMERGENCY" : "");
       append_field (out, "Slack:", slack_line);
     }
 
-  if (get_int (overcommit, "ratio_permille", &value))
+  BallastFigure ratio = status->overcommit.ratio_permille;
+  if (ratio.known)
     {
-      g_autofree char *ratio = g_strdup_printf ("%" G_GINT64_FORMAT ".%02" G_GINT64_FORMAT
-                                                " (guest maxima / budget)",
-                                                value / 1000, value % 1000 / 10);
-      append_field (out, "Overcommit:", ratio);
+      g_autofree char *ratio_text = g_strdup_printf ("%" G_GINT64_FORMAT ".%02" G_GINT64_FORMAT
+                                                     " (guest maxima / budget)",
+                                                     ratio.value / 1000, ratio.value % 1000 / 10);
+      append_field (out, "Overcommit:", ratio_text);
     }
-  append_field (out, "Gate:", get_string (overcommit, "verdict"));
+  append_field (out, "Gate:", status->overcommit.verdict);
 
-  g_autofree char *running = render_int (guests, "running", " running");
-  g_autofree char *managed = render_int (guests, "managed", " managed");
-  g_autofree char *unresponsive = render_int (guests, "unresponsive", " unresponsive");
-  g_autofree char *excluded = render_int (guests, "excluded", " excluded");
-  g_autofree char *unmanaged = render_int (guests, "unmanaged", " unmanaged");
-  g_autofree char *guests_line = g_strdup_printf ("%s: %s, %s, %s, %s", running, managed,
-                                                  unresponsive, excluded, unmanaged);
-  append_field (out, "Guests:", guests_line);
-  json_object *ksm = get (status, "ksm");
-  if (ksm != NULL && json_object_is_type (ksm, json_type_object))
+  g_autofree char *running = render_figure (status->guests.running, " running");
+  char *counts[G_N_ELEMENTS (status->guests.by_status)] = { NULL };
+  for (gsize i = 0; i < G_N_ELEMENTS (status->guests.by_status); i++)
     {
-      g_autofree char *ksm_line = ballast_render_ksm_summary (ksm);
+      g_autofree char *suffix = g_strdup_printf (" %s", status->guests.by_status[i].status);
+      counts[i] = render_figure (status->guests.by_status[i].count, suffix);
+    }
+  g_autofree char *guests_line = g_strdup_printf ("%s: %s, %s, %s, %s", running, counts[0],
+                                                  counts[1], counts[2], counts[3]);
+  for (gsize i = 0; i < G_N_ELEMENTS (counts); i++)
+    g_free (counts[i]);
+  append_field (out, "Guests:", guests_line);
+  if (status->ksm != NULL && json_object_is_type (status->ksm, json_type_object))
+    {
+      g_autofree char *ksm_line = ballast_render_ksm_summary (status->ksm);
       append_field (out, "KSM:", ksm_line);
     }
   return g_string_free (out, FALSE);
+}
+
+char *
+ballast_render_status (json_object *status)
+{
+  g_auto(BallastStatusReport) report;
+  ballast_status_report_from_json (status, &report);
+  return ballast_render_status_report (&report);
 }
 
 /* Defined with the KSM renderings below. */
@@ -257,16 +247,16 @@ static char *render_bytes (json_object *object, const char *key);
 static char *render_guest_ksm (json_object *guest_ksm);
 
 static char *
-render_rates (json_object *domain)
+render_rates (const BallastDomainReport *domain)
 {
-  gint64 swap_in, faults;
-  if (!get_int (domain, "swap_in_kib_per_sec", &swap_in) || !get_int (domain, "major_faults_per_sec", &faults))
+  if (!domain->swap_in_kib_per_sec.known || !domain->major_faults_per_sec.known)
     return g_strdup ("-");
-  return g_strdup_printf ("%" G_GINT64_FORMAT "K/%" G_GINT64_FORMAT, swap_in, faults);
+  return g_strdup_printf ("%" G_GINT64_FORMAT "K/%" G_GINT64_FORMAT,
+                          domain->swap_in_kib_per_sec.value, domain->major_faults_per_sec.value);
 }
 
 char *
-ballast_render_list (json_object *list, gboolean wide)
+ballast_render_domain_reports (GPtrArray *domains, gboolean wide)
 {
   static const char *const headers[] = { "Name", "State", "Max", "Current", "Target", "Used",
                                           "Usable", "Swapin/Flt", "Min", "Shares", "Status",
@@ -276,39 +266,32 @@ ballast_render_list (json_object *list, gboolean wide)
                                                "Swapin/Flt", "Pressure", "Min", "Shares",
                                                "KSM", "Status", "Reason", NULL };
   BallastTable *table = ballast_table_new (wide ? wide_headers : headers);
-  json_object *domains = get (list, "domains");
-  gsize n = domains != NULL && json_object_is_type (domains, json_type_array)
-              ? json_object_array_length (domains) : 0;
-  for (gsize i = 0; i < n; i++)
+  for (guint i = 0; i < domains->len; i++)
     {
-      json_object *domain = json_object_array_get_idx (domains, i);
-      g_autofree char *max = ballast_render_kib (domain, "max_kib");
-      g_autofree char *current = ballast_render_kib (domain, "current_kib");
-      g_autofree char *target = ballast_render_kib (domain, "target_kib");
-      g_autofree char *used = ballast_render_kib (domain, "used_kib");
-      g_autofree char *usable = ballast_render_kib (domain, "usable_kib");
-      g_autofree char *unused = ballast_render_kib (domain, "unused_kib");
-      g_autofree char *rss = ballast_render_kib (domain, "rss_kib");
-      g_autofree char *need = ballast_render_kib (domain, "need_kib");
+      const BallastDomainReport *domain = domains->pdata[i];
+      g_autofree char *max = ballast_render_kib_figure (domain->max_kib);
+      g_autofree char *current = ballast_render_kib_figure (domain->current_kib);
+      g_autofree char *target = ballast_render_kib_figure (domain->target_kib);
+      g_autofree char *used = ballast_render_kib_figure (domain->used_kib);
+      g_autofree char *usable = ballast_render_kib_figure (domain->usable_kib);
+      g_autofree char *unused = ballast_render_kib_figure (domain->unused_kib);
+      g_autofree char *rss = ballast_render_kib_figure (domain->rss_kib);
+      g_autofree char *need = ballast_render_kib_figure (domain->need_kib);
       g_autofree char *rates = render_rates (domain);
-      g_autofree char *min = ballast_render_kib (domain, "min_kib");
-      g_autofree char *shares = render_int (domain, "shares", "");
-      const char *name = get_string (domain, "name");
-      const char *state = get_string (domain, "state");
-      const char *status = get_string (domain, "status");
-      const char *reason = get_string (domain, "reason");
+      g_autofree char *min = ballast_render_kib_figure (domain->min_kib);
+      g_autofree char *shares = render_figure (domain->shares, "");
       if (wide)
         {
-          g_autofree char *ksm = render_guest_ksm (get (domain, "ksm"));
-          const char *cells[] = { name, state, max, current, target, used, usable, unused, rss,
-                                  need, rates, get_string (domain, "pressure"), min, shares,
-                                  ksm, status, reason };
+          g_autofree char *ksm = render_guest_ksm (domain->ksm);
+          const char *cells[] = { domain->name, domain->state, max, current, target, used,
+                                  usable, unused, rss, need, rates, domain->pressure, min, shares,
+                                  ksm, domain->status, domain->reason };
           ballast_table_add_row (table, cells);
         }
       else
         {
-          const char *cells[] = { name, state, max, current, target, used, usable, rates, min,
-                                  shares, status, reason };
+          const char *cells[] = { domain->name, domain->state, max, current, target, used,
+                                  usable, rates, min, shares, domain->status, domain->reason };
           ballast_table_add_row (table, cells);
         }
     }
@@ -316,55 +299,70 @@ ballast_render_list (json_object *list, gboolean wide)
 }
 
 char *
-ballast_render_domain (json_object *domain)
+ballast_render_list (json_object *list, gboolean wide)
+{
+  g_autoptr(GPtrArray) domains = ballast_domain_reports_from_list_json (list);
+  return ballast_render_domain_reports (domains, wide);
+}
+
+char *
+ballast_render_domain_report (const BallastDomainReport *domain)
 {
   GString *out = g_string_new (NULL);
-  static const struct {
+  const struct {
     const char *label;
-    const char *key;
+    BallastFigure kib;
   } sizes[] = {
-    { "Max memory:", "max_kib" }, { "Current:", "current_kib" }, { "Target:", "target_kib" },
-    { "Used:", "used_kib" }, { "Usable:", "usable_kib" }, { "Unused:", "unused_kib" },
-    { "QEMU RSS:", "rss_kib" }, { "Need:", "need_kib" }, { "Min:", "min_kib" },
-    { "Fair share:", "fair_share_kib" },
+    { "Max memory:", domain->max_kib }, { "Current:", domain->current_kib },
+    { "Target:", domain->target_kib }, { "Used:", domain->used_kib },
+    { "Usable:", domain->usable_kib }, { "Unused:", domain->unused_kib },
+    { "QEMU RSS:", domain->rss_kib }, { "Need:", domain->need_kib }, { "Min:", domain->min_kib },
+    { "Fair share:", domain->fair_share_kib },
   };
-  append_field (out, "Name:", get_string (domain, "name"));
-  append_field (out, "UUID:", get_string (domain, "uuid"));
-  append_field (out, "State:", get_string (domain, "state"));
-  g_autofree char *status = g_strdup_printf ("%s%s%s", get_string (domain, "status") ?: "-",
-                                             get_string (domain, "status_reason") ? ": " : "",
-                                             get_string (domain, "status_reason") ?: "");
+  append_field (out, "Name:", domain->name);
+  append_field (out, "UUID:", domain->uuid);
+  append_field (out, "State:", domain->state);
+  g_autofree char *status = g_strdup_printf ("%s%s%s", domain->status ?: "-",
+                                             domain->status_reason ? ": " : "",
+                                             domain->status_reason ?: "");
   append_field (out, "Status:", status);
-  append_field (out, "Balloon:", get_string (domain, "balloon_model"));
-  g_autofree char *period = render_int (domain, "stats_period_sec", " s");
+  append_field (out, "Balloon:", domain->balloon_model);
+  g_autofree char *period = render_figure (domain->stats_period_sec, " s");
   append_field (out, "Stats period:", period);
   for (gsize i = 0; i < G_N_ELEMENTS (sizes); i++)
     {
-      g_autofree char *value = ballast_render_kib (domain, sizes[i].key);
+      g_autofree char *value = ballast_render_kib_figure (sizes[i].kib);
       append_field (out, sizes[i].label, value);
     }
-  g_autofree char *shares = render_int (domain, "shares", "");
+  g_autofree char *shares = render_figure (domain->shares, "");
   append_field (out, "Shares:", shares);
-  g_autofree char *swap_in = render_int (domain, "swap_in_kib_per_sec", " KiB/s");
+  g_autofree char *swap_in = render_figure (domain->swap_in_kib_per_sec, " KiB/s");
   append_field (out, "Swap-in rate:", swap_in);
-  g_autofree char *faults = render_int (domain, "major_faults_per_sec", "/s");
+  g_autofree char *faults = render_figure (domain->major_faults_per_sec, "/s");
   append_field (out, "Major faults:", faults);
-  append_field (out, "Pressure:", get_string (domain, "pressure"));
-  g_autofree char *over_share = render_int (domain, "over_fair_share_sec", " s");
+  append_field (out, "Pressure:", domain->pressure);
+  g_autofree char *over_share = render_figure (domain->over_fair_share_sec, " s");
   append_field (out, "Above its share:", over_share);
-  json_object *ksm = get (domain, "ksm");
+  json_object *ksm = domain->ksm;
   if (ksm != NULL && json_object_is_type (ksm, json_type_object))
     {
       g_autofree char *cell = render_guest_ksm (ksm);
       g_autofree char *profit = render_bytes (ksm, "profit_bytes");
       gint64 pid = 0;
-      g_autofree char *ksm_line = get_int (ksm, "qemu_pid", &pid)
+      g_autofree char *ksm_line = ballast_json_get_int (ksm, "qemu_pid", &pid)
         ? g_strdup_printf ("%s (profit %s, QEMU pid %" G_GINT64_FORMAT ")", cell, profit, pid)
         : g_strdup (cell);
       append_field (out, "KSM:", ksm_line);
     }
-  append_field (out, "Last decision:", get_string (domain, "reason"));
+  append_field (out, "Last decision:", domain->reason);
   return g_string_free (out, FALSE);
+}
+
+char *
+ballast_render_domain (json_object *domain)
+{
+  g_autoptr(BallastDomainReport) report = ballast_domain_report_from_json (domain);
+  return ballast_render_domain_report (report);
 }
 
 char *
@@ -372,7 +370,7 @@ ballast_render_history (json_object *history)
 {
   static const char *const headers[] = { "Time", "Old", "New", "Applied", "Reason", NULL };
   BallastTable *table = ballast_table_new (headers);
-  json_object *entries = get (history, "entries");
+  json_object *entries = ballast_json_get (history, "entries");
   gsize n = entries != NULL && json_object_is_type (entries, json_type_array)
               ? json_object_array_length (entries) : 0;
   for (gsize i = 0; i < n; i++)
@@ -380,7 +378,7 @@ ballast_render_history (json_object *history)
       json_object *entry = json_object_array_get_idx (entries, i);
       gint64 time_usec = 0;
       g_autofree char *time_text = NULL;
-      if (get_int (entry, "time_usec", &time_usec))
+      if (ballast_json_get_int (entry, "time_usec", &time_usec))
         {
           g_autoptr(GDateTime) when = g_date_time_new_from_unix_local (time_usec / G_USEC_PER_SEC);
           time_text = when != NULL ? g_date_time_format (when, "%Y-%m-%d %H:%M:%S") : NULL;
@@ -388,8 +386,8 @@ ballast_render_history (json_object *history)
       g_autofree char *old_text = ballast_render_kib (entry, "old_kib");
       g_autofree char *new_text = ballast_render_kib (entry, "new_kib");
       const char *cells[] = { time_text, old_text, new_text,
-                              get_bool (entry, "applied") ? "yes" : "no",
-                              get_string (entry, "reason") };
+                              ballast_json_get_bool (entry, "applied") ? "yes" : "no",
+                              ballast_json_get_string (entry, "reason") };
       ballast_table_add_row (table, cells);
     }
   return ballast_table_free_to_string (table);
@@ -402,7 +400,7 @@ static char *
 render_bytes (json_object *object, const char *key)
 {
   gint64 value;
-  if (!get_int (object, key, &value))
+  if (!ballast_json_get_int (object, key, &value))
     return g_strdup ("-");
   /* -(value + 1) + 1: no overflow for G_MININT64. */
   guint64 magnitude = value < 0 ? (guint64) -(value + 1) + 1 : (guint64) value;
@@ -448,51 +446,51 @@ char *
 ballast_render_ksm_summary (json_object *ksm)
 {
   gint64 value;
-  if (get (ksm, "available") != NULL && !get_bool (ksm, "available"))
-    return g_strdup_printf ("not available (%s)", get_string (ksm, "unavailable_reason") ?: "-");
+  if (ballast_json_get (ksm, "available") != NULL && !ballast_json_get_bool (ksm, "available"))
+    return g_strdup_printf ("not available (%s)", ballast_json_get_string (ksm, "unavailable_reason") ?: "-");
 
   GString *line = g_string_new (NULL);
-  g_string_append_printf (line, "%s (%s)", get_string (ksm, "mode") ?: "-",
-                          get_string (ksm, "mode_source") ?: "-");
-  if (get_int (ksm, "run", &value))
+  g_string_append_printf (line, "%s (%s)", ballast_json_get_string (ksm, "mode") ?: "-",
+                          ballast_json_get_string (ksm, "mode_source") ?: "-");
+  if (ballast_json_get_int (ksm, "run", &value))
     g_string_append (line, value == 1 ? ", running" : value == 2 ? ", stopped and unmerged"
                            : ", stopped");
-  else if (get (ksm, "run_controllable") != NULL && !get_bool (ksm, "run_controllable"))
+  else if (ballast_json_get (ksm, "run_controllable") != NULL && !ballast_json_get_bool (ksm, "run_controllable"))
     g_string_append (line, ", run unknown (libvirt cannot start or stop ksmd)");
-  const char *reason = get_string (ksm, "reason");
+  const char *reason = ballast_json_get_string (ksm, "reason");
   if (reason != NULL)
     g_string_append_printf (line, " (%s)", ksm_reason_words (reason));
   else
     g_string_append (line, " (no decision yet)");
-  if (get_int (ksm, "saved_kib", &value))
+  if (ballast_json_get_int (ksm, "saved_kib", &value))
     {
       g_autofree char *saved = ballast_render_kib (ksm, "saved_kib");
       g_string_append_printf (line, ", saving %s", saved);
     }
   gint64 budget = 0;
-  if (get_int (ksm, "ksmd_cpu_permille", &value))
+  if (ballast_json_get_int (ksm, "ksmd_cpu_permille", &value))
     {
       g_autofree char *cpu = render_permille (value);
       g_string_append_printf (line, ", ksmd %s CPU", cpu);
-      if (get_int (ksm, "cpu_budget_permille", &budget))
+      if (ballast_json_get_int (ksm, "cpu_budget_permille", &budget))
         {
           g_autofree char *of = render_permille (budget);
           g_string_append_printf (line, " of %s", of);
         }
     }
   gint64 pages, sleep;
-  if (get_int (ksm, "pages_to_scan", &pages) && get_int (ksm, "sleep_millisecs", &sleep))
+  if (ballast_json_get_int (ksm, "pages_to_scan", &pages) && ballast_json_get_int (ksm, "sleep_millisecs", &sleep))
     g_string_append_printf (line, ", %" G_GINT64_FORMAT " pages per %" G_GINT64_FORMAT " ms",
                             pages, sleep);
-  if (get_bool (ksm, "write_in_flight"))
+  if (ballast_json_get_bool (ksm, "write_in_flight"))
     g_string_append (line, "; writing");
-  if (get (ksm, "writable") != NULL && !get_bool (ksm, "writable"))
+  if (ballast_json_get (ksm, "writable") != NULL && !ballast_json_get_bool (ksm, "writable"))
     g_string_append (line, "; cannot write (not root)");
-  else if (get_string (ksm, "write_error") != NULL)
-    g_string_append_printf (line, "; last write failed: %s", get_string (ksm, "write_error"));
-  if (get_string (ksm, "read_error") != NULL)
-    g_string_append_printf (line, "; cannot read: %s", get_string (ksm, "read_error"));
-  if (get_int (ksm, "ksmtuned_pid", &value))
+  else if (ballast_json_get_string (ksm, "write_error") != NULL)
+    g_string_append_printf (line, "; last write failed: %s", ballast_json_get_string (ksm, "write_error"));
+  if (ballast_json_get_string (ksm, "read_error") != NULL)
+    g_string_append_printf (line, "; cannot read: %s", ballast_json_get_string (ksm, "read_error"));
+  if (ballast_json_get_int (ksm, "ksmtuned_pid", &value))
     g_string_append_printf (line, "; ksmtuned (pid %" G_GINT64_FORMAT ") is running and will "
                             "fight ballast over KSM", value);
   return g_string_free (line, FALSE);
@@ -502,10 +500,10 @@ ballast_render_ksm_summary (json_object *ksm)
 static char *
 render_guest_ksm (json_object *guest_ksm)
 {
-  const char *share = get_string (guest_ksm, "share");
+  const char *share = ballast_json_get_string (guest_ksm, "share");
   if (share == NULL)
     return g_strdup ("-");
-  if (get (guest_ksm, "merged_kib") == NULL || !json_object_is_type (get (guest_ksm, "merged_kib"),
+  if (ballast_json_get (guest_ksm, "merged_kib") == NULL || !json_object_is_type (ballast_json_get (guest_ksm, "merged_kib"),
                                                                      json_type_int))
     return g_strdup (share);
   g_autofree char *merged = ballast_render_kib (guest_ksm, "merged_kib");
@@ -539,16 +537,16 @@ ballast_render_ksm (json_object *report)
   GString *out = g_string_new (NULL);
   g_autofree char *summary = ballast_render_ksm_summary (report);
   append_field (out, "KSM:", summary);
-  if (get (report, "available") != NULL && !get_bool (report, "available"))
+  if (ballast_json_get (report, "available") != NULL && !ballast_json_get_bool (report, "available"))
     return g_string_free (out, FALSE);
 
-  append_field (out, "Tenancy:", get_string (report, "tenancy"));
-  append_field (out, "Policy:", get_string (report, "policy"));
-  g_autofree char *override = render_override (get (report, "override"));
+  append_field (out, "Tenancy:", ballast_json_get_string (report, "tenancy"));
+  append_field (out, "Policy:", ballast_json_get_string (report, "policy"));
+  g_autofree char *override = render_override (ballast_json_get (report, "override"));
   append_field (out, "Override:", override);
-  if (get_bool (report, "unmerge_requested"))
+  if (ballast_json_get_bool (report, "unmerge_requested"))
     append_field (out, "Unmerge:", "requested, at the next cycle that may write");
-  append_field (out, "Decision:", get_string (report, "reason_text"));
+  append_field (out, "Decision:", ballast_json_get_string (report, "reason_text"));
 
   g_autofree char *shared = render_counter (report, "pages_shared");
   g_autofree char *sharing = render_counter (report, "pages_sharing");
@@ -568,19 +566,19 @@ ballast_render_ksm (json_object *report)
 
   gint64 value;
   GString *ksmd = g_string_new (NULL);
-  if (get_int (report, "ksmd_pid", &value))
+  if (ballast_json_get_int (report, "ksmd_pid", &value))
     g_string_append_printf (ksmd, "pid %" G_GINT64_FORMAT, value);
   else
     g_string_append (ksmd, "not found");
-  if (get_int (report, "ksmd_cpu_usec", &value))
+  if (ballast_json_get_int (report, "ksmd_cpu_usec", &value))
     g_string_append_printf (ksmd, ", %" G_GINT64_FORMAT ".%02" G_GINT64_FORMAT " s CPU so far",
                             value / G_USEC_PER_SEC, value % G_USEC_PER_SEC / 10000);
-  if (get_int (report, "ksmd_cpu_permille", &value))
+  if (ballast_json_get_int (report, "ksmd_cpu_permille", &value))
     {
       g_autofree char *cpu = render_permille (value);
       g_string_append_printf (ksmd, ", %s of one CPU", cpu);
     }
-  if (get_int (report, "earning_permille", &value))
+  if (ballast_json_get_int (report, "earning_permille", &value))
     g_string_append_printf (ksmd, ", earning %" G_GINT64_FORMAT " per 1000 scanned", value);
   g_autofree char *ksmd_line = g_string_free (ksmd, FALSE);
   append_field (out, "ksmd:", ksmd_line);
@@ -589,7 +587,7 @@ ballast_render_ksm (json_object *report)
   g_autofree char *failed = render_counter (report, "write_failures_total");
   GString *writes = g_string_new (NULL);
   g_string_append_printf (writes, "%s made, %s failed", made, failed);
-  json_object *last = get (report, "last_writes");
+  json_object *last = ballast_json_get (report, "last_writes");
   gsize n_last = last != NULL && json_object_is_type (last, json_type_array)
                    ? json_object_array_length (last) : 0;
   for (gsize i = 0; i < n_last; i++)
@@ -609,7 +607,7 @@ ballast_render_ksm (json_object *report)
                                                   n_excluded);
   append_field (out, "Guests:", guests_line);
 
-  json_object *guests = get (report, "guests");
+  json_object *guests = ballast_json_get (report, "guests");
   gsize n = guests != NULL && json_object_is_type (guests, json_type_array)
               ? json_object_array_length (guests) : 0;
   if (n == 0)
@@ -622,7 +620,7 @@ ballast_render_ksm (json_object *report)
       g_autofree char *merged = ballast_render_kib (guest, "merged_kib");
       g_autofree char *guest_profit = render_bytes (guest, "profit_bytes");
       g_autofree char *pid = render_int (guest, "qemu_pid", "");
-      const char *cells[] = { get_string (guest, "name"), get_string (guest, "share"), merged,
+      const char *cells[] = { ballast_json_get_string (guest, "name"), ballast_json_get_string (guest, "share"), merged,
                               guest_profit, pid };
       ballast_table_add_row (table, cells);
     }

@@ -3,6 +3,7 @@
 
 #include "json-util.h"
 
+
 void
 ballast_status_report_clear (BallastStatusReport *report)
 {
@@ -22,21 +23,9 @@ ballast_domain_report_free (BallastDomainReport *report)
 /* ---- JSON ---- */
 
 static void
-add_kib (json_object *object, const char *key, guint64 kib)
-{
-  json_object_object_add (object, key, ballast_json_kib (kib));
-}
-
-static void
 add_string (json_object *object, const char *key, const char *value)
 {
   json_object_object_add (object, key, value != NULL ? json_object_new_string (value) : NULL);
-}
-
-static void
-add_int (json_object *object, const char *key, gint64 value)
-{
-  json_object_object_add (object, key, json_object_new_int64 (value));
 }
 
 static void
@@ -56,7 +45,7 @@ static void
 add_known_figure (json_object *object, const char *key, BallastFigure figure)
 {
   if (figure.known)
-    add_int (object, key, figure.value);
+    json_object_object_add (object, key, json_object_new_int64 (figure.value));
 }
 
 json_object *
@@ -71,31 +60,31 @@ ballast_status_report_to_json (const BallastStatusReport *report)
   add_string (connection, "state", report->connection.state);
   add_bool (connection, "stalled", report->connection.stalled);
   add_string (connection, "last_error", report->connection.last_error);
-  add_int (connection, "reconnects", report->connection.reconnects);
-  add_int (connection, "retry_in_sec", report->connection.retry_in_sec);
+  add_figure (connection, "reconnects", report->connection.reconnects);
+  add_figure (connection, "retry_in_sec", report->connection.retry_in_sec);
   json_object_object_add (status, "connection", connection);
 
   json_object *host = json_object_new_object ();
   add_string (host, "error", report->host.error);
   if (report->host.readable)
     {
-      add_kib (host, "mem_total_kib", report->host.mem_total_kib);
-      add_kib (host, "mem_available_kib", report->host.mem_available_kib);
+      add_figure (host, "mem_total_kib", report->host.mem_total_kib);
+      add_figure (host, "mem_available_kib", report->host.mem_available_kib);
       add_string (host, "budget_source", report->host.budget_source);
-      add_kib (host, "budget_total_kib", report->host.budget_total_kib);
-      add_kib (host, "budget_available_kib", report->host.budget_available_kib);
-      add_kib (host, "budget_overflow_kib", report->host.budget_overflow_kib);
-      add_kib (host, "reserve_kib", report->host.reserve_kib);
+      add_figure (host, "budget_total_kib", report->host.budget_total_kib);
+      add_figure (host, "budget_available_kib", report->host.budget_available_kib);
+      add_figure (host, "budget_overflow_kib", report->host.budget_overflow_kib);
+      add_figure (host, "reserve_kib", report->host.reserve_kib);
       add_known_figure (host, "psi_some_avg10_centipct", report->host.psi_some_avg10_centipct);
       add_known_figure (host, "psi_full_avg10_centipct", report->host.psi_full_avg10_centipct);
       if (report->host.has_cgroup)
         {
           json_object *cgroup = json_object_new_object ();
-          add_int (cgroup, "version", report->host.cgroup.version);
+          add_figure (cgroup, "version", report->host.cgroup.version);
           add_bool (cgroup, "limited", report->host.cgroup.limited);
-          add_kib (cgroup, "limit_kib", report->host.cgroup.limit_kib);
-          add_kib (cgroup, "usage_kib", report->host.cgroup.usage_kib);
-          add_kib (cgroup, "working_set_kib", report->host.cgroup.working_set_kib);
+          add_figure (cgroup, "limit_kib", report->host.cgroup.limit_kib);
+          add_figure (cgroup, "usage_kib", report->host.cgroup.usage_kib);
+          add_figure (cgroup, "working_set_kib", report->host.cgroup.working_set_kib);
           json_object_object_add (host, "cgroup", cgroup);
         }
     }
@@ -105,23 +94,23 @@ ballast_status_report_to_json (const BallastStatusReport *report)
   if (report->has_plan)
     {
       plan = json_object_new_object ();
-      add_int (plan, "slack_kib", report->plan.slack_kib);
-      add_int (plan, "pending_kib", report->plan.pending_kib);
-      add_kib (plan, "deficit_kib", report->plan.deficit_kib);
-      add_kib (plan, "surplus_kib", report->plan.surplus_kib);
-      add_kib (plan, "reclaimed_kib", report->plan.reclaimed_kib);
-      add_kib (plan, "granted_kib", report->plan.granted_kib);
+      add_figure (plan, "slack_kib", report->plan.slack_kib);
+      add_figure (plan, "pending_kib", report->plan.pending_kib);
+      add_figure (plan, "deficit_kib", report->plan.deficit_kib);
+      add_figure (plan, "surplus_kib", report->plan.surplus_kib);
+      add_figure (plan, "reclaimed_kib", report->plan.reclaimed_kib);
+      add_figure (plan, "granted_kib", report->plan.granted_kib);
       add_bool (plan, "emergency", report->plan.emergency);
     }
   json_object_object_add (status, "plan", plan);
 
   json_object *guests = json_object_new_object ();
-  add_int (guests, "defined", report->guests.defined);
-  add_int (guests, "running", report->guests.running);
+  add_figure (guests, "defined", report->guests.defined);
+  add_figure (guests, "running", report->guests.running);
   for (gsize i = 0; i < G_N_ELEMENTS (report->guests.by_status); i++)
-    add_int (guests, report->guests.by_status[i].status, report->guests.by_status[i].count);
-  add_kib (guests, "sum_max_kib", report->guests.sum_max_kib);
-  add_kib (guests, "sum_current_kib", report->guests.sum_current_kib);
+    add_figure (guests, report->guests.by_status[i].status, report->guests.by_status[i].count);
+  add_figure (guests, "sum_max_kib", report->guests.sum_max_kib);
+  add_figure (guests, "sum_current_kib", report->guests.sum_current_kib);
   json_object_object_add (status, "guests", guests);
 
   json_object *overcommit = json_object_new_object ();
@@ -134,21 +123,21 @@ ballast_status_report_to_json (const BallastStatusReport *report)
 
   json_object *policy = json_object_new_object ();
   add_string (policy, "source", report->policy.source);
-  add_int (policy, "match_rules", report->policy.match_rules);
+  add_figure (policy, "match_rules", report->policy.match_rules);
   add_string (policy, "reload_error", report->policy.reload_error);
   json_object_object_add (status, "policy", policy);
 
   json_object *cycles = json_object_new_object ();
-  add_int (cycles, "interval_msec", report->cycles.interval_msec);
-  add_int (cycles, "completed", report->cycles.completed);
-  add_int (cycles, "skipped", report->cycles.skipped);
-  add_int (cycles, "last_duration_usec", report->cycles.last_duration_usec);
-  add_int (cycles, "last_libvirt_calls", report->cycles.last_libvirt_calls);
-  add_int (cycles, "libvirt_calls_total", report->cycles.libvirt_calls_total);
-  add_int (cycles, "changes_applied", report->cycles.changes_applied);
-  add_int (cycles, "changes_failed", report->cycles.changes_failed);
-  add_int (cycles, "pressure_events", report->cycles.pressure_events);
-  add_int (cycles, "last_time_usec", report->cycles.last_time_usec);
+  add_figure (cycles, "interval_msec", report->cycles.interval_msec);
+  add_figure (cycles, "completed", report->cycles.completed);
+  add_figure (cycles, "skipped", report->cycles.skipped);
+  add_figure (cycles, "last_duration_usec", report->cycles.last_duration_usec);
+  add_figure (cycles, "last_libvirt_calls", report->cycles.last_libvirt_calls);
+  add_figure (cycles, "libvirt_calls_total", report->cycles.libvirt_calls_total);
+  add_figure (cycles, "changes_applied", report->cycles.changes_applied);
+  add_figure (cycles, "changes_failed", report->cycles.changes_failed);
+  add_figure (cycles, "pressure_events", report->cycles.pressure_events);
+  add_figure (cycles, "last_time_usec", report->cycles.last_time_usec);
   json_object_object_add (status, "cycles", cycles);
   json_object_object_add (status, "ksm", report->ksm != NULL ? json_object_get (report->ksm) : NULL);
   return status;
@@ -188,4 +177,164 @@ ballast_domain_report_to_json (const BallastDomainReport *report)
   add_string (object, "reason_code", report->reason_code);
   add_string (object, "reason", report->reason);
   return object;
+}
+
+/* ---- Reading JSON defensively ---- */
+
+static BallastFigure
+get_figure (json_object *object, const char *key)
+{
+  gint64 value;
+  return ballast_json_get_int (object, key, &value) ? ballast_figure (value) : BALLAST_FIGURE_UNKNOWN;
+}
+
+static json_object *
+get_ref (json_object *object, const char *key)
+{
+  json_object *value = ballast_json_get (object, key);
+  return value != NULL ? json_object_get (value) : NULL;
+}
+
+static const char *const guest_statuses[] = { "managed", "unresponsive", "excluded", "unmanaged" };
+
+void
+ballast_status_report_from_json (json_object *json, BallastStatusReport *report)
+{
+  json_object *connection = ballast_json_get (json, "connection");
+  json_object *host = ballast_json_get (json, "host");
+  json_object *cgroup = ballast_json_get (host, "cgroup");
+  json_object *plan = ballast_json_get (json, "plan");
+  json_object *guests = ballast_json_get (json, "guests");
+  json_object *overcommit = ballast_json_get (json, "overcommit");
+  json_object *policy = ballast_json_get (json, "policy");
+  json_object *cycles = ballast_json_get (json, "cycles");
+  *report = (BallastStatusReport) {
+    .version = ballast_json_get_string (json, "version"),
+    .mode = ballast_json_get_string (json, "mode"),
+    .connection = {
+      .uri = ballast_json_get_string (connection, "uri"),
+      .state = ballast_json_get_string (connection, "state"),
+      .stalled = ballast_json_get_bool (connection, "stalled"),
+      .last_error = ballast_json_get_string (connection, "last_error"),
+      .reconnects = get_figure (connection, "reconnects"),
+      .retry_in_sec = get_figure (connection, "retry_in_sec"),
+    },
+    .host = {
+      .error = ballast_json_get_string (host, "error"),
+      .mem_total_kib = get_figure (host, "mem_total_kib"),
+      .mem_available_kib = get_figure (host, "mem_available_kib"),
+      .budget_source = ballast_json_get_string (host, "budget_source"),
+      .budget_total_kib = get_figure (host, "budget_total_kib"),
+      .budget_available_kib = get_figure (host, "budget_available_kib"),
+      .budget_overflow_kib = get_figure (host, "budget_overflow_kib"),
+      .reserve_kib = get_figure (host, "reserve_kib"),
+      .psi_some_avg10_centipct = get_figure (host, "psi_some_avg10_centipct"),
+      .psi_full_avg10_centipct = get_figure (host, "psi_full_avg10_centipct"),
+      .has_cgroup = cgroup != NULL && json_object_is_type (cgroup, json_type_object),
+      .cgroup = {
+        .version = get_figure (cgroup, "version"),
+        .limited = ballast_json_get_bool (cgroup, "limited"),
+        .limit_kib = get_figure (cgroup, "limit_kib"),
+        .usage_kib = get_figure (cgroup, "usage_kib"),
+        .working_set_kib = get_figure (cgroup, "working_set_kib"),
+      },
+    },
+    .has_plan = plan != NULL && json_object_is_type (plan, json_type_object),
+    .plan = {
+      .slack_kib = get_figure (plan, "slack_kib"),
+      .pending_kib = get_figure (plan, "pending_kib"),
+      .deficit_kib = get_figure (plan, "deficit_kib"),
+      .surplus_kib = get_figure (plan, "surplus_kib"),
+      .reclaimed_kib = get_figure (plan, "reclaimed_kib"),
+      .granted_kib = get_figure (plan, "granted_kib"),
+      .emergency = ballast_json_get_bool (plan, "emergency"),
+    },
+    .guests = {
+      .defined = get_figure (guests, "defined"),
+      .running = get_figure (guests, "running"),
+      .sum_max_kib = get_figure (guests, "sum_max_kib"),
+      .sum_current_kib = get_figure (guests, "sum_current_kib"),
+    },
+    .overcommit = {
+      .mode = ballast_json_get_string (overcommit, "mode"),
+      .hap_available = ballast_json_get_bool (overcommit, "hap_available"),
+      .shrink_allowed = ballast_json_get_bool (overcommit, "shrink_allowed"),
+      .verdict = ballast_json_get_string (overcommit, "verdict"),
+      .ratio_permille = get_figure (overcommit, "ratio_permille"),
+    },
+    .policy = {
+      .source = ballast_json_get_string (policy, "source"),
+      .match_rules = get_figure (policy, "match_rules"),
+      .reload_error = ballast_json_get_string (policy, "reload_error"),
+    },
+    .cycles = {
+      .interval_msec = get_figure (cycles, "interval_msec"),
+      .completed = get_figure (cycles, "completed"),
+      .skipped = get_figure (cycles, "skipped"),
+      .last_duration_usec = get_figure (cycles, "last_duration_usec"),
+      .last_libvirt_calls = get_figure (cycles, "last_libvirt_calls"),
+      .libvirt_calls_total = get_figure (cycles, "libvirt_calls_total"),
+      .changes_applied = get_figure (cycles, "changes_applied"),
+      .changes_failed = get_figure (cycles, "changes_failed"),
+      .pressure_events = get_figure (cycles, "pressure_events"),
+      .last_time_usec = get_figure (cycles, "last_time_usec"),
+    },
+    .ksm = get_ref (json, "ksm"),
+  };
+  report->host.readable = report->host.error == NULL;
+  for (gsize i = 0; i < G_N_ELEMENTS (guest_statuses); i++)
+    {
+      report->guests.by_status[i].status = guest_statuses[i];
+      report->guests.by_status[i].count = get_figure (guests, guest_statuses[i]);
+    }
+}
+
+BallastDomainReport *
+ballast_domain_report_from_json (json_object *json)
+{
+  BallastDomainReport *report = g_new0 (BallastDomainReport, 1);
+  *report = (BallastDomainReport) {
+    .name = ballast_json_get_string (json, "name"),
+    .uuid = ballast_json_get_string (json, "uuid"),
+    .state = ballast_json_get_string (json, "state"),
+    .active = ballast_json_get_bool (json, "active"),
+    .status = ballast_json_get_string (json, "status"),
+    .status_reason = ballast_json_get_string (json, "status_reason"),
+    .max_kib = get_figure (json, "max_kib"),
+    .current_kib = get_figure (json, "current_kib"),
+    .target_kib = get_figure (json, "target_kib"),
+    .used_kib = get_figure (json, "used_kib"),
+    .usable_kib = get_figure (json, "usable_kib"),
+    .unused_kib = get_figure (json, "unused_kib"),
+    .rss_kib = get_figure (json, "rss_kib"),
+    .swap_in_kib_per_sec = get_figure (json, "swap_in_kib_per_sec"),
+    .major_faults_per_sec = get_figure (json, "major_faults_per_sec"),
+    .need_kib = get_figure (json, "need_kib"),
+    .fair_share_kib = get_figure (json, "fair_share_kib"),
+    .over_fair_share_sec = get_figure (json, "over_fair_share_sec"),
+    .min_kib = get_figure (json, "min_kib"),
+    .shares = get_figure (json, "shares"),
+    .tuning_source = ballast_json_get_string (json, "tuning_source"),
+    .tuning_error = ballast_json_get_string (json, "tuning_error"),
+    .excluded = ballast_json_get_bool (json, "excluded"),
+    .pressure = ballast_json_get_string (json, "pressure"),
+    .stats_period_sec = get_figure (json, "stats_period_sec"),
+    .balloon_model = ballast_json_get_string (json, "balloon_model"),
+    .ksm = get_ref (json, "ksm"),
+    .reason_code = ballast_json_get_string (json, "reason_code"),
+    .reason = g_strdup (ballast_json_get_string (json, "reason")),
+  };
+  return report;
+}
+
+GPtrArray *
+ballast_domain_reports_from_list_json (json_object *json)
+{
+  GPtrArray *reports = g_ptr_array_new_with_free_func ((GDestroyNotify) ballast_domain_report_free);
+  json_object *domains = ballast_json_get (json, "domains");
+  gsize n = domains != NULL && json_object_is_type (domains, json_type_array)
+              ? json_object_array_length (domains) : 0;
+  for (gsize i = 0; i < n; i++)
+    g_ptr_array_add (reports, ballast_domain_report_from_json (json_object_array_get_idx (domains, i)));
+  return reports;
 }

@@ -12,7 +12,8 @@ G_BEGIN_DECLS
  * (daemon/metrics.c). The JSON field names are the documented, stable
  * interface (docs/ballastctl.1, "JSON OUTPUT"); sizes are exact integers
  * in KiB with a _kib suffix. Strings are borrowed from whatever the
- * report was built from, except where a field says it is owned. */
+ * report was built from, except where a field says it is owned. The
+ * third serializer, the tables, is lib/report-render.h. */
 
 /* A figure that may be unknown: null in JSON, left out of the metrics. */
 typedef struct {
@@ -44,52 +45,52 @@ typedef struct {
     const char *state;
     gboolean stalled;
     const char *last_error;
-    gint64 reconnects;
-    gint64 retry_in_sec;
+    BallastFigure reconnects;
+    BallastFigure retry_in_sec;
   } connection;
 
   struct {
-    gboolean readable;          /* the figures below hold */
+    gboolean readable;          /* the figures below are the host's */
     const char *error;          /* why not, when not */
-    guint64 mem_total_kib;
-    guint64 mem_available_kib;
+    BallastFigure mem_total_kib;
+    BallastFigure mem_available_kib;
     const char *budget_source;  /* "cgroup" or "meminfo" */
-    guint64 budget_total_kib;
-    guint64 budget_available_kib;
-    guint64 budget_overflow_kib;
-    guint64 reserve_kib;
+    BallastFigure budget_total_kib;
+    BallastFigure budget_available_kib;
+    BallastFigure budget_overflow_kib;
+    BallastFigure reserve_kib;
     BallastFigure psi_some_avg10_centipct;
     BallastFigure psi_full_avg10_centipct;
     gboolean has_cgroup;
     struct {
-      gint64 version;
+      BallastFigure version;
       gboolean limited;
-      guint64 limit_kib;
-      guint64 usage_kib;
-      guint64 working_set_kib;
+      BallastFigure limit_kib;
+      BallastFigure usage_kib;
+      BallastFigure working_set_kib;
     } cgroup;
   } host;
 
   gboolean has_plan;            /* FALSE until a first decision */
   struct {
-    gint64 slack_kib;
-    gint64 pending_kib;
-    guint64 deficit_kib;
-    guint64 surplus_kib;
-    guint64 reclaimed_kib;
-    guint64 granted_kib;
+    BallastFigure slack_kib;    /* negative when short */
+    BallastFigure pending_kib;
+    BallastFigure deficit_kib;
+    BallastFigure surplus_kib;
+    BallastFigure reclaimed_kib;
+    BallastFigure granted_kib;
     gboolean emergency;
   } plan;
 
   struct {
-    gint64 defined;
-    gint64 running;
+    BallastFigure defined;
+    BallastFigure running;
     struct {
       const char *status;       /* managed, unresponsive, excluded, unmanaged */
-      gint64 count;             /* running guests so regarded */
+      BallastFigure count;      /* running guests so regarded */
     } by_status[4];
-    guint64 sum_max_kib;
-    guint64 sum_current_kib;
+    BallastFigure sum_max_kib;
+    BallastFigure sum_current_kib;
   } guests;
 
   struct {
@@ -102,24 +103,24 @@ typedef struct {
 
   struct {
     const char *source;
-    gint64 match_rules;
+    BallastFigure match_rules;
     const char *reload_error;
   } policy;
 
   struct {
-    gint64 interval_msec;
-    gint64 completed;
-    gint64 skipped;
-    gint64 last_duration_usec;
-    gint64 last_libvirt_calls;
-    gint64 libvirt_calls_total;
-    gint64 changes_applied;
-    gint64 changes_failed;
-    gint64 pressure_events;
-    gint64 last_time_usec;
+    BallastFigure interval_msec;
+    BallastFigure completed;
+    BallastFigure skipped;
+    BallastFigure last_duration_usec;
+    BallastFigure last_libvirt_calls;
+    BallastFigure libvirt_calls_total;
+    BallastFigure changes_applied;
+    BallastFigure changes_failed;
+    BallastFigure pressure_events;
+    BallastFigure last_time_usec;
   } cycles;
 
-  json_object *ksm;             /* owned: page sharing's own report */
+  json_object *ksm;             /* owned reference: page sharing's own report */
 } BallastStatusReport;
 
 void ballast_status_report_clear (BallastStatusReport *report);
@@ -163,5 +164,15 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (BallastDomainReport, ballast_domain_report_free)
 
 json_object *ballast_status_report_to_json (const BallastStatusReport *report);
 json_object *ballast_domain_report_to_json (const BallastDomainReport *report);
+
+/* The other way, for ballastctl, which gets the JSON from ballastd: read
+ * defensively, a field of the wrong type counting as unknown (NULL for a
+ * string, FALSE for a flag), never an error: a newer or older ballastd
+ * still shows what both know. The reports borrow JSON's strings: they
+ * must not outlive it. */
+void ballast_status_report_from_json (json_object *json, BallastStatusReport *report);
+BallastDomainReport *ballast_domain_report_from_json (json_object *json);
+/* The "domains" of a `list` result, as BallastDomainReport*. */
+GPtrArray *ballast_domain_reports_from_list_json (json_object *json);
 
 G_END_DECLS

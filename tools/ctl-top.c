@@ -90,100 +90,62 @@ screen_leave (Screen *screen)
 
 /* ---- One frame ---- */
 
-static json_object *
-get (json_object *object, const char *key)
-{
-  json_object *value = NULL;
-  if (object == NULL || !json_object_object_get_ex (object, key, &value))
-    return NULL;
-  return value;
-}
-
-static const char *
-get_string (json_object *object, const char *key, const char *fallback)
-{
-  json_object *value = get (object, key);
-  return value != NULL && json_object_is_type (value, json_type_string)
-           ? json_object_get_string (value) : fallback;
-}
-
-static gint64
-get_int (json_object *object, const char *key)
-{
-  json_object *value = get (object, key);
-  return value != NULL && json_object_is_type (value, json_type_int) ? json_object_get_int64 (value) : 0;
-}
-
-static const char *
-slack_state (json_object *plan)
-{
-  if (plan == NULL)
-    return "no decision yet";
-  if (get_int (plan, "deficit_kib") > 0)
-    return json_object_get_boolean (get (plan, "emergency")) ? "short: EMERGENCY" : "short: reclaiming";
-  return get_int (plan, "surplus_kib") > 0 ? "spare: giving back" : "within band";
-}
-
 /* The host totals above the table: four lines, like virt-top's, and KSM's. */
 static char *
-render_header (json_object *status)
+render_header (const BallastStatusReport *status)
 {
-  json_object *connection = get (status, "connection");
-  json_object *host = get (status, "host");
-  json_object *plan = get (status, "plan");
-  json_object *overcommit = get (status, "overcommit");
-  json_object *guests = get (status, "guests");
-  json_object *cycles = get (status, "cycles");
   GString *out = g_string_new (NULL);
 
   g_autoptr(GDateTime) now = g_date_time_new_now_local ();
   g_autofree char *clock = g_date_time_format (now, "%H:%M:%S");
   g_string_append_printf (out, "ballastctl top - %s - ballastd %s, %s - %s (%s%s)\n", clock,
-                          get_string (status, "version", "?"), get_string (status, "mode", "?"),
-                          get_string (connection, "uri", "?"), get_string (connection, "state", "?"),
-                          json_object_get_boolean (get (connection, "stalled")) ? ", libvirt not answering" : "");
+                          status->version ?: "?", status->mode ?: "?",
+                          status->connection.uri ?: "?", status->connection.state ?: "?",
+                          status->connection.stalled ? ", libvirt not answering" : "");
 
-  const char *host_error = get_string (host, "error", NULL);
-  if (host_error != NULL)
-    g_string_append_printf (out, "Budget: unknown: %s\n", host_error);
+  if (status->host.error != NULL)
+    g_string_append_printf (out, "Budget: unknown: %s\n", status->host.error);
   else
     {
-      g_autofree char *budget = ballast_render_kib (host, "budget_total_kib");
-      g_autofree char *available = ballast_render_kib (host, "budget_available_kib");
-      g_autofree char *reserve = ballast_render_kib (host, "reserve_kib");
-      g_autofree char *slack = ballast_render_kib (plan, "slack_kib");
+      g_autofree char *budget = ballast_render_kib_figure (status->host.budget_total_kib);
+      g_autofree char *available = ballast_render_kib_figure (status->host.budget_available_kib);
+      g_autofree char *reserve = ballast_render_kib_figure (status->host.reserve_kib);
+      g_autofree char *slack = ballast_render_kib_figure (status->has_plan ? status->plan.slack_kib
+                                                                           : BALLAST_FIGURE_UNKNOWN);
+      const char *state = !status->has_plan ? "no decision yet"
+                          : status->plan.emergency && status->plan.deficit_kib.value > 0
+                            ? "short: EMERGENCY"
+                            : ballast_render_slack_state (status);
       g_string_append_printf (out, "Budget: %s (%s)   Available: %s   Reserve: %s   Slack: %s (%s)\n",
-                              budget, get_string (host, "budget_source", "?"), available, reserve,
-                              slack, slack_state (plan));
+                              budget, status->host.budget_source ?: "?", available, reserve,
+                              slack, state);
     }
 
-  gint64 ratio = get_int (overcommit, "ratio_permille");
+  gint64 ratio = status->overcommit.ratio_permille.value;
   g_string_append_printf (out, "Overcommit: %" G_GINT64_FORMAT ".%02" G_GINT64_FORMAT
                           " (mode %s, %s)", ratio / 1000, ratio % 1000 / 10,
-                          get_string (overcommit, "mode", "?"),
-                          json_object_get_boolean (get (overcommit, "shrink_allowed"))
-                            ? "shrinking allowed" : "gated: giving back only");
-  if (get (host, "psi_some_avg10_centipct") != NULL)
-    {
-      gint64 psi = get_int (host, "psi_some_avg10_centipct");
-      g_string_append_printf (out, "   PSI some: %" G_GINT64_FORMAT ".%02" G_GINT64_FORMAT "%%",
-                              psi / 100, psi % 100);
-    }
+                          status->overcommit.mode ?: "?",
+                          status->overcommit.shrink_allowed ? "shrinking allowed"
+                                                            : "gated: giving back only");
+  BallastFigure psi = status->host.psi_some_avg10_centipct;
+  if (psi.known)
+    g_string_append_printf (out, "   PSI some: %" G_GINT64_FORMAT ".%02" G_GINT64_FORMAT "%%",
+                            psi.value / 100, psi.value % 100);
   g_string_append_c (out, '\n');
 
-  gint64 duration = get_int (cycles, "last_duration_usec");
+  gint64 duration = status->cycles.last_duration_usec.value;
   g_string_append_printf (out, "Guests: %" G_GINT64_FORMAT " running: %" G_GINT64_FORMAT " managed, %"
                           G_GINT64_FORMAT " unresponsive, %" G_GINT64_FORMAT " excluded, %"
                           G_GINT64_FORMAT " unmanaged   Cycles: %" G_GINT64_FORMAT " (%"
                           G_GINT64_FORMAT " skipped), last %" G_GINT64_FORMAT ".%03" G_GINT64_FORMAT " ms\n",
-                          get_int (guests, "running"), get_int (guests, "managed"),
-                          get_int (guests, "unresponsive"), get_int (guests, "excluded"),
-                          get_int (guests, "unmanaged"), get_int (cycles, "completed"),
-                          get_int (cycles, "skipped"), duration / 1000, duration % 1000);
-  json_object *ksm = get (status, "ksm");
-  if (ksm != NULL)
+                          status->guests.running.value, status->guests.by_status[0].count.value,
+                          status->guests.by_status[1].count.value,
+                          status->guests.by_status[2].count.value,
+                          status->guests.by_status[3].count.value, status->cycles.completed.value,
+                          status->cycles.skipped.value, duration / 1000, duration % 1000);
+  if (status->ksm != NULL)
     {
-      g_autofree char *summary = ballast_render_ksm_summary (ksm);
+      g_autofree char *summary = ballast_render_ksm_summary (status->ksm);
       g_string_append_printf (out, "KSM: %s\n", summary);
     }
   return g_string_free (out, FALSE);
@@ -322,8 +284,11 @@ run_top (Ctl *ctl, Screen *screen, guint delay_msec, guint64 iterations, GError 
         }
       else
         {
-          g_autofree char *header = render_header (status);
-          g_autofree char *table = ballast_render_list (list, FALSE);
+          g_auto(BallastStatusReport) status_report;
+          ballast_status_report_from_json (status, &status_report);
+          g_autoptr(GPtrArray) domains = ballast_domain_reports_from_list_json (list);
+          g_autofree char *header = render_header (&status_report);
+          g_autofree char *table = ballast_render_domain_reports (domains, FALSE);
           g_autofree char *frame = g_strconcat (header, "\n", table, NULL);
           if (screen->on_terminal)
             draw_in_place (frame);
