@@ -10,37 +10,54 @@
 void
 ballast_cycle_forget_run (BallastDomain *domain)
 {
-  domain->has_stats = FALSE;
-  domain->has_target = FALSE;
-  domain->has_decision = FALSE;
-  domain->stats_period_attempted = FALSE;
-  g_clear_pointer (&domain->stats_period_error, g_free);
-  domain->history = (BallastGuestHistory) { 0 };
+  BallastDomainObserved *observed = &domain->observed;
+  observed->has_stats = FALSE;
+  domain->balloon.has_target = FALSE;
+  domain->balloon.has_decision = FALSE;
+  observed->stats_period_attempted = FALSE;
+  g_clear_pointer (&observed->stats_period_error, g_free);
+  observed->history = (BallastGuestHistory) { 0 };
   ballast_loan_keeper_forget_run (domain);
+}
+
+void
+ballast_cycle_config_changed (BallastDomain *domain)
+{
+  domain->observed.config_dirty = TRUE;
+}
+
+void
+ballast_cycle_balloon_changed (BallastDomain *domain, guint64 actual_kib)
+{
+  BallastDomainObserved *observed = &domain->observed;
+  if (!observed->has_stats)
+    return;
+  observed->stats.actual_kib = actual_kib;
+  observed->stats.present |= BALLAST_STAT_ACTUAL;
 }
 
 void
 ballast_cycle_resolve_tuning (BallastDomain *domain, const BallastPolicyFile *policy_file)
 {
-  if (domain->config == NULL)
+  const BallastDomainConfig *config = domain->observed.config;
+  BallastTuningRecord *tuning = &domain->tuning;
+  if (config == NULL)
     return;
   BallastTuningOverride metadata = { 0 };
   g_autoptr(GError) error = NULL;
-  if (domain->config->tuning_xml != NULL
-      && !ballast_tuning_parse (domain->config->tuning_xml, &metadata, &error))
+  if (config->tuning_xml != NULL && !ballast_tuning_parse (config->tuning_xml, &metadata, &error))
     {
-      if (g_strcmp0 (domain->tuning_error, error->message) != 0)
+      if (g_strcmp0 (tuning->error, error->message) != 0)
         g_warning ("%s: ignoring its ballast tuning metadata, using the policy: %s",
                    domain->name, error->message);
-      g_free (domain->tuning_error);
-      domain->tuning_error = g_strdup (error->message);
+      g_free (tuning->error);
+      tuning->error = g_strdup (error->message);
       metadata.set = 0;
     }
   else
-    g_clear_pointer (&domain->tuning_error, g_free);
-  g_free (domain->tuning_source);
-  ballast_policy_file_resolve (policy_file, domain->config, &metadata, &domain->tuning,
-                               &domain->tuning_source);
+    g_clear_pointer (&tuning->error, g_free);
+  g_free (tuning->source);
+  ballast_policy_file_resolve (policy_file, config, &metadata, &tuning->resolved, &tuning->source);
 }
 
 void
@@ -64,43 +81,44 @@ ballast_cycle_merge (BallastRegistry *registry, BallastCollectResult *result,
       domain->state = collected->state;
       domain->active = collected->active;
 
+      BallastDomainObserved *observed = &domain->observed;
       if (collected->fetched_config)
         {
-          ballast_domain_config_free (domain->config);
-          domain->config = g_steal_pointer (&collected->config);
-          if (g_strcmp0 (domain->config_error, collected->config_error) != 0
+          ballast_domain_config_free (observed->config);
+          observed->config = g_steal_pointer (&collected->config);
+          if (g_strcmp0 (observed->config_error, collected->config_error) != 0
               && collected->config_error != NULL)
             g_warning ("%s: %s", domain->name, collected->config_error);
-          g_free (domain->config_error);
-          domain->config_error = g_steal_pointer (&collected->config_error);
-          domain->config_dirty = FALSE;
+          g_free (observed->config_error);
+          observed->config_error = g_steal_pointer (&collected->config_error);
+          observed->config_dirty = FALSE;
           ballast_cycle_resolve_tuning (domain, policy_file);
           ballast_loan_keeper_restore (domain, now_usec, wall_usec);
         }
-      else if (collected->period_attempted && domain->config != NULL
+      else if (collected->period_attempted && observed->config != NULL
                && collected->period_error == NULL)
-        domain->config->stats_period_sec = stats_period_sec;
+        observed->config->stats_period_sec = stats_period_sec;
 
       if (collected->period_attempted)
         {
-          domain->stats_period_attempted = TRUE;
-          g_free (domain->stats_period_error);
-          domain->stats_period_error = g_steal_pointer (&collected->period_error);
-          if (domain->stats_period_error != NULL)
+          observed->stats_period_attempted = TRUE;
+          g_free (observed->stats_period_error);
+          observed->stats_period_error = g_steal_pointer (&collected->period_error);
+          if (observed->stats_period_error != NULL)
             g_warning ("%s: cannot set the balloon stats period: %s", domain->name,
-                       domain->stats_period_error);
+                       observed->stats_period_error);
           else
             g_message ("%s: balloon stats period set to %u s", domain->name, stats_period_sec);
         }
 
-      domain->has_stats = collected->has_stats;
+      observed->has_stats = collected->has_stats;
       if (collected->has_stats)
         {
-          domain->stats = collected->stats;
-          ballast_guest_history_advance (&domain->history, &domain->stats, now_usec);
-          if (domain->has_target)
-            ballast_guest_history_track_target (&domain->history, domain->stats.actual_kib,
-                                                domain->target_kib, min_change_kib);
+          observed->stats = collected->stats;
+          ballast_guest_history_advance (&observed->history, &observed->stats, now_usec);
+          if (domain->balloon.has_target)
+            ballast_guest_history_track_target (&observed->history, observed->stats.actual_kib,
+                                                domain->balloon.target_kib, min_change_kib);
         }
     }
 
@@ -124,32 +142,33 @@ classify_domain (BallastDomain *domain, gint64 now_usec)
   const char *reason = NULL;
   BallastGuestStatus status = BALLAST_GUEST_UNMANAGED;
 
+  const BallastDomainObserved *observed = &domain->observed;
+  const BallastDomainConfig *config = observed->config;
   if (!domain->active)
     reason = "not running";
-  else if (domain->config == NULL)
-    reason = domain->config_error != NULL ? "domain XML unusable (see log)" : "config not yet read";
-  else if ((reason = ballast_domain_config_unmanaged_reason (domain->config)) != NULL)
+  else if (config == NULL)
+    reason = observed->config_error != NULL ? "domain XML unusable (see log)" : "config not yet read";
+  else if ((reason = ballast_domain_config_unmanaged_reason (config)) != NULL)
     ;
-  else if (!domain->has_stats)
+  else if (!observed->has_stats)
     reason = "no balloon stats from the driver";
-  else if (!ballast_balloon_stats_has_guest_view (&domain->stats))
-    reason = domain->config->stats_period_sec == 0 && domain->stats_period_error != NULL
+  else if (!ballast_balloon_stats_has_guest_view (&observed->stats))
+    reason = config->stats_period_sec == 0 && observed->stats_period_error != NULL
                ? "no stats period and it cannot be set"
                : "no balloon driver answering in the guest";
-  else if (domain->tuning.exclude)
+  else if (domain->tuning.resolved.exclude)
     {
       status = BALLAST_GUEST_EXCLUDED;
       reason = "excluded by tuning";
     }
-  else if ((reason = ballast_balloon_stats_check (&domain->stats, domain->config->max_kib)) != NULL)
+  else if ((reason = ballast_balloon_stats_check (&observed->stats, config->max_kib)) != NULL)
     status = BALLAST_GUEST_UNRESPONSIVE;
-  else if (ballast_guest_history_is_stale (&domain->history, now_usec,
-                                           domain->config->stats_period_sec))
+  else if (ballast_guest_history_is_stale (&observed->history, now_usec, config->stats_period_sec))
     {
       status = BALLAST_GUEST_UNRESPONSIVE;
       reason = "stats stale: last-update unchanged for over 3 periods";
     }
-  else if (domain->history.cycles_not_moving >= STUCK_AFTER_CYCLES)
+  else if (observed->history.cycles_not_moving >= STUCK_AFTER_CYCLES)
     {
       status = BALLAST_GUEST_UNRESPONSIVE;
       reason = "balloon not moving towards its target";
@@ -157,10 +176,18 @@ classify_domain (BallastDomain *domain, gint64 now_usec)
   else
     status = BALLAST_GUEST_MANAGED;
 
-  if (status != domain->status && reason != NULL && domain->active)
+  if (status != domain->classification.status && reason != NULL && domain->active)
     g_message ("%s: %s: %s", domain->name, ballast_guest_status_to_string (status), reason);
-  domain->status = status;
-  domain->status_reason = reason;
+  domain->classification.status = status;
+  domain->classification.reason = reason;
+}
+
+/* The allocator decides for managed and unresponsive domains. */
+static gboolean
+is_decided_for (const BallastDomain *domain)
+{
+  return domain->classification.status == BALLAST_GUEST_MANAGED
+         || domain->classification.status == BALLAST_GUEST_UNRESPONSIVE;
 }
 
 void
@@ -171,8 +198,8 @@ ballast_cycle_classify (BallastRegistry *registry, gint64 now_usec)
     {
       BallastDomain *domain = domains->pdata[i];
       classify_domain (domain, now_usec);
-      if (domain->status != BALLAST_GUEST_MANAGED && domain->status != BALLAST_GUEST_UNRESPONSIVE)
-        domain->has_decision = FALSE;
+      if (!is_decided_for (domain))
+        domain->balloon.has_decision = FALSE;
     }
 }
 
@@ -180,29 +207,31 @@ ballast_cycle_classify (BallastRegistry *registry, gint64 now_usec)
 static BallastGuestInput
 guest_input (const BallastDomain *domain, const BallastPolicy *policy, gint64 now_usec)
 {
+  const BallastDomainObserved *observed = &domain->observed;
+  const BallastBalloonRecord *balloon = &domain->balloon;
   guint64 current = ballast_domain_current_kib (domain);
   return (BallastGuestInput) {
     .name = domain->name,
-    .max_kib = domain->config->max_kib,
+    .max_kib = observed->config->max_kib,
     .current_kib = current,
     /* Never set: where the balloon is, but never above the maximum,
      * whatever a hostile guest claims (that would be a bogus change). */
-    .target_kib = domain->has_target ? domain->target_kib : MIN (current, domain->config->max_kib),
-    .usable_kib = ballast_balloon_stats_usable_kib (&domain->stats),
-    .reported_total_kib = (domain->stats.present & BALLAST_STAT_AVAILABLE)
-                            ? domain->stats.available_kib : 0,
-    .resident_kib = (domain->stats.present & BALLAST_STAT_RSS) ? domain->stats.rss_kib : 0,
-    .used_growth_kib_per_sec = domain->history.used_growth_kib_per_sec,
-    .swap_in_kib_per_sec = domain->history.swap_in_kib_per_sec,
-    .major_faults_per_sec = domain->history.major_faults_per_sec,
-    .unresponsive = domain->status == BALLAST_GUEST_UNRESPONSIVE,
-    .recently_shrunk = domain->last_shrink_usec != 0
-                       && now_usec - domain->last_shrink_usec
+    .target_kib = balloon->has_target ? balloon->target_kib : MIN (current, observed->config->max_kib),
+    .usable_kib = ballast_balloon_stats_usable_kib (&observed->stats),
+    .reported_total_kib = (observed->stats.present & BALLAST_STAT_AVAILABLE)
+                            ? observed->stats.available_kib : 0,
+    .resident_kib = (observed->stats.present & BALLAST_STAT_RSS) ? observed->stats.rss_kib : 0,
+    .used_growth_kib_per_sec = observed->history.used_growth_kib_per_sec,
+    .swap_in_kib_per_sec = observed->history.swap_in_kib_per_sec,
+    .major_faults_per_sec = observed->history.major_faults_per_sec,
+    .unresponsive = domain->classification.status == BALLAST_GUEST_UNRESPONSIVE,
+    .recently_shrunk = balloon->last_shrink_usec != 0
+                       && now_usec - balloon->last_shrink_usec
                             < (gint64) policy->regrow_delay_sec * G_USEC_PER_SEC,
-    .settling = domain->has_target
-                && domain->history.last_update_changed_usec <= domain->target_applied_usec,
+    .settling = balloon->has_target
+                && observed->history.last_update_changed_usec <= balloon->target_applied_usec,
     .over_fair_share_sec = ballast_loan_clock_seconds (&domain->loan.clock, now_usec),
-    .tuning = domain->tuning,
+    .tuning = domain->tuning.resolved,
   };
 }
 
@@ -215,7 +244,7 @@ ballast_cycle_decide (BallastRegistry *registry, const BallastHostSnapshot *host
   for (guint i = 0; i < domains->len; i++)
     {
       BallastDomain *domain = domains->pdata[i];
-      if (domain->status == BALLAST_GUEST_MANAGED || domain->status == BALLAST_GUEST_UNRESPONSIVE)
+      if (is_decided_for (domain))
         g_ptr_array_add (managed, domain);
     }
 
@@ -244,8 +273,8 @@ ballast_cycle_decide (BallastRegistry *registry, const BallastHostSnapshot *host
     {
       BallastDomain *domain = managed->pdata[i];
       const BallastDecision *decision = &result->plan->decisions[i];
-      domain->decision = *decision;
-      domain->has_decision = TRUE;
+      domain->balloon.decision = *decision;
+      domain->balloon.has_decision = TRUE;
       ballast_loan_clock_advance (&domain->loan.clock, now_usec, decision);
       if (!decision->changed)
         continue;
@@ -305,13 +334,13 @@ ballast_cycle_applied (BallastRegistry *registry, const BallastPlan *plan,
       /* Destroyed, undefined or migrated away since the decision: normal.
        * Said here too when its lifecycle event came first and took the
        * decision away. */
-      if (item->outcome == BALLAST_APPLY_GONE && (domain == NULL || !domain->has_decision))
+      if (item->outcome == BALLAST_APPLY_GONE && (domain == NULL || !domain->balloon.has_decision))
         {
           g_debug ("%s: gone before its balloon could be set, ignoring: %s",
                    domain != NULL ? domain->name : item->uuid, item->error);
           continue;
         }
-      if (domain == NULL || !domain->has_decision)
+      if (domain == NULL || !domain->balloon.has_decision)
         {
           /* Its lifecycle event (a restart, say) voided the decision while
            * the change was under way: the outcome is still said, without a
@@ -329,18 +358,18 @@ ballast_cycle_applied (BallastRegistry *registry, const BallastPlan *plan,
                        name, target_text);
           continue;
         }
-      const BallastDecision *decision = &domain->decision;
+      const BallastDecision *decision = &domain->balloon.decision;
       g_autofree char *reason = ballast_decision_describe (plan, decision);
       g_autofree char *old_text = ballast_size_format_kib (decision->old_target_kib);
       g_autofree char *new_text = ballast_size_format_kib (item->target_kib);
       switch (item->outcome)
         {
         case BALLAST_APPLY_OK:
-          domain->has_target = TRUE;
-          domain->target_kib = item->target_kib;
-          domain->target_applied_usec = g_get_monotonic_time ();
+          domain->balloon.has_target = TRUE;
+          domain->balloon.target_kib = item->target_kib;
+          domain->balloon.target_applied_usec = g_get_monotonic_time ();
           if (item->target_kib < decision->old_target_kib)
-            domain->last_shrink_usec = domain->target_applied_usec;
+            domain->balloon.last_shrink_usec = domain->balloon.target_applied_usec;
           counters->changes_applied++;
           g_message ("%s: balloon %s -> %s (%s)", domain->name, old_text, new_text, reason);
           ballast_domain_journal_add (domain, wall_usec, decision->old_target_kib,
@@ -349,7 +378,7 @@ ballast_cycle_applied (BallastRegistry *registry, const BallastPlan *plan,
         case BALLAST_APPLY_GONE:
           g_debug ("%s: gone before its balloon could be set, ignoring: %s", domain->name,
                    item->error);
-          domain->config_dirty = TRUE;
+          ballast_cycle_config_changed (domain);
           break;
         case BALLAST_APPLY_FAILED:
         default:

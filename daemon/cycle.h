@@ -25,6 +25,14 @@ G_BEGIN_DECLS
  * or stopped). */
 void ballast_cycle_forget_run (BallastDomain *domain);
 
+/* DOMAIN's definition may have changed (a domain event): its XML is
+ * fetched again next cycle. */
+void ballast_cycle_config_changed (BallastDomain *domain);
+
+/* libvirt says DOMAIN's balloon is now ACTUAL_KIB (a balloon change
+ * event): its stats, if it has any, say so until the next collection. */
+void ballast_cycle_balloon_changed (BallastDomain *domain, guint64 actual_kib);
+
 /* DOMAIN's tuning from its metadata and POLICY_FILE's rules and
  * defaults. Bad metadata is reported once and ignored: the policy still
  * applies. */

@@ -120,9 +120,9 @@ ballast_daemon_status_report (const BallastDaemonView *view, BallastStatusReport
       if (!domain->active)
         continue;
       running++;
-      counts[domain->status]++;
-      if (domain->config != NULL)
-        sum_max += domain->config->max_kib;
+      counts[domain->classification.status]++;
+      if (domain->observed.config != NULL)
+        sum_max += domain->observed.config->max_kib;
       sum_current += ballast_domain_current_kib (domain);
     }
   report->guests.defined = ballast_figure (domains->len);
@@ -149,70 +149,72 @@ ballast_daemon_status_json (const BallastDaemonView *view)
 BallastDomainReport *
 ballast_daemon_domain_report (const BallastDaemonView *view, BallastDomain *domain)
 {
-  const BallastDomainConfig *config = domain->config;
+  const BallastDomainConfig *config = domain->observed.config;
   BallastDomainReport *report = g_new0 (BallastDomainReport, 1);
   report->name = domain->name;
   report->uuid = domain->uuid;
   report->state = ballast_domain_state_to_string (domain->state);
   report->active = domain->active;
-  report->status = ballast_guest_status_to_string (domain->status);
-  report->status_reason = domain->status_reason;
+  report->status = ballast_guest_status_to_string (domain->classification.status);
+  report->status_reason = domain->classification.reason;
 
   if (config != NULL)
     report->max_kib = ballast_figure_kib (config->max_kib);
   guint64 current = ballast_domain_current_kib (domain);
-  gboolean decided = domain->has_decision;
-  guint64 target = decided ? domain->decision.target_kib
-                           : domain->has_target ? domain->target_kib : current;
+  gboolean decided = domain->balloon.has_decision;
+  guint64 target = decided ? domain->balloon.decision.target_kib
+                           : domain->balloon.has_target ? domain->balloon.target_kib : current;
   if (domain->active)
     {
       report->current_kib = ballast_figure_kib (current);
       report->target_kib = ballast_figure_kib (target);
     }
 
-  const BallastBalloonStats *stats = &domain->stats;
-  gboolean guest_view = domain->active && domain->has_stats && ballast_balloon_stats_has_guest_view (stats);
+  const BallastDomainObserved *observed = &domain->observed;
+  const BallastBalloonStats *stats = &observed->stats;
+  gboolean guest_view = domain->active && observed->has_stats && ballast_balloon_stats_has_guest_view (stats);
   if (decided)
     {
-      report->used_kib = ballast_figure_kib (domain->decision.used_kib);
-      report->need_kib = ballast_figure_kib (domain->decision.need_kib);
+      report->used_kib = ballast_figure_kib (domain->balloon.decision.used_kib);
+      report->need_kib = ballast_figure_kib (domain->balloon.decision.need_kib);
       /* Its share of the budget less the reserve, and how long its use has
        * been above it (past the loan time, what it borrowed is called back). */
-      report->fair_share_kib = ballast_figure_kib (domain->decision.fair_share_kib);
+      report->fair_share_kib = ballast_figure_kib (domain->balloon.decision.fair_share_kib);
       report->over_fair_share_sec = ballast_figure ((gint64) ballast_loan_clock_seconds (
         &domain->loan.clock, g_get_monotonic_time ()));
-      report->pressure = ballast_pressure_cause_to_string (domain->decision.pressure);
+      report->pressure = ballast_pressure_cause_to_string (domain->balloon.decision.pressure);
     }
   if (guest_view)
     {
       report->usable_kib = ballast_figure_kib (ballast_balloon_stats_usable_kib (stats));
       if (stats->present & BALLAST_STAT_UNUSED)
         report->unused_kib = ballast_figure_kib (stats->unused_kib);
-      report->swap_in_kib_per_sec = ballast_figure ((gint64) domain->history.swap_in_kib_per_sec);
-      report->major_faults_per_sec = ballast_figure ((gint64) domain->history.major_faults_per_sec);
+      report->swap_in_kib_per_sec = ballast_figure ((gint64) observed->history.swap_in_kib_per_sec);
+      report->major_faults_per_sec = ballast_figure ((gint64) observed->history.major_faults_per_sec);
     }
-  if (domain->active && domain->has_stats && (stats->present & BALLAST_STAT_RSS))
+  if (domain->active && observed->has_stats && (stats->present & BALLAST_STAT_RSS))
     report->rss_kib = ballast_figure_kib (stats->rss_kib);
   if (config != NULL)
     {
       report->min_kib = ballast_figure_kib (
-        MIN (ballast_amount_resolve_kib (&domain->tuning.min, config->max_kib), config->max_kib));
+        MIN (ballast_amount_resolve_kib (&domain->tuning.resolved.min, config->max_kib),
+             config->max_kib));
       report->stats_period_sec = ballast_figure (config->stats_period_sec);
       report->balloon_model = config->balloon_model;
     }
-  report->shares = ballast_figure (domain->tuning.shares);
-  report->tuning_source = domain->tuning_source;
-  report->tuning_error = domain->tuning_error;
-  report->excluded = domain->tuning.exclude;
+  report->shares = ballast_figure (domain->tuning.resolved.shares);
+  report->tuning_source = domain->tuning.source;
+  report->tuning_error = domain->tuning.error;
+  report->excluded = domain->tuning.resolved.exclude;
   report->ksm = ballast_ksm_manager_domain_json (view->ksm, domain);
 
   if (decided && view->plan != NULL)
     {
-      report->reason_code = ballast_reason_code_to_string (domain->decision.reason);
-      report->reason = ballast_decision_describe (view->plan, &domain->decision);
+      report->reason_code = ballast_reason_code_to_string (domain->balloon.decision.reason);
+      report->reason = ballast_decision_describe (view->plan, &domain->balloon.decision);
     }
   else
-    report->reason = g_strdup (domain->status_reason);
+    report->reason = g_strdup (domain->classification.reason);
   return report;
 }
 
@@ -255,9 +257,10 @@ ballast_daemon_history_json (BallastDomain *domain, guint limit)
 {
   json_object *result = json_object_new_object ();
   json_object *array = json_object_new_array ();
-  guint skip = limit > 0 && domain->journal.length > limit ? domain->journal.length - limit : 0;
+  const GQueue *journal = &domain->balloon.journal;
+  guint skip = limit > 0 && journal->length > limit ? journal->length - limit : 0;
   guint index = 0;
-  for (GList *link = domain->journal.head; link != NULL; link = link->next, index++)
+  for (GList *link = journal->head; link != NULL; link = link->next, index++)
     {
       if (index < skip)
         continue;

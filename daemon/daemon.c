@@ -208,19 +208,15 @@ on_domain_event (const char *uuid, const char *name, BallastDomainEventKind kind
       g_debug ("%s: lifecycle event %" G_GUINT64_FORMAT, name, value);
       if (value == VIR_DOMAIN_EVENT_STARTED || value == VIR_DOMAIN_EVENT_STOPPED)
         ballast_cycle_forget_run (domain);
-      domain->config_dirty = TRUE;
+      ballast_cycle_config_changed (domain);
       request_early_cycle (daemon);
       break;
     case BALLAST_DOMAIN_EVENT_BALLOON_CHANGE:
-      if (domain->has_stats)
-        {
-          domain->stats.actual_kib = value;
-          domain->stats.present |= BALLAST_STAT_ACTUAL;
-        }
+      ballast_cycle_balloon_changed (domain, value);
       break;
     case BALLAST_DOMAIN_EVENT_METADATA_CHANGE:
     case BALLAST_DOMAIN_EVENT_DEVICE_CHANGE:
-      domain->config_dirty = TRUE;
+      ballast_cycle_config_changed (domain);
       request_early_cycle (daemon);
       break;
     default:
@@ -470,11 +466,12 @@ start_cycle (BallastDaemon *daemon)
   for (guint i = 0; i < domains->len; i++)
     {
       BallastDomain *domain = domains->pdata[i];
+      const BallastDomainObserved *observed = &domain->observed;
       guint domain_flags = BALLAST_COLLECT_KNOWN;
-      if (domain->config_dirty || domain->config == NULL)
+      if (observed->config_dirty || observed->config == NULL)
         domain_flags |= BALLAST_COLLECT_FETCH_XML;
-      else if (domain->active && domain->config->has_balloon
-               && domain->config->stats_period_sec == 0 && !domain->stats_period_attempted)
+      else if (domain->active && observed->config->has_balloon
+               && observed->config->stats_period_sec == 0 && !observed->stats_period_attempted)
         domain_flags |= BALLAST_COLLECT_SET_PERIOD;
       g_hash_table_insert (flags, g_strdup (domain->uuid), GUINT_TO_POINTER (domain_flags));
     }

@@ -36,13 +36,13 @@ domain_free (gpointer data)
   g_free (domain->name);
   if (domain->domain != NULL)
     virDomainFree (domain->domain);
-  ballast_domain_config_free (domain->config);
-  g_free (domain->config_error);
-  g_free (domain->stats_period_error);
-  g_free (domain->tuning_source);
-  g_free (domain->tuning_error);
+  ballast_domain_config_free (domain->observed.config);
+  g_free (domain->observed.config_error);
+  g_free (domain->observed.stats_period_error);
+  g_free (domain->tuning.source);
+  g_free (domain->tuning.error);
   g_free (domain->loan.state_error);
-  g_queue_clear_full (&domain->journal, journal_entry_free);
+  g_queue_clear_full (&domain->balloon.journal, journal_entry_free);
   g_free (domain);
 }
 
@@ -100,10 +100,10 @@ ballast_registry_ensure (BallastRegistry *registry, const char *uuid, const char
   domain = g_new0 (BallastDomain, 1);
   domain->uuid = g_strdup (uuid);
   domain->name = g_strdup (name);
-  domain->config_dirty = TRUE;
-  domain->status = BALLAST_GUEST_UNMANAGED;
-  domain->status_reason = "not yet seen";
-  g_queue_init (&domain->journal);
+  domain->observed.config_dirty = TRUE;
+  domain->classification.status = BALLAST_GUEST_UNMANAGED;
+  domain->classification.reason = "not yet seen";
+  g_queue_init (&domain->balloon.journal);
   g_hash_table_insert (registry->by_uuid, domain->uuid, domain);
   return domain;
 }
@@ -158,17 +158,18 @@ ballast_domain_journal_add (BallastDomain *domain, gint64 time_usec, guint64 old
   entry->new_target_kib = new_kib;
   entry->applied = applied;
   entry->reason = g_strdup (reason);
-  g_queue_push_tail (&domain->journal, entry);
-  while (domain->journal.length > BALLAST_JOURNAL_LENGTH)
-    journal_entry_free (g_queue_pop_head (&domain->journal));
+  g_queue_push_tail (&domain->balloon.journal, entry);
+  while (domain->balloon.journal.length > BALLAST_JOURNAL_LENGTH)
+    journal_entry_free (g_queue_pop_head (&domain->balloon.journal));
 }
 
 guint64
 ballast_domain_current_kib (const BallastDomain *domain)
 {
-  if (domain->has_stats && (domain->stats.present & BALLAST_STAT_ACTUAL))
-    return domain->stats.actual_kib;
-  if (domain->config != NULL)
-    return domain->config->current_kib;
+  const BallastDomainObserved *observed = &domain->observed;
+  if (observed->has_stats && (observed->stats.present & BALLAST_STAT_ACTUAL))
+    return observed->stats.actual_kib;
+  if (observed->config != NULL)
+    return observed->config->current_kib;
   return 0;
 }

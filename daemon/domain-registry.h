@@ -33,15 +33,15 @@ typedef struct {
 
 #define BALLAST_JOURNAL_LENGTH 256
 
-/* Everything ballast knows about one domain. Owned by the registry, main
- * thread only. */
-typedef struct _BallastDomain {
-  char *uuid;
-  char *name;
-  virDomainPtr domain;            /* reference, refreshed every cycle */
-  int state;                      /* virDomainState */
-  gboolean active;
+/* Everything ballast knows about one domain is in parts, each written by
+ * one module only (issue 15); everything else only reads them. The
+ * registry (domain-registry.c) creates an entry with its first values and
+ * frees it with everything it holds. */
 
+/* What libvirt said of the domain. Written only by cycle.c: its merge,
+ * ballast_cycle_forget_run(), and ballast_cycle_config_changed() and
+ * ballast_cycle_balloon_changed() for the domain events daemon.c hears. */
+typedef struct {
   BallastDomainConfig *config;    /* NULL until fetched, or when it did not parse */
   char *config_error;
   gboolean config_dirty;          /* refetch the XML next cycle */
@@ -51,23 +51,52 @@ typedef struct _BallastDomain {
   gboolean has_stats;
   BallastBalloonStats stats;
   BallastGuestHistory history;
+} BallastDomainObserved;
 
+/* How ballast regards the domain this cycle. Written only by cycle.c's
+ * classification (ballast_cycle_classify()). */
+typedef struct {
   BallastGuestStatus status;
-  const char *status_reason;      /* static: why not managed / not trusted */
+  const char *reason;             /* static: why not managed / not trusted */
+} BallastDomainClassification;
 
+/* Its balloon: what was decided and what was applied. Written only by
+ * cycle.c: ballast_cycle_decide(), ballast_cycle_applied(),
+ * ballast_cycle_forget_run() and the classification, which voids the
+ * decision of a domain no longer managed; the journal through
+ * ballast_domain_journal_add(). */
+typedef struct {
   gboolean has_target;
   guint64 target_kib;             /* what we last asked for (applied) */
   gint64 target_applied_usec;     /* monotonic time of that change */
   gint64 last_shrink_usec;        /* monotonic time of the last applied shrink, 0: never */
   gboolean has_decision;
   BallastDecision decision;       /* the latest decision */
+  GQueue journal;                 /* BallastJournalEntry*, newest last */
+} BallastBalloonRecord;
+
+/* Its tuning. Written only by ballast_cycle_resolve_tuning() (cycle.c). */
+typedef struct {
+  BallastGuestTuning resolved;    /* from its metadata and the policy file */
+  char *source;                   /* where it came from ("default, match 'db-*'") */
+  char *error;                    /* why its metadata was ignored, or NULL */
+} BallastTuningRecord;
+
+/* One domain. Owned by the registry, main thread only. */
+typedef struct _BallastDomain {
+  /* Its identity and run state: written by the registry and cycle.c's merge. */
+  char *uuid;
+  char *name;
+  virDomainPtr domain;            /* reference, refreshed every cycle */
+  int state;                      /* virDomainState */
+  gboolean active;
+
+  BallastDomainObserved observed;
+  BallastDomainClassification classification;
+  BallastBalloonRecord balloon;
+  BallastTuningRecord tuning;
   BallastLoanRecord loan;         /* its loan clock (loan-keeper.h): written only by
                                    * loan-keeper.c and the cycle's clock advance */
-  BallastGuestTuning tuning;      /* resolved for this domain */
-  char *tuning_source;            /* where it came from ("default, match 'db-*'") */
-  char *tuning_error;             /* why its metadata was ignored, or NULL */
-
-  GQueue journal;                 /* BallastJournalEntry*, newest last */
 } BallastDomain;
 
 typedef struct _BallastRegistry BallastRegistry;
@@ -78,7 +107,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (BallastRegistry, ballast_registry_free)
 
 BallastDomain *ballast_registry_lookup (BallastRegistry *registry, const char *uuid);
 BallastDomain *ballast_registry_lookup_name (BallastRegistry *registry, const char *name);
-/* Returns the existing entry or a new one (config_dirty set). */
+/* Returns the existing entry or a new one (observed.config_dirty set). */
 BallastDomain *ballast_registry_ensure (BallastRegistry *registry, const char *uuid,
                                         const char *name);
 void ballast_registry_remove (BallastRegistry *registry, const char *uuid);
@@ -89,6 +118,8 @@ guint ballast_registry_size (BallastRegistry *registry);
 /* All entries sorted by name; the array does not own them. */
 GPtrArray *ballast_registry_list_sorted (BallastRegistry *registry);
 
+/* A line in DOMAIN's balloon journal (balloon.journal), the oldest dropped
+ * past BALLAST_JOURNAL_LENGTH. For cycle.c, the balloon record's writer. */
 void ballast_domain_journal_add (BallastDomain *domain, gint64 time_usec, guint64 old_kib,
                                  guint64 new_kib, gboolean applied, const char *reason);
 

@@ -337,9 +337,9 @@ count_guests (BallastKsmManager *manager, BallastRegistry *registry)
   for (guint i = 0; i < domains->len; i++)
     {
       BallastDomain *domain = domains->pdata[i];
-      if (!domain->active || domain->config == NULL)
+      if (!domain->active || domain->observed.config == NULL)
         continue;
-      switch (ballast_ksm_guest_share (domain->config, &domain->tuning))
+      switch (ballast_ksm_guest_share (domain->observed.config, &domain->tuning.resolved))
         {
         case BALLAST_KSM_GUEST_SHAREABLE:
           manager->n_shareable++;
@@ -909,9 +909,10 @@ json_object *
 ballast_ksm_manager_domain_json (BallastKsmManager *manager, BallastDomain *domain)
 {
   json_object *object = json_object_new_object ();
-  add_string (object, "share", domain->config != NULL
+  const BallastDomainConfig *config = domain->observed.config;
+  add_string (object, "share", config != NULL
                                  ? ballast_ksm_guest_share_to_string (
-                                     ballast_ksm_guest_share (domain->config, &domain->tuning))
+                                     ballast_ksm_guest_share (config, &domain->tuning.resolved))
                                  : NULL);
   const GuestFigures *figures = guest_figures (manager, domain);
   const BallastKsmProcess *p = &figures->process;

@@ -8,15 +8,15 @@
 void
 ballast_loan_keeper_restore (BallastDomain *domain, gint64 now_usec, gint64 wall_usec)
 {
-  if (domain->loan.state_read || domain->config == NULL || !domain->active)
+  if (domain->loan.state_read || domain->observed.config == NULL || !domain->active)
     return;
   domain->loan.state_read = TRUE;
-  if (domain->config->loan_state_xml == NULL)
+  if (domain->observed.config->loan_state_xml == NULL)
     return;
   /* Whatever is there and not taken is rewritten (or removed) by the
    * first write: no clock has this start. */
   domain->loan.state = (BallastLoanClock) { .over = TRUE, .since_usec = G_MININT64 };
-  if (domain->config->loan_state_in_definition)
+  if (domain->observed.config->loan_state_in_definition)
     {
       g_warning ("%s: ignoring its loan state metadata, its loan clock starts afresh: its "
                  "persistent definition has it too (copied from a live definition?), so it "
@@ -27,7 +27,7 @@ ballast_loan_keeper_restore (BallastDomain *domain, gint64 now_usec, gint64 wall
     }
   g_autoptr(GError) error = NULL;
   gint64 since_wall_usec = 0;
-  if (!ballast_loan_state_parse (domain->config->loan_state_xml, &since_wall_usec, &error))
+  if (!ballast_loan_state_parse (domain->observed.config->loan_state_xml, &since_wall_usec, &error))
     {
       g_warning ("%s: ignoring its loan state metadata, its loan clock starts afresh: %s",
                  domain->name, error->message);

@@ -45,18 +45,18 @@ test_deficit_shrinks_through_libvirt (void)
   g_autoptr(BallastDaemon) daemon = run_daemon_cycles (&config, host, 3);
 
   BallastDomain *domain = registry_domain (daemon, "test");
-  g_assert_cmpint (domain->status, ==, BALLAST_GUEST_MANAGED);
-  g_assert_true (domain->has_target);
-  g_assert_cmpuint (domain->target_kib, <, 2 * GIB);
+  g_assert_cmpint (domain->classification.status, ==, BALLAST_GUEST_MANAGED);
+  g_assert_true (domain->balloon.has_target);
+  g_assert_cmpuint (domain->balloon.target_kib, <, 2 * GIB);
   /* What ballast thinks it set is what libvirt has. */
-  g_assert_cmpuint (domain_info_memory_kib (daemon, "test"), ==, domain->target_kib);
+  g_assert_cmpuint (domain_info_memory_kib (daemon, "test"), ==, domain->balloon.target_kib);
   /* Every change is in the journal with its reason. */
-  g_assert_cmpuint (domain->journal.length, >=, 1);
-  BallastJournalEntry *first = g_queue_peek_head (&domain->journal);
+  g_assert_cmpuint (domain->balloon.journal.length, >=, 1);
+  BallastJournalEntry *first = g_queue_peek_head (&domain->balloon.journal);
   g_assert_true (first->applied);
   g_assert_cmpuint (first->old_target_kib, ==, 2 * GIB);
   g_assert_true (g_str_has_prefix (first->reason, "shrink by"));
-  g_assert_cmpuint (ballast_daemon_get_view (daemon)->counters->changes_applied, ==, domain->journal.length);
+  g_assert_cmpuint (ballast_daemon_get_view (daemon)->counters->changes_applied, ==, domain->balloon.journal.length);
   ballast_daemon_config_clear (&config);
 }
 
@@ -70,7 +70,7 @@ test_gate_off_never_shrinks (void)
   g_autoptr(BallastDaemon) daemon = run_daemon_cycles (&config, host, 2);
   g_assert_false (ballast_daemon_get_view (daemon)->shrink_allowed);
   BallastDomain *domain = registry_domain (daemon, "test");
-  g_assert_cmpint (domain->decision.reason, ==, BALLAST_REASON_HOLD_GATED);
+  g_assert_cmpint (domain->balloon.decision.reason, ==, BALLAST_REASON_HOLD_GATED);
   g_assert_cmpuint (domain_info_memory_kib (daemon, "test"), ==, 2 * GIB);
   ballast_daemon_config_clear (&config);
 }
@@ -84,10 +84,10 @@ test_dry_run_changes_nothing (void)
   config.dry_run = TRUE;
   g_autoptr(BallastDaemon) daemon = run_daemon_cycles (&config, host, 2);
   BallastDomain *domain = registry_domain (daemon, "test");
-  g_assert_true (domain->decision.changed);
-  g_assert_cmpint (domain->decision.reason, ==, BALLAST_REASON_GROW_SURPLUS);
+  g_assert_true (domain->balloon.decision.changed);
+  g_assert_cmpint (domain->balloon.decision.reason, ==, BALLAST_REASON_GROW_SURPLUS);
   g_assert_cmpuint (domain_info_memory_kib (daemon, "test"), ==, 2 * GIB);
-  BallastJournalEntry *entry = g_queue_peek_tail (&domain->journal);
+  BallastJournalEntry *entry = g_queue_peek_tail (&domain->balloon.journal);
   g_assert_nonnull (entry);
   g_assert_false (entry->applied);
   g_assert_cmpstr (ballast_daemon_get_view (daemon)->mode, ==, "dry-run");
@@ -103,9 +103,9 @@ test_surplus_grows_to_max (void)
   g_autoptr(BallastDaemon) daemon = run_daemon_cycles (&config, host, 2);
   g_assert_cmpuint (domain_info_memory_kib (daemon, "test"), ==, 8 * GIB);
   BallastDomain *domain = registry_domain (daemon, "test");
-  BallastJournalEntry *grow = g_queue_peek_head (&domain->journal);
+  BallastJournalEntry *grow = g_queue_peek_head (&domain->balloon.journal);
   g_assert_true (g_str_has_prefix (grow->reason, "grow by 6.0 GiB: host has"));
-  g_assert_cmpint (domain->decision.reason, ==, BALLAST_REASON_HOLD_AT_MAX);
+  g_assert_cmpint (domain->balloon.decision.reason, ==, BALLAST_REASON_HOLD_AT_MAX);
   ballast_daemon_config_clear (&config);
 }
 
@@ -124,8 +124,8 @@ test_stats_period_set_where_missing (void)
   g_autoptr(virDomain) domain = virDomainLookupByName (conn, "period-0001");
   g_autofree char *domain_xml = virDomainGetXMLDesc (domain, 0);
   g_assert_nonnull (strstr (domain_xml, "<stats period='7'/>"));
-  g_assert_true (registry_domain (daemon, "period-0001")->stats_period_attempted);
-  g_assert_cmpuint (registry_domain (daemon, "period-0001")->config->stats_period_sec, ==, 7);
+  g_assert_true (registry_domain (daemon, "period-0001")->observed.stats_period_attempted);
+  g_assert_cmpuint (registry_domain (daemon, "period-0001")->observed.config->stats_period_sec, ==, 7);
   ballast_daemon_config_clear (&config);
   g_unlink (xml);
   g_rmdir (dir);
@@ -148,9 +148,9 @@ test_unmanaged_domains_listed_with_reason (void)
   BallastDaemonConfig config = harness_config_for (uri);
   g_autoptr(BallastDaemon) daemon = run_daemon_cycles (&config, host, 2);
   BallastDomain *noballoon = registry_domain (daemon, "noballoon");
-  g_assert_cmpint (noballoon->status, ==, BALLAST_GUEST_UNMANAGED);
-  g_assert_cmpstr (noballoon->status_reason, ==, "balloon model none");
-  g_assert_cmpint (registry_domain (daemon, "good")->status, ==, BALLAST_GUEST_MANAGED);
+  g_assert_cmpint (noballoon->classification.status, ==, BALLAST_GUEST_UNMANAGED);
+  g_assert_cmpstr (noballoon->classification.reason, ==, "balloon model none");
+  g_assert_cmpint (registry_domain (daemon, "good")->classification.status, ==, BALLAST_GUEST_MANAGED);
   ballast_daemon_config_clear (&config);
   g_unlink (xml);
   g_rmdir (dir);
@@ -180,10 +180,10 @@ run_many_domains (const char *scheme)
     {
       g_autofree char *name = g_strdup_printf ("many-%04u", i);
       BallastDomain *domain = registry_domain (daemon, name);
-      g_assert_cmpint (domain->status, ==, BALLAST_GUEST_MANAGED);
-      guint64 expected = domain->has_target ? domain->target_kib : 2 * GIB;
+      g_assert_cmpint (domain->classification.status, ==, BALLAST_GUEST_MANAGED);
+      guint64 expected = domain->balloon.has_target ? domain->balloon.target_kib : 2 * GIB;
       g_assert_cmpuint (domain_info_memory_kib (daemon, name), ==, expected);
-      changed += domain->has_target;
+      changed += domain->balloon.has_target;
     }
   g_assert_cmpuint (changed, ==, n); /* identical guests share the deficit */
   /* The last cycle: one bulk call, one fallback stats call per domain (the
@@ -324,7 +324,7 @@ test_loan_clock_kept_in_metadata (void)
   gint64 started = g_get_real_time () / G_USEC_PER_SEC * G_USEC_PER_SEC;
   g_autoptr(BallastDaemon) first = run_daemon_cycles (&config, small, 2);
   BallastDomain *domain = registry_domain (first, "test");
-  g_assert_cmpuint (domain->decision.used_kib, >, domain->decision.fair_share_kib);
+  g_assert_cmpuint (domain->balloon.decision.used_kib, >, domain->balloon.decision.fair_share_kib);
   g_assert_true (domain->loan.clock.over);
   g_autofree char *written = loan_state_metadata ();
   g_assert_nonnull (written);

@@ -194,8 +194,8 @@ test_domain_gone_before_apply (void)
   BallastDomain *stopped = registry_domain (daemon, "fault-kept");
   g_assert_nonnull (stopped);
   g_assert_false (stopped->active);
-  g_assert_cmpint (stopped->status, ==, BALLAST_GUEST_UNMANAGED);
-  g_assert_cmpstr (stopped->status_reason, ==, "not running");
+  g_assert_cmpint (stopped->classification.status, ==, BALLAST_GUEST_UNMANAGED);
+  g_assert_cmpstr (stopped->classification.reason, ==, "not running");
   harness_log_capture_end ();
 
   g_assert_cmpint (virDomainUndefine (kept), ==, 0);
@@ -287,7 +287,7 @@ static guint64
 lowest_target_kib (BallastDomain *domain, guint64 start_kib)
 {
   guint64 lowest = start_kib;
-  for (GList *link = domain->journal.head; link != NULL; link = link->next)
+  for (GList *link = domain->balloon.journal.head; link != NULL; link = link->next)
     {
       BallastJournalEntry *entry = link->data;
       if (entry->applied)
@@ -300,7 +300,7 @@ static guint
 journal_grows (BallastDomain *domain)
 {
   guint grows = 0;
-  for (GList *link = domain->journal.head; link != NULL; link = link->next)
+  for (GList *link = domain->balloon.journal.head; link != NULL; link = link->next)
     {
       BallastJournalEntry *entry = link->data;
       grows += entry->applied && entry->new_target_kib > entry->old_target_kib;
@@ -340,12 +340,12 @@ test_greedy_guest_cannot_take_below_floor (void)
   BallastDomain *honest = registry_domain (daemon, "honest");
   BallastDomain *guarded = registry_domain (daemon, "guarded");
   /* The greedy guest got what there was to get: it grew. */
-  g_assert_cmpint (greedy->decision.pressure, ==, BALLAST_PRESSURE_SWAP_IN);
+  g_assert_cmpint (greedy->balloon.decision.pressure, ==, BALLAST_PRESSURE_SWAP_IN);
   g_assert_cmpuint (journal_grows (greedy), >=, 1);
   g_assert_cmpuint (domain_info_memory_kib (daemon, "greedy"), >, 6 * GIB);
   /* But never by taking another guest below its need or its min, at any
    * point; and the others were squeezed, so the bound was tested. */
-  guint64 honest_need = honest->decision.need_kib;
+  guint64 honest_need = honest->balloon.decision.need_kib;
   g_assert_cmpuint (honest_need, >=, 3 * GIB + 3 * GIB / 5 - MIB);
   g_assert_cmpuint (lowest_target_kib (honest, 6 * GIB), >=, honest_need);
   g_assert_cmpuint (lowest_target_kib (honest, 6 * GIB), <, 6 * GIB);
@@ -381,11 +381,11 @@ test_liar_only_hurts_itself (void)
   BallastDomain *honest = registry_domain (daemon, "honest");
   /* The deficit came out of the guest that claimed to need nothing... */
   g_assert_cmpuint (domain_info_memory_kib (daemon, "liar"), <=, 5 * GIB);
-  g_assert_cmpuint (liar->journal.length, >=, 1);
+  g_assert_cmpuint (liar->balloon.journal.length, >=, 1);
   /* ...never below its guaranteed minimum... */
   g_assert_cmpuint (lowest_target_kib (liar, 6 * GIB), >=, 256 * MIB);
   /* ...and the honest guest was not touched. */
-  g_assert_cmpuint (honest->journal.length, ==, 0);
+  g_assert_cmpuint (honest->balloon.journal.length, ==, 0);
   g_assert_cmpuint (domain_info_memory_kib (daemon, "honest"), ==, 6 * GIB);
   ballast_daemon_config_clear (&config);
   remove_dir (dir);
@@ -417,12 +417,12 @@ test_stuck_balloon_not_counted_on (void)
   ballast_worker_set_test_hooks (NULL, NULL, NULL);
 
   BallastDomain *stuck = registry_domain (daemon, "stuck");
-  g_assert_cmpint (stuck->status, ==, BALLAST_GUEST_UNRESPONSIVE);
-  g_assert_cmpstr (stuck->status_reason, ==, "balloon not moving towards its target");
+  g_assert_cmpint (stuck->classification.status, ==, BALLAST_GUEST_UNRESPONSIVE);
+  g_assert_cmpstr (stuck->classification.reason, ==, "balloon not moving towards its target");
   g_assert_cmpuint (harness_log_count ("stuck: unresponsive: balloon not moving towards its target", NULL), ==, 1);
   harness_log_capture_end ();
   /* Asked once; not asked again once it was seen not to move. */
-  g_assert_cmpuint (stuck->journal.length, ==, 1);
+  g_assert_cmpuint (stuck->balloon.journal.length, ==, 1);
   /* What it never gave is not counted as on its way: the working guest
    * covered the whole deficit, and the host is no longer short. */
   g_assert_cmpint (ballast_daemon_get_view (daemon)->plan->pending_kib, ==, 0);
@@ -614,7 +614,7 @@ test_absurd_and_missing_stats (void)
   /* A guest that reported only garbage was never moved while it did
    * (once sane again it is a guest like any other). */
   g_assert_cmpint (state.sane_since_usec, >, 0);
-  for (GList *link = registry_domain (daemon, "all-ones")->journal.head; link != NULL; link = link->next)
+  for (GList *link = registry_domain (daemon, "all-ones")->balloon.journal.head; link != NULL; link = link->next)
     g_assert_cmpint (((BallastJournalEntry *) link->data)->time_usec, >=, state.sane_since_usec);
   ballast_daemon_config_clear (&config);
   remove_dir (dir);
@@ -721,11 +721,11 @@ test_reboot_resets_counters (void)
   BallastDomain *domain = registry_domain (daemon, "reporter");
   /* The counters fell once: a reset, counted, its interval's rate taken as
    * 0 (not 2^64 minus a bit), and the rates after it are the real ones. */
-  g_assert_cmpuint (domain->history.counter_resets, ==, 1);
-  g_assert_cmpuint (domain->history.swap_in_kib_per_sec, ==, 64);
-  g_assert_cmpuint (domain->history.major_faults_per_sec, ==, 5);
-  g_assert_cmpint (domain->status, ==, BALLAST_GUEST_MANAGED);
-  g_assert_cmpint (domain->decision.pressure, ==, BALLAST_PRESSURE_NONE);
+  g_assert_cmpuint (domain->observed.history.counter_resets, ==, 1);
+  g_assert_cmpuint (domain->observed.history.swap_in_kib_per_sec, ==, 64);
+  g_assert_cmpuint (domain->observed.history.major_faults_per_sec, ==, 5);
+  g_assert_cmpint (domain->classification.status, ==, BALLAST_GUEST_MANAGED);
+  g_assert_cmpint (domain->balloon.decision.pressure, ==, BALLAST_PRESSURE_NONE);
   ballast_daemon_config_clear (&config);
   remove_dir (dir);
 }

@@ -175,7 +175,7 @@ test_values_in_base_units_and_escaped (Fixture *fixture, gconstpointer data)
           g_assert_nonnull (found);
           gboolean one = found[strlen (prefix)] == '1';
           ones += one;
-          g_assert_cmpint (one, ==, domain->status == (BallastGuestStatus) s);
+          g_assert_cmpint (one, ==, domain->classification.status == (BallastGuestStatus) s);
         }
       g_assert_cmpuint (ones, ==, 1);
     }
