@@ -24,12 +24,6 @@ ballast_domain_state_to_string (int state)
     }
 }
 
-static void
-add_string (json_object *object, const char *key, const char *value)
-{
-  json_object_object_add (object, key, value != NULL ? json_object_new_string (value) : NULL);
-}
-
 void
 ballast_daemon_status_report (const BallastDaemonView *view, BallastStatusReport *report)
 {
@@ -247,7 +241,7 @@ ballast_daemon_list_json (const BallastDaemonView *view, gboolean include_inacti
   g_autoptr(GPtrArray) reports = ballast_daemon_domain_reports (view, include_inactive);
   for (guint i = 0; i < reports->len; i++)
     json_object_array_add (array, ballast_domain_report_to_json (reports->pdata[i]));
-  add_string (result, "mode", view->mode);
+  ballast_json_add_string (result, "mode", view->mode);
   json_object_object_add (result, "domains", array);
   return result;
 }
@@ -270,10 +264,10 @@ ballast_daemon_history_json (BallastDomain *domain, guint limit)
       json_object_object_add (item, "old_kib", ballast_json_kib (entry->old_target_kib));
       json_object_object_add (item, "new_kib", ballast_json_kib (entry->new_target_kib));
       json_object_object_add (item, "applied", json_object_new_boolean (entry->applied));
-      add_string (item, "reason", entry->reason);
+      ballast_json_add_string (item, "reason", entry->reason);
       json_object_array_add (array, item);
     }
-  add_string (result, "name", domain->name);
+  ballast_json_add_string (result, "name", domain->name);
   json_object_object_add (result, "entries", array);
   return result;
 }

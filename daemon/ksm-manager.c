@@ -678,12 +678,6 @@ ballast_ksm_manager_cycle (BallastKsmManager *manager, BallastRegistry *registry
 /* ---- Reports ---- */
 
 static void
-add_string (json_object *object, const char *key, const char *value)
-{
-  json_object_object_add (object, key, value != NULL ? json_object_new_string (value) : NULL);
-}
-
-static void
 add_int (json_object *object, const char *key, gint64 value)
 {
   json_object_object_add (object, key, json_object_new_int64 (value));
@@ -693,12 +687,6 @@ static void
 add_u64 (json_object *object, const char *key, guint64 value)
 {
   json_object_object_add (object, key, json_object_new_int64 ((gint64) MIN (value, (guint64) G_MAXINT64)));
-}
-
-static void
-add_bool (json_object *object, const char *key, gboolean value)
-{
-  json_object_object_add (object, key, json_object_new_boolean (value));
 }
 
 static void
@@ -740,7 +728,7 @@ override_json (const BallastKsmOverride *o)
     return NULL;
   json_object *object = json_object_new_object ();
   if (o->set & BALLAST_KSM_OVERRIDE_MODE)
-    add_string (object, "mode", ballast_ksm_mode_to_string (o->mode));
+    ballast_json_add_string (object, "mode", ballast_ksm_mode_to_string (o->mode));
   if (o->set & BALLAST_KSM_OVERRIDE_PAGES_TO_SCAN_MIN)
     add_int (object, "pages_to_scan_min", o->pages_to_scan_min);
   if (o->set & BALLAST_KSM_OVERRIDE_PAGES_TO_SCAN_MAX)
@@ -750,9 +738,9 @@ override_json (const BallastKsmOverride *o)
   if (o->set & BALLAST_KSM_OVERRIDE_CPU_BUDGET)
     add_int (object, "cpu_budget_permille", o->cpu_budget_permille);
   if (o->set & BALLAST_KSM_OVERRIDE_MERGE_ACROSS_NODES)
-    add_bool (object, "merge_across_nodes", o->merge_across_nodes == BALLAST_KSM_KNOB_YES);
+    ballast_json_add_bool (object, "merge_across_nodes", o->merge_across_nodes == BALLAST_KSM_KNOB_YES);
   if (o->set & BALLAST_KSM_OVERRIDE_USE_ZERO_PAGES)
-    add_bool (object, "use_zero_pages", o->use_zero_pages == BALLAST_KSM_KNOB_YES);
+    ballast_json_add_bool (object, "use_zero_pages", o->use_zero_pages == BALLAST_KSM_KNOB_YES);
   return object;
 }
 
@@ -766,41 +754,41 @@ ballast_ksm_manager_status_json (BallastKsmManager *manager)
   const BallastKsmState *state = manager->has_sample ? &manager->sample.state : NULL;
   const BallastKsmDecision *d = manager->has_decision ? &manager->decision : NULL;
 
-  add_bool (ksm, "available", manager->unavailable_reason == NULL);
-  add_string (ksm, "unavailable_reason", manager->unavailable_reason);
-  add_string (ksm, "source", manager->remote ? "libvirt" : "sysfs");
-  add_string (ksm, "mode", ballast_ksm_mode_to_string (mode));
-  add_string (ksm, "mode_source", mode_source (manager));
-  add_string (ksm, "tenancy", ballast_tenancy_to_string (manager->tenancy));
+  ballast_json_add_bool (ksm, "available", manager->unavailable_reason == NULL);
+  ballast_json_add_string (ksm, "unavailable_reason", manager->unavailable_reason);
+  ballast_json_add_string (ksm, "source", manager->remote ? "libvirt" : "sysfs");
+  ballast_json_add_string (ksm, "mode", ballast_ksm_mode_to_string (mode));
+  ballast_json_add_string (ksm, "mode_source", mode_source (manager));
+  ballast_json_add_string (ksm, "tenancy", ballast_tenancy_to_string (manager->tenancy));
   g_autofree char *policy_text = ballast_ksm_policy_describe (&policy);
-  add_string (ksm, "policy", policy_text);
+  ballast_json_add_string (ksm, "policy", policy_text);
   json_object_object_add (ksm, "override", override_json (&manager->override));
-  add_bool (ksm, "unmerge_requested", manager->unmerge_requested);
+  ballast_json_add_bool (ksm, "unmerge_requested", manager->unmerge_requested);
 
   if (state != NULL && (state->present & BALLAST_KSM_HAS_RUN))
     add_int (ksm, "run", state->run);
   else
     add_null (ksm, "run");
-  add_bool (ksm, "run_offline", state != NULL && state->run_offline);
-  add_bool (ksm, "run_controllable", !manager->remote);
-  add_string (ksm, "reason", d != NULL ? ballast_ksm_reason_to_string (d->reason) : NULL);
+  ballast_json_add_bool (ksm, "run_offline", state != NULL && state->run_offline);
+  ballast_json_add_bool (ksm, "run_controllable", !manager->remote);
+  ballast_json_add_string (ksm, "reason", d != NULL ? ballast_ksm_reason_to_string (d->reason) : NULL);
   g_autofree char *reason_text = d != NULL ? ballast_ksm_decision_describe (d) : NULL;
-  add_string (ksm, "reason_text", reason_text);
-  add_string (ksm, "scan_reason", d != NULL ? ballast_ksm_scan_reason_to_string (d->scan_reason) : NULL);
+  ballast_json_add_string (ksm, "reason_text", reason_text);
+  ballast_json_add_string (ksm, "scan_reason", d != NULL ? ballast_ksm_scan_reason_to_string (d->scan_reason) : NULL);
 
   add_counter (ksm, "pages_to_scan", state, BALLAST_KSM_HAS_PAGES_TO_SCAN,
                state != NULL ? state->pages_to_scan : 0);
   add_counter (ksm, "sleep_millisecs", state, BALLAST_KSM_HAS_SLEEP_MILLISECS,
                state != NULL ? state->sleep_millisecs : 0);
   if (state != NULL && (state->present & BALLAST_KSM_HAS_MERGE_ACROSS_NODES))
-    add_bool (ksm, "merge_across_nodes", state->merge_across_nodes);
+    ballast_json_add_bool (ksm, "merge_across_nodes", state->merge_across_nodes);
   else
     add_null (ksm, "merge_across_nodes");
   if (state != NULL && (state->present & BALLAST_KSM_HAS_USE_ZERO_PAGES))
-    add_bool (ksm, "use_zero_pages", state->use_zero_pages);
+    ballast_json_add_bool (ksm, "use_zero_pages", state->use_zero_pages);
   else
     add_null (ksm, "use_zero_pages");
-  add_string (ksm, "advisor_mode", state != NULL && (state->present & BALLAST_KSM_HAS_ADVISOR_MODE)
+  ballast_json_add_string (ksm, "advisor_mode", state != NULL && (state->present & BALLAST_KSM_HAS_ADVISOR_MODE)
                                      ? advisor_to_string (state->advisor_mode) : NULL);
 
   if (d != NULL)
@@ -851,13 +839,13 @@ ballast_ksm_manager_status_json (BallastKsmManager *manager)
       add_null (ksm, "scanned_pages");
       add_null (ksm, "interval_usec");
     }
-  add_bool (ksm, "pending_unmerge", manager->pending_unmerge);
-  add_bool (ksm, "merge_across_nodes_deferred", d != NULL && d->merge_across_nodes_deferred);
+  ballast_json_add_bool (ksm, "pending_unmerge", manager->pending_unmerge);
+  ballast_json_add_bool (ksm, "merge_across_nodes_deferred", d != NULL && d->merge_across_nodes_deferred);
 
-  add_bool (ksm, "write_in_flight", manager->write_in_flight);
-  add_bool (ksm, "writable", !manager->not_permitted);
-  add_string (ksm, "write_error", manager->write_error);
-  add_string (ksm, "read_error", manager->read_error);
+  ballast_json_add_bool (ksm, "write_in_flight", manager->write_in_flight);
+  ballast_json_add_bool (ksm, "writable", !manager->not_permitted);
+  ballast_json_add_string (ksm, "write_error", manager->write_error);
+  ballast_json_add_string (ksm, "read_error", manager->read_error);
   json_object *last = json_object_new_array ();
   for (guint i = 0; i < manager->last_writes->len; i++)
     json_object_array_add (last, json_object_new_string (manager->last_writes->pdata[i]));
@@ -910,7 +898,7 @@ ballast_ksm_manager_domain_json (BallastKsmManager *manager, BallastDomain *doma
 {
   json_object *object = json_object_new_object ();
   const BallastDomainConfig *config = domain->observed.config;
-  add_string (object, "share", config != NULL
+  ballast_json_add_string (object, "share", config != NULL
                                  ? ballast_ksm_guest_share_to_string (
                                      ballast_ksm_guest_share (config, &domain->tuning.resolved))
                                  : NULL);
@@ -941,7 +929,7 @@ ballast_ksm_manager_domain_json (BallastKsmManager *manager, BallastDomain *doma
   else
     add_null (object, "rmap_items");
   if (p->present & BALLAST_KSM_PROCESS_HAS_MERGEABLE)
-    add_bool (object, "mergeable", p->mergeable);
+    ballast_json_add_bool (object, "mergeable", p->mergeable);
   else
     add_null (object, "mergeable");
   return object;

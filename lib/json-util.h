@@ -15,6 +15,19 @@ ballast_json_kib (guint64 kib)
   return json_object_new_int64 ((int64_t) MIN (kib, (guint64) G_MAXINT64));
 }
 
+/* Writing: a NULL string is JSON null. */
+static inline void
+ballast_json_add_string (json_object *object, const char *key, const char *value)
+{
+  json_object_object_add (object, key, value != NULL ? json_object_new_string (value) : NULL);
+}
+
+static inline void
+ballast_json_add_bool (json_object *object, const char *key, gboolean value)
+{
+  json_object_object_add (object, key, json_object_new_boolean (value));
+}
+
 /* Reading JSON another program wrote, defensively: a missing member, a
  * member of the wrong type, or an OBJECT that is not an object all count
  * as absent, never as an error. */

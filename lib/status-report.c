@@ -23,18 +23,6 @@ ballast_domain_report_free (BallastDomainReport *report)
 /* ---- JSON ---- */
 
 static void
-add_string (json_object *object, const char *key, const char *value)
-{
-  json_object_object_add (object, key, value != NULL ? json_object_new_string (value) : NULL);
-}
-
-static void
-add_bool (json_object *object, const char *key, gboolean value)
-{
-  json_object_object_add (object, key, json_object_new_boolean (value));
-}
-
-static void
 add_figure (json_object *object, const char *key, BallastFigure figure)
 {
   json_object_object_add (object, key, figure.known ? json_object_new_int64 (figure.value) : NULL);
@@ -52,25 +40,25 @@ json_object *
 ballast_status_report_to_json (const BallastStatusReport *report)
 {
   json_object *status = json_object_new_object ();
-  add_string (status, "version", report->version);
-  add_string (status, "mode", report->mode);
+  ballast_json_add_string (status, "version", report->version);
+  ballast_json_add_string (status, "mode", report->mode);
 
   json_object *connection = json_object_new_object ();
-  add_string (connection, "uri", report->connection.uri);
-  add_string (connection, "state", report->connection.state);
-  add_bool (connection, "stalled", report->connection.stalled);
-  add_string (connection, "last_error", report->connection.last_error);
+  ballast_json_add_string (connection, "uri", report->connection.uri);
+  ballast_json_add_string (connection, "state", report->connection.state);
+  ballast_json_add_bool (connection, "stalled", report->connection.stalled);
+  ballast_json_add_string (connection, "last_error", report->connection.last_error);
   add_figure (connection, "reconnects", report->connection.reconnects);
   add_figure (connection, "retry_in_sec", report->connection.retry_in_sec);
   json_object_object_add (status, "connection", connection);
 
   json_object *host = json_object_new_object ();
-  add_string (host, "error", report->host.error);
+  ballast_json_add_string (host, "error", report->host.error);
   if (report->host.readable)
     {
       add_figure (host, "mem_total_kib", report->host.mem_total_kib);
       add_figure (host, "mem_available_kib", report->host.mem_available_kib);
-      add_string (host, "budget_source", report->host.budget_source);
+      ballast_json_add_string (host, "budget_source", report->host.budget_source);
       add_figure (host, "budget_total_kib", report->host.budget_total_kib);
       add_figure (host, "budget_available_kib", report->host.budget_available_kib);
       add_figure (host, "budget_overflow_kib", report->host.budget_overflow_kib);
@@ -81,7 +69,7 @@ ballast_status_report_to_json (const BallastStatusReport *report)
         {
           json_object *cgroup = json_object_new_object ();
           add_figure (cgroup, "version", report->host.cgroup.version);
-          add_bool (cgroup, "limited", report->host.cgroup.limited);
+          ballast_json_add_bool (cgroup, "limited", report->host.cgroup.limited);
           add_figure (cgroup, "limit_kib", report->host.cgroup.limit_kib);
           add_figure (cgroup, "usage_kib", report->host.cgroup.usage_kib);
           add_figure (cgroup, "working_set_kib", report->host.cgroup.working_set_kib);
@@ -100,7 +88,7 @@ ballast_status_report_to_json (const BallastStatusReport *report)
       add_figure (plan, "surplus_kib", report->plan.surplus_kib);
       add_figure (plan, "reclaimed_kib", report->plan.reclaimed_kib);
       add_figure (plan, "granted_kib", report->plan.granted_kib);
-      add_bool (plan, "emergency", report->plan.emergency);
+      ballast_json_add_bool (plan, "emergency", report->plan.emergency);
     }
   json_object_object_add (status, "plan", plan);
 
@@ -114,17 +102,17 @@ ballast_status_report_to_json (const BallastStatusReport *report)
   json_object_object_add (status, "guests", guests);
 
   json_object *overcommit = json_object_new_object ();
-  add_string (overcommit, "mode", report->overcommit.mode);
-  add_bool (overcommit, "hap_available", report->overcommit.hap_available);
-  add_bool (overcommit, "shrink_allowed", report->overcommit.shrink_allowed);
-  add_string (overcommit, "verdict", report->overcommit.verdict);
+  ballast_json_add_string (overcommit, "mode", report->overcommit.mode);
+  ballast_json_add_bool (overcommit, "hap_available", report->overcommit.hap_available);
+  ballast_json_add_bool (overcommit, "shrink_allowed", report->overcommit.shrink_allowed);
+  ballast_json_add_string (overcommit, "verdict", report->overcommit.verdict);
   add_known_figure (overcommit, "ratio_permille", report->overcommit.ratio_permille);
   json_object_object_add (status, "overcommit", overcommit);
 
   json_object *policy = json_object_new_object ();
-  add_string (policy, "source", report->policy.source);
+  ballast_json_add_string (policy, "source", report->policy.source);
   add_figure (policy, "match_rules", report->policy.match_rules);
-  add_string (policy, "reload_error", report->policy.reload_error);
+  ballast_json_add_string (policy, "reload_error", report->policy.reload_error);
   json_object_object_add (status, "policy", policy);
 
   json_object *cycles = json_object_new_object ();
@@ -147,12 +135,12 @@ json_object *
 ballast_domain_report_to_json (const BallastDomainReport *report)
 {
   json_object *object = json_object_new_object ();
-  add_string (object, "name", report->name);
-  add_string (object, "uuid", report->uuid);
-  add_string (object, "state", report->state);
-  add_bool (object, "active", report->active);
-  add_string (object, "status", report->status);
-  add_string (object, "status_reason", report->status_reason);
+  ballast_json_add_string (object, "name", report->name);
+  ballast_json_add_string (object, "uuid", report->uuid);
+  ballast_json_add_string (object, "state", report->state);
+  ballast_json_add_bool (object, "active", report->active);
+  ballast_json_add_string (object, "status", report->status);
+  ballast_json_add_string (object, "status_reason", report->status_reason);
   add_figure (object, "max_kib", report->max_kib);
   add_figure (object, "current_kib", report->current_kib);
   add_figure (object, "target_kib", report->target_kib);
@@ -167,15 +155,15 @@ ballast_domain_report_to_json (const BallastDomainReport *report)
   add_figure (object, "over_fair_share_sec", report->over_fair_share_sec);
   add_figure (object, "min_kib", report->min_kib);
   add_figure (object, "shares", report->shares);
-  add_string (object, "tuning_source", report->tuning_source);
-  add_string (object, "tuning_error", report->tuning_error);
-  add_bool (object, "excluded", report->excluded);
-  add_string (object, "pressure", report->pressure);
+  ballast_json_add_string (object, "tuning_source", report->tuning_source);
+  ballast_json_add_string (object, "tuning_error", report->tuning_error);
+  ballast_json_add_bool (object, "excluded", report->excluded);
+  ballast_json_add_string (object, "pressure", report->pressure);
   add_figure (object, "stats_period_sec", report->stats_period_sec);
-  add_string (object, "balloon_model", report->balloon_model);
+  ballast_json_add_string (object, "balloon_model", report->balloon_model);
   json_object_object_add (object, "ksm", report->ksm != NULL ? json_object_get (report->ksm) : NULL);
-  add_string (object, "reason_code", report->reason_code);
-  add_string (object, "reason", report->reason);
+  ballast_json_add_string (object, "reason_code", report->reason_code);
+  ballast_json_add_string (object, "reason", report->reason);
   return object;
 }
 
