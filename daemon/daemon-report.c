@@ -65,8 +65,9 @@ ballast_daemon_status_report (const BallastDaemonView *view, BallastStatusReport
       .pressure_events = ballast_figure ((gint64) counters->pressure_events),
       .last_time_usec = ballast_figure (counters->last_cycle_wall_usec),
     },
-    .ksm = ballast_ksm_manager_status_json (view->ksm),
+    .has_ksm = TRUE,
   };
+  ballast_ksm_manager_report (view->ksm, &report->ksm);
   if (host != NULL)
     {
       report->host.readable = TRUE;
@@ -200,7 +201,8 @@ ballast_daemon_domain_report (const BallastDaemonView *view, BallastDomain *doma
   report->tuning_source = domain->tuning.source;
   report->tuning_error = domain->tuning.error;
   report->excluded = domain->tuning.resolved.exclude;
-  report->ksm = ballast_ksm_manager_domain_json (view->ksm, domain);
+  report->has_ksm = TRUE;
+  ballast_ksm_manager_guest_report (view->ksm, domain, &report->ksm);
 
   if (decided && view->plan != NULL)
     {

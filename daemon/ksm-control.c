@@ -12,7 +12,9 @@ json_object *
 ballast_ksm_method_status (const BallastDaemonView *view, const BallastRequest *request,
                            const char **ret_code, GError **error)
 {
-  return ballast_ksm_manager_report_json (view->ksm, view->registry);
+  g_auto(BallastKsmReport) report = { 0 };
+  ballast_ksm_manager_report_with_guests (view->ksm, view->registry, &report);
+  return ballast_ksm_report_to_json (&report);
 }
 
 static gboolean
@@ -120,7 +122,9 @@ ballast_ksm_method_set (const BallastDaemonView *view, const BallastRequest *req
       g_propagate_error (error, local_error);
       return NULL;
     }
-  json_object *result = ballast_ksm_manager_status_json (ksm);
+  g_auto(BallastKsmReport) report = { 0 };
+  ballast_ksm_manager_report (ksm, &report);
+  json_object *result = ballast_ksm_report_to_json (&report);
   json_object_object_add (result, "note",
                           json_object_new_string ("in effect from the next cycle until the next "
                                                   "policy reload, which drops it"));

@@ -677,33 +677,11 @@ ballast_ksm_manager_cycle (BallastKsmManager *manager, BallastRegistry *registry
 
 /* ---- Reports ---- */
 
-static void
-add_int (json_object *object, const char *key, gint64 value)
+/* A counter of STATE when its file was read, else unknown. */
+static BallastFigure
+counter (const BallastKsmState *state, guint32 bit, guint64 value)
 {
-  json_object_object_add (object, key, json_object_new_int64 (value));
-}
-
-static void
-add_u64 (json_object *object, const char *key, guint64 value)
-{
-  json_object_object_add (object, key, json_object_new_int64 ((gint64) MIN (value, (guint64) G_MAXINT64)));
-}
-
-static void
-add_null (json_object *object, const char *key)
-{
-  json_object_object_add (object, key, NULL);
-}
-
-/* A counter of STATE when its file was read, else null. */
-static void
-add_counter (json_object *object, const char *key, const BallastKsmState *state, guint32 bit,
-             guint64 value)
-{
-  if (state != NULL && (state->present & bit))
-    add_u64 (object, key, value);
-  else
-    add_null (object, key);
+  return state != NULL && (state->present & bit) ? ballast_figure_kib (value) : BALLAST_FIGURE_UNKNOWN;
 }
 
 static const char *
@@ -721,145 +699,103 @@ advisor_to_string (BallastKsmAdvisor advisor)
     }
 }
 
-static json_object *
-override_json (const BallastKsmOverride *o)
+static void
+override_report (const BallastKsmOverride *o, BallastKsmOverrideReport *report)
 {
-  if (o->set == 0)
-    return NULL;
-  json_object *object = json_object_new_object ();
-  if (o->set & BALLAST_KSM_OVERRIDE_MODE)
-    ballast_json_add_string (object, "mode", ballast_ksm_mode_to_string (o->mode));
-  if (o->set & BALLAST_KSM_OVERRIDE_PAGES_TO_SCAN_MIN)
-    add_int (object, "pages_to_scan_min", o->pages_to_scan_min);
-  if (o->set & BALLAST_KSM_OVERRIDE_PAGES_TO_SCAN_MAX)
-    add_int (object, "pages_to_scan_max", o->pages_to_scan_max);
-  if (o->set & BALLAST_KSM_OVERRIDE_SLEEP_MILLISECS)
-    add_int (object, "sleep_millisecs", o->sleep_millisecs);
-  if (o->set & BALLAST_KSM_OVERRIDE_CPU_BUDGET)
-    add_int (object, "cpu_budget_permille", o->cpu_budget_permille);
-  if (o->set & BALLAST_KSM_OVERRIDE_MERGE_ACROSS_NODES)
-    ballast_json_add_bool (object, "merge_across_nodes", o->merge_across_nodes == BALLAST_KSM_KNOB_YES);
-  if (o->set & BALLAST_KSM_OVERRIDE_USE_ZERO_PAGES)
-    ballast_json_add_bool (object, "use_zero_pages", o->use_zero_pages == BALLAST_KSM_KNOB_YES);
-  return object;
+  *report = (BallastKsmOverrideReport) {
+    .mode = o->set & BALLAST_KSM_OVERRIDE_MODE ? ballast_ksm_mode_to_string (o->mode) : NULL,
+    .pages_to_scan_min = o->set & BALLAST_KSM_OVERRIDE_PAGES_TO_SCAN_MIN
+                           ? ballast_figure (o->pages_to_scan_min) : BALLAST_FIGURE_UNKNOWN,
+    .pages_to_scan_max = o->set & BALLAST_KSM_OVERRIDE_PAGES_TO_SCAN_MAX
+                           ? ballast_figure (o->pages_to_scan_max) : BALLAST_FIGURE_UNKNOWN,
+    .sleep_millisecs = o->set & BALLAST_KSM_OVERRIDE_SLEEP_MILLISECS
+                         ? ballast_figure (o->sleep_millisecs) : BALLAST_FIGURE_UNKNOWN,
+    .cpu_budget_permille = o->set & BALLAST_KSM_OVERRIDE_CPU_BUDGET
+                             ? ballast_figure (o->cpu_budget_permille) : BALLAST_FIGURE_UNKNOWN,
+    .merge_across_nodes = o->set & BALLAST_KSM_OVERRIDE_MERGE_ACROSS_NODES
+                            ? ballast_figure_flag (o->merge_across_nodes == BALLAST_KSM_KNOB_YES)
+                            : BALLAST_FIGURE_UNKNOWN,
+    .use_zero_pages = o->set & BALLAST_KSM_OVERRIDE_USE_ZERO_PAGES
+                        ? ballast_figure_flag (o->use_zero_pages == BALLAST_KSM_KNOB_YES)
+                        : BALLAST_FIGURE_UNKNOWN,
+  };
 }
 
-json_object *
-ballast_ksm_manager_status_json (BallastKsmManager *manager)
+void
+ballast_ksm_manager_report (BallastKsmManager *manager, BallastKsmReport *report)
 {
-  json_object *ksm = json_object_new_object ();
   BallastKsmPolicy policy;
   BallastKsmMode mode;
   effective_policy (manager, &policy, &mode);
   const BallastKsmState *state = manager->has_sample ? &manager->sample.state : NULL;
   const BallastKsmDecision *d = manager->has_decision ? &manager->decision : NULL;
+  gboolean has_rates = d != NULL && d->has_rates;
 
-  ballast_json_add_bool (ksm, "available", manager->unavailable_reason == NULL);
-  ballast_json_add_string (ksm, "unavailable_reason", manager->unavailable_reason);
-  ballast_json_add_string (ksm, "source", manager->remote ? "libvirt" : "sysfs");
-  ballast_json_add_string (ksm, "mode", ballast_ksm_mode_to_string (mode));
-  ballast_json_add_string (ksm, "mode_source", mode_source (manager));
-  ballast_json_add_string (ksm, "tenancy", ballast_tenancy_to_string (manager->tenancy));
-  g_autofree char *policy_text = ballast_ksm_policy_describe (&policy);
-  ballast_json_add_string (ksm, "policy", policy_text);
-  json_object_object_add (ksm, "override", override_json (&manager->override));
-  ballast_json_add_bool (ksm, "unmerge_requested", manager->unmerge_requested);
+  *report = (BallastKsmReport) {
+    .available = manager->unavailable_reason == NULL,
+    .unavailable_reason = manager->unavailable_reason,
+    .source = manager->remote ? "libvirt" : "sysfs",
+    .mode = ballast_ksm_mode_to_string (mode),
+    .mode_source = mode_source (manager),
+    .tenancy = ballast_tenancy_to_string (manager->tenancy),
+    .policy = ballast_ksm_policy_describe (&policy),
+    .has_override = manager->override.set != 0,
+    .unmerge_requested = manager->unmerge_requested,
 
-  if (state != NULL && (state->present & BALLAST_KSM_HAS_RUN))
-    add_int (ksm, "run", state->run);
-  else
-    add_null (ksm, "run");
-  ballast_json_add_bool (ksm, "run_offline", state != NULL && state->run_offline);
-  ballast_json_add_bool (ksm, "run_controllable", !manager->remote);
-  ballast_json_add_string (ksm, "reason", d != NULL ? ballast_ksm_reason_to_string (d->reason) : NULL);
-  g_autofree char *reason_text = d != NULL ? ballast_ksm_decision_describe (d) : NULL;
-  ballast_json_add_string (ksm, "reason_text", reason_text);
-  ballast_json_add_string (ksm, "scan_reason", d != NULL ? ballast_ksm_scan_reason_to_string (d->scan_reason) : NULL);
+    .run = counter (state, BALLAST_KSM_HAS_RUN, state != NULL ? (guint64) state->run : 0),
+    .run_offline = state != NULL && state->run_offline,
+    .run_controllable = !manager->remote,
+    .reason = d != NULL ? ballast_ksm_reason_to_string (d->reason) : NULL,
+    .reason_text = d != NULL ? ballast_ksm_decision_describe (d) : NULL,
+    .scan_reason = d != NULL ? ballast_ksm_scan_reason_to_string (d->scan_reason) : NULL,
+    .pages_to_scan = counter (state, BALLAST_KSM_HAS_PAGES_TO_SCAN, state ? state->pages_to_scan : 0),
+    .sleep_millisecs = counter (state, BALLAST_KSM_HAS_SLEEP_MILLISECS, state ? state->sleep_millisecs : 0),
+    .merge_across_nodes = state != NULL && (state->present & BALLAST_KSM_HAS_MERGE_ACROSS_NODES)
+                            ? ballast_figure_flag (state->merge_across_nodes) : BALLAST_FIGURE_UNKNOWN,
+    .use_zero_pages = state != NULL && (state->present & BALLAST_KSM_HAS_USE_ZERO_PAGES)
+                        ? ballast_figure_flag (state->use_zero_pages) : BALLAST_FIGURE_UNKNOWN,
+    .advisor_mode = state != NULL && (state->present & BALLAST_KSM_HAS_ADVISOR_MODE)
+                      ? advisor_to_string (state->advisor_mode) : NULL,
 
-  add_counter (ksm, "pages_to_scan", state, BALLAST_KSM_HAS_PAGES_TO_SCAN,
-               state != NULL ? state->pages_to_scan : 0);
-  add_counter (ksm, "sleep_millisecs", state, BALLAST_KSM_HAS_SLEEP_MILLISECS,
-               state != NULL ? state->sleep_millisecs : 0);
-  if (state != NULL && (state->present & BALLAST_KSM_HAS_MERGE_ACROSS_NODES))
-    ballast_json_add_bool (ksm, "merge_across_nodes", state->merge_across_nodes);
-  else
-    add_null (ksm, "merge_across_nodes");
-  if (state != NULL && (state->present & BALLAST_KSM_HAS_USE_ZERO_PAGES))
-    ballast_json_add_bool (ksm, "use_zero_pages", state->use_zero_pages);
-  else
-    add_null (ksm, "use_zero_pages");
-  ballast_json_add_string (ksm, "advisor_mode", state != NULL && (state->present & BALLAST_KSM_HAS_ADVISOR_MODE)
-                                     ? advisor_to_string (state->advisor_mode) : NULL);
+    .saved_pages = d != NULL ? ballast_figure_kib (d->saved_pages) : BALLAST_FIGURE_UNKNOWN,
+    .saved_kib = d != NULL ? ballast_figure_kib (d->saved_kib) : BALLAST_FIGURE_UNKNOWN,
+    .general_profit_bytes = state != NULL && (state->present & BALLAST_KSM_HAS_GENERAL_PROFIT)
+                              ? ballast_figure (state->general_profit_bytes) : BALLAST_FIGURE_UNKNOWN,
+    .pages_shared = counter (state, BALLAST_KSM_HAS_PAGES_SHARED, state ? state->pages_shared : 0),
+    .pages_sharing = counter (state, BALLAST_KSM_HAS_PAGES_SHARING, state ? state->pages_sharing : 0),
+    .pages_unshared = counter (state, BALLAST_KSM_HAS_PAGES_UNSHARED, state ? state->pages_unshared : 0),
+    .pages_volatile = counter (state, BALLAST_KSM_HAS_PAGES_VOLATILE, state ? state->pages_volatile : 0),
+    .ksm_zero_pages = counter (state, BALLAST_KSM_HAS_KSM_ZERO_PAGES, state ? state->ksm_zero_pages : 0),
+    .full_scans = counter (state, BALLAST_KSM_HAS_FULL_SCANS, state ? state->full_scans : 0),
+    .pages_scanned = counter (state, BALLAST_KSM_HAS_PAGES_SCANNED, state ? state->pages_scanned : 0),
+    .page_size_bytes = ballast_figure ((gint64) manager->page_size_bytes),
 
-  if (d != NULL)
-    {
-      add_u64 (ksm, "saved_pages", d->saved_pages);
-      json_object_object_add (ksm, "saved_kib", ballast_json_kib (d->saved_kib));
-    }
-  else
-    {
-      add_null (ksm, "saved_pages");
-      add_null (ksm, "saved_kib");
-    }
-  if (state != NULL && (state->present & BALLAST_KSM_HAS_GENERAL_PROFIT))
-    add_int (ksm, "general_profit_bytes", state->general_profit_bytes);
-  else
-    add_null (ksm, "general_profit_bytes");
-  add_counter (ksm, "pages_shared", state, BALLAST_KSM_HAS_PAGES_SHARED, state ? state->pages_shared : 0);
-  add_counter (ksm, "pages_sharing", state, BALLAST_KSM_HAS_PAGES_SHARING, state ? state->pages_sharing : 0);
-  add_counter (ksm, "pages_unshared", state, BALLAST_KSM_HAS_PAGES_UNSHARED, state ? state->pages_unshared : 0);
-  add_counter (ksm, "pages_volatile", state, BALLAST_KSM_HAS_PAGES_VOLATILE, state ? state->pages_volatile : 0);
-  add_counter (ksm, "ksm_zero_pages", state, BALLAST_KSM_HAS_KSM_ZERO_PAGES, state ? state->ksm_zero_pages : 0);
-  add_counter (ksm, "full_scans", state, BALLAST_KSM_HAS_FULL_SCANS, state ? state->full_scans : 0);
-  add_counter (ksm, "pages_scanned", state, BALLAST_KSM_HAS_PAGES_SCANNED, state ? state->pages_scanned : 0);
-  add_int (ksm, "page_size_bytes", (gint64) manager->page_size_bytes);
+    .ksmd_pid = manager->ksmd_pid > 0 ? ballast_figure (manager->ksmd_pid) : BALLAST_FIGURE_UNKNOWN,
+    .ksmd_cpu_usec = manager->has_sample && manager->sample.has_ksmd_cpu
+                       ? ballast_figure_kib (manager->sample.ksmd_cpu_usec) : BALLAST_FIGURE_UNKNOWN,
+    .ksmd_cpu_permille = d != NULL && d->has_cpu ? ballast_figure (d->cpu_permille) : BALLAST_FIGURE_UNKNOWN,
+    .cpu_budget_permille = ballast_figure (policy.cpu_budget_permille),
+    .earning_permille = has_rates ? ballast_figure (d->earning_permille) : BALLAST_FIGURE_UNKNOWN,
+    .scanned_pages = has_rates ? ballast_figure_kib (d->scanned_pages) : BALLAST_FIGURE_UNKNOWN,
+    .interval_usec = has_rates ? ballast_figure (d->interval_usec) : BALLAST_FIGURE_UNKNOWN,
+    .pending_unmerge = manager->pending_unmerge,
+    .merge_across_nodes_deferred = d != NULL && d->merge_across_nodes_deferred,
 
-  if (manager->ksmd_pid > 0)
-    add_int (ksm, "ksmd_pid", manager->ksmd_pid);
-  else
-    add_null (ksm, "ksmd_pid");
-  if (manager->has_sample && manager->sample.has_ksmd_cpu)
-    add_u64 (ksm, "ksmd_cpu_usec", manager->sample.ksmd_cpu_usec);
-  else
-    add_null (ksm, "ksmd_cpu_usec");
-  if (d != NULL && d->has_cpu)
-    add_int (ksm, "ksmd_cpu_permille", d->cpu_permille);
-  else
-    add_null (ksm, "ksmd_cpu_permille");
-  add_int (ksm, "cpu_budget_permille", policy.cpu_budget_permille);
-  if (d != NULL && d->has_rates)
-    {
-      add_int (ksm, "earning_permille", d->earning_permille);
-      add_u64 (ksm, "scanned_pages", d->scanned_pages);
-      add_int (ksm, "interval_usec", d->interval_usec);
-    }
-  else
-    {
-      add_null (ksm, "earning_permille");
-      add_null (ksm, "scanned_pages");
-      add_null (ksm, "interval_usec");
-    }
-  ballast_json_add_bool (ksm, "pending_unmerge", manager->pending_unmerge);
-  ballast_json_add_bool (ksm, "merge_across_nodes_deferred", d != NULL && d->merge_across_nodes_deferred);
-
-  ballast_json_add_bool (ksm, "write_in_flight", manager->write_in_flight);
-  ballast_json_add_bool (ksm, "writable", !manager->not_permitted);
-  ballast_json_add_string (ksm, "write_error", manager->write_error);
-  ballast_json_add_string (ksm, "read_error", manager->read_error);
-  json_object *last = json_object_new_array ();
+    .write_in_flight = manager->write_in_flight,
+    .writable = !manager->not_permitted,
+    .write_error = manager->write_error,
+    .read_error = manager->read_error,
+    .last_writes = g_ptr_array_new (),
+    .writes_total = ballast_figure_kib (manager->writes_total),
+    .write_failures_total = ballast_figure_kib (manager->write_failures_total),
+    .ksmtuned_pid = manager->ksmtuned_pid > 0 ? ballast_figure (manager->ksmtuned_pid) : BALLAST_FIGURE_UNKNOWN,
+    .guests_shareable = ballast_figure (manager->n_shareable),
+    .guests_nosharepages = ballast_figure (manager->n_nosharepages),
+    .guests_excluded = ballast_figure (manager->n_excluded),
+  };
+  override_report (&manager->override, &report->override);
   for (guint i = 0; i < manager->last_writes->len; i++)
-    json_object_array_add (last, json_object_new_string (manager->last_writes->pdata[i]));
-  json_object_object_add (ksm, "last_writes", last);
-  add_u64 (ksm, "writes_total", manager->writes_total);
-  add_u64 (ksm, "write_failures_total", manager->write_failures_total);
-  if (manager->ksmtuned_pid > 0)
-    add_int (ksm, "ksmtuned_pid", manager->ksmtuned_pid);
-  else
-    add_null (ksm, "ksmtuned_pid");
-  add_int (ksm, "guests_shareable", manager->n_shareable);
-  add_int (ksm, "guests_nosharepages", manager->n_nosharepages);
-  add_int (ksm, "guests_excluded", manager->n_excluded);
-  return ksm;
+    g_ptr_array_add (report->last_writes, manager->last_writes->pdata[i]);
 }
 
 /* This cycle's figures of DOMAIN's QEMU, read on first use. */
@@ -893,63 +829,48 @@ guest_figures (BallastKsmManager *manager, BallastDomain *domain)
   return figures;
 }
 
-json_object *
-ballast_ksm_manager_domain_json (BallastKsmManager *manager, BallastDomain *domain)
+void
+ballast_ksm_manager_guest_report (BallastKsmManager *manager, BallastDomain *domain,
+                                  BallastGuestKsmReport *report)
 {
-  json_object *object = json_object_new_object ();
   const BallastDomainConfig *config = domain->observed.config;
-  ballast_json_add_string (object, "share", config != NULL
-                                 ? ballast_ksm_guest_share_to_string (
-                                     ballast_ksm_guest_share (config, &domain->tuning.resolved))
-                                 : NULL);
   const GuestFigures *figures = guest_figures (manager, domain);
   const BallastKsmProcess *p = &figures->process;
-  if (figures->pid > 0)
-    add_int (object, "qemu_pid", figures->pid);
-  else
-    add_null (object, "qemu_pid");
-  if (p->present & (BALLAST_KSM_PROCESS_HAS_MERGING_PAGES | BALLAST_KSM_PROCESS_HAS_ZERO_PAGES))
-    {
-      guint64 merged = ballast_ksm_process_merged_pages (p);
-      add_u64 (object, "merged_pages", merged);
-      json_object_object_add (object, "merged_kib",
-                              ballast_json_kib (merged * manager->page_size_bytes / 1024));
-    }
-  else
-    {
-      add_null (object, "merged_pages");
-      add_null (object, "merged_kib");
-    }
-  if (p->present & BALLAST_KSM_PROCESS_HAS_PROFIT)
-    add_int (object, "profit_bytes", p->process_profit_bytes);
-  else
-    add_null (object, "profit_bytes");
-  if (p->present & BALLAST_KSM_PROCESS_HAS_RMAP_ITEMS)
-    add_u64 (object, "rmap_items", p->rmap_items);
-  else
-    add_null (object, "rmap_items");
-  if (p->present & BALLAST_KSM_PROCESS_HAS_MERGEABLE)
-    ballast_json_add_bool (object, "mergeable", p->mergeable);
-  else
-    add_null (object, "mergeable");
-  return object;
+  gboolean merged_known = (p->present & (BALLAST_KSM_PROCESS_HAS_MERGING_PAGES
+                                         | BALLAST_KSM_PROCESS_HAS_ZERO_PAGES)) != 0;
+  guint64 merged = merged_known ? ballast_ksm_process_merged_pages (p) : 0;
+  *report = (BallastGuestKsmReport) {
+    .share = config != NULL ? ballast_ksm_guest_share_to_string (
+                                ballast_ksm_guest_share (config, &domain->tuning.resolved))
+                            : NULL,
+    .qemu_pid = figures->pid > 0 ? ballast_figure (figures->pid) : BALLAST_FIGURE_UNKNOWN,
+    .merged_pages = merged_known ? ballast_figure_kib (merged) : BALLAST_FIGURE_UNKNOWN,
+    .merged_kib = merged_known ? ballast_figure_kib (merged * manager->page_size_bytes / 1024)
+                               : BALLAST_FIGURE_UNKNOWN,
+    .profit_bytes = p->present & BALLAST_KSM_PROCESS_HAS_PROFIT
+                      ? ballast_figure (p->process_profit_bytes) : BALLAST_FIGURE_UNKNOWN,
+    .rmap_items = p->present & BALLAST_KSM_PROCESS_HAS_RMAP_ITEMS
+                    ? ballast_figure_kib (p->rmap_items) : BALLAST_FIGURE_UNKNOWN,
+    .mergeable = p->present & BALLAST_KSM_PROCESS_HAS_MERGEABLE
+                   ? ballast_figure_flag (p->mergeable) : BALLAST_FIGURE_UNKNOWN,
+  };
 }
 
-json_object *
-ballast_ksm_manager_report_json (BallastKsmManager *manager, BallastRegistry *registry)
+void
+ballast_ksm_manager_report_with_guests (BallastKsmManager *manager, BallastRegistry *registry,
+                                        BallastKsmReport *report)
 {
-  json_object *report = ballast_ksm_manager_status_json (manager);
-  json_object *guests = json_object_new_array ();
+  ballast_ksm_manager_report (manager, report);
+  report->guests = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GPtrArray) domains = ballast_registry_list_sorted (registry);
   for (guint i = 0; i < domains->len; i++)
     {
       BallastDomain *domain = domains->pdata[i];
       if (!domain->active)
         continue;
-      json_object *guest = ballast_ksm_manager_domain_json (manager, domain);
-      json_object_object_add (guest, "name", json_object_new_string (domain->name));
-      json_object_array_add (guests, guest);
+      BallastGuestKsmReport *guest = g_new0 (BallastGuestKsmReport, 1);
+      ballast_ksm_manager_guest_report (manager, domain, guest);
+      guest->name = domain->name;
+      g_ptr_array_add (report->guests, guest);
     }
-  json_object_object_add (report, "guests", guests);
-  return report;
 }

@@ -5,6 +5,7 @@
 #include <libvirt/libvirt.h>
 
 #include "domain-registry.h"
+#include "ksm-report.h"
 #include "ksm-policy.h"
 #include "path-context.h"
 #include "policy-file.h"
@@ -91,17 +92,20 @@ gboolean ballast_ksm_manager_set_override (BallastKsmManager *manager,
 
 /* ---- Reports ---- */
 
-/* The "ksm" object of `status` (fields in ballastctl(1), JSON OUTPUT). */
-json_object *ballast_ksm_manager_status_json (BallastKsmManager *manager);
+/* What page sharing is and did, as `status` shows it (fields in
+ * ballastctl(1), JSON OUTPUT). REPORT borrows the manager's strings: use
+ * it before the next cycle or call on MANAGER. */
+void ballast_ksm_manager_report (BallastKsmManager *manager, BallastKsmReport *report);
 
-/* The "ksm" object of a domain in `list` and `dominfo`: its share state,
- * and the QEMU process's KSM figures where the kernel and the driver give
- * them (read at most once a cycle, on demand). */
-json_object *ballast_ksm_manager_domain_json (BallastKsmManager *manager, BallastDomain *domain);
+/* DOMAIN's share in it for `list` and `dominfo`: its share state, and the
+ * QEMU process's KSM figures where the kernel and the driver give them
+ * (read at most once a cycle, on demand). */
+void ballast_ksm_manager_guest_report (BallastKsmManager *manager, BallastDomain *domain,
+                                       BallastGuestKsmReport *report);
 
-/* The result of the `ksm` method: the status object plus "guests", the
- * running guests' objects (with "name"). */
-json_object *ballast_ksm_manager_report_json (BallastKsmManager *manager,
-                                              BallastRegistry *registry);
+/* The result of the `ksm` method: the report with its "guests", the
+ * running guests' shares (with their names). */
+void ballast_ksm_manager_report_with_guests (BallastKsmManager *manager, BallastRegistry *registry,
+                                             BallastKsmReport *report);
 
 G_END_DECLS

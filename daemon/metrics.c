@@ -6,7 +6,6 @@
 #include "ballast-error.h"
 #include "control-server.h"
 #include "daemon-report.h"
-#include "json-util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -17,9 +16,8 @@
 /* The host's and the guests' figures come from the same typed reports as
  * the `status` and `list` methods (daemon-report.c, lib/status-report.h),
  * so the views can never disagree on what "target" or "usable" means; the
- * counters come straight from their owners. Page sharing's figures are
- * still read from the JSON objects ksm-manager.c builds for those reports.
- * Values are printed from integers with a fixed number of decimals: no
+ * counters come straight from their owners, and page sharing's from
+ * lib/ksm-report.h's typed report, as `status` shows them. Values are printed from integers with a fixed number of decimals: no
  * float ever rounds a byte count. */
 
 #define KIB 1024
@@ -319,88 +317,85 @@ append_counters (GString *out, const BallastDaemonView *view)
                 requests->clients);
 }
 
-/* A gauge from an integer field of OBJECT times MULTIPLIER; nothing when
- * the field is null (a counter file this kernel does not have). */
+/* A gauge from FIGURE times MULTIPLIER; nothing when it is unknown (a
+ * counter file this kernel does not have). */
 static void
-append_member_gauge (GString *out, json_object *object, const char *key, const char *name,
-                     const char *type, gint64 multiplier, const char *help)
+append_figure_gauge (GString *out, BallastFigure figure, const char *name, const char *type,
+                     gint64 multiplier, const char *help)
 {
-  gint64 value;
-  if (!ballast_json_get_int (object, key, &value))
+  if (!figure.known)
     return;
   append_family (out, name, type, help);
-  append_int (out, name, NULL, value * multiplier);
+  append_int (out, name, NULL, figure.value * multiplier);
 }
 
-/* Page sharing: from the same "ksm" object `status` shows, and each
- * guest's "ksm" object of `list`. */
+/* Page sharing: from the same report `status` shows, and each guest's
+ * share of `list`. */
 static void
-append_ksm (GString *out, json_object *ksm, GPtrArray *domain_reports)
+append_ksm (GString *out, const BallastStatusReport *status, GPtrArray *domain_reports)
 {
-  gint64 value;
-  if (ksm == NULL)
+  if (!status->has_ksm)
     return;
-  gboolean available = ballast_json_get_bool (ksm, "available");
+  const BallastKsmReport *ksm = &status->ksm;
   append_gauge (out, "ballast_ksm_available", "1 when ballastd can read KSM (sysfs, or libvirt for a remote host).",
-                available);
-  if (!available)
+                ksm->available);
+  if (!ksm->available)
     return;
-  if (ballast_json_get_int (ksm, "run", &value))
-    append_gauge (out, "ballast_ksm_running", "1 while ksmd merges pages (run = 1).", value == 1);
+  if (ksm->run.known)
+    append_gauge (out, "ballast_ksm_running", "1 while ksmd merges pages (run = 1).", ksm->run.value == 1);
   static const char *const modes[] = { "auto", "on", "off" };
-  const char *mode = ballast_json_get_string (ksm, "mode");
   append_family (out, "ballast_ksm_mode", "gauge", "1 for the KSM mode in effect (policy, or ksm-set).");
   for (gsize i = 0; i < G_N_ELEMENTS (modes); i++)
     {
       g_autofree char *labels = label ("mode", modes[i]);
-      append_int (out, "ballast_ksm_mode", labels, g_strcmp0 (mode, modes[i]) == 0);
+      append_int (out, "ballast_ksm_mode", labels, g_strcmp0 (ksm->mode, modes[i]) == 0);
     }
-  append_member_gauge (out, ksm, "saved_kib", "ballast_ksm_saved_bytes", "gauge", KIB,
+  append_figure_gauge (out, ksm->saved_kib, "ballast_ksm_saved_bytes", "gauge", KIB,
                        "Memory KSM saves: (pages_sharing + ksm_zero_pages) x page size; already counted as free by the kernel.");
-  append_member_gauge (out, ksm, "general_profit_bytes", "ballast_ksm_general_profit_bytes", "gauge", 1,
+  append_figure_gauge (out, ksm->general_profit_bytes, "ballast_ksm_general_profit_bytes", "gauge", 1,
                        "The kernel's general_profit: saved bytes minus KSM's own bookkeeping; may be negative.");
-  append_member_gauge (out, ksm, "pages_shared", "ballast_ksm_pages_shared", "gauge", 1,
+  append_figure_gauge (out, ksm->pages_shared, "ballast_ksm_pages_shared", "gauge", 1,
                        "KSM pages in use, one per merged content.");
-  append_member_gauge (out, ksm, "pages_sharing", "ballast_ksm_pages_sharing", "gauge", 1,
+  append_figure_gauge (out, ksm->pages_sharing, "ballast_ksm_pages_sharing", "gauge", 1,
                        "Further mappings of KSM pages: pages saved.");
-  append_member_gauge (out, ksm, "pages_unshared", "ballast_ksm_pages_unshared", "gauge", 1,
+  append_figure_gauge (out, ksm->pages_unshared, "ballast_ksm_pages_unshared", "gauge", 1,
                        "Unique pages KSM keeps checking.");
-  append_member_gauge (out, ksm, "pages_volatile", "ballast_ksm_pages_volatile", "gauge", 1,
+  append_figure_gauge (out, ksm->pages_volatile, "ballast_ksm_pages_volatile", "gauge", 1,
                        "Pages changing too fast to merge.");
-  append_member_gauge (out, ksm, "ksm_zero_pages", "ballast_ksm_zero_pages", "gauge", 1,
+  append_figure_gauge (out, ksm->ksm_zero_pages, "ballast_ksm_zero_pages", "gauge", 1,
                        "Empty pages KSM mapped to the zero page (use_zero_pages).");
-  append_member_gauge (out, ksm, "full_scans", "ballast_ksm_full_scans_total", "counter", 1,
+  append_figure_gauge (out, ksm->full_scans, "ballast_ksm_full_scans_total", "counter", 1,
                        "Full scans of mergeable memory ksmd has made.");
-  append_member_gauge (out, ksm, "pages_scanned", "ballast_ksm_pages_scanned_total", "counter", 1,
+  append_figure_gauge (out, ksm->pages_scanned, "ballast_ksm_pages_scanned_total", "counter", 1,
                        "Pages ksmd has scanned.");
-  append_member_gauge (out, ksm, "pages_to_scan", "ballast_ksm_pages_to_scan", "gauge", 1,
+  append_figure_gauge (out, ksm->pages_to_scan, "ballast_ksm_pages_to_scan", "gauge", 1,
                        "Pages ksmd scans per batch.");
-  append_member_gauge (out, ksm, "sleep_millisecs", "ballast_ksm_sleep_milliseconds", "gauge", 1,
+  append_figure_gauge (out, ksm->sleep_millisecs, "ballast_ksm_sleep_milliseconds", "gauge", 1,
                        "ksmd's pause between batches.");
-  if (ballast_json_get_int (ksm, "ksmd_cpu_usec", &value))
+  if (ksm->ksmd_cpu_usec.known)
     {
       append_family (out, "ballast_ksmd_cpu_seconds_total", "counter", "CPU time ksmd has used: what KSM costs.");
-      append_fixed (out, "ballast_ksmd_cpu_seconds_total", NULL, value, 6);
+      append_fixed (out, "ballast_ksmd_cpu_seconds_total", NULL, ksm->ksmd_cpu_usec.value, 6);
     }
-  if (ballast_json_get_int (ksm, "ksmd_cpu_permille", &value))
+  if (ksm->ksmd_cpu_permille.known)
     {
       append_family (out, "ballast_ksmd_cpu_ratio", "gauge", "Share of one CPU ksmd used over the last cycle.");
-      append_fixed (out, "ballast_ksmd_cpu_ratio", NULL, value, 3);
+      append_fixed (out, "ballast_ksmd_cpu_ratio", NULL, ksm->ksmd_cpu_permille.value, 3);
     }
-  append_member_gauge (out, ksm, "writes_total", "ballast_ksm_writes_total", "counter", 1,
+  append_figure_gauge (out, ksm->writes_total, "ballast_ksm_writes_total", "counter", 1,
                        "KSM settings ballastd has written.");
-  append_member_gauge (out, ksm, "write_failures_total", "ballast_ksm_write_failures_total", "counter", 1,
+  append_figure_gauge (out, ksm->write_failures_total, "ballast_ksm_write_failures_total", "counter", 1,
                        "KSM writes that failed.");
 
   static const struct {
     const char *name;
-    const char *key;
+    gsize offset;               /* of a BallastFigure in BallastGuestKsmReport */
     gint64 multiplier;
     const char *help;
   } guest_families[] = {
-    { "ballast_guest_ksm_merged_bytes", "merged_kib", KIB,
+    { "ballast_guest_ksm_merged_bytes", G_STRUCT_OFFSET (BallastGuestKsmReport, merged_kib), KIB,
       "Memory of the guest's QEMU mapped to KSM pages (ksm_merging_pages + its zero pages)." },
-    { "ballast_guest_ksm_profit_bytes", "profit_bytes", 1,
+    { "ballast_guest_ksm_profit_bytes", G_STRUCT_OFFSET (BallastGuestKsmReport, profit_bytes), 1,
       "The kernel's ksm_process_profit of the guest's QEMU; may be negative." },
   };
   for (gsize f = 0; f < G_N_ELEMENTS (guest_families); f++)
@@ -409,13 +404,14 @@ append_ksm (GString *out, json_object *ksm, GPtrArray *domain_reports)
       for (guint i = 0; i < domain_reports->len; i++)
         {
           const BallastDomainReport *domain = domain_reports->pdata[i];
-          if (!ballast_json_get_int (domain->ksm, guest_families[f].key, &value))
+          const BallastFigure *figure = G_STRUCT_MEMBER_P (&domain->ksm, guest_families[f].offset);
+          if (!domain->has_ksm || !figure->known)
             continue;
           if (!header)
             append_family (out, guest_families[f].name, "gauge", guest_families[f].help);
           header = TRUE;
           g_autofree char *labels = label ("domain", domain->name);
-          append_int (out, guest_families[f].name, labels, value * guest_families[f].multiplier);
+          append_int (out, guest_families[f].name, labels, figure->value * guest_families[f].multiplier);
         }
     }
 }
@@ -431,7 +427,7 @@ ballast_metrics_render (const BallastDaemonView *view)
   append_host (out, &status);
   append_guests (out, domains);
   append_counters (out, view);
-  append_ksm (out, status.ksm, domains);
+  append_ksm (out, &status, domains);
   return g_string_free (out, FALSE);
 }
 

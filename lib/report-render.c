@@ -70,17 +70,9 @@ ballast_table_free_to_string (BallastTable *table)
   return g_string_free (out, FALSE);
 }
 
-/* JSON from ballastd (history, page sharing) is read with json-util.h's
- * defensive getters; the status and the domains through
- * lib/status-report.h's typed reports. */
-static char *
-render_int (json_object *object, const char *key, const char *suffix)
-{
-  gint64 value;
-  if (!ballast_json_get_int (object, key, &value))
-    return g_strdup ("-");
-  return g_strdup_printf ("%" G_GINT64_FORMAT "%s", value, suffix);
-}
+/* JSON from ballastd is read into the typed reports of
+ * lib/status-report.h and lib/ksm-report.h first; only the history is
+ * read with json-util.h's defensive getters. */
 
 /* A KiB figure for people ("512.0 MiB", "-1.5 GiB"), or "-". */
 char *
@@ -226,9 +218,9 @@ ballast_render_status_report (const BallastStatusReport *status)
   for (gsize i = 0; i < G_N_ELEMENTS (counts); i++)
     g_free (counts[i]);
   append_field (out, "Guests:", guests_line);
-  if (status->ksm != NULL && json_object_is_type (status->ksm, json_type_object))
+  if (status->has_ksm)
     {
-      g_autofree char *ksm_line = ballast_render_ksm_summary (status->ksm);
+      g_autofree char *ksm_line = ballast_render_ksm_summary (&status->ksm);
       append_field (out, "KSM:", ksm_line);
     }
   return g_string_free (out, FALSE);
@@ -243,8 +235,8 @@ ballast_render_status (json_object *status)
 }
 
 /* Defined with the KSM renderings below. */
-static char *render_bytes (json_object *object, const char *key);
-static char *render_guest_ksm (json_object *guest_ksm);
+static char *render_bytes (BallastFigure bytes);
+static char *render_guest_ksm (const BallastDomainReport *domain);
 
 static char *
 render_rates (const BallastDomainReport *domain)
@@ -282,7 +274,7 @@ ballast_render_domain_reports (GPtrArray *domains, gboolean wide)
       g_autofree char *shares = render_figure (domain->shares, "");
       if (wide)
         {
-          g_autofree char *ksm = render_guest_ksm (domain->ksm);
+          g_autofree char *ksm = render_guest_ksm (domain);
           const char *cells[] = { domain->name, domain->state, max, current, target, used,
                                   usable, unused, rss, need, rates, domain->pressure, min, shares,
                                   ksm, domain->status, domain->reason };
@@ -343,14 +335,13 @@ ballast_render_domain_report (const BallastDomainReport *domain)
   append_field (out, "Pressure:", domain->pressure);
   g_autofree char *over_share = render_figure (domain->over_fair_share_sec, " s");
   append_field (out, "Above its share:", over_share);
-  json_object *ksm = domain->ksm;
-  if (ksm != NULL && json_object_is_type (ksm, json_type_object))
+  if (domain->has_ksm)
     {
-      g_autofree char *cell = render_guest_ksm (ksm);
-      g_autofree char *profit = render_bytes (ksm, "profit_bytes");
-      gint64 pid = 0;
-      g_autofree char *ksm_line = ballast_json_get_int (ksm, "qemu_pid", &pid)
-        ? g_strdup_printf ("%s (profit %s, QEMU pid %" G_GINT64_FORMAT ")", cell, profit, pid)
+      g_autofree char *cell = render_guest_ksm (domain);
+      g_autofree char *profit = render_bytes (domain->ksm.profit_bytes);
+      g_autofree char *ksm_line = domain->ksm.qemu_pid.known
+        ? g_strdup_printf ("%s (profit %s, QEMU pid %" G_GINT64_FORMAT ")", cell, profit,
+                           domain->ksm.qemu_pid.value)
         : g_strdup (cell);
       append_field (out, "KSM:", ksm_line);
     }
@@ -397,11 +388,11 @@ ballast_render_history (json_object *history)
 
 /* Signed bytes (general_profit, a guest's profit) for people: "-1.5 MiB". */
 static char *
-render_bytes (json_object *object, const char *key)
+render_bytes (BallastFigure bytes)
 {
-  gint64 value;
-  if (!ballast_json_get_int (object, key, &value))
+  if (!bytes.known)
     return g_strdup ("-");
+  gint64 value = bytes.value;
   /* -(value + 1) + 1: no overflow for G_MININT64. */
   guint64 magnitude = value < 0 ? (guint64) -(value + 1) + 1 : (guint64) value;
   if (magnitude < 1024)
@@ -443,189 +434,206 @@ ksm_reason_words (const char *reason)
 }
 
 char *
-ballast_render_ksm_summary (json_object *ksm)
+ballast_render_ksm_summary (const BallastKsmReport *ksm)
 {
-  gint64 value;
-  if (ballast_json_get (ksm, "available") != NULL && !ballast_json_get_bool (ksm, "available"))
-    return g_strdup_printf ("not available (%s)", ballast_json_get_string (ksm, "unavailable_reason") ?: "-");
+  if (!ksm->available)
+    return g_strdup_printf ("not available (%s)", ksm->unavailable_reason ?: "-");
 
   GString *line = g_string_new (NULL);
-  g_string_append_printf (line, "%s (%s)", ballast_json_get_string (ksm, "mode") ?: "-",
-                          ballast_json_get_string (ksm, "mode_source") ?: "-");
-  if (ballast_json_get_int (ksm, "run", &value))
-    g_string_append (line, value == 1 ? ", running" : value == 2 ? ", stopped and unmerged"
+  g_string_append_printf (line, "%s (%s)", ksm->mode ?: "-", ksm->mode_source ?: "-");
+  if (ksm->run.known)
+    g_string_append (line, ksm->run.value == 1 ? ", running" : ksm->run.value == 2 ? ", stopped and unmerged"
                            : ", stopped");
-  else if (ballast_json_get (ksm, "run_controllable") != NULL && !ballast_json_get_bool (ksm, "run_controllable"))
+  else if (!ksm->run_controllable)
     g_string_append (line, ", run unknown (libvirt cannot start or stop ksmd)");
-  const char *reason = ballast_json_get_string (ksm, "reason");
-  if (reason != NULL)
-    g_string_append_printf (line, " (%s)", ksm_reason_words (reason));
+  if (ksm->reason != NULL)
+    g_string_append_printf (line, " (%s)", ksm_reason_words (ksm->reason));
   else
     g_string_append (line, " (no decision yet)");
-  if (ballast_json_get_int (ksm, "saved_kib", &value))
+  if (ksm->saved_kib.known)
     {
-      g_autofree char *saved = ballast_render_kib (ksm, "saved_kib");
+      g_autofree char *saved = ballast_render_kib_figure (ksm->saved_kib);
       g_string_append_printf (line, ", saving %s", saved);
     }
-  gint64 budget = 0;
-  if (ballast_json_get_int (ksm, "ksmd_cpu_permille", &value))
+  if (ksm->ksmd_cpu_permille.known)
     {
-      g_autofree char *cpu = render_permille (value);
+      g_autofree char *cpu = render_permille (ksm->ksmd_cpu_permille.value);
       g_string_append_printf (line, ", ksmd %s CPU", cpu);
-      if (ballast_json_get_int (ksm, "cpu_budget_permille", &budget))
+      if (ksm->cpu_budget_permille.known)
         {
-          g_autofree char *of = render_permille (budget);
+          g_autofree char *of = render_permille (ksm->cpu_budget_permille.value);
           g_string_append_printf (line, " of %s", of);
         }
     }
-  gint64 pages, sleep;
-  if (ballast_json_get_int (ksm, "pages_to_scan", &pages) && ballast_json_get_int (ksm, "sleep_millisecs", &sleep))
+  if (ksm->pages_to_scan.known && ksm->sleep_millisecs.known)
     g_string_append_printf (line, ", %" G_GINT64_FORMAT " pages per %" G_GINT64_FORMAT " ms",
-                            pages, sleep);
-  if (ballast_json_get_bool (ksm, "write_in_flight"))
+                            ksm->pages_to_scan.value, ksm->sleep_millisecs.value);
+  if (ksm->write_in_flight)
     g_string_append (line, "; writing");
-  if (ballast_json_get (ksm, "writable") != NULL && !ballast_json_get_bool (ksm, "writable"))
+  if (!ksm->writable)
     g_string_append (line, "; cannot write (not root)");
-  else if (ballast_json_get_string (ksm, "write_error") != NULL)
-    g_string_append_printf (line, "; last write failed: %s", ballast_json_get_string (ksm, "write_error"));
-  if (ballast_json_get_string (ksm, "read_error") != NULL)
-    g_string_append_printf (line, "; cannot read: %s", ballast_json_get_string (ksm, "read_error"));
-  if (ballast_json_get_int (ksm, "ksmtuned_pid", &value))
+  else if (ksm->write_error != NULL)
+    g_string_append_printf (line, "; last write failed: %s", ksm->write_error);
+  if (ksm->read_error != NULL)
+    g_string_append_printf (line, "; cannot read: %s", ksm->read_error);
+  if (ksm->ksmtuned_pid.known)
     g_string_append_printf (line, "; ksmtuned (pid %" G_GINT64_FORMAT ") is running and will "
-                            "fight ballast over KSM", value);
+                            "fight ballast over KSM", ksm->ksmtuned_pid.value);
   return g_string_free (line, FALSE);
 }
 
 /* A guest's KSM cell: "shareable, 74.0 MiB merged". */
 static char *
-render_guest_ksm (json_object *guest_ksm)
+render_guest_share (const BallastGuestKsmReport *guest)
 {
-  const char *share = ballast_json_get_string (guest_ksm, "share");
-  if (share == NULL)
+  if (guest->share == NULL)
     return g_strdup ("-");
-  if (ballast_json_get (guest_ksm, "merged_kib") == NULL || !json_object_is_type (ballast_json_get (guest_ksm, "merged_kib"),
-                                                                     json_type_int))
-    return g_strdup (share);
-  g_autofree char *merged = ballast_render_kib (guest_ksm, "merged_kib");
-  return g_strdup_printf ("%s, %s merged", share, merged);
+  if (!guest->merged_kib.known)
+    return g_strdup (guest->share);
+  g_autofree char *merged = ballast_render_kib_figure (guest->merged_kib);
+  return g_strdup_printf ("%s, %s merged", guest->share, merged);
 }
 
 static char *
-render_override (json_object *override)
+render_guest_ksm (const BallastDomainReport *domain)
 {
-  if (override == NULL || !json_object_is_type (override, json_type_object))
+  return domain->has_ksm ? render_guest_share (&domain->ksm) : g_strdup ("-");
+}
+
+/* A flag figure as JSON spells it, as the override always showed. */
+static const char *
+flag_word (BallastFigure flag)
+{
+  return flag.value != 0 ? "true" : "false";
+}
+
+static char *
+render_override (const BallastKsmReport *report)
+{
+  if (!report->has_override)
     return g_strdup ("none");
+  const BallastKsmOverrideReport *o = &report->override;
   GString *text = g_string_new (NULL);
-  json_object_object_foreach (override, key, value)
-    {
-      g_string_append_printf (text, "%s%s %s", text->len > 0 ? ", " : "", key,
-                              json_object_get_string (value));
-    }
+  const struct {
+    const char *key;
+    BallastFigure figure;
+  } numbers[] = {
+    { "pages_to_scan_min", o->pages_to_scan_min },
+    { "pages_to_scan_max", o->pages_to_scan_max },
+    { "sleep_millisecs", o->sleep_millisecs },
+    { "cpu_budget_permille", o->cpu_budget_permille },
+  };
+  if (o->mode != NULL)
+    g_string_append_printf (text, "mode %s", o->mode);
+  for (gsize i = 0; i < G_N_ELEMENTS (numbers); i++)
+    if (numbers[i].figure.known)
+      g_string_append_printf (text, "%s%s %" G_GINT64_FORMAT, text->len > 0 ? ", " : "",
+                              numbers[i].key, numbers[i].figure.value);
+  if (o->merge_across_nodes.known)
+    g_string_append_printf (text, "%smerge_across_nodes %s", text->len > 0 ? ", " : "",
+                            flag_word (o->merge_across_nodes));
+  if (o->use_zero_pages.known)
+    g_string_append_printf (text, "%suse_zero_pages %s", text->len > 0 ? ", " : "",
+                            flag_word (o->use_zero_pages));
   g_string_append (text, " (ksm-set; dropped at the next policy reload)");
   return g_string_free (text, FALSE);
 }
 
-static char *
-render_counter (json_object *object, const char *key)
-{
-  return render_int (object, key, "");
-}
-
 char *
-ballast_render_ksm (json_object *report)
+ballast_render_ksm_report (const BallastKsmReport *report)
 {
   GString *out = g_string_new (NULL);
   g_autofree char *summary = ballast_render_ksm_summary (report);
   append_field (out, "KSM:", summary);
-  if (ballast_json_get (report, "available") != NULL && !ballast_json_get_bool (report, "available"))
+  if (!report->available)
     return g_string_free (out, FALSE);
 
-  append_field (out, "Tenancy:", ballast_json_get_string (report, "tenancy"));
-  append_field (out, "Policy:", ballast_json_get_string (report, "policy"));
-  g_autofree char *override = render_override (ballast_json_get (report, "override"));
+  append_field (out, "Tenancy:", report->tenancy);
+  append_field (out, "Policy:", report->policy);
+  g_autofree char *override = render_override (report);
   append_field (out, "Override:", override);
-  if (ballast_json_get_bool (report, "unmerge_requested"))
+  if (report->unmerge_requested)
     append_field (out, "Unmerge:", "requested, at the next cycle that may write");
-  append_field (out, "Decision:", ballast_json_get_string (report, "reason_text"));
+  append_field (out, "Decision:", report->reason_text);
 
-  g_autofree char *shared = render_counter (report, "pages_shared");
-  g_autofree char *sharing = render_counter (report, "pages_sharing");
-  g_autofree char *unshared = render_counter (report, "pages_unshared");
-  g_autofree char *volatile_pages = render_counter (report, "pages_volatile");
-  g_autofree char *zero = render_counter (report, "ksm_zero_pages");
+  g_autofree char *shared = render_figure (report->pages_shared, "");
+  g_autofree char *sharing = render_figure (report->pages_sharing, "");
+  g_autofree char *unshared = render_figure (report->pages_unshared, "");
+  g_autofree char *volatile_pages = render_figure (report->pages_volatile, "");
+  g_autofree char *zero = render_figure (report->ksm_zero_pages, "");
   g_autofree char *pages = g_strdup_printf ("shared %s, sharing %s, unshared %s, volatile %s, "
                                             "zero %s", shared, sharing, unshared,
                                             volatile_pages, zero);
   append_field (out, "Pages:", pages);
-  g_autofree char *full = render_counter (report, "full_scans");
-  g_autofree char *scanned = render_counter (report, "pages_scanned");
+  g_autofree char *full = render_figure (report->full_scans, "");
+  g_autofree char *scanned = render_figure (report->pages_scanned, "");
   g_autofree char *scans = g_strdup_printf ("%s full scans, %s pages scanned", full, scanned);
   append_field (out, "Scans:", scans);
-  g_autofree char *profit = render_bytes (report, "general_profit_bytes");
+  g_autofree char *profit = render_bytes (report->general_profit_bytes);
   append_field (out, "Profit:", profit);
 
-  gint64 value;
   GString *ksmd = g_string_new (NULL);
-  if (ballast_json_get_int (report, "ksmd_pid", &value))
-    g_string_append_printf (ksmd, "pid %" G_GINT64_FORMAT, value);
+  if (report->ksmd_pid.known)
+    g_string_append_printf (ksmd, "pid %" G_GINT64_FORMAT, report->ksmd_pid.value);
   else
     g_string_append (ksmd, "not found");
-  if (ballast_json_get_int (report, "ksmd_cpu_usec", &value))
-    g_string_append_printf (ksmd, ", %" G_GINT64_FORMAT ".%02" G_GINT64_FORMAT " s CPU so far",
-                            value / G_USEC_PER_SEC, value % G_USEC_PER_SEC / 10000);
-  if (ballast_json_get_int (report, "ksmd_cpu_permille", &value))
+  if (report->ksmd_cpu_usec.known)
     {
-      g_autofree char *cpu = render_permille (value);
+      gint64 usec = report->ksmd_cpu_usec.value;
+      g_string_append_printf (ksmd, ", %" G_GINT64_FORMAT ".%02" G_GINT64_FORMAT " s CPU so far",
+                              usec / G_USEC_PER_SEC, usec % G_USEC_PER_SEC / 10000);
+    }
+  if (report->ksmd_cpu_permille.known)
+    {
+      g_autofree char *cpu = render_permille (report->ksmd_cpu_permille.value);
       g_string_append_printf (ksmd, ", %s of one CPU", cpu);
     }
-  if (ballast_json_get_int (report, "earning_permille", &value))
-    g_string_append_printf (ksmd, ", earning %" G_GINT64_FORMAT " per 1000 scanned", value);
+  if (report->earning_permille.known)
+    g_string_append_printf (ksmd, ", earning %" G_GINT64_FORMAT " per 1000 scanned",
+                            report->earning_permille.value);
   g_autofree char *ksmd_line = g_string_free (ksmd, FALSE);
   append_field (out, "ksmd:", ksmd_line);
 
-  g_autofree char *made = render_counter (report, "writes_total");
-  g_autofree char *failed = render_counter (report, "write_failures_total");
+  g_autofree char *made = render_figure (report->writes_total, "");
+  g_autofree char *failed = render_figure (report->write_failures_total, "");
   GString *writes = g_string_new (NULL);
   g_string_append_printf (writes, "%s made, %s failed", made, failed);
-  json_object *last = ballast_json_get (report, "last_writes");
-  gsize n_last = last != NULL && json_object_is_type (last, json_type_array)
-                   ? json_object_array_length (last) : 0;
-  for (gsize i = 0; i < n_last; i++)
-    {
-      json_object *item = json_object_array_get_idx (last, i);
-      g_string_append_printf (writes, "%s%s", i == 0 ? "; last: " : ", ",
-                              item != NULL && json_object_is_type (item, json_type_string)
-                                ? json_object_get_string (item) : "-");
-    }
+  for (guint i = 0; report->last_writes != NULL && i < report->last_writes->len; i++)
+    g_string_append_printf (writes, "%s%s", i == 0 ? "; last: " : ", ",
+                            (const char *) report->last_writes->pdata[i]);
   g_autofree char *writes_line = g_string_free (writes, FALSE);
   append_field (out, "Writes:", writes_line);
 
-  g_autofree char *n_shareable = render_int (report, "guests_shareable", " shareable");
-  g_autofree char *n_nosharepages = render_int (report, "guests_nosharepages", " nosharepages");
-  g_autofree char *n_excluded = render_int (report, "guests_excluded", " excluded");
+  g_autofree char *n_shareable = render_figure (report->guests_shareable, " shareable");
+  g_autofree char *n_nosharepages = render_figure (report->guests_nosharepages, " nosharepages");
+  g_autofree char *n_excluded = render_figure (report->guests_excluded, " excluded");
   g_autofree char *guests_line = g_strdup_printf ("%s, %s, %s", n_shareable, n_nosharepages,
                                                   n_excluded);
   append_field (out, "Guests:", guests_line);
 
-  json_object *guests = ballast_json_get (report, "guests");
-  gsize n = guests != NULL && json_object_is_type (guests, json_type_array)
-              ? json_object_array_length (guests) : 0;
-  if (n == 0)
+  if (report->guests == NULL || report->guests->len == 0)
     return g_string_free (out, FALSE);
   static const char *const headers[] = { "Name", "KSM", "Merged", "Profit", "QEMU pid", NULL };
   BallastTable *table = ballast_table_new (headers);
-  for (gsize i = 0; i < n; i++)
+  for (guint i = 0; i < report->guests->len; i++)
     {
-      json_object *guest = json_object_array_get_idx (guests, i);
-      g_autofree char *merged = ballast_render_kib (guest, "merged_kib");
-      g_autofree char *guest_profit = render_bytes (guest, "profit_bytes");
-      g_autofree char *pid = render_int (guest, "qemu_pid", "");
-      const char *cells[] = { ballast_json_get_string (guest, "name"), ballast_json_get_string (guest, "share"), merged,
-                              guest_profit, pid };
+      const BallastGuestKsmReport *guest = report->guests->pdata[i];
+      g_autofree char *merged = ballast_render_kib_figure (guest->merged_kib);
+      g_autofree char *guest_profit = render_bytes (guest->profit_bytes);
+      g_autofree char *pid = render_figure (guest->qemu_pid, "");
+      const char *cells[] = { guest->name, guest->share, merged, guest_profit, pid };
       ballast_table_add_row (table, cells);
     }
   g_autofree char *table_text = ballast_table_free_to_string (table);
   g_string_append_c (out, '\n');
   g_string_append (out, table_text);
   return g_string_free (out, FALSE);
+}
+
+char *
+ballast_render_ksm (json_object *report)
+{
+  g_auto(BallastKsmReport) typed = { 0 };
+  ballast_ksm_report_from_json (report, &typed);
+  return ballast_render_ksm_report (&typed);
 }

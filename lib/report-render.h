@@ -36,11 +36,13 @@ char *ballast_render_domain (json_object *domain);
 /* "domhistory" result as a table. */
 char *ballast_render_history (json_object *history);
 
-/* The "ksm" object of "status" in one line: "auto (policy), running (host
- * short), saving 1.2 GiB, ksmd 4.1% CPU of 10.0%, 850 pages per 10 ms". */
-char *ballast_render_ksm_summary (json_object *ksm);
+/* Page sharing in one line, as `status` and `top` show it: "auto (policy),
+ * running (host short), saving 1.2 GiB, ksmd 4.1% CPU of 10.0%, 850 pages
+ * per 10 ms". */
+char *ballast_render_ksm_summary (const BallastKsmReport *ksm);
 /* "ksm" result: the summary, policy, decision, counters and a table of the
  * running guests' KSM figures. */
+char *ballast_render_ksm_report (const BallastKsmReport *report);
 char *ballast_render_ksm (json_object *report);
 
 /* A KiB figure formatted for people ("512.0 MiB", "-1.5 GiB"), or "-"

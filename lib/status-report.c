@@ -7,7 +7,7 @@
 void
 ballast_status_report_clear (BallastStatusReport *report)
 {
-  g_clear_pointer (&report->ksm, json_object_put);
+  ballast_ksm_report_clear (&report->ksm);
 }
 
 void
@@ -15,18 +15,11 @@ ballast_domain_report_free (BallastDomainReport *report)
 {
   if (report == NULL)
     return;
-  g_clear_pointer (&report->ksm, json_object_put);
   g_free (report->reason);
   g_free (report);
 }
 
 /* ---- JSON ---- */
-
-static void
-add_figure (json_object *object, const char *key, BallastFigure figure)
-{
-  json_object_object_add (object, key, figure.known ? json_object_new_int64 (figure.value) : NULL);
-}
 
 /* Like add_figure, but an unknown figure is left out, not null. */
 static void
@@ -48,31 +41,31 @@ ballast_status_report_to_json (const BallastStatusReport *report)
   ballast_json_add_string (connection, "state", report->connection.state);
   ballast_json_add_bool (connection, "stalled", report->connection.stalled);
   ballast_json_add_string (connection, "last_error", report->connection.last_error);
-  add_figure (connection, "reconnects", report->connection.reconnects);
-  add_figure (connection, "retry_in_sec", report->connection.retry_in_sec);
+  ballast_json_add_figure (connection, "reconnects", report->connection.reconnects);
+  ballast_json_add_figure (connection, "retry_in_sec", report->connection.retry_in_sec);
   json_object_object_add (status, "connection", connection);
 
   json_object *host = json_object_new_object ();
   ballast_json_add_string (host, "error", report->host.error);
   if (report->host.readable)
     {
-      add_figure (host, "mem_total_kib", report->host.mem_total_kib);
-      add_figure (host, "mem_available_kib", report->host.mem_available_kib);
+      ballast_json_add_figure (host, "mem_total_kib", report->host.mem_total_kib);
+      ballast_json_add_figure (host, "mem_available_kib", report->host.mem_available_kib);
       ballast_json_add_string (host, "budget_source", report->host.budget_source);
-      add_figure (host, "budget_total_kib", report->host.budget_total_kib);
-      add_figure (host, "budget_available_kib", report->host.budget_available_kib);
-      add_figure (host, "budget_overflow_kib", report->host.budget_overflow_kib);
-      add_figure (host, "reserve_kib", report->host.reserve_kib);
+      ballast_json_add_figure (host, "budget_total_kib", report->host.budget_total_kib);
+      ballast_json_add_figure (host, "budget_available_kib", report->host.budget_available_kib);
+      ballast_json_add_figure (host, "budget_overflow_kib", report->host.budget_overflow_kib);
+      ballast_json_add_figure (host, "reserve_kib", report->host.reserve_kib);
       add_known_figure (host, "psi_some_avg10_centipct", report->host.psi_some_avg10_centipct);
       add_known_figure (host, "psi_full_avg10_centipct", report->host.psi_full_avg10_centipct);
       if (report->host.has_cgroup)
         {
           json_object *cgroup = json_object_new_object ();
-          add_figure (cgroup, "version", report->host.cgroup.version);
+          ballast_json_add_figure (cgroup, "version", report->host.cgroup.version);
           ballast_json_add_bool (cgroup, "limited", report->host.cgroup.limited);
-          add_figure (cgroup, "limit_kib", report->host.cgroup.limit_kib);
-          add_figure (cgroup, "usage_kib", report->host.cgroup.usage_kib);
-          add_figure (cgroup, "working_set_kib", report->host.cgroup.working_set_kib);
+          ballast_json_add_figure (cgroup, "limit_kib", report->host.cgroup.limit_kib);
+          ballast_json_add_figure (cgroup, "usage_kib", report->host.cgroup.usage_kib);
+          ballast_json_add_figure (cgroup, "working_set_kib", report->host.cgroup.working_set_kib);
           json_object_object_add (host, "cgroup", cgroup);
         }
     }
@@ -82,23 +75,23 @@ ballast_status_report_to_json (const BallastStatusReport *report)
   if (report->has_plan)
     {
       plan = json_object_new_object ();
-      add_figure (plan, "slack_kib", report->plan.slack_kib);
-      add_figure (plan, "pending_kib", report->plan.pending_kib);
-      add_figure (plan, "deficit_kib", report->plan.deficit_kib);
-      add_figure (plan, "surplus_kib", report->plan.surplus_kib);
-      add_figure (plan, "reclaimed_kib", report->plan.reclaimed_kib);
-      add_figure (plan, "granted_kib", report->plan.granted_kib);
+      ballast_json_add_figure (plan, "slack_kib", report->plan.slack_kib);
+      ballast_json_add_figure (plan, "pending_kib", report->plan.pending_kib);
+      ballast_json_add_figure (plan, "deficit_kib", report->plan.deficit_kib);
+      ballast_json_add_figure (plan, "surplus_kib", report->plan.surplus_kib);
+      ballast_json_add_figure (plan, "reclaimed_kib", report->plan.reclaimed_kib);
+      ballast_json_add_figure (plan, "granted_kib", report->plan.granted_kib);
       ballast_json_add_bool (plan, "emergency", report->plan.emergency);
     }
   json_object_object_add (status, "plan", plan);
 
   json_object *guests = json_object_new_object ();
-  add_figure (guests, "defined", report->guests.defined);
-  add_figure (guests, "running", report->guests.running);
+  ballast_json_add_figure (guests, "defined", report->guests.defined);
+  ballast_json_add_figure (guests, "running", report->guests.running);
   for (gsize i = 0; i < G_N_ELEMENTS (report->guests.by_status); i++)
-    add_figure (guests, report->guests.by_status[i].status, report->guests.by_status[i].count);
-  add_figure (guests, "sum_max_kib", report->guests.sum_max_kib);
-  add_figure (guests, "sum_current_kib", report->guests.sum_current_kib);
+    ballast_json_add_figure (guests, report->guests.by_status[i].status, report->guests.by_status[i].count);
+  ballast_json_add_figure (guests, "sum_max_kib", report->guests.sum_max_kib);
+  ballast_json_add_figure (guests, "sum_current_kib", report->guests.sum_current_kib);
   json_object_object_add (status, "guests", guests);
 
   json_object *overcommit = json_object_new_object ();
@@ -111,23 +104,23 @@ ballast_status_report_to_json (const BallastStatusReport *report)
 
   json_object *policy = json_object_new_object ();
   ballast_json_add_string (policy, "source", report->policy.source);
-  add_figure (policy, "match_rules", report->policy.match_rules);
+  ballast_json_add_figure (policy, "match_rules", report->policy.match_rules);
   ballast_json_add_string (policy, "reload_error", report->policy.reload_error);
   json_object_object_add (status, "policy", policy);
 
   json_object *cycles = json_object_new_object ();
-  add_figure (cycles, "interval_msec", report->cycles.interval_msec);
-  add_figure (cycles, "completed", report->cycles.completed);
-  add_figure (cycles, "skipped", report->cycles.skipped);
-  add_figure (cycles, "last_duration_usec", report->cycles.last_duration_usec);
-  add_figure (cycles, "last_libvirt_calls", report->cycles.last_libvirt_calls);
-  add_figure (cycles, "libvirt_calls_total", report->cycles.libvirt_calls_total);
-  add_figure (cycles, "changes_applied", report->cycles.changes_applied);
-  add_figure (cycles, "changes_failed", report->cycles.changes_failed);
-  add_figure (cycles, "pressure_events", report->cycles.pressure_events);
-  add_figure (cycles, "last_time_usec", report->cycles.last_time_usec);
+  ballast_json_add_figure (cycles, "interval_msec", report->cycles.interval_msec);
+  ballast_json_add_figure (cycles, "completed", report->cycles.completed);
+  ballast_json_add_figure (cycles, "skipped", report->cycles.skipped);
+  ballast_json_add_figure (cycles, "last_duration_usec", report->cycles.last_duration_usec);
+  ballast_json_add_figure (cycles, "last_libvirt_calls", report->cycles.last_libvirt_calls);
+  ballast_json_add_figure (cycles, "libvirt_calls_total", report->cycles.libvirt_calls_total);
+  ballast_json_add_figure (cycles, "changes_applied", report->cycles.changes_applied);
+  ballast_json_add_figure (cycles, "changes_failed", report->cycles.changes_failed);
+  ballast_json_add_figure (cycles, "pressure_events", report->cycles.pressure_events);
+  ballast_json_add_figure (cycles, "last_time_usec", report->cycles.last_time_usec);
   json_object_object_add (status, "cycles", cycles);
-  json_object_object_add (status, "ksm", report->ksm != NULL ? json_object_get (report->ksm) : NULL);
+  json_object_object_add (status, "ksm", report->has_ksm ? ballast_ksm_report_to_json (&report->ksm) : NULL);
   return status;
 }
 
@@ -141,27 +134,27 @@ ballast_domain_report_to_json (const BallastDomainReport *report)
   ballast_json_add_bool (object, "active", report->active);
   ballast_json_add_string (object, "status", report->status);
   ballast_json_add_string (object, "status_reason", report->status_reason);
-  add_figure (object, "max_kib", report->max_kib);
-  add_figure (object, "current_kib", report->current_kib);
-  add_figure (object, "target_kib", report->target_kib);
-  add_figure (object, "used_kib", report->used_kib);
-  add_figure (object, "usable_kib", report->usable_kib);
-  add_figure (object, "unused_kib", report->unused_kib);
-  add_figure (object, "rss_kib", report->rss_kib);
-  add_figure (object, "swap_in_kib_per_sec", report->swap_in_kib_per_sec);
-  add_figure (object, "major_faults_per_sec", report->major_faults_per_sec);
-  add_figure (object, "need_kib", report->need_kib);
-  add_figure (object, "fair_share_kib", report->fair_share_kib);
-  add_figure (object, "over_fair_share_sec", report->over_fair_share_sec);
-  add_figure (object, "min_kib", report->min_kib);
-  add_figure (object, "shares", report->shares);
+  ballast_json_add_figure (object, "max_kib", report->max_kib);
+  ballast_json_add_figure (object, "current_kib", report->current_kib);
+  ballast_json_add_figure (object, "target_kib", report->target_kib);
+  ballast_json_add_figure (object, "used_kib", report->used_kib);
+  ballast_json_add_figure (object, "usable_kib", report->usable_kib);
+  ballast_json_add_figure (object, "unused_kib", report->unused_kib);
+  ballast_json_add_figure (object, "rss_kib", report->rss_kib);
+  ballast_json_add_figure (object, "swap_in_kib_per_sec", report->swap_in_kib_per_sec);
+  ballast_json_add_figure (object, "major_faults_per_sec", report->major_faults_per_sec);
+  ballast_json_add_figure (object, "need_kib", report->need_kib);
+  ballast_json_add_figure (object, "fair_share_kib", report->fair_share_kib);
+  ballast_json_add_figure (object, "over_fair_share_sec", report->over_fair_share_sec);
+  ballast_json_add_figure (object, "min_kib", report->min_kib);
+  ballast_json_add_figure (object, "shares", report->shares);
   ballast_json_add_string (object, "tuning_source", report->tuning_source);
   ballast_json_add_string (object, "tuning_error", report->tuning_error);
   ballast_json_add_bool (object, "excluded", report->excluded);
   ballast_json_add_string (object, "pressure", report->pressure);
-  add_figure (object, "stats_period_sec", report->stats_period_sec);
+  ballast_json_add_figure (object, "stats_period_sec", report->stats_period_sec);
   ballast_json_add_string (object, "balloon_model", report->balloon_model);
-  json_object_object_add (object, "ksm", report->ksm != NULL ? json_object_get (report->ksm) : NULL);
+  json_object_object_add (object, "ksm", report->has_ksm ? ballast_guest_ksm_report_to_json (&report->ksm) : NULL);
   ballast_json_add_string (object, "reason_code", report->reason_code);
   ballast_json_add_string (object, "reason", report->reason);
   return object;
@@ -169,19 +162,6 @@ ballast_domain_report_to_json (const BallastDomainReport *report)
 
 /* ---- Reading JSON defensively ---- */
 
-static BallastFigure
-get_figure (json_object *object, const char *key)
-{
-  gint64 value;
-  return ballast_json_get_int (object, key, &value) ? ballast_figure (value) : BALLAST_FIGURE_UNKNOWN;
-}
-
-static json_object *
-get_ref (json_object *object, const char *key)
-{
-  json_object *value = ballast_json_get (object, key);
-  return value != NULL ? json_object_get (value) : NULL;
-}
 
 static const char *const guest_statuses[] = { "managed", "unresponsive", "excluded", "unmanaged" };
 
@@ -204,76 +184,79 @@ ballast_status_report_from_json (json_object *json, BallastStatusReport *report)
       .state = ballast_json_get_string (connection, "state"),
       .stalled = ballast_json_get_bool (connection, "stalled"),
       .last_error = ballast_json_get_string (connection, "last_error"),
-      .reconnects = get_figure (connection, "reconnects"),
-      .retry_in_sec = get_figure (connection, "retry_in_sec"),
+      .reconnects = ballast_json_get_figure (connection, "reconnects"),
+      .retry_in_sec = ballast_json_get_figure (connection, "retry_in_sec"),
     },
     .host = {
       .error = ballast_json_get_string (host, "error"),
-      .mem_total_kib = get_figure (host, "mem_total_kib"),
-      .mem_available_kib = get_figure (host, "mem_available_kib"),
+      .mem_total_kib = ballast_json_get_figure (host, "mem_total_kib"),
+      .mem_available_kib = ballast_json_get_figure (host, "mem_available_kib"),
       .budget_source = ballast_json_get_string (host, "budget_source"),
-      .budget_total_kib = get_figure (host, "budget_total_kib"),
-      .budget_available_kib = get_figure (host, "budget_available_kib"),
-      .budget_overflow_kib = get_figure (host, "budget_overflow_kib"),
-      .reserve_kib = get_figure (host, "reserve_kib"),
-      .psi_some_avg10_centipct = get_figure (host, "psi_some_avg10_centipct"),
-      .psi_full_avg10_centipct = get_figure (host, "psi_full_avg10_centipct"),
+      .budget_total_kib = ballast_json_get_figure (host, "budget_total_kib"),
+      .budget_available_kib = ballast_json_get_figure (host, "budget_available_kib"),
+      .budget_overflow_kib = ballast_json_get_figure (host, "budget_overflow_kib"),
+      .reserve_kib = ballast_json_get_figure (host, "reserve_kib"),
+      .psi_some_avg10_centipct = ballast_json_get_figure (host, "psi_some_avg10_centipct"),
+      .psi_full_avg10_centipct = ballast_json_get_figure (host, "psi_full_avg10_centipct"),
       .has_cgroup = cgroup != NULL && json_object_is_type (cgroup, json_type_object),
       .cgroup = {
-        .version = get_figure (cgroup, "version"),
+        .version = ballast_json_get_figure (cgroup, "version"),
         .limited = ballast_json_get_bool (cgroup, "limited"),
-        .limit_kib = get_figure (cgroup, "limit_kib"),
-        .usage_kib = get_figure (cgroup, "usage_kib"),
-        .working_set_kib = get_figure (cgroup, "working_set_kib"),
+        .limit_kib = ballast_json_get_figure (cgroup, "limit_kib"),
+        .usage_kib = ballast_json_get_figure (cgroup, "usage_kib"),
+        .working_set_kib = ballast_json_get_figure (cgroup, "working_set_kib"),
       },
     },
     .has_plan = plan != NULL && json_object_is_type (plan, json_type_object),
     .plan = {
-      .slack_kib = get_figure (plan, "slack_kib"),
-      .pending_kib = get_figure (plan, "pending_kib"),
-      .deficit_kib = get_figure (plan, "deficit_kib"),
-      .surplus_kib = get_figure (plan, "surplus_kib"),
-      .reclaimed_kib = get_figure (plan, "reclaimed_kib"),
-      .granted_kib = get_figure (plan, "granted_kib"),
+      .slack_kib = ballast_json_get_figure (plan, "slack_kib"),
+      .pending_kib = ballast_json_get_figure (plan, "pending_kib"),
+      .deficit_kib = ballast_json_get_figure (plan, "deficit_kib"),
+      .surplus_kib = ballast_json_get_figure (plan, "surplus_kib"),
+      .reclaimed_kib = ballast_json_get_figure (plan, "reclaimed_kib"),
+      .granted_kib = ballast_json_get_figure (plan, "granted_kib"),
       .emergency = ballast_json_get_bool (plan, "emergency"),
     },
     .guests = {
-      .defined = get_figure (guests, "defined"),
-      .running = get_figure (guests, "running"),
-      .sum_max_kib = get_figure (guests, "sum_max_kib"),
-      .sum_current_kib = get_figure (guests, "sum_current_kib"),
+      .defined = ballast_json_get_figure (guests, "defined"),
+      .running = ballast_json_get_figure (guests, "running"),
+      .sum_max_kib = ballast_json_get_figure (guests, "sum_max_kib"),
+      .sum_current_kib = ballast_json_get_figure (guests, "sum_current_kib"),
     },
     .overcommit = {
       .mode = ballast_json_get_string (overcommit, "mode"),
       .hap_available = ballast_json_get_bool (overcommit, "hap_available"),
       .shrink_allowed = ballast_json_get_bool (overcommit, "shrink_allowed"),
       .verdict = ballast_json_get_string (overcommit, "verdict"),
-      .ratio_permille = get_figure (overcommit, "ratio_permille"),
+      .ratio_permille = ballast_json_get_figure (overcommit, "ratio_permille"),
     },
     .policy = {
       .source = ballast_json_get_string (policy, "source"),
-      .match_rules = get_figure (policy, "match_rules"),
+      .match_rules = ballast_json_get_figure (policy, "match_rules"),
       .reload_error = ballast_json_get_string (policy, "reload_error"),
     },
     .cycles = {
-      .interval_msec = get_figure (cycles, "interval_msec"),
-      .completed = get_figure (cycles, "completed"),
-      .skipped = get_figure (cycles, "skipped"),
-      .last_duration_usec = get_figure (cycles, "last_duration_usec"),
-      .last_libvirt_calls = get_figure (cycles, "last_libvirt_calls"),
-      .libvirt_calls_total = get_figure (cycles, "libvirt_calls_total"),
-      .changes_applied = get_figure (cycles, "changes_applied"),
-      .changes_failed = get_figure (cycles, "changes_failed"),
-      .pressure_events = get_figure (cycles, "pressure_events"),
-      .last_time_usec = get_figure (cycles, "last_time_usec"),
+      .interval_msec = ballast_json_get_figure (cycles, "interval_msec"),
+      .completed = ballast_json_get_figure (cycles, "completed"),
+      .skipped = ballast_json_get_figure (cycles, "skipped"),
+      .last_duration_usec = ballast_json_get_figure (cycles, "last_duration_usec"),
+      .last_libvirt_calls = ballast_json_get_figure (cycles, "last_libvirt_calls"),
+      .libvirt_calls_total = ballast_json_get_figure (cycles, "libvirt_calls_total"),
+      .changes_applied = ballast_json_get_figure (cycles, "changes_applied"),
+      .changes_failed = ballast_json_get_figure (cycles, "changes_failed"),
+      .pressure_events = ballast_json_get_figure (cycles, "pressure_events"),
+      .last_time_usec = ballast_json_get_figure (cycles, "last_time_usec"),
     },
-    .ksm = get_ref (json, "ksm"),
   };
   report->host.readable = report->host.error == NULL;
+  json_object *ksm = ballast_json_get (json, "ksm");
+  report->has_ksm = ksm != NULL && json_object_is_type (ksm, json_type_object);
+  if (report->has_ksm)
+    ballast_ksm_report_from_json (ksm, &report->ksm);
   for (gsize i = 0; i < G_N_ELEMENTS (guest_statuses); i++)
     {
       report->guests.by_status[i].status = guest_statuses[i];
-      report->guests.by_status[i].count = get_figure (guests, guest_statuses[i]);
+      report->guests.by_status[i].count = ballast_json_get_figure (guests, guest_statuses[i]);
     }
 }
 
@@ -288,30 +271,33 @@ ballast_domain_report_from_json (json_object *json)
     .active = ballast_json_get_bool (json, "active"),
     .status = ballast_json_get_string (json, "status"),
     .status_reason = ballast_json_get_string (json, "status_reason"),
-    .max_kib = get_figure (json, "max_kib"),
-    .current_kib = get_figure (json, "current_kib"),
-    .target_kib = get_figure (json, "target_kib"),
-    .used_kib = get_figure (json, "used_kib"),
-    .usable_kib = get_figure (json, "usable_kib"),
-    .unused_kib = get_figure (json, "unused_kib"),
-    .rss_kib = get_figure (json, "rss_kib"),
-    .swap_in_kib_per_sec = get_figure (json, "swap_in_kib_per_sec"),
-    .major_faults_per_sec = get_figure (json, "major_faults_per_sec"),
-    .need_kib = get_figure (json, "need_kib"),
-    .fair_share_kib = get_figure (json, "fair_share_kib"),
-    .over_fair_share_sec = get_figure (json, "over_fair_share_sec"),
-    .min_kib = get_figure (json, "min_kib"),
-    .shares = get_figure (json, "shares"),
+    .max_kib = ballast_json_get_figure (json, "max_kib"),
+    .current_kib = ballast_json_get_figure (json, "current_kib"),
+    .target_kib = ballast_json_get_figure (json, "target_kib"),
+    .used_kib = ballast_json_get_figure (json, "used_kib"),
+    .usable_kib = ballast_json_get_figure (json, "usable_kib"),
+    .unused_kib = ballast_json_get_figure (json, "unused_kib"),
+    .rss_kib = ballast_json_get_figure (json, "rss_kib"),
+    .swap_in_kib_per_sec = ballast_json_get_figure (json, "swap_in_kib_per_sec"),
+    .major_faults_per_sec = ballast_json_get_figure (json, "major_faults_per_sec"),
+    .need_kib = ballast_json_get_figure (json, "need_kib"),
+    .fair_share_kib = ballast_json_get_figure (json, "fair_share_kib"),
+    .over_fair_share_sec = ballast_json_get_figure (json, "over_fair_share_sec"),
+    .min_kib = ballast_json_get_figure (json, "min_kib"),
+    .shares = ballast_json_get_figure (json, "shares"),
     .tuning_source = ballast_json_get_string (json, "tuning_source"),
     .tuning_error = ballast_json_get_string (json, "tuning_error"),
     .excluded = ballast_json_get_bool (json, "excluded"),
     .pressure = ballast_json_get_string (json, "pressure"),
-    .stats_period_sec = get_figure (json, "stats_period_sec"),
+    .stats_period_sec = ballast_json_get_figure (json, "stats_period_sec"),
     .balloon_model = ballast_json_get_string (json, "balloon_model"),
-    .ksm = get_ref (json, "ksm"),
     .reason_code = ballast_json_get_string (json, "reason_code"),
     .reason = g_strdup (ballast_json_get_string (json, "reason")),
   };
+  json_object *ksm = ballast_json_get (json, "ksm");
+  report->has_ksm = ksm != NULL && json_object_is_type (ksm, json_type_object);
+  if (report->has_ksm)
+    ballast_guest_ksm_report_from_json (ksm, &report->ksm);
   return report;
 }
 

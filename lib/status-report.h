@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include "figure.h"
+#include "ksm-report.h"
+
 #include <glib.h>
 #include <json.h>
 
@@ -14,27 +17,6 @@ G_BEGIN_DECLS
  * in KiB with a _kib suffix. Strings are borrowed from whatever the
  * report was built from, except where a field says it is owned. The
  * third serializer, the tables, is lib/report-render.h. */
-
-/* A figure that may be unknown: null in JSON, left out of the metrics. */
-typedef struct {
-  gboolean known;
-  gint64 value;
-} BallastFigure;
-
-static inline BallastFigure
-ballast_figure (gint64 value)
-{
-  return (BallastFigure) { .known = TRUE, .value = value };
-}
-
-/* A size in KiB as a figure, clamped as ballast_json_kib() does. */
-static inline BallastFigure
-ballast_figure_kib (guint64 kib)
-{
-  return ballast_figure ((gint64) MIN (kib, (guint64) G_MAXINT64));
-}
-
-#define BALLAST_FIGURE_UNKNOWN ((BallastFigure) { .known = FALSE })
 
 typedef struct {
   const char *version;
@@ -120,7 +102,8 @@ typedef struct {
     BallastFigure last_time_usec;
   } cycles;
 
-  json_object *ksm;             /* owned reference: page sharing's own report */
+  gboolean has_ksm;
+  BallastKsmReport ksm;         /* page sharing's own report */
 } BallastStatusReport;
 
 void ballast_status_report_clear (BallastStatusReport *report);
@@ -154,7 +137,8 @@ typedef struct {
   const char *pressure;         /* a BallastPressureCause's name, or NULL */
   BallastFigure stats_period_sec;
   const char *balloon_model;
-  json_object *ksm;             /* owned: its page sharing figures */
+  gboolean has_ksm;
+  BallastGuestKsmReport ksm;    /* its page sharing figures */
   const char *reason_code;
   char *reason;                 /* owned */
 } BallastDomainReport;

@@ -21,7 +21,9 @@ cmd_ksm (Ctl *ctl, int argc, char **argv)
 static char *
 render_set (json_object *result)
 {
-  g_autofree char *summary = ballast_render_ksm_summary (result);
+  g_auto(BallastKsmReport) report = { 0 };
+  ballast_ksm_report_from_json (result, &report);
+  g_autofree char *summary = ballast_render_ksm_summary (&report);
   json_object *note = NULL;
   json_object_object_get_ex (result, "note", &note);
   return g_strdup_printf ("KSM:             %s\n(%s)\n", summary,

@@ -143,9 +143,9 @@ render_header (const BallastStatusReport *status)
                           status->guests.by_status[2].count.value,
                           status->guests.by_status[3].count.value, status->cycles.completed.value,
                           status->cycles.skipped.value, duration / 1000, duration % 1000);
-  if (status->ksm != NULL)
+  if (status->has_ksm)
     {
-      g_autofree char *summary = ballast_render_ksm_summary (status->ksm);
+      g_autofree char *summary = ballast_render_ksm_summary (&status->ksm);
       g_string_append_printf (out, "KSM: %s\n", summary);
     }
   return g_string_free (out, FALSE);

@@ -75,13 +75,16 @@ test_golden (gconstpointer data)
   g_assert_cmpstr (actual, ==, expected);
 }
 
-/* The one-line summary for SUMMARY_JSON (a "ksm" object as text). */
+/* The one-line summary for SUMMARY_JSON (a "ksm" object as text), read
+ * into the typed report as ballastctl reads it. */
 static char *
 summary_of (const char *summary_json)
 {
   g_autoptr(json_object) ksm = json_tokener_parse (summary_json);
   g_assert_nonnull (ksm);
-  return ballast_render_ksm_summary (ksm);
+  g_auto(BallastKsmReport) report = { 0 };
+  ballast_ksm_report_from_json (ksm, &report);
+  return ballast_render_ksm_summary (&report);
 }
 
 static void
