@@ -5,23 +5,10 @@
  * with BALLAST_UPDATE_GOLDEN=1 and read the diff), plus the summary line
  * word for word for the states an operator must tell apart. */
 #include "json-util.h"
+#include "render-golden.h"
 #include "report-render.h"
 
 #include <string.h>
-
-static json_object *
-load_json (const char *name)
-{
-  g_autofree char *path = g_build_filename (BALLAST_GOLDEN_DIR, "render", name, NULL);
-  g_autofree char *text = NULL;
-  g_autoptr(GError) error = NULL;
-  g_file_get_contents (path, &text, NULL, &error);
-  g_assert_no_error (error);
-  json_object *object = json_tokener_parse (text);
-  if (object == NULL)
-    g_error ("%s is not valid JSON", path);
-  return object;
-}
 
 typedef enum {
   RENDER_KSM,
@@ -60,7 +47,7 @@ static void
 test_golden (gconstpointer data)
 {
   const GoldenCase *c = data;
-  g_autoptr(json_object) object = load_json (c->json);
+  g_autoptr(json_object) object = render_golden_load_json (c->json);
   g_autofree char *actual = render (c->renderer, object);
   g_autofree char *path = g_build_filename (BALLAST_GOLDEN_DIR, "render", c->expected, NULL);
   if (g_getenv ("BALLAST_UPDATE_GOLDEN") != NULL)
@@ -125,10 +112,10 @@ test_summary_states (void)
 static void
 test_status_has_ksm_line (void)
 {
-  g_autoptr(json_object) status = load_json ("status-active.json");
+  g_autoptr(json_object) status = render_golden_load_json ("status-active.json");
   g_autofree char *without = ballast_render_status (status);
   g_assert_null (strstr (without, "KSM:"));
-  json_object_object_add (status, "ksm", load_json ("ksm-running.json"));
+  json_object_object_add (status, "ksm", render_golden_load_json ("ksm-running.json"));
   g_autofree char *with = ballast_render_status (status);
   g_assert_true (g_str_has_prefix (with, without));
   g_assert_cmpstr (with + strlen (without), ==,
@@ -141,7 +128,7 @@ test_status_has_ksm_line (void)
 static void
 test_domain_ksm_line (void)
 {
-  g_autoptr(json_object) list = load_json ("list-ksm.json");
+  g_autoptr(json_object) list = render_golden_load_json ("list-ksm.json");
   json_object *domains = json_object_object_get (list, "domains");
   g_autofree char *shareable = ballast_render_domain (json_object_array_get_idx (domains, 0));
   g_assert_nonnull (strstr (shareable, "\nKSM:             shareable, 76.0 MiB merged (profit 73.5 MiB, QEMU pid 4242)\n"));

@@ -6,25 +6,12 @@
  * what does not fit reads as unknown, never as a figure. */
 #include "json-util.h"
 #include "ksm-report.h"
-
-static json_object *
-load_golden (const char *name)
-{
-  g_autofree char *path = g_build_filename (BALLAST_GOLDEN_DIR, "render", name, NULL);
-  g_autofree char *text = NULL;
-  g_autoptr(GError) error = NULL;
-  g_file_get_contents (path, &text, NULL, &error);
-  g_assert_no_error (error);
-  json_object *object = json_tokener_parse (text);
-  if (object == NULL)
-    g_error ("%s is not valid JSON", path);
-  return object;
-}
+#include "render-golden.h"
 
 static void
 test_round_trip (gconstpointer data)
 {
-  g_autoptr(json_object) original = load_golden (data);
+  g_autoptr(json_object) original = render_golden_load_json (data);
   g_auto(BallastKsmReport) report = { 0 };
   ballast_ksm_report_from_json (original, &report);
   g_autoptr(json_object) written = ballast_ksm_report_to_json (&report);

@@ -7,6 +7,7 @@
  * tests/golden/render/NAME.expected. After an intended change to the
  * output, regenerate with BALLAST_UPDATE_GOLDEN=1 and read the diff. */
 #include "json-util.h"
+#include "render-golden.h"
 #include "report-render.h"
 
 #include <stdlib.h>
@@ -63,20 +64,6 @@ render (Renderer renderer, json_object *object)
     }
 }
 
-static json_object *
-load_json (const char *name)
-{
-  g_autofree char *path = g_build_filename (BALLAST_GOLDEN_DIR, "render", name, NULL);
-  g_autofree char *text = NULL;
-  g_autoptr(GError) error = NULL;
-  g_file_get_contents (path, &text, NULL, &error);
-  g_assert_no_error (error);
-  json_object *object = json_tokener_parse (text);
-  if (object == NULL)
-    g_error ("%s is not valid JSON", path);
-  return object;
-}
-
 /* ---- Golden files ---- */
 
 typedef struct {
@@ -113,7 +100,7 @@ static void
 test_golden (gconstpointer data)
 {
   const GoldenCase *c = data;
-  g_autoptr(json_object) input = load_json (c->input);
+  g_autoptr(json_object) input = render_golden_load_json (c->input);
   g_autofree char *output = render (c->renderer, input);
   g_autofree char *file = g_strconcat (c->expected, ".expected", NULL);
   g_autofree char *path = g_build_filename (BALLAST_GOLDEN_DIR, "render", file, NULL);
@@ -165,7 +152,7 @@ test_no_empty_values (void)
   static const char *const inputs[] = { "empty.json", "wrong-types.json", "domain-inactive.json" };
   for (gsize i = 0; i < G_N_ELEMENTS (inputs); i++)
     {
-      g_autoptr(json_object) input = load_json (inputs[i]);
+      g_autoptr(json_object) input = render_golden_load_json (inputs[i]);
       g_autofree char *domain = ballast_render_domain (input);
       g_auto(GStrv) lines = g_strsplit (domain, "\n", -1);
       for (guint l = 0; lines[l] != NULL && *lines[l] != '\0'; l++)
