@@ -12,6 +12,7 @@ ballast_cycle_forget_run (BallastDomain *domain)
 {
   BallastDomainObserved *observed = &domain->observed;
   observed->has_stats = FALSE;
+  observed->running_since_usec = 0;
   domain->balloon.has_target = FALSE;
   domain->balloon.has_decision = FALSE;
   observed->stats_period_attempted = FALSE;
@@ -82,8 +83,15 @@ ballast_cycle_merge (BallastRegistry *registry, BallastCollectResult *result,
       domain->active = collected->active;
 
       BallastDomainObserved *observed = &domain->observed;
+      if (domain->active && observed->running_since_usec == 0)
+        observed->running_since_usec = now_usec;
       if (collected->fetched_config)
         {
+          /* Once per domain and contradiction, not at every fetch. */
+          const char *conflict = collected->config != NULL ? collected->config->conflict : NULL;
+          if (conflict != NULL
+              && (observed->config == NULL || g_strcmp0 (observed->config->conflict, conflict) != 0))
+            g_warning ("%s: %s; its balloon is not counted on (fixed)", domain->name, conflict);
           ballast_domain_config_free (observed->config);
           observed->config = g_steal_pointer (&collected->config);
           if (g_strcmp0 (observed->config_error, collected->config_error) != 0
@@ -136,8 +144,34 @@ ballast_cycle_merge (BallastRegistry *registry, BallastCollectResult *result,
     }
 }
 
+/* A running guest with a balloon device whose driver has not reported:
+ * waiting for it (a guest loads virtio_balloon late in its boot), or,
+ * after DRIVER_WAIT_SEC, no-driver. The reason, with its figures, goes in
+ * DOMAIN's classification detail. */
+static BallastGuestStatus
+classify_silent_driver (BallastDomain *domain, guint driver_wait_sec, gint64 now_usec,
+                        const char **ret_reason)
+{
+  BallastDomainClassification *classification = &domain->classification;
+  gint64 running_usec = now_usec - domain->observed.running_since_usec;
+  gint64 waited_sec = MAX (running_usec, 0) / G_USEC_PER_SEC;
+  if (waited_sec < driver_wait_sec)
+    {
+      g_snprintf (classification->detail, sizeof classification->detail,
+                  "no balloon driver answering in the guest yet: waiting %" G_GINT64_FORMAT
+                  " s of %u s (driver-wait)", waited_sec, driver_wait_sec);
+      *ret_reason = classification->detail;
+      return BALLAST_GUEST_UNMANAGED;
+    }
+  g_snprintf (classification->detail, sizeof classification->detail,
+              "no balloon driver answered in the guest within %u s (driver-wait): "
+              "virtio_balloon not loaded?", driver_wait_sec);
+  *ret_reason = classification->detail;
+  return BALLAST_GUEST_NO_DRIVER;
+}
+
 static void
-classify_domain (BallastDomain *domain, gint64 now_usec)
+classify_domain (BallastDomain *domain, guint driver_wait_sec, gint64 now_usec)
 {
   const char *reason = NULL;
   BallastGuestStatus status = BALLAST_GUEST_UNMANAGED;
@@ -149,13 +183,16 @@ classify_domain (BallastDomain *domain, gint64 now_usec)
   else if (config == NULL)
     reason = observed->config_error != NULL ? "domain XML unusable (see log)" : "config not yet read";
   else if ((reason = ballast_domain_config_unmanaged_reason (config)) != NULL)
-    ;
+    status = BALLAST_GUEST_NO_DRIVER;
   else if (!observed->has_stats)
     reason = "no balloon stats from the driver";
   else if (!ballast_balloon_stats_has_guest_view (&observed->stats))
-    reason = config->stats_period_sec == 0 && observed->stats_period_error != NULL
-               ? "no stats period and it cannot be set"
-               : "no balloon driver answering in the guest";
+    {
+      if (config->stats_period_sec == 0 && observed->stats_period_error != NULL)
+        reason = "no stats period and it cannot be set";
+      else
+        status = classify_silent_driver (domain, driver_wait_sec, now_usec, &reason);
+    }
   else if (domain->tuning.resolved.exclude)
     {
       status = BALLAST_GUEST_EXCLUDED;
@@ -176,28 +213,43 @@ classify_domain (BallastDomain *domain, gint64 now_usec)
   else
     status = BALLAST_GUEST_MANAGED;
 
+  /* A balloon that frees no host memory: decided for, but never shrunk.
+   * Shown as fixed unless its stats are the more urgent news. */
+  const char *fixed_reason = NULL;
+  if (status == BALLAST_GUEST_MANAGED || status == BALLAST_GUEST_UNRESPONSIVE)
+    fixed_reason = ballast_domain_config_fixed_reason (config);
+  if (fixed_reason != NULL && status == BALLAST_GUEST_MANAGED)
+    {
+      status = BALLAST_GUEST_FIXED;
+      reason = fixed_reason;
+    }
+  domain->classification.fixed = fixed_reason != NULL;
+
   if (status != domain->classification.status && reason != NULL && domain->active)
     g_message ("%s: %s: %s", domain->name, ballast_guest_status_to_string (status), reason);
+  else if (status == BALLAST_GUEST_UNMANAGED && reason == domain->classification.detail)
+    g_debug ("%s: %s", domain->name, reason); /* the wait's count, every cycle */
   domain->classification.status = status;
   domain->classification.reason = reason;
 }
 
-/* The allocator decides for managed and unresponsive domains. */
+/* The allocator decides for managed, unresponsive and fixed domains. */
 static gboolean
 is_decided_for (const BallastDomain *domain)
 {
   return domain->classification.status == BALLAST_GUEST_MANAGED
-         || domain->classification.status == BALLAST_GUEST_UNRESPONSIVE;
+         || domain->classification.status == BALLAST_GUEST_UNRESPONSIVE
+         || domain->classification.status == BALLAST_GUEST_FIXED;
 }
 
 void
-ballast_cycle_classify (BallastRegistry *registry, gint64 now_usec)
+ballast_cycle_classify (BallastRegistry *registry, guint driver_wait_sec, gint64 now_usec)
 {
   g_autoptr(GPtrArray) domains = ballast_registry_list_sorted (registry);
   for (guint i = 0; i < domains->len; i++)
     {
       BallastDomain *domain = domains->pdata[i];
-      classify_domain (domain, now_usec);
+      classify_domain (domain, driver_wait_sec, now_usec);
       if (!is_decided_for (domain))
         domain->balloon.has_decision = FALSE;
     }
@@ -225,6 +277,7 @@ guest_input (const BallastDomain *domain, const BallastPolicy *policy, gint64 no
     .swap_in_kib_per_sec = observed->history.swap_in_kib_per_sec,
     .major_faults_per_sec = observed->history.major_faults_per_sec,
     .unresponsive = domain->classification.status == BALLAST_GUEST_UNRESPONSIVE,
+    .fixed = domain->classification.fixed,
     .recently_shrunk = balloon->last_shrink_usec != 0
                        && now_usec - balloon->last_shrink_usec
                             < (gint64) policy->regrow_delay_sec * G_USEC_PER_SEC,

@@ -107,7 +107,8 @@ ballast_daemon_status_report (const BallastDaemonView *view, BallastStatusReport
 
   /* Guests: counts and the overcommit ratio (sum of maxima / budget). */
   g_autoptr(GPtrArray) domains = ballast_registry_list_sorted (view->registry);
-  gint64 running = 0, counts[G_N_ELEMENTS (report->guests.by_status)] = { 0 };
+  G_STATIC_ASSERT (BALLAST_N_GUEST_STATUSES == G_N_ELEMENTS (report->guests.by_status));
+  gint64 running = 0, counts[BALLAST_N_GUEST_STATUSES] = { 0 };
   guint64 sum_max = 0, sum_current = 0;
   for (guint i = 0; i < domains->len; i++)
     {

@@ -17,8 +17,14 @@ typedef enum {
   BALLAST_GUEST_MANAGED,      /* balloon targets are decided and applied */
   BALLAST_GUEST_UNRESPONSIVE, /* managed, but not shrunk nor counted on */
   BALLAST_GUEST_EXCLUDED,     /* tuning says leave it alone */
-  BALLAST_GUEST_UNMANAGED,    /* no usable balloon, or not running */
+  BALLAST_GUEST_FIXED,        /* its balloon frees no host memory (VFIO, hugepages,
+                               * locked memory): never shrunk, grown only to its need */
+  BALLAST_GUEST_NO_DRIVER,    /* no balloon device, or no driver answered in the
+                               * guest within the driver wait: never counted on */
+  BALLAST_GUEST_UNMANAGED,    /* not running, not yet known, or no usable stats */
 } BallastGuestStatus;
+
+#define BALLAST_N_GUEST_STATUSES (BALLAST_GUEST_UNMANAGED + 1)
 
 const char *ballast_guest_status_to_string (BallastGuestStatus status);
 
@@ -48,6 +54,8 @@ typedef struct {
   gboolean stats_period_attempted;/* asked libvirt to set one this run */
   char *stats_period_error;
 
+  gint64 running_since_usec;      /* monotonic: when ballastd first saw this run
+                                   * active; 0 while not running */
   gboolean has_stats;
   BallastBalloonStats stats;
   BallastGuestHistory history;
@@ -57,7 +65,10 @@ typedef struct {
  * classification (ballast_cycle_classify()). */
 typedef struct {
   BallastGuestStatus status;
-  const char *reason;             /* static: why not managed / not trusted */
+  const char *reason;             /* static, or DETAIL: why not managed / not trusted */
+  gboolean fixed;                 /* its balloon frees no host memory (status fixed,
+                                   * or unresponsive on top of it) */
+  char detail[128];               /* a reason with figures; REASON points here then */
 } BallastDomainClassification;
 
 /* Its balloon: what was decided and what was applied. Written only by

@@ -16,6 +16,7 @@ typedef struct {
   char *connect;
   char *interval;
   char *stats_period;
+  char *driver_wait;
   char *overcommit;
   char *reserve;
   char *budget;
@@ -44,6 +45,7 @@ options_clear (Options *options)
   g_free (options->connect);
   g_free (options->interval);
   g_free (options->stats_period);
+  g_free (options->driver_wait);
   g_free (options->overcommit);
   g_free (options->reserve);
   g_free (options->budget);
@@ -72,6 +74,7 @@ apply_options (BallastDaemonConfig *config, const Options *options, GError **err
     { "connect", options->connect },
     { "interval", options->interval },
     { "stats-period", options->stats_period },
+    { "driver-wait", options->driver_wait },
     { "overcommit", options->overcommit },
     { "reserve", options->reserve },
     { "budget", options->budget },
@@ -135,6 +138,9 @@ main (int argc, char **argv)
       "Seconds between cycles (default 5; decimals, or a unit: 250ms, 1.5m)", "SECONDS" },
     { "stats-period", 0, 0, G_OPTION_ARG_STRING, &options.stats_period,
       "Balloon stats period to set on guests that have none (default 5)", "SECONDS" },
+    { "driver-wait", 0, 0, G_OPTION_ARG_STRING, &options.driver_wait,
+      "How long a running guest's balloon driver has to report before the guest is no-driver "
+      "(default 120)", "SECONDS" },
     { "overcommit", 0, 0, G_OPTION_ARG_STRING, &options.overcommit,
       "auto (only with EPT/NPT), on, or off (default auto)", "MODE" },
     { "reserve", 'r', 0, G_OPTION_ARG_STRING, &options.reserve,

@@ -239,7 +239,7 @@ append_guests (GString *out, GPtrArray *domains)
     }
 
   append_family (out, "ballast_guest_status", "gauge",
-                 "1 for how ballast regards the guest: managed, unresponsive, excluded or unmanaged.");
+                 "1 for how ballast regards the guest: managed, unresponsive, excluded, fixed, no-driver or unmanaged.");
   for (guint i = 0; i < domains->len; i++)
     {
       const char *status = ((const BallastDomainReport *) domains->pdata[i])->status;

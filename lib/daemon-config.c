@@ -18,6 +18,9 @@ ballast_daemon_config_init (BallastDaemonConfig *config)
     .uri = g_strdup ("qemu:///system"),
     .interval_msec = 5000,
     .stats_period_sec = 5,
+    /* A cloud image loads virtio_balloon late in its boot, and the first
+     * report comes a stats period after that. */
+    .driver_wait_sec = 120,
     .overcommit = BALLAST_OVERCOMMIT_AUTO,
     .budget = BALLAST_BUDGET_MEMINFO,
     .on_exit = BALLAST_ON_EXIT_KEEP,
@@ -128,6 +131,8 @@ ballast_daemon_config_set (BallastDaemonConfig *config, const char *key, const c
     ok = ballast_interval_parse_msec (value, &config->interval_msec, &local_error);
   else if (strcmp (key, "stats-period") == 0)
     return set_uint_in_range (key, value, 1, 3600, "seconds", &config->stats_period_sec, error);
+  else if (strcmp (key, "driver-wait") == 0)
+    return set_uint_in_range (key, value, 0, 86400, "seconds", &config->driver_wait_sec, error);
   else if (strcmp (key, "dry-run") == 0)
     ok = parse_boolean (value, &config->dry_run, &local_error);
   else if (strcmp (key, "overcommit") == 0)

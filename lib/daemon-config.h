@@ -28,6 +28,8 @@ typedef struct {
   char *uri;                      /* connect */
   guint interval_msec;            /* interval: seconds between cycles, decimals allowed */
   guint stats_period_sec;         /* stats-period: set on balloons that have none */
+  guint driver_wait_sec;          /* driver-wait: how long a running guest's balloon
+                                   * driver has to report before the guest is no-driver */
   gboolean dry_run;               /* dry-run */
   gboolean overcommit_set;        /* overcommit given (else the policy's) */
   BallastOvercommitMode overcommit; /* overcommit: auto|on|off */

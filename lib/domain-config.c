@@ -17,9 +17,23 @@ ballast_domain_config_free (BallastDomainConfig *config)
   g_free (config->uuid);
   g_free (config->domain_type);
   g_free (config->balloon_model);
+  g_free (config->vfio_device);
+  g_free (config->conflict);
   g_free (config->tuning_xml);
   g_free (config->loan_state_xml);
   g_free (config);
+}
+
+/* The balloon models of libvirt's QEMU driver. */
+static gboolean
+balloon_model_known (const char *model)
+{
+  static const char *const models[] = { "virtio", "virtio-transitional", "virtio-non-transitional",
+                                        "xen", "none" };
+  for (gsize i = 0; i < G_N_ELEMENTS (models); i++)
+    if (strcmp (model, models[i]) == 0)
+      return TRUE;
+  return FALSE;
 }
 
 static gboolean
@@ -28,6 +42,8 @@ parse_balloon (xmlNode *balloon, BallastDomainConfig *config, GError **error)
   config->balloon_model = ballast_xml_attr (balloon, "model");
   config->has_balloon = config->balloon_model != NULL
                         && strcmp (config->balloon_model, "none") != 0;
+  config->balloon_model_unknown = config->balloon_model != NULL
+                                  && !balloon_model_known (config->balloon_model);
   config->autodeflate = ballast_xml_attr_on (balloon, "autodeflate", NULL);
   config->free_page_reporting = ballast_xml_attr_on (balloon, "freePageReporting", NULL);
 
@@ -48,6 +64,58 @@ parse_balloon (xmlNode *balloon, BallastDomainConfig *config, GError **error)
       config->stats_period_sec = (guint) value;
     }
   return TRUE;
+}
+
+/* Whether DEVICE (a child of <devices>) reaches guest memory through
+ * VFIO, which pins all of it for DMA. */
+static gboolean
+is_vfio_device (xmlNode *device)
+{
+  const char *name = (const char *) device->name;
+  g_autofree char *type = ballast_xml_attr (device, "type");
+  if (strcmp (name, "hostdev") == 0)
+    {
+      /* USB and SCSI host devices are passed through without VFIO. */
+      g_autofree char *mode = ballast_xml_attr (device, "mode");
+      return (mode == NULL || strcmp (mode, "subsystem") == 0)
+             && type != NULL && (strcmp (type, "pci") == 0 || strcmp (type, "mdev") == 0);
+    }
+  if (strcmp (name, "interface") == 0)
+    return type != NULL && strcmp (type, "hostdev") == 0;
+  if (strcmp (name, "disk") == 0)
+    return type != NULL && strcmp (type, "nvme") == 0;
+  return FALSE;
+}
+
+static void
+find_vfio_devices (xmlNode *devices, BallastDomainConfig *config)
+{
+  for (xmlNode *device = devices != NULL ? devices->children : NULL; device != NULL;
+       device = device->next)
+    {
+      if (device->type != XML_ELEMENT_NODE || !is_vfio_device (device))
+        continue;
+      g_autofree char *type = ballast_xml_attr (device, "type");
+      config->vfio_device = g_strdup_printf ("<%s type='%s'> at line %ld", device->name, type,
+                                             xmlGetLineNo (device));
+      return;
+    }
+}
+
+/* What pins memory twice over, or a balloon ballast cannot read: each is
+ * legal XML, but says the balloon is not what it seems. */
+static void
+find_conflict (xmlNode *backing, xmlNode *balloon, BallastDomainConfig *config)
+{
+  xmlNode *hugepages = ballast_xml_child (backing, "hugepages", NULL);
+  if (config->vfio_device != NULL && hugepages != NULL)
+    config->conflict = g_strdup_printf ("domain XML: %s on a guest backed by hugepages (line %ld): "
+                                        "no balloon change can free its memory",
+                                        config->vfio_device, xmlGetLineNo (hugepages));
+  else if (config->balloon_model_unknown)
+    config->conflict = g_strdup_printf ("domain XML line %ld: <memballoon model='%s'>: "
+                                        "not a balloon model ballast knows",
+                                        xmlGetLineNo (balloon), config->balloon_model);
 }
 
 BallastDomainConfig *
@@ -115,11 +183,15 @@ ballast_domain_config_parse (const char *xml, GError **error)
 
   xmlNode *backing = ballast_xml_child (root, "memoryBacking", NULL);
   config->nosharepages = ballast_xml_child (backing, "nosharepages", NULL) != NULL;
+  config->hugepages = ballast_xml_child (backing, "hugepages", NULL) != NULL;
+  config->locked = ballast_xml_child (backing, "locked", NULL) != NULL;
 
   xmlNode *devices = ballast_xml_child (root, "devices", NULL);
   xmlNode *balloon = ballast_xml_child (devices, "memballoon", NULL);
   if (balloon != NULL && !parse_balloon (balloon, config, error))
     return NULL;
+  find_vfio_devices (devices, config);
+  find_conflict (backing, balloon, config);
 
   xmlNode *metadata = ballast_xml_child (root, "metadata", NULL);
   xmlNode *tuning = ballast_xml_child (metadata, "tuning", BALLAST_TUNING_NS);
@@ -139,5 +211,19 @@ ballast_domain_config_unmanaged_reason (const BallastDomainConfig *config)
     return "no balloon device";
   if (!config->has_balloon)
     return "balloon model none";
+  return NULL;
+}
+
+const char *
+ballast_domain_config_fixed_reason (const BallastDomainConfig *config)
+{
+  if (config->balloon_model_unknown)
+    return "unknown balloon model (see log): not counted on";
+  if (config->vfio_device != NULL)
+    return "VFIO device assigned: guest memory pinned, QEMU inhibits balloon inflation";
+  if (config->hugepages)
+    return "backed by hugepages: inflating frees no host memory";
+  if (config->locked)
+    return "memory locked: inflating frees no host memory";
   return NULL;
 }

@@ -22,6 +22,15 @@ typedef struct {
   guint stats_period_sec;       /* <stats period='N'/>; 0 when absent */
   guint64 min_guarantee_kib;    /* <memtune><min_guarantee>; 0 when absent */
   gboolean nosharepages;        /* <memoryBacking><nosharepages/> */
+
+  /* Where a balloon frees no host memory (see ballast_domain_config_fixed_reason()). */
+  char *vfio_device;            /* the first device assigned through VFIO, as
+                                 * "<hostdev type='pci'> at line 40", or NULL */
+  gboolean hugepages;           /* <memoryBacking><hugepages/> */
+  gboolean locked;              /* <memoryBacking><locked/> */
+  gboolean balloon_model_unknown; /* a model libvirt's QEMU driver does not have */
+  char *conflict;               /* what in the XML contradicts itself, with
+                                 * lines, for the log; NULL when nothing does */
   char *tuning_xml;             /* the <ballast:tuning> element, serialized, or NULL */
   char *loan_state_xml;         /* ballastd's live state element (lib/loan-clock.h), or NULL */
   gboolean loan_state_in_definition; /* the persistent definition has one too (set
@@ -38,5 +47,16 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (BallastDomainConfig, ballast_domain_config_free)
 /* Why a domain cannot be managed by ballooning, judged from its config
  * alone; NULL when it can. A static string. */
 const char *ballast_domain_config_unmanaged_reason (const BallastDomainConfig *config);
+
+/* Why inflating this domain's balloon would free no host memory, judged
+ * from its config alone; NULL when it would. A static string. Such a guest
+ * is "fixed": never shrunk, counted at its full size, grown only to its
+ * need. VFIO (an assigned PCI or mediated device, an SR-IOV interface, an
+ * NVMe disk through QEMU's userspace driver) pins all guest memory and
+ * QEMU refuses to inflate; hugetlbfs pages stay allocated to the guest's
+ * backing file; locked memory stays resident. An unknown balloon model or
+ * a contradictory XML is fixed too: counting on a balloon ballast does not
+ * understand is what hurts guests. */
+const char *ballast_domain_config_fixed_reason (const BallastDomainConfig *config);
 
 G_END_DECLS

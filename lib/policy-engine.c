@@ -401,6 +401,11 @@ reclaim (const BallastPolicy *policy, BallastPlan *plan, GuestSlot *slots, gsize
           d->reason = BALLAST_REASON_HOLD_UNRESPONSIVE;
           continue;
         }
+      if (slot->input->fixed)
+        {
+          d->reason = BALLAST_REASON_HOLD_FIXED;
+          continue;
+        }
       if (slot->input->settling)
         {
           d->reason = BALLAST_REASON_HOLD_SETTLING;
@@ -606,7 +611,8 @@ take_above_fair_share (const BallastPolicy *policy, BallastPlan *plan, GuestSlot
       GuestSlot *slot = &slots[i];
       BallastDecision *d = slot->decision;
       guint64 keep = MAX (d->fair_share_kib, d->min_kib);
-      if (!filter (policy, slot) || slot->input->settling || slot->target_kib <= keep
+      if (!filter (policy, slot) || slot->input->settling || slot->input->fixed
+          || slot->target_kib <= keep
           || slot->target_kib > d->old_target_kib)
         continue;
       slot->excess_kib = slot->target_kib - keep;
@@ -769,7 +775,7 @@ ballast_policy_decide (const BallastPolicy *policy, const BallastHostInput *host
       if (to < from && guests[i].resident_kib > 0)
         from = MAX (to, MIN (from, guests[i].resident_kib));
       gint64 moving = (gint64) from - (gint64) to;
-      if (!(guests[i].unresponsive && moving > 0))
+      if (!((guests[i].unresponsive || guests[i].fixed) && moving > 0))
         pending += moving;
     }
   plan->pending_kib = pending;
@@ -848,7 +854,8 @@ ballast_policy_decide (const BallastPolicy *policy, const BallastHostInput *host
           GuestSlot *slot = &slots[i];
           if (!slot->movable)
             continue;
-          if (stage == 1 && slot->input->recently_shrunk)
+          /* Beyond its need only a guest that can give it back. */
+          if (stage == 1 && (slot->input->recently_shrunk || slot->input->fixed))
             continue;
           guint64 goal = stage == 0 ? slot->decision->need_kib : slot->input->max_kib;
           if (slot->target_kib >= goal)
@@ -909,6 +916,8 @@ ballast_policy_decide (const BallastPolicy *policy, const BallastHostInput *host
       if (plan->surplus_kib > 0 && slot->input->recently_shrunk && slot->movable
           && d->reason == BALLAST_REASON_HOLD_BALANCED)
         d->reason = BALLAST_REASON_HOLD_REGROW_DELAY;
+      if (slot->input->fixed && slot->movable && d->reason == BALLAST_REASON_HOLD_BALANCED)
+        d->reason = BALLAST_REASON_HOLD_FIXED;
       d->target_kib = slot->target_kib;
       d->changed = d->target_kib != d->old_target_kib;
       if (d->target_kib > d->old_target_kib)
@@ -951,6 +960,7 @@ ballast_reason_code_to_string (BallastReasonCode code)
     case BALLAST_REASON_HOLD_SETTLING: return "hold-settling";
     case BALLAST_REASON_HOLD_REGROW_DELAY: return "hold-regrow-delay";
     case BALLAST_REASON_SHRINK_OVER_FAIR_SHARE: return "shrink-over-fair-share";
+    case BALLAST_REASON_HOLD_FIXED: return "hold-fixed";
     default: return "?";
     }
 }
@@ -1066,6 +1076,8 @@ ballast_decision_describe (const BallastPlan *plan, const BallastDecision *d)
     case BALLAST_REASON_HOLD_SETTLING:
       return g_strdup_printf ("hold: host short of %s, but the guest has not reported since its balloon last moved",
                               deficit);
+    case BALLAST_REASON_HOLD_FIXED:
+      return g_strdup ("hold: its balloon frees no host memory (fixed): never shrunk, grown only to its need");
     default:
       return g_strdup ("?");
     }

@@ -47,6 +47,9 @@ typedef struct {
   guint64 swap_in_kib_per_sec;
   guint64 major_faults_per_sec;
   gboolean unresponsive;   /* stale or contradictory stats, or a stuck balloon */
+  gboolean fixed;          /* its balloon frees no host memory (VFIO, hugepages,
+                            * locked memory): never shrunk, and grown only to
+                            * its need, since what it gets it keeps */
   gboolean recently_shrunk; /* shrunk within the policy's regrow delay */
   gboolean settling;       /* no guest report since its balloon last moved: its
                             * usable memory predates the change, so it is not
@@ -76,6 +79,8 @@ typedef enum {
   BALLAST_REASON_HOLD_REGROW_DELAY, /* surplus, but shrunk too recently to get more than its need */
   BALLAST_REASON_SHRINK_OVER_FAIR_SHARE, /* pressured, but holds more than its share of the
                                           * budget while guests below theirs are pressured */
+  BALLAST_REASON_HOLD_FIXED,        /* its balloon frees no host memory: not shrunk, nor
+                                     * grown beyond its need */
 } BallastReasonCode;
 
 typedef struct {

@@ -207,16 +207,14 @@ ballast_render_status_report (const BallastStatusReport *status)
   append_field (out, "Gate:", status->overcommit.verdict);
 
   g_autofree char *running = render_figure (status->guests.running, " running");
-  char *counts[G_N_ELEMENTS (status->guests.by_status)] = { NULL };
+  GString *guests = g_string_new (running);
   for (gsize i = 0; i < G_N_ELEMENTS (status->guests.by_status); i++)
     {
       g_autofree char *suffix = g_strdup_printf (" %s", status->guests.by_status[i].status);
-      counts[i] = render_figure (status->guests.by_status[i].count, suffix);
+      g_autofree char *count = render_figure (status->guests.by_status[i].count, suffix);
+      g_string_append_printf (guests, "%s%s", i == 0 ? ": " : ", ", count);
     }
-  g_autofree char *guests_line = g_strdup_printf ("%s: %s, %s, %s, %s", running, counts[0],
-                                                  counts[1], counts[2], counts[3]);
-  for (gsize i = 0; i < G_N_ELEMENTS (counts); i++)
-    g_free (counts[i]);
+  g_autofree char *guests_line = g_string_free (guests, FALSE);
   append_field (out, "Guests:", guests_line);
   if (status->has_ksm)
     {

@@ -163,7 +163,10 @@ ballast_domain_report_to_json (const BallastDomainReport *report)
 /* ---- Reading JSON defensively ---- */
 
 
-static const char *const guest_statuses[] = { "managed", "unresponsive", "excluded", "unmanaged" };
+static const char *const guest_statuses[] = { "managed", "unresponsive", "excluded", "fixed",
+                                              "no-driver", "unmanaged" };
+G_STATIC_ASSERT (G_N_ELEMENTS (guest_statuses)
+                 == G_N_ELEMENTS (((BallastStatusReport *) NULL)->guests.by_status));
 
 void
 ballast_status_report_from_json (json_object *json, BallastStatusReport *report)

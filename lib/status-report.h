@@ -68,9 +68,10 @@ typedef struct {
     BallastFigure defined;
     BallastFigure running;
     struct {
-      const char *status;       /* managed, unresponsive, excluded, unmanaged */
+      const char *status;       /* managed, unresponsive, excluded, fixed, no-driver,
+                                 * unmanaged */
       BallastFigure count;      /* running guests so regarded */
-    } by_status[4];
+    } by_status[6];
     BallastFigure sum_max_kib;
     BallastFigure sum_current_kib;
   } guests;
@@ -115,7 +116,8 @@ typedef struct {
   const char *uuid;
   const char *state;            /* virsh's word: "running", "shut off", ... */
   gboolean active;
-  const char *status;           /* managed, unresponsive, excluded, unmanaged */
+  const char *status;           /* managed, unresponsive, excluded, fixed, no-driver,
+                                 * unmanaged */
   const char *status_reason;
   BallastFigure max_kib;
   BallastFigure current_kib;

@@ -55,6 +55,7 @@ ballast_trace_record_new (gint64 time_usec, guint64 cycle, const BallastHostInpu
         .unresponsive = in->unresponsive,
         .recently_shrunk = in->recently_shrunk,
         .settling = in->settling,
+        .fixed = in->fixed,
         .over_fair_share_sec = in->over_fair_share_sec,
         .has_tuning = TRUE,
         .tuning = in->tuning,
@@ -116,6 +117,7 @@ ballast_trace_record_to_json (const BallastTraceRecord *record)
       json_object_object_add (guest, "unresponsive", json_object_new_boolean (g->unresponsive));
       json_object_object_add (guest, "recently_shrunk", json_object_new_boolean (g->recently_shrunk));
       json_object_object_add (guest, "settling", json_object_new_boolean (g->settling));
+      json_object_object_add (guest, "fixed", json_object_new_boolean (g->fixed));
       add_u64 (guest, "over_fair_share_sec", g->over_fair_share_sec);
       if (g->has_tuning)
         {
@@ -249,6 +251,7 @@ parse_guest (json_object *object, const char *where, BallastTraceGuest *g, GErro
       || !get_bool (object, named, "unresponsive", &g->unresponsive, error)
       || !get_bool (object, named, "recently_shrunk", &g->recently_shrunk, error)
       || !get_bool (object, named, "settling", &g->settling, error)
+      || !get_bool (object, named, "fixed", &g->fixed, error)
       || !get_u64 (object, named, "over_fair_share_sec", FALSE, &g->over_fair_share_sec, error))
     return FALSE;
   g->target_kib = g->current_kib;

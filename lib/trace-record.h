@@ -42,6 +42,7 @@ G_BEGIN_DECLS
  *       "unresponsive": false,
  *       "recently_shrunk": false,          within the regrow delay
  *       "settling": false,                no report since the balloon moved
+ *       "fixed": false,                   its balloon frees no host memory
  *       "over_fair_share_sec": 0,         how long its use has been above its
  *                                         fair share (the loan clock)
  *       "tuning": {"min_kib": 262144, "shares": 100,
@@ -86,6 +87,7 @@ typedef struct {
   gboolean unresponsive;
   gboolean recently_shrunk;
   gboolean settling;
+  gboolean fixed;
   guint64 over_fair_share_sec;
   gboolean has_tuning;
   BallastGuestTuning tuning;     /* min is absolute */

@@ -74,6 +74,7 @@ write_trace_line (const BallastSimHostView *host, const BallastSimGuestView *gue
         .over_fair_share_sec = in != NULL ? in->over_fair_share_sec : 0,
         .recently_shrunk = in != NULL && in->recently_shrunk,
         .settling = in != NULL && in->settling,
+        .fixed = in != NULL && in->fixed,
         .name = g_strdup (g->name),
         .max_kib = g->max_kib,
         .current_kib = g->current_kib,

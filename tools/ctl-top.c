@@ -134,14 +134,13 @@ render_header (const BallastStatusReport *status)
   g_string_append_c (out, '\n');
 
   gint64 duration = status->cycles.last_duration_usec.value;
-  g_string_append_printf (out, "Guests: %" G_GINT64_FORMAT " running: %" G_GINT64_FORMAT " managed, %"
-                          G_GINT64_FORMAT " unresponsive, %" G_GINT64_FORMAT " excluded, %"
-                          G_GINT64_FORMAT " unmanaged   Cycles: %" G_GINT64_FORMAT " (%"
-                          G_GINT64_FORMAT " skipped), last %" G_GINT64_FORMAT ".%03" G_GINT64_FORMAT " ms\n",
-                          status->guests.running.value, status->guests.by_status[0].count.value,
-                          status->guests.by_status[1].count.value,
-                          status->guests.by_status[2].count.value,
-                          status->guests.by_status[3].count.value, status->cycles.completed.value,
+  g_string_append_printf (out, "Guests: %" G_GINT64_FORMAT " running", status->guests.running.value);
+  for (gsize i = 0; i < G_N_ELEMENTS (status->guests.by_status); i++)
+    g_string_append_printf (out, "%s%" G_GINT64_FORMAT " %s", i == 0 ? ": " : ", ",
+                            status->guests.by_status[i].count.value,
+                            status->guests.by_status[i].status ?: "?");
+  g_string_append_printf (out, "   Cycles: %" G_GINT64_FORMAT " (%" G_GINT64_FORMAT " skipped), last %"
+                          G_GINT64_FORMAT ".%03" G_GINT64_FORMAT " ms\n", status->cycles.completed.value,
                           status->cycles.skipped.value, duration / 1000, duration % 1000);
   if (status->has_ksm)
     {

@@ -2,6 +2,7 @@
 /* The real daemon loop, in-process, against libvirt's test driver: what it
  * decides must be what libvirt ends up with. */
 #include "daemon-harness.h"
+#include "daemon-report.h"
 #include "libvirt-util.h"
 #include "loan-clock.h"
 
@@ -148,9 +149,103 @@ test_unmanaged_domains_listed_with_reason (void)
   BallastDaemonConfig config = harness_config_for (uri);
   g_autoptr(BallastDaemon) daemon = run_daemon_cycles (&config, host, 2);
   BallastDomain *noballoon = registry_domain (daemon, "noballoon");
-  g_assert_cmpint (noballoon->classification.status, ==, BALLAST_GUEST_UNMANAGED);
+  g_assert_cmpint (noballoon->classification.status, ==, BALLAST_GUEST_NO_DRIVER);
   g_assert_cmpstr (noballoon->classification.reason, ==, "balloon model none");
   g_assert_cmpint (registry_domain (daemon, "good")->classification.status, ==, BALLAST_GUEST_MANAGED);
+  ballast_daemon_config_clear (&config);
+  g_unlink (xml);
+  g_rmdir (dir);
+}
+
+/* Balloons that free no host memory (issue 17): on a host short of memory,
+ * a guest with a VFIO device, one backed by hugepages, one with locked
+ * memory and one whose balloon model ballast does not know are all
+ * "fixed" and keep their memory; only the plain guest gives. The XML that
+ * contradicts itself is logged once, with its line, however many cycles
+ * read it. */
+static void
+test_fixed_guests_never_shrunk (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("ballast-xml-XXXXXX", NULL);
+  g_autofree char *xml = g_build_filename (dir, "fixed.xml", NULL);
+  g_assert_true (g_file_set_contents (xml,
+    "<node>\n"
+    "  <domain type='test'><name>vfio</name><memory>2097152</memory>"
+    "<os><type>hvm</type></os><devices>"
+    "<hostdev mode='subsystem' type='pci' managed='yes'><source>"
+    "<address domain='0x0000' bus='0x65' slot='0x00' function='0x0'/></source></hostdev>"
+    "<memballoon model='virtio'/></devices></domain>\n"
+    "  <domain type='test'><name>huge</name><memory>2097152</memory>"
+    "<memoryBacking><hugepages/></memoryBacking>"
+    "<os><type>hvm</type></os><devices><memballoon model='virtio'/></devices></domain>\n"
+    "  <domain type='test'><name>locked</name><memory>2097152</memory>"
+    "<memoryBacking><locked/></memoryBacking>"
+    "<os><type>hvm</type></os><devices><memballoon model='virtio'/></devices></domain>\n"
+    "  <domain type='test'><name>plain</name><memory>2097152</memory>"
+    "<os><type>hvm</type></os><devices><memballoon model='virtio'/></devices></domain>\n"
+    "</node>\n", -1, NULL));
+  g_autofree char *uri = g_strdup_printf ("test://%s", xml);
+  /* 1.5 GiB short of the reserve. */
+  g_autoptr(FakeHost) host = fake_host_new (16 * GIB, 512 * MIB);
+  BallastDaemonConfig config = harness_config_for (uri);
+  config.overcommit = BALLAST_OVERCOMMIT_ON;
+  config.overcommit_set = TRUE;
+  config.reserve = (BallastAmount) { .kib = 2 * GIB };
+  g_autoptr(BallastDaemon) daemon = run_daemon_cycles (&config, host, 3);
+
+  static const struct {
+    const char *name;
+    const char *reason;
+  } fixed[] = {
+    { "vfio", "VFIO device assigned: guest memory pinned, QEMU inhibits balloon inflation" },
+    { "huge", "backed by hugepages: inflating frees no host memory" },
+    { "locked", "memory locked: inflating frees no host memory" },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (fixed); i++)
+    {
+      BallastDomain *domain = registry_domain (daemon, fixed[i].name);
+      g_assert_cmpint (domain->classification.status, ==, BALLAST_GUEST_FIXED);
+      g_assert_cmpstr (domain->classification.reason, ==, fixed[i].reason);
+      g_assert_cmpuint (domain_info_memory_kib (daemon, fixed[i].name), ==, 2 * GIB);
+      g_assert_cmpint (domain->balloon.decision.reason, ==, BALLAST_REASON_HOLD_FIXED);
+    }
+  BallastDomain *plain = registry_domain (daemon, "plain");
+  g_assert_cmpint (plain->classification.status, ==, BALLAST_GUEST_MANAGED);
+  g_assert_cmpuint (domain_info_memory_kib (daemon, "plain"), <, 2 * GIB);
+
+  /* The status counts them, and says why each is fixed. */
+  g_autoptr(json_object) status = ballast_daemon_status_json (ballast_daemon_get_view (daemon));
+  g_assert_cmpint (json_object_get_int (harness_json_path (status, "guests", "fixed", NULL)), ==, 3);
+  ballast_daemon_config_clear (&config);
+  g_unlink (xml);
+  g_rmdir (dir);
+}
+
+/* An XML that contradicts itself is logged once per domain, with what and
+ * where, and the guest is fixed; nothing else changes. */
+static void
+test_contradictory_xml_logged_once (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("ballast-xml-XXXXXX", NULL);
+  g_autofree char *xml = g_build_filename (dir, "odd.xml", NULL);
+  g_assert_true (g_file_set_contents (xml,
+    "<node>\n"
+    "  <domain type='test'><name>dpdk</name><memory>2097152</memory>\n"
+    "<memoryBacking><hugepages/></memoryBacking>\n"
+    "<os><type>hvm</type></os><devices>\n"
+    "<hostdev mode='subsystem' type='pci' managed='yes'><source>"
+    "<address domain='0x0000' bus='0x65' slot='0x00' function='0x0'/></source></hostdev>\n"
+    "<memballoon model='virtio'/></devices></domain>\n"
+    "</node>\n", -1, NULL));
+  g_autofree char *uri = g_strdup_printf ("test://%s", xml);
+  g_autoptr(FakeHost) host = fake_host_new (16 * GIB, 10 * GIB);
+  BallastDaemonConfig config = harness_config_for (uri);
+  harness_log_capture_begin ();
+  g_autoptr(BallastDaemon) daemon = run_daemon_cycles (&config, host, 4);
+  g_assert_cmpuint (harness_log_count ("dpdk:", "<hostdev type='pci'> at line",
+                                       "on a guest backed by hugepages (line", "fixed", NULL), ==, 1);
+  harness_log_capture_end ();
+  g_assert_cmpint (registry_domain (daemon, "dpdk")->classification.status, ==, BALLAST_GUEST_FIXED);
   ballast_daemon_config_clear (&config);
   g_unlink (xml);
   g_rmdir (dir);
@@ -433,6 +528,8 @@ main (int argc, char **argv)
   g_test_add_func ("/daemon/surplus-grows-to-max", test_surplus_grows_to_max);
   g_test_add_func ("/daemon/stats-period-set-where-missing", test_stats_period_set_where_missing);
   g_test_add_func ("/daemon/unmanaged-listed-with-reason", test_unmanaged_domains_listed_with_reason);
+  g_test_add_func ("/daemon/fixed-guests-never-shrunk", test_fixed_guests_never_shrunk);
+  g_test_add_func ("/daemon/contradictory-xml-logged-once", test_contradictory_xml_logged_once);
   g_test_add_func ("/daemon/many-domains-in-process", test_many_domains_in_process);
   g_test_add_func ("/daemon/many-domains-through-libvirtd", test_many_domains_through_libvirtd);
   g_test_add_func ("/daemon/unreachable-uri-retries", test_unreachable_uri_retries_without_crash);

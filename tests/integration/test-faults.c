@@ -620,6 +620,58 @@ test_absurd_and_missing_stats (void)
   remove_dir (dir);
 }
 
+/* A guest whose balloon driver never answers: unmanaged while it has the
+ * driver wait, then no-driver, said once with the time it was given, and
+ * never counted on; the other guest is balanced as ever. With a wait of 0
+ * it is no-driver at the first cycle. */
+static void
+silent_driver (BallastCollectResult *result, gpointer user_data)
+{
+  for (guint i = 0; i < result->domains->len; i++)
+    {
+      BallastCollectedDomain *collected = result->domains->pdata[i];
+      if (g_strcmp0 (collected->name, "silent") == 0 && collected->has_stats)
+        no_guest_view (collected, CASE_MAX_KIB);
+    }
+}
+
+static void
+silent_driver_body (const char *socket_path, gpointer user_data)
+{
+  harness_wait_cycles (socket_path, 3, 30);
+  g_autoptr(json_object) list = harness_call (socket_path, "list", NULL);
+  json_object *silent = list_entry (list, "silent");
+  g_assert_cmpstr (entry_string (silent, "status"), ==, "no-driver");
+  g_assert_nonnull (strstr (entry_string (silent, "status_reason"),
+                            "no balloon driver answered in the guest within 0 s (driver-wait)"));
+  g_assert_cmpint (entry_int (silent, "target_kib"), ==, CASE_MAX_KIB);
+  g_assert_cmpint (entry_int (list_entry (list, "control"), "target_kib"), <, CASE_MAX_KIB);
+  g_autoptr(json_object) status = harness_call (socket_path, "status", NULL);
+  g_assert_cmpint (json_object_get_int (harness_json_path (status, "guests", "no-driver", NULL)), ==, 1);
+}
+
+static void
+test_no_driver (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("ballast-faults-XXXXXX", NULL);
+  const char *names[] = { "silent", "control", NULL };
+  g_autofree char *uri = write_domains (dir, names, CASE_MAX_KIB, CASE_MAX_KIB);
+  g_autoptr(FakeHost) host = fake_host_new (64 * GIB, 1 * GIB);
+  BallastDaemonConfig config = config_for (uri);
+  config.overcommit = BALLAST_OVERCOMMIT_ON;
+  config.overcommit_set = TRUE;
+  config.driver_wait_sec = 0;
+  ballast_worker_set_test_hooks (silent_driver, NULL, NULL);
+  harness_log_capture_begin ();
+  g_autoptr(BallastDaemon) daemon = run_daemon_with_client (&config, host, silent_driver_body, NULL);
+  ballast_worker_set_test_hooks (NULL, NULL, NULL);
+  g_assert_cmpuint (harness_log_count ("silent: no-driver: ", "within 0 s", NULL), ==, 1);
+  harness_log_capture_end ();
+  g_assert_false (registry_domain (daemon, "silent")->balloon.has_decision);
+  ballast_daemon_config_clear (&config);
+  remove_dir (dir);
+}
+
 /* ---- Driver stops reporting, guest reboots ---- */
 
 typedef struct {
@@ -1143,6 +1195,7 @@ main (int argc, char **argv)
   g_test_add_func ("/faults/domain-gone-before-apply", test_domain_gone_before_apply);
   g_test_add_func ("/faults/stuck-balloon-not-counted-on", test_stuck_balloon_not_counted_on);
   g_test_add_func ("/faults/absurd-and-missing-stats", test_absurd_and_missing_stats);
+  g_test_add_func ("/faults/no-driver", test_no_driver);
   g_test_add_func ("/faults/driver-stops-reporting", test_driver_stops_reporting);
   g_test_add_func ("/faults/reboot-resets-counters", test_reboot_resets_counters);
   g_test_add_func ("/faults/greedy-guest-cannot-take-below-floor", test_greedy_guest_cannot_take_below_floor);

@@ -179,7 +179,7 @@ test_values_in_base_units_and_escaped (Fixture *fixture, gconstpointer data)
         }
       g_assert_cmpuint (ones, ==, 1);
     }
-  assert_sample (text, "ballast_guest_status{domain=\"noballoon\",status=\"unmanaged\"} 1");
+  assert_sample (text, "ballast_guest_status{domain=\"noballoon\",status=\"no-driver\"} 1");
   /* A guest without a balloon has no usable figure: no sample, not a 0. */
   g_assert_null (strstr (text, "ballast_guest_usable_bytes{domain=\"noballoon\"}"));
   g_assert_nonnull (strstr (text, "ballast_guest_usable_bytes{domain=\"web\"} "));

@@ -437,6 +437,55 @@ test_unmanaged_reason (void)
   g_assert_null (ballast_domain_config_unmanaged_reason (&config));
 }
 
+/* ---- Balloons that free no host memory (issue 17) ---- */
+
+typedef struct {
+  const char *fixture;
+  const char *vfio_device;      /* NULL: none */
+  gboolean hugepages;
+  gboolean locked;
+  const char *conflict;         /* a substring of it, or NULL: none */
+  const char *fixed_reason;     /* NULL: not fixed */
+} FixedCase;
+
+static const FixedCase fixed_cases[] = {
+  { "domains/hostdev-vfio-pci.xml", "<hostdev type='pci'> at line 19", FALSE, FALSE, NULL,
+    "VFIO device assigned: guest memory pinned, QEMU inhibits balloon inflation" },
+  { "domains/hostdev-usb.xml", NULL, FALSE, FALSE, NULL, NULL },
+  { "domains/interface-hostdev-sriov.xml", "<interface type='hostdev'> at line 17", FALSE, FALSE,
+    NULL, "VFIO device assigned: guest memory pinned, QEMU inhibits balloon inflation" },
+  { "domains/disk-nvme.xml", "<disk type='nvme'> at line 12", FALSE, FALSE, NULL,
+    "VFIO device assigned: guest memory pinned, QEMU inhibits balloon inflation" },
+  { "domains/hugepages.xml", NULL, TRUE, FALSE, NULL,
+    "backed by hugepages: inflating frees no host memory" },
+  { "domains/locked.xml", NULL, FALSE, TRUE, NULL, "memory locked: inflating frees no host memory" },
+  { "domains/hostdev-on-hugepages.xml", "<hostdev type='mdev'> at line 15", TRUE, FALSE,
+    "domain XML: <hostdev type='mdev'> at line 15 on a guest backed by hugepages (line 7)",
+    "VFIO device assigned: guest memory pinned, QEMU inhibits balloon inflation" },
+  { "domains/balloon-unknown-model.xml", NULL, FALSE, FALSE,
+    "domain XML line 12: <memballoon model='virtio-mem-balloon'>: not a balloon model ballast knows",
+    "unknown balloon model (see log): not counted on" },
+  { "domains/balloon-autodeflate-fpr.xml", NULL, FALSE, FALSE, NULL, NULL },
+  { "libvirt/running-domain-g1.xml", NULL, FALSE, FALSE, NULL, NULL },
+};
+
+static void
+test_fixed (gconstpointer data)
+{
+  const FixedCase *c = data;
+  g_autoptr(BallastDomainConfig) config = parse_fixture (c->fixture);
+  g_assert_cmpstr (config->vfio_device, ==, c->vfio_device);
+  g_assert_cmpint (config->hugepages, ==, c->hugepages);
+  g_assert_cmpint (config->locked, ==, c->locked);
+  if (c->conflict == NULL)
+    g_assert_null (config->conflict);
+  else
+    g_assert_nonnull (strstr (config->conflict, c->conflict));
+  g_assert_cmpstr (ballast_domain_config_fixed_reason (config), ==, c->fixed_reason);
+  /* Fixed or not, each still has a balloon: fixed is not unmanaged. */
+  g_assert_null (ballast_domain_config_unmanaged_reason (config));
+}
+
 static void
 test_free_null (void)
 {
@@ -474,6 +523,12 @@ main (int argc, char **argv)
   g_test_add_func ("/domain-config/hostile/xxe-local-file", test_xxe_local_file);
   g_test_add_func ("/domain-config/hostile/billion-laughs", test_billion_laughs);
   g_test_add_func ("/domain-config/unmanaged-reason", test_unmanaged_reason);
+  for (gsize i = 0; i < G_N_ELEMENTS (fixed_cases); i++)
+    {
+      g_autofree char *base = g_path_get_basename (fixed_cases[i].fixture);
+      g_autofree char *path = g_strdup_printf ("/domain-config/fixed/%s", base);
+      g_test_add_data_func (path, &fixed_cases[i], test_fixed);
+    }
   g_test_add_func ("/domain-config/free-null", test_free_null);
   return g_test_run ();
 }

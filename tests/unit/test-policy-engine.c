@@ -385,6 +385,56 @@ test_used_from_the_guests_own_report (void)
   g_assert_false (lagging->decisions[0].changed);
 }
 
+/* A fixed guest (VFIO, hugepages, locked memory) frees nothing when its
+ * balloon inflates: a deficit is taken from the others, its balloon going
+ * down is not counted on, and surplus brings it to its need, no further. */
+static void
+test_fixed_guest_never_shrunk (void)
+{
+  BallastPolicy policy = test_policy ();
+  BallastGuestInput guests[] = {
+    /* The idlest by far: would give first. */
+    idle_guest ("vfio", &policy, 4 * GIB, 4 * GIB, 3584 * MIB),
+    idle_guest ("idle", &policy, 4 * GIB, 4 * GIB, 3072 * MIB),
+  };
+  guests[0].fixed = TRUE;
+  BallastHostInput host = host_with_available (16 * GIB, 1 * GIB - 512 * MIB);
+  g_autoptr(BallastPlan) plan = ballast_policy_decide (&policy, &host, guests, 2, TRUE);
+  g_assert_cmpuint (plan->deficit_kib, ==, 512 * MIB);
+  g_assert_false (plan->decisions[0].changed);
+  g_assert_cmpint (plan->decisions[0].reason, ==, BALLAST_REASON_HOLD_FIXED);
+  g_assert_cmpint (plan->decisions[1].reason, ==, BALLAST_REASON_SHRINK_DEFICIT);
+  g_assert_cmpuint (plan->reclaimed_kib, ==, 512 * MIB);
+
+  /* Asked down before it was known to be fixed: that memory never comes. */
+  guests[0].target_kib = 2 * GIB;
+  g_autoptr(BallastPlan) stuck = ballast_policy_decide (&policy, &host, guests, 2, TRUE);
+  g_assert_cmpint (stuck->pending_kib, ==, 0);
+  guests[0].fixed = FALSE;
+  g_autoptr(BallastPlan) counted = ballast_policy_decide (&policy, &host, guests, 2, TRUE);
+  g_assert_cmpint (counted->pending_kib, ==, 2 * GIB);
+}
+
+static void
+test_fixed_guest_grown_to_need_only (void)
+{
+  BallastPolicy policy = test_policy ();
+  BallastGuestInput guests[] = {
+    idle_guest ("huge", &policy, 4 * GIB, 1 * GIB, 104 * MIB),
+    idle_guest ("huge-above-need", &policy, 4 * GIB, 1 * GIB, 512 * MIB),
+    idle_guest ("plain", &policy, 4 * GIB, 1 * GIB, 512 * MIB),
+  };
+  guests[0].fixed = TRUE;
+  guests[1].fixed = TRUE;
+  BallastHostInput host = host_with_available (32 * GIB, 16 * GIB);
+  g_autoptr(BallastPlan) plan = ballast_policy_decide (&policy, &host, guests, 3, TRUE);
+  g_assert_cmpint (plan->decisions[0].reason, ==, BALLAST_REASON_GROW_TO_NEED);
+  g_assert_cmpuint (plan->decisions[0].target_kib, ==, plan->decisions[0].need_kib);
+  g_assert_false (plan->decisions[1].changed);
+  g_assert_cmpint (plan->decisions[1].reason, ==, BALLAST_REASON_HOLD_FIXED);
+  g_assert_cmpuint (plan->decisions[2].target_kib, ==, 4 * GIB);
+}
+
 /* Just shrunk: up to its need at once, but no surplus beyond it yet. */
 static void
 test_recently_shrunk_gets_need_not_surplus (void)
@@ -730,7 +780,7 @@ static void
 test_every_reason_described (void)
 {
   BallastPlan plan = { .deficit_kib = 1 * GIB };
-  for (int code = BALLAST_REASON_HOLD_BALANCED; code <= BALLAST_REASON_SHRINK_OVER_FAIR_SHARE; code++)
+  for (int code = BALLAST_REASON_HOLD_BALANCED; code <= BALLAST_REASON_HOLD_FIXED; code++)
     {
       BallastDecision decision = { .reason = code, .old_target_kib = 2 * GIB, .target_kib = 1 * GIB };
       g_autofree char *text = ballast_decision_describe (&plan, &decision);
@@ -797,6 +847,7 @@ random_case (GRand *rand, RandomCase *c)
       g->tuning.headroom_permille = g_rand_int_range (rand, 0, 1000);
       g->tuning.headroom_floor_kib = random_kib (rand, 0, 512 * MIB);
       g->tuning.exclude = g_rand_int_range (rand, 0, 12) == 0;
+      g->fixed = g_rand_int_range (rand, 0, 10) == 0;
       if (g_rand_boolean (rand))
         g->tuning.shrink_step_max_kib = random_kib (rand, 1, 1 * GIB);
       if (g_rand_boolean (rand))
@@ -859,6 +910,9 @@ check_invariants (const RandomCase *c, const BallastPlan *plan, guint seed)
                    && d->target_kib >= MAX (d->fair_share_kib, min)))
             g_error ("seed %u guest %zu: pressured guest shrunk", seed, i);
         }
+      if (g->fixed && (d->target_kib < old_target || d->reason == BALLAST_REASON_GROW_SURPLUS))
+        g_error ("seed %u guest %zu: fixed guest %s", seed, i,
+                 d->target_kib < old_target ? "shrunk" : "given surplus beyond its need");
       if ((g->unresponsive || g->settling || !c->shrink_allowed) && d->target_kib < old_target)
         g_error ("seed %u guest %zu: shrunk although %s", seed, i,
                  g->unresponsive ? "unresponsive" : "gated off");
@@ -960,6 +1014,8 @@ main (int argc, char **argv)
   g_test_add_func ("/policy/settling-not-shrunk-again", test_settling_guest_not_shrunk_again);
   g_test_add_func ("/policy/growing-guest-served-ahead", test_growing_guest_served_ahead);
   g_test_add_func ("/policy/recently-shrunk-need-not-surplus", test_recently_shrunk_gets_need_not_surplus);
+  g_test_add_func ("/policy/fixed-guest-never-shrunk", test_fixed_guest_never_shrunk);
+  g_test_add_func ("/policy/fixed-guest-grown-to-need-only", test_fixed_guest_grown_to_need_only);
   g_test_add_func ("/policy/used-from-the-guests-own-report", test_used_from_the_guests_own_report);
   g_test_add_func ("/policy/overflow-adds-to-deficit", test_overflow_adds_to_deficit);
   g_test_add_func ("/policy/untouched-memory-frees-nothing", test_untouched_memory_frees_nothing);
