@@ -14,6 +14,9 @@ ballast_cycle_forget_run (BallastDomain *domain)
   observed->has_stats = FALSE;
   observed->running_since_usec = 0;
   domain->balloon.has_target = FALSE;
+  domain->balloon.oom_deflated_usec = 0;
+  domain->balloon.oom_floor_kib = 0;
+  domain->balloon.oom_unanswered = FALSE;
   domain->balloon.has_decision = FALSE;
   observed->stats_period_attempted = FALSE;
   g_clear_pointer (&observed->stats_period_error, g_free);
@@ -59,6 +62,39 @@ ballast_cycle_resolve_tuning (BallastDomain *domain, const BallastPolicyFile *po
     g_clear_pointer (&tuning->error, g_free);
   g_free (tuning->source);
   ballast_policy_file_resolve (policy_file, config, &metadata, &tuning->resolved, &tuning->source);
+}
+
+/* One OOM notification in the guest gives back 256 pages: 1 MiB. */
+#define OOM_DEFLATION_MIN_KIB 1024
+
+/* A balloon with autodeflate that grew above its target since the last
+ * sample, without ballastd asking, was deflated by the guest on an OOM:
+ * the target follows it (nothing of it is memory on its way back), the
+ * allocator sees the guest pressured at once and keeps it at least there
+ * for the regrow delay. Not after a reboot (its counters started again),
+ * where the balloon comes back at full size by itself. */
+static void
+notice_oom_deflation (BallastDomain *domain, guint64 previous_actual_kib, gint64 now_usec)
+{
+  const BallastDomainConfig *config = domain->observed.config;
+  const BallastBalloonStats *stats = &domain->observed.stats;
+  BallastBalloonRecord *balloon = &domain->balloon;
+  if (config == NULL || !config->autodeflate || !balloon->has_target || previous_actual_kib == 0
+      || !(stats->present & BALLAST_STAT_ACTUAL))
+    return;
+  guint64 actual_kib = MIN (stats->actual_kib, config->max_kib);
+  if (actual_kib <= balloon->target_kib || actual_kib < previous_actual_kib + OOM_DEFLATION_MIN_KIB)
+    return;
+  g_autofree char *from = ballast_size_format_kib (previous_actual_kib);
+  g_autofree char *to = ballast_size_format_kib (actual_kib);
+  g_autofree char *target = ballast_size_format_kib (balloon->target_kib);
+  g_warning ("%s: guest deflated its balloon on OOM: %s -> %s, above its target %s; "
+             "not taken back for the regrow delay", domain->name, from, to, target);
+  balloon->oom_deflations++;
+  balloon->oom_deflated_usec = now_usec;
+  balloon->oom_floor_kib = actual_kib;
+  balloon->oom_unanswered = TRUE;
+  balloon->target_kib = actual_kib;
 }
 
 void
@@ -122,8 +158,12 @@ ballast_cycle_merge (BallastRegistry *registry, BallastCollectResult *result,
       observed->has_stats = collected->has_stats;
       if (collected->has_stats)
         {
+          guint64 previous_actual_kib = observed->history.last_actual_kib;
+          guint resets = observed->history.counter_resets;
           observed->stats = collected->stats;
           ballast_guest_history_advance (&observed->history, &observed->stats, now_usec);
+          if (observed->history.counter_resets == resets)
+            notice_oom_deflation (domain, previous_actual_kib, now_usec);
           if (domain->balloon.has_target)
             ballast_guest_history_track_target (&observed->history, observed->stats.actual_kib,
                                                 domain->balloon.target_kib, min_change_kib);
@@ -277,6 +317,11 @@ guest_input (const BallastDomain *domain, const BallastPolicy *policy, gint64 no
     .swap_in_kib_per_sec = observed->history.swap_in_kib_per_sec,
     .major_faults_per_sec = observed->history.major_faults_per_sec,
     .unresponsive = domain->classification.status == BALLAST_GUEST_UNRESPONSIVE,
+    .oom_deflated = balloon->oom_unanswered,
+    .oom_floor_kib = balloon->oom_deflated_usec != 0
+                     && now_usec - balloon->oom_deflated_usec
+                          < (gint64) policy->regrow_delay_sec * G_USEC_PER_SEC
+                     ? balloon->oom_floor_kib : 0,
     .fixed = domain->classification.fixed,
     .recently_shrunk = balloon->last_shrink_usec != 0
                        && now_usec - balloon->last_shrink_usec
@@ -305,7 +350,11 @@ ballast_cycle_decide (BallastRegistry *registry, const BallastHostSnapshot *host
   result->n_guests = managed->len;
   result->guests = g_new0 (BallastGuestInput, MAX (managed->len, 1));
   for (guint i = 0; i < managed->len; i++)
-    result->guests[i] = guest_input (managed->pdata[i], options->policy, now_usec);
+    {
+      BallastDomain *domain = managed->pdata[i];
+      result->guests[i] = guest_input (domain, options->policy, now_usec);
+      domain->balloon.oom_unanswered = FALSE; /* this decision answers it */
+    }
   result->host = (BallastHostInput) {
     .total_kib = host->budget_total_kib,
     .available_kib = host->budget_available_kib,

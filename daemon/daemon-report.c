@@ -202,6 +202,8 @@ ballast_daemon_domain_report (const BallastDaemonView *view, BallastDomain *doma
   report->tuning_source = domain->tuning.source;
   report->tuning_error = domain->tuning.error;
   report->excluded = domain->tuning.resolved.exclude;
+  if (config != NULL && config->autodeflate)
+    report->oom_deflations = ballast_figure_kib (domain->balloon.oom_deflations);
   report->has_ksm = TRUE;
   ballast_ksm_manager_guest_report (view->ksm, domain, &report->ksm);
 

@@ -84,6 +84,12 @@ typedef struct {
   gboolean has_decision;
   BallastDecision decision;       /* the latest decision */
   GQueue journal;                 /* BallastJournalEntry*, newest last */
+
+  /* The guest's own deflations on OOM (<memballoon autodeflate='on'>). */
+  guint64 oom_deflations;         /* seen over ballastd's life */
+  gint64 oom_deflated_usec;       /* monotonic time of the last one, 0: never */
+  guint64 oom_floor_kib;          /* the size it deflated to then */
+  gboolean oom_unanswered;        /* seen since the last decision */
 } BallastBalloonRecord;
 
 /* Its tuning. Written only by ballast_cycle_resolve_tuning() (cycle.c). */

@@ -229,6 +229,20 @@ append_guests (GString *out, GPtrArray *domains)
         }
     }
 
+  /* Only guests with autodeflate can deflate on OOM: no family without one. */
+  gboolean header = FALSE;
+  for (guint i = 0; i < domains->len; i++)
+    {
+      const BallastDomainReport *domain = domains->pdata[i];
+      if (!domain->oom_deflations.known)
+        continue;
+      if (!header)
+        append_family (out, "ballast_guest_oom_deflations_total", "counter",
+                       "Times the guest deflated its balloon on an OOM (autodeflate), as ballastd saw it.");
+      header = TRUE;
+      append_int (out, "ballast_guest_oom_deflations_total", labels->pdata[i], domain->oom_deflations.value);
+    }
+
   append_family (out, "ballast_guest_pressured", "gauge",
                  "1 when the guest swaps in, takes major faults or runs low on usable memory.");
   for (guint i = 0; i < domains->len; i++)

@@ -243,13 +243,18 @@ assess_guest (const BallastPolicy *policy, gboolean emergency, GuestSlot *slot)
   need = need > G_MAXUINT64 - growth ? G_MAXUINT64 : need + growth;
   d->need_kib = MIN (need, in->max_kib);
   d->min_kib = MIN (ballast_amount_resolve_kib (&in->tuning.min, in->max_kib), in->max_kib);
-  d->floor_kib = MAX (d->min_kib, d->need_kib);
+  /* What a guest took back on an OOM it keeps for the regrow delay: the
+   * OOM said its need was wrong. */
+  guint64 oom_floor = MIN (in->oom_floor_kib, in->max_kib);
+  d->floor_kib = MAX (MAX (d->min_kib, d->need_kib), oom_floor);
   guint64 lean_headroom = MIN (headroom, policy->emergency_headroom_kib);
   guint64 lean_need = d->used_kib + lean_headroom;
   lean_need = lean_need > G_MAXUINT64 - growth ? G_MAXUINT64 : lean_need + growth;
-  slot->lean_floor_kib = MAX (d->min_kib, MIN (lean_need, in->max_kib));
+  slot->lean_floor_kib = MAX (MAX (d->min_kib, MIN (lean_need, in->max_kib)), oom_floor);
 
-  if (in->swap_in_kib_per_sec > policy->swap_in_threshold_kib_per_sec)
+  if (in->oom_deflated)
+    d->pressure = BALLAST_PRESSURE_OOM_DEFLATED;
+  else if (in->swap_in_kib_per_sec > policy->swap_in_threshold_kib_per_sec)
     d->pressure = BALLAST_PRESSURE_SWAP_IN;
   else if (in->major_faults_per_sec > policy->major_fault_threshold_per_sec)
     d->pressure = BALLAST_PRESSURE_MAJOR_FAULTS;
@@ -267,6 +272,7 @@ assess_guest (const BallastPolicy *policy, gboolean emergency, GuestSlot *slot)
    * towards it, it will only be soon. */
   slot->short_now = d->pressure == BALLAST_PRESSURE_SWAP_IN
                     || d->pressure == BALLAST_PRESSURE_MAJOR_FAULTS
+                    || d->pressure == BALLAST_PRESSURE_OOM_DEFLATED
                     || (d->pressure != BALLAST_PRESSURE_NONE && in->usable_kib <= growth);
   slot->movable = !in->tuning.exclude && !in->unresponsive;
   slot->pressured = slot->movable && d->pressure != BALLAST_PRESSURE_NONE;
@@ -610,7 +616,8 @@ take_above_fair_share (const BallastPolicy *policy, BallastPlan *plan, GuestSlot
     {
       GuestSlot *slot = &slots[i];
       BallastDecision *d = slot->decision;
-      guint64 keep = MAX (d->fair_share_kib, d->min_kib);
+      guint64 keep = MAX (MAX (d->fair_share_kib, d->min_kib), MIN (slot->input->oom_floor_kib,
+                                                                      slot->input->max_kib));
       if (!filter (policy, slot) || slot->input->settling || slot->input->fixed
           || slot->target_kib <= keep
           || slot->target_kib > d->old_target_kib)
@@ -975,6 +982,7 @@ ballast_pressure_cause_to_string (BallastPressureCause cause)
     case BALLAST_PRESSURE_MAJOR_FAULTS: return "major-faults";
     case BALLAST_PRESSURE_LOW_USABLE: return "low-usable";
     case BALLAST_PRESSURE_GROWING: return "growing";
+    case BALLAST_PRESSURE_OOM_DEFLATED: return "oom-deflated";
     default: return "?";
     }
 }
@@ -988,6 +996,7 @@ pressure_phrase (BallastPressureCause cause)
     case BALLAST_PRESSURE_MAJOR_FAULTS: return "major page faults";
     case BALLAST_PRESSURE_LOW_USABLE: return "usable memory under the low watermark";
     case BALLAST_PRESSURE_GROWING: return "growing fast enough to run out within the lookahead";
+    case BALLAST_PRESSURE_OOM_DEFLATED: return "deflated its balloon on a guest OOM";
     case BALLAST_PRESSURE_NONE:
     default: return "no pressure";
     }

@@ -29,6 +29,8 @@ typedef enum {
   BALLAST_PRESSURE_MAJOR_FAULTS,
   BALLAST_PRESSURE_LOW_USABLE,
   BALLAST_PRESSURE_GROWING,   /* at its growth, usable runs out within the lookahead */
+  BALLAST_PRESSURE_OOM_DEFLATED, /* the guest ran out of memory and took balloon
+                                  * memory back (<memballoon autodeflate='on'>) */
 } BallastPressureCause;
 
 /* One managed guest (running, balloon with a guest view). */
@@ -47,6 +49,10 @@ typedef struct {
   guint64 swap_in_kib_per_sec;
   guint64 major_faults_per_sec;
   gboolean unresponsive;   /* stale or contradictory stats, or a stuck balloon */
+  gboolean oom_deflated;   /* its balloon deflated on a guest OOM since the last
+                            * decision: pressured now, whatever its stats say */
+  guint64 oom_floor_kib;   /* the size it deflated to on an OOM within the regrow
+                            * delay: never shrunk below it; 0: none */
   gboolean fixed;          /* its balloon frees no host memory (VFIO, hugepages,
                             * locked memory): never shrunk, and grown only to
                             * its need, since what it gets it keeps */

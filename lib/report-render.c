@@ -331,6 +331,11 @@ ballast_render_domain_report (const BallastDomainReport *domain)
   g_autofree char *faults = render_figure (domain->major_faults_per_sec, "/s");
   append_field (out, "Major faults:", faults);
   append_field (out, "Pressure:", domain->pressure);
+  if (domain->oom_deflations.known)
+    {
+      g_autofree char *deflations = render_figure (domain->oom_deflations, " (autodeflate)");
+      append_field (out, "OOM deflations:", deflations);
+    }
   g_autofree char *over_share = render_figure (domain->over_fair_share_sec, " s");
   append_field (out, "Above its share:", over_share);
   if (domain->has_ksm)

@@ -152,6 +152,7 @@ ballast_domain_report_to_json (const BallastDomainReport *report)
   ballast_json_add_string (object, "tuning_error", report->tuning_error);
   ballast_json_add_bool (object, "excluded", report->excluded);
   ballast_json_add_string (object, "pressure", report->pressure);
+  ballast_json_add_figure (object, "oom_deflations", report->oom_deflations);
   ballast_json_add_figure (object, "stats_period_sec", report->stats_period_sec);
   ballast_json_add_string (object, "balloon_model", report->balloon_model);
   json_object_object_add (object, "ksm", report->has_ksm ? ballast_guest_ksm_report_to_json (&report->ksm) : NULL);
@@ -292,6 +293,7 @@ ballast_domain_report_from_json (json_object *json)
     .tuning_error = ballast_json_get_string (json, "tuning_error"),
     .excluded = ballast_json_get_bool (json, "excluded"),
     .pressure = ballast_json_get_string (json, "pressure"),
+    .oom_deflations = ballast_json_get_figure (json, "oom_deflations"),
     .stats_period_sec = ballast_json_get_figure (json, "stats_period_sec"),
     .balloon_model = ballast_json_get_string (json, "balloon_model"),
     .reason_code = ballast_json_get_string (json, "reason_code"),

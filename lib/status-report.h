@@ -137,6 +137,8 @@ typedef struct {
   const char *tuning_error;
   gboolean excluded;
   const char *pressure;         /* a BallastPressureCause's name, or NULL */
+  BallastFigure oom_deflations; /* its balloon deflated on a guest OOM; known
+                                 * with <memballoon autodeflate='on'> */
   BallastFigure stats_period_sec;
   const char *balloon_model;
   gboolean has_ksm;

@@ -43,6 +43,8 @@ G_BEGIN_DECLS
  *       "recently_shrunk": false,          within the regrow delay
  *       "settling": false,                no report since the balloon moved
  *       "fixed": false,                   its balloon frees no host memory
+ *       "oom_deflated": false,            deflated on a guest OOM since the last cycle
+ *       "oom_floor_kib": 0,               what it took back then, kept for the regrow delay
  *       "over_fair_share_sec": 0,         how long its use has been above its
  *                                         fair share (the loan clock)
  *       "tuning": {"min_kib": 262144, "shares": 100,
@@ -88,6 +90,8 @@ typedef struct {
   gboolean recently_shrunk;
   gboolean settling;
   gboolean fixed;
+  gboolean oom_deflated;
+  guint64 oom_floor_kib;
   guint64 over_fair_share_sec;
   gboolean has_tuning;
   BallastGuestTuning tuning;     /* min is absolute */

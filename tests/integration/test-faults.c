@@ -30,6 +30,7 @@
 #include "libvirt-util.h"
 #include "../unit/scratch-tree.h"
 #include "libvirt-worker.h"
+#include "metrics.h"
 
 #include <glib/gstdio.h>
 #include <signal.h>
@@ -672,6 +673,83 @@ test_no_driver (void)
   remove_dir (dir);
 }
 
+/* A guest with <memballoon autodeflate='on'> runs out of memory after
+ * ballastd shrank it, and its driver deflates the balloon above the
+ * target: ballastd says so once, counts it (list, metrics), takes the new
+ * size as the target and does not take it back while the host stays short
+ * (within the regrow delay). */
+typedef struct {
+  gint deflate_to_kib;     /* 0: the guest has not deflated */
+} DeflateState;
+
+static void
+deflating_guest (BallastCollectResult *result, gpointer user_data)
+{
+  DeflateState *state = user_data;
+  guint64 deflate_to = (guint64) g_atomic_int_get (&state->deflate_to_kib);
+  for (guint i = 0; i < result->domains->len; i++)
+    {
+      BallastCollectedDomain *collected = result->domains->pdata[i];
+      if (deflate_to == 0 || g_strcmp0 (collected->name, "deflater") != 0 || !collected->has_stats)
+        continue;
+      /* The balloon holds what the guest took back; more only if ballastd gives it. */
+      collected->stats.actual_kib = MAX (collected->stats.actual_kib, deflate_to);
+    }
+}
+
+static void
+deflating_guest_body (const char *socket_path, gpointer user_data)
+{
+  DeflateState *state = user_data;
+  harness_wait_cycles (socket_path, 3, 30);
+  g_autoptr(json_object) before = harness_call (socket_path, "list", NULL);
+  gint64 shrunk_to = entry_int (list_entry (before, "deflater"), "target_kib");
+  g_assert_cmpint (shrunk_to, <, CASE_MAX_KIB);
+  g_assert_cmpint (entry_int (list_entry (before, "deflater"), "oom_deflations"), ==, 0);
+  g_atomic_int_set (&state->deflate_to_kib, (gint) (shrunk_to + 512 * 1024));
+  harness_wait_cycles (socket_path, 4, 30);
+  g_autoptr(json_object) after = harness_call (socket_path, "list", NULL);
+  json_object *deflater = list_entry (after, "deflater");
+  g_assert_cmpint (entry_int (deflater, "oom_deflations"), ==, 1);
+  g_assert_cmpint (entry_int (deflater, "target_kib"), >=, shrunk_to + 512 * 1024);
+  /* The control guest has no autodeflate: nothing to count. */
+  json_object *none = NULL;
+  g_assert_true (json_object_object_get_ex (list_entry (after, "control"), "oom_deflations", &none));
+  g_assert_null (none);
+}
+
+static void
+test_oom_deflation (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("ballast-faults-XXXXXX", NULL);
+  g_autofree char *control = domain_xml ("control", CASE_MAX_KIB, CASE_MAX_KIB);
+  g_autofree char *plain = domain_xml ("deflater", CASE_MAX_KIB, CASE_MAX_KIB);
+  g_auto(GStrv) parts = g_strsplit (plain, "<memballoon model='virtio'/>", 2);
+  g_autofree char *deflater = g_strjoin ("<memballoon model='virtio' autodeflate='on'/>", parts[0],
+                                         parts[1], NULL);
+  g_autofree char *path = g_build_filename (dir, "domains.xml", NULL);
+  g_autofree char *text = g_strdup_printf ("<node>\n  %s\n  %s\n</node>\n", deflater, control);
+  g_assert_true (g_file_set_contents (path, text, -1, NULL));
+  g_autofree char *uri = g_strdup_printf ("test://%s", path);
+  /* Short for good: without the OOM, the deflater would be shrunk again. */
+  g_autoptr(FakeHost) host = fake_host_new (64 * GIB, 1 * GIB);
+  BallastDaemonConfig config = config_for (uri);
+  config.overcommit = BALLAST_OVERCOMMIT_ON;
+  config.overcommit_set = TRUE;
+  DeflateState state = { 0 };
+  ballast_worker_set_test_hooks (deflating_guest, NULL, &state);
+  harness_log_capture_begin ();
+  g_autoptr(BallastDaemon) daemon = run_daemon_with_client (&config, host, deflating_guest_body, &state);
+  ballast_worker_set_test_hooks (NULL, NULL, NULL);
+  g_assert_cmpuint (harness_log_count ("deflater: guest deflated its balloon on OOM", NULL), ==, 1);
+  harness_log_capture_end ();
+  g_autofree char *metrics = ballast_metrics_render (ballast_daemon_get_view (daemon));
+  g_assert_nonnull (strstr (metrics, "\nballast_guest_oom_deflations_total{domain=\"deflater\"} 1\n"));
+  g_assert_null (strstr (metrics, "ballast_guest_oom_deflations_total{domain=\"control\"}"));
+  ballast_daemon_config_clear (&config);
+  remove_dir (dir);
+}
+
 /* ---- Driver stops reporting, guest reboots ---- */
 
 typedef struct {
@@ -1196,6 +1274,7 @@ main (int argc, char **argv)
   g_test_add_func ("/faults/stuck-balloon-not-counted-on", test_stuck_balloon_not_counted_on);
   g_test_add_func ("/faults/absurd-and-missing-stats", test_absurd_and_missing_stats);
   g_test_add_func ("/faults/no-driver", test_no_driver);
+  g_test_add_func ("/faults/oom-deflation", test_oom_deflation);
   g_test_add_func ("/faults/driver-stops-reporting", test_driver_stops_reporting);
   g_test_add_func ("/faults/reboot-resets-counters", test_reboot_resets_counters);
   g_test_add_func ("/faults/greedy-guest-cannot-take-below-floor", test_greedy_guest_cannot_take_below_floor);

@@ -435,6 +435,39 @@ test_fixed_guest_grown_to_need_only (void)
   g_assert_cmpuint (plan->decisions[2].target_kib, ==, 4 * GIB);
 }
 
+/* A guest that deflated its balloon on an OOM (autodeflate) is pressured
+ * at once, whatever its stats say, and is not taken below what it took
+ * back while its OOM floor lasts, even when it is the idlest guest of a
+ * host short of memory. */
+static void
+test_oom_deflated_guest_keeps_what_it_took (void)
+{
+  BallastPolicy policy = test_policy ();
+  BallastGuestInput guests[] = {
+    /* Took 1 GiB back on an OOM; plenty usable now that it has. */
+    idle_guest ("deflated", &policy, 4 * GIB, 3 * GIB, 2 * GIB),
+    idle_guest ("idle", &policy, 4 * GIB, 4 * GIB, 3 * GIB),
+  };
+  guests[0].oom_deflated = TRUE;
+  guests[0].oom_floor_kib = 3 * GIB;
+  BallastHostInput host = host_with_available (16 * GIB, 1 * GIB - 512 * MIB);
+  g_autoptr(BallastPlan) plan = ballast_policy_decide (&policy, &host, guests, 2, TRUE);
+  g_assert_cmpint (plan->decisions[0].pressure, ==, BALLAST_PRESSURE_OOM_DEFLATED);
+  g_assert_cmpuint (plan->decisions[0].target_kib, >=, 3 * GIB);
+  g_assert_cmpint (plan->decisions[1].reason, ==, BALLAST_REASON_SHRINK_DEFICIT);
+
+  /* The cycles after: no longer pressured, but the floor holds. */
+  guests[0].oom_deflated = FALSE;
+  g_autoptr(BallastPlan) later = ballast_policy_decide (&policy, &host, guests, 2, TRUE);
+  g_assert_cmpint (later->decisions[0].pressure, ==, BALLAST_PRESSURE_NONE);
+  g_assert_cmpuint (later->decisions[0].floor_kib, ==, 3 * GIB);
+  g_assert_cmpuint (later->decisions[0].target_kib, >=, 3 * GIB);
+  /* Once the floor is gone it gives like any guest. */
+  guests[0].oom_floor_kib = 0;
+  g_autoptr(BallastPlan) after = ballast_policy_decide (&policy, &host, guests, 2, TRUE);
+  g_assert_cmpuint (after->decisions[0].floor_kib, <, 3 * GIB);
+}
+
 /* Just shrunk: up to its need at once, but no surplus beyond it yet. */
 static void
 test_recently_shrunk_gets_need_not_surplus (void)
@@ -848,6 +881,11 @@ random_case (GRand *rand, RandomCase *c)
       g->tuning.headroom_floor_kib = random_kib (rand, 0, 512 * MIB);
       g->tuning.exclude = g_rand_int_range (rand, 0, 12) == 0;
       g->fixed = g_rand_int_range (rand, 0, 10) == 0;
+      if (g_rand_int_range (rand, 0, 10) == 0)
+        {
+          g->oom_deflated = g_rand_boolean (rand);
+          g->oom_floor_kib = random_kib (rand, 0, g->max_kib);
+        }
       if (g_rand_boolean (rand))
         g->tuning.shrink_step_max_kib = random_kib (rand, 1, 1 * GIB);
       if (g_rand_boolean (rand))
@@ -867,7 +905,7 @@ is_pressured (const RandomCase *c, const BallastGuestInput *g)
 {
   guint64 growth = g->used_growth_kib_per_sec * c->policy.growth_lookahead_sec;
   return !g->tuning.exclude && !g->unresponsive
-         && (g->swap_in_kib_per_sec > c->policy.swap_in_threshold_kib_per_sec
+         && (g->oom_deflated || g->swap_in_kib_per_sec > c->policy.swap_in_threshold_kib_per_sec
              || g->major_faults_per_sec > c->policy.major_fault_threshold_per_sec
              || g->usable_kib < c->policy.low_watermark_kib
              || (growth > 0 && g->usable_kib - c->policy.low_watermark_kib < growth
@@ -910,6 +948,8 @@ check_invariants (const RandomCase *c, const BallastPlan *plan, guint seed)
                    && d->target_kib >= MAX (d->fair_share_kib, min)))
             g_error ("seed %u guest %zu: pressured guest shrunk", seed, i);
         }
+      if (d->target_kib < old_target && d->target_kib < MIN (g->oom_floor_kib, g->max_kib))
+        g_error ("seed %u guest %zu: shrunk below what it took back on an OOM", seed, i);
       if (g->fixed && (d->target_kib < old_target || d->reason == BALLAST_REASON_GROW_SURPLUS))
         g_error ("seed %u guest %zu: fixed guest %s", seed, i,
                  d->target_kib < old_target ? "shrunk" : "given surplus beyond its need");
@@ -1016,6 +1056,7 @@ main (int argc, char **argv)
   g_test_add_func ("/policy/recently-shrunk-need-not-surplus", test_recently_shrunk_gets_need_not_surplus);
   g_test_add_func ("/policy/fixed-guest-never-shrunk", test_fixed_guest_never_shrunk);
   g_test_add_func ("/policy/fixed-guest-grown-to-need-only", test_fixed_guest_grown_to_need_only);
+  g_test_add_func ("/policy/oom-deflated-guest-keeps-what-it-took", test_oom_deflated_guest_keeps_what_it_took);
   g_test_add_func ("/policy/used-from-the-guests-own-report", test_used_from_the_guests_own_report);
   g_test_add_func ("/policy/overflow-adds-to-deficit", test_overflow_adds_to_deficit);
   g_test_add_func ("/policy/untouched-memory-frees-nothing", test_untouched_memory_frees_nothing);
