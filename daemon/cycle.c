@@ -323,6 +323,7 @@ guest_input (const BallastDomain *domain, const BallastPolicy *policy, gint64 no
                           < (gint64) policy->regrow_delay_sec * G_USEC_PER_SEC
                      ? balloon->oom_floor_kib : 0,
     .fixed = domain->classification.fixed,
+    .free_page_reporting = observed->config->free_page_reporting,
     .recently_shrunk = balloon->last_shrink_usec != 0
                        && now_usec - balloon->last_shrink_usec
                             < (gint64) policy->regrow_delay_sec * G_USEC_PER_SEC,

@@ -189,7 +189,12 @@ ballast_daemon_domain_report (const BallastDaemonView *view, BallastDomain *doma
       report->major_faults_per_sec = ballast_figure ((gint64) observed->history.major_faults_per_sec);
     }
   if (domain->active && observed->has_stats && (stats->present & BALLAST_STAT_RSS))
-    report->rss_kib = ballast_figure_kib (stats->rss_kib);
+    {
+      report->rss_kib = ballast_figure_kib (stats->rss_kib);
+      if (config != NULL && config->free_page_reporting)
+        report->returned_kib = ballast_figure_kib (config->max_kib > stats->rss_kib
+                                                   ? config->max_kib - stats->rss_kib : 0);
+    }
   if (config != NULL)
     {
       report->min_kib = ballast_figure_kib (

@@ -201,6 +201,8 @@ static const GuestGauge guest_gauges[] = {
   { "ballast_guest_usable_bytes", FIGURE (usable_kib), KIB, "The guest's own MemAvailable, from its balloon driver." },
   { "ballast_guest_need_bytes", FIGURE (need_kib), KIB, "Used plus headroom: what ballast keeps the guest at." },
   { "ballast_guest_min_bytes", FIGURE (min_kib), KIB, "The guest's guaranteed minimum." },
+  { "ballast_guest_returned_bytes", FIGURE (returned_kib), KIB,
+    "Free page reporting only: memory the guest handed back by itself (max - QEMU RSS)." },
   { "ballast_guest_shares", FIGURE (shares), 1, "The guest's weight when memory is shared out." },
   { "ballast_guest_swap_in_bytes_per_second", FIGURE (swap_in_kib_per_sec), KIB, "Swap-in rate inside the guest." },
   { "ballast_guest_major_faults_per_second", FIGURE (major_faults_per_sec), 1, "Major page fault rate inside the guest." },

@@ -432,8 +432,12 @@ reclaim (const BallastPolicy *policy, BallastPlan *plan, GuestSlot *slots, gsize
             d->reason = BALLAST_REASON_HOLD_AT_FLOOR;
           continue;
         }
-      slot->untouched_kib = untouched_above (slot, floor);
-      slot->excess_kib = slot->target_kib - slot->untouched_kib - floor;
+      /* A guest that reports its free pages has already handed back all
+       * it does not use: the balloon above its resident memory is not
+       * taken either, for nothing of the host's is in it. */
+      guint64 untouched = untouched_above (slot, floor);
+      slot->untouched_kib = slot->input->free_page_reporting ? 0 : untouched;
+      slot->excess_kib = slot->target_kib - untouched - floor;
       /* A burst that fills its memory cannot wait for a lender to give
        * in halves over several cycles. */
       set_shrink_step (policy, plan->emergency || mode == LEND_TO_CONFIRMED, slot);
@@ -852,8 +856,11 @@ ballast_policy_decide (const BallastPolicy *policy, const BallastHostInput *host
   guint64 free_used = pressured_granted > beyond_deficit ? pressured_granted - beyond_deficit : 0;
   guint64 spare = plan->surplus_kib > 0 && free_kib > free_used ? free_kib - free_used : 0;
 
-  /* Surplus: first everyone up to their need, then towards max, by shares. */
-  for (int stage = 0; stage < 2 && spare > 0; stage++)
+  /* Surplus: first everyone up to their need, then towards max, by shares:
+   * first the guests that report their free pages, which cost the host
+   * only what they use of it and hand the rest back by themselves, then
+   * the others. */
+  for (int stage = 0; stage < 3 && spare > 0; stage++)
     {
       n_group = 0;
       for (gsize i = 0; i < n_guests; i++)
@@ -862,7 +869,10 @@ ballast_policy_decide (const BallastPolicy *policy, const BallastHostInput *host
           if (!slot->movable)
             continue;
           /* Beyond its need only a guest that can give it back. */
-          if (stage == 1 && (slot->input->recently_shrunk || slot->input->fixed))
+          if (stage > 0 && (slot->input->recently_shrunk || slot->input->fixed))
+            continue;
+          if ((stage == 1 && !slot->input->free_page_reporting)
+              || (stage == 2 && slot->input->free_page_reporting))
             continue;
           guint64 goal = stage == 0 ? slot->decision->need_kib : slot->input->max_kib;
           if (slot->target_kib >= goal)

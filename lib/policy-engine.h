@@ -53,6 +53,9 @@ typedef struct {
                             * decision: pressured now, whatever its stats say */
   guint64 oom_floor_kib;   /* the size it deflated to on an OOM within the regrow
                             * delay: never shrunk below it; 0: none */
+  gboolean free_page_reporting; /* the guest hands its free pages back itself
+                                 * (<memballoon freePageReporting='on'>): its
+                                 * resident memory follows its use */
   gboolean fixed;          /* its balloon frees no host memory (VFIO, hugepages,
                             * locked memory): never shrunk, and grown only to
                             * its need, since what it gets it keeps */

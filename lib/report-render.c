@@ -324,6 +324,12 @@ ballast_render_domain_report (const BallastDomainReport *domain)
       g_autofree char *value = ballast_render_kib_figure (sizes[i].kib);
       append_field (out, sizes[i].label, value);
     }
+  if (domain->returned_kib.known)
+    {
+      g_autofree char *returned = ballast_render_kib_figure (domain->returned_kib);
+      g_autofree char *line = g_strdup_printf ("%s (free page reporting: max - QEMU RSS)", returned);
+      append_field (out, "Returned:", line);
+    }
   g_autofree char *shares = render_figure (domain->shares, "");
   append_field (out, "Shares:", shares);
   g_autofree char *swap_in = render_figure (domain->swap_in_kib_per_sec, " KiB/s");

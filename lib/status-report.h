@@ -126,6 +126,8 @@ typedef struct {
   BallastFigure usable_kib;
   BallastFigure unused_kib;
   BallastFigure rss_kib;
+  BallastFigure returned_kib;   /* max - RSS of a guest with free page reporting:
+                                 * what it has handed back by itself */
   BallastFigure swap_in_kib_per_sec;
   BallastFigure major_faults_per_sec;
   BallastFigure need_kib;

@@ -56,6 +56,7 @@ ballast_trace_record_new (gint64 time_usec, guint64 cycle, const BallastHostInpu
         .recently_shrunk = in->recently_shrunk,
         .settling = in->settling,
         .fixed = in->fixed,
+        .free_page_reporting = in->free_page_reporting,
         .oom_deflated = in->oom_deflated,
         .oom_floor_kib = in->oom_floor_kib,
         .over_fair_share_sec = in->over_fair_share_sec,
@@ -120,6 +121,7 @@ ballast_trace_record_to_json (const BallastTraceRecord *record)
       json_object_object_add (guest, "recently_shrunk", json_object_new_boolean (g->recently_shrunk));
       json_object_object_add (guest, "settling", json_object_new_boolean (g->settling));
       json_object_object_add (guest, "fixed", json_object_new_boolean (g->fixed));
+      json_object_object_add (guest, "free_page_reporting", json_object_new_boolean (g->free_page_reporting));
       json_object_object_add (guest, "oom_deflated", json_object_new_boolean (g->oom_deflated));
       add_u64 (guest, "oom_floor_kib", g->oom_floor_kib);
       add_u64 (guest, "over_fair_share_sec", g->over_fair_share_sec);
@@ -256,6 +258,7 @@ parse_guest (json_object *object, const char *where, BallastTraceGuest *g, GErro
       || !get_bool (object, named, "recently_shrunk", &g->recently_shrunk, error)
       || !get_bool (object, named, "settling", &g->settling, error)
       || !get_bool (object, named, "fixed", &g->fixed, error)
+      || !get_bool (object, named, "free_page_reporting", &g->free_page_reporting, error)
       || !get_bool (object, named, "oom_deflated", &g->oom_deflated, error)
       || !get_u64 (object, named, "oom_floor_kib", FALSE, &g->oom_floor_kib, error)
       || !get_u64 (object, named, "over_fair_share_sec", FALSE, &g->over_fair_share_sec, error))

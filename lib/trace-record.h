@@ -43,6 +43,7 @@ G_BEGIN_DECLS
  *       "recently_shrunk": false,          within the regrow delay
  *       "settling": false,                no report since the balloon moved
  *       "fixed": false,                   its balloon frees no host memory
+ *       "free_page_reporting": false,     it hands its free pages back itself
  *       "oom_deflated": false,            deflated on a guest OOM since the last cycle
  *       "oom_floor_kib": 0,               what it took back then, kept for the regrow delay
  *       "over_fair_share_sec": 0,         how long its use has been above its
@@ -90,6 +91,7 @@ typedef struct {
   gboolean recently_shrunk;
   gboolean settling;
   gboolean fixed;
+  gboolean free_page_reporting;
   gboolean oom_deflated;
   guint64 oom_floor_kib;
   guint64 over_fair_share_sec;

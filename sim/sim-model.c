@@ -109,6 +109,7 @@ run_cycle (const BallastSimScenario *scenario, BallastSimPolicy *policy, GuestSt
         .usable_kib = MIN (usable, current),
         .free_kib = MIN (usable, current),
         .resident_kib = (guint64) (s->touched_kib + 0.5),
+        .free_page_reporting = s->guest->free_page_reporting,
         .swap_in_kib_per_sec = swap_rate,
         .major_faults_per_sec = swap_rate / 4,
         .min_kib = s->min_kib,

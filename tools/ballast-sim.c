@@ -75,6 +75,7 @@ write_trace_line (const BallastSimHostView *host, const BallastSimGuestView *gue
         .recently_shrunk = in != NULL && in->recently_shrunk,
         .settling = in != NULL && in->settling,
         .fixed = in != NULL && in->fixed,
+        .free_page_reporting = g->free_page_reporting,
         .oom_deflated = in != NULL && in->oom_deflated,
         .oom_floor_kib = in != NULL ? in->oom_floor_kib : 0,
         .name = g_strdup (g->name),

@@ -750,6 +750,57 @@ test_oom_deflation (void)
   remove_dir (dir);
 }
 
+/* A guest with <memballoon freePageReporting='on'>: QEMU's RSS follows
+ * its use, and list, dominfo and metrics show what it handed back. */
+static void
+reporting_rss (BallastCollectResult *result, gpointer user_data)
+{
+  for (guint i = 0; i < result->domains->len; i++)
+    {
+      BallastCollectedDomain *collected = result->domains->pdata[i];
+      if (!collected->has_stats)
+        continue;
+      collected->stats.rss_kib = 1 * GIB;
+      collected->stats.present |= BALLAST_STAT_RSS;
+    }
+}
+
+static void
+reporting_body (const char *socket_path, gpointer user_data)
+{
+  harness_wait_cycles (socket_path, 2, 30);
+  g_autoptr(json_object) list = harness_call (socket_path, "list", NULL);
+  g_assert_cmpint (entry_int (list_entry (list, "reporting"), "returned_kib"), ==, CASE_MAX_KIB - 1 * GIB);
+  json_object *none = NULL;
+  g_assert_true (json_object_object_get_ex (list_entry (list, "plain"), "returned_kib", &none));
+  g_assert_null (none);
+}
+
+static void
+test_free_page_reporting_shown (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("ballast-faults-XXXXXX", NULL);
+  g_autofree char *plain = domain_xml ("plain", CASE_MAX_KIB, CASE_MAX_KIB);
+  g_autofree char *base = domain_xml ("reporting", CASE_MAX_KIB, CASE_MAX_KIB);
+  g_auto(GStrv) parts = g_strsplit (base, "<memballoon model='virtio'/>", 2);
+  g_autofree char *reporting = g_strjoin ("<memballoon model='virtio' freePageReporting='on'/>",
+                                          parts[0], parts[1], NULL);
+  g_autofree char *path = g_build_filename (dir, "domains.xml", NULL);
+  g_autofree char *text = g_strdup_printf ("<node>\n  %s\n  %s\n</node>\n", reporting, plain);
+  g_assert_true (g_file_set_contents (path, text, -1, NULL));
+  g_autofree char *uri = g_strdup_printf ("test://%s", path);
+  g_autoptr(FakeHost) host = fake_host_new (64 * GIB, 32 * GIB);
+  BallastDaemonConfig config = config_for (uri);
+  ballast_worker_set_test_hooks (reporting_rss, NULL, NULL);
+  g_autoptr(BallastDaemon) daemon = run_daemon_with_client (&config, host, reporting_body, NULL);
+  ballast_worker_set_test_hooks (NULL, NULL, NULL);
+  g_autofree char *metrics = ballast_metrics_render (ballast_daemon_get_view (daemon));
+  g_assert_nonnull (strstr (metrics, "\nballast_guest_returned_bytes{domain=\"reporting\"} 3221225472\n"));
+  g_assert_null (strstr (metrics, "ballast_guest_returned_bytes{domain=\"plain\"}"));
+  ballast_daemon_config_clear (&config);
+  remove_dir (dir);
+}
+
 /* ---- Driver stops reporting, guest reboots ---- */
 
 typedef struct {
@@ -1275,6 +1326,7 @@ main (int argc, char **argv)
   g_test_add_func ("/faults/absurd-and-missing-stats", test_absurd_and_missing_stats);
   g_test_add_func ("/faults/no-driver", test_no_driver);
   g_test_add_func ("/faults/oom-deflation", test_oom_deflation);
+  g_test_add_func ("/faults/free-page-reporting-shown", test_free_page_reporting_shown);
   g_test_add_func ("/faults/driver-stops-reporting", test_driver_stops_reporting);
   g_test_add_func ("/faults/reboot-resets-counters", test_reboot_resets_counters);
   g_test_add_func ("/faults/greedy-guest-cannot-take-below-floor", test_greedy_guest_cannot_take_below_floor);

@@ -468,6 +468,41 @@ test_oom_deflated_guest_keeps_what_it_took (void)
   g_assert_cmpuint (after->decisions[0].floor_kib, <, 3 * GIB);
 }
 
+/* A guest that reports its free pages holds on the host only what it
+ * uses: its balloon above that frees nothing and is left alone, while a
+ * guest without reporting is shrunk through what it never touched. With
+ * little spare, the reporting guest is given it first. */
+static void
+test_free_page_reporting_guest (void)
+{
+  BallastPolicy policy = test_policy ();
+  BallastGuestInput guests[] = {
+    idle_guest ("reporting", &policy, 4 * GIB, 4 * GIB, 3 * GIB),
+    idle_guest ("plain", &policy, 4 * GIB, 4 * GIB, 3 * GIB),
+  };
+  guests[0].free_page_reporting = TRUE;
+  guests[0].resident_kib = 1 * GIB + 200 * MIB; /* use and a little */
+  guests[1].resident_kib = 1 * GIB + 200 * MIB;
+  BallastHostInput host = host_with_available (16 * GIB, 1 * GIB - 512 * MIB);
+  g_autoptr(BallastPlan) plan = ballast_policy_decide (&policy, &host, guests, 2, TRUE);
+  g_assert_false (plan->decisions[0].changed);
+  g_assert_true (plan->decisions[1].changed);
+  g_assert_cmpint (plan->decisions[1].reason, ==, BALLAST_REASON_SHRINK_DEFICIT);
+  g_assert_cmpuint (plan->decisions[1].untouched_taken_kib, >, 0);
+
+  /* Spare for one of them only: the reporting guest first. */
+  BallastGuestInput small[] = {
+    idle_guest ("plain", &policy, 4 * GIB, 2 * GIB, 1 * GIB),
+    idle_guest ("reporting", &policy, 4 * GIB, 2 * GIB, 1 * GIB),
+  };
+  small[1].free_page_reporting = TRUE;
+  guint64 reserve = ballast_policy_reserve_kib (&policy, 16 * GIB);
+  BallastHostInput spare = host_with_available (16 * GIB, reserve + policy.band_kib + 1 * GIB);
+  g_autoptr(BallastPlan) grown = ballast_policy_decide (&policy, &spare, small, 2, TRUE);
+  g_assert_cmpint (grown->decisions[1].reason, ==, BALLAST_REASON_GROW_SURPLUS);
+  g_assert_cmpuint (grown->decisions[1].target_kib - 2 * GIB, >, grown->decisions[0].target_kib - 2 * GIB);
+}
+
 /* Just shrunk: up to its need at once, but no surplus beyond it yet. */
 static void
 test_recently_shrunk_gets_need_not_surplus (void)
@@ -881,6 +916,7 @@ random_case (GRand *rand, RandomCase *c)
       g->tuning.headroom_floor_kib = random_kib (rand, 0, 512 * MIB);
       g->tuning.exclude = g_rand_int_range (rand, 0, 12) == 0;
       g->fixed = g_rand_int_range (rand, 0, 10) == 0;
+      g->free_page_reporting = g_rand_int_range (rand, 0, 5) == 0;
       if (g_rand_int_range (rand, 0, 10) == 0)
         {
           g->oom_deflated = g_rand_boolean (rand);
@@ -1057,6 +1093,7 @@ main (int argc, char **argv)
   g_test_add_func ("/policy/fixed-guest-never-shrunk", test_fixed_guest_never_shrunk);
   g_test_add_func ("/policy/fixed-guest-grown-to-need-only", test_fixed_guest_grown_to_need_only);
   g_test_add_func ("/policy/oom-deflated-guest-keeps-what-it-took", test_oom_deflated_guest_keeps_what_it_took);
+  g_test_add_func ("/policy/free-page-reporting-guest", test_free_page_reporting_guest);
   g_test_add_func ("/policy/used-from-the-guests-own-report", test_used_from_the_guests_own_report);
   g_test_add_func ("/policy/overflow-adds-to-deficit", test_overflow_adds_to_deficit);
   g_test_add_func ("/policy/untouched-memory-frees-nothing", test_untouched_memory_frees_nothing);
