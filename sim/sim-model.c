@@ -110,6 +110,7 @@ run_cycle (const BallastSimScenario *scenario, BallastSimPolicy *policy, GuestSt
         .free_kib = MIN (usable, current),
         .resident_kib = (guint64) (s->touched_kib + 0.5),
         .free_page_reporting = s->guest->free_page_reporting,
+        .fixed = s->guest->fixed,
         .swap_in_kib_per_sec = swap_rate,
         .major_faults_per_sec = swap_rate / 4,
         .min_kib = s->min_kib,
@@ -225,7 +226,7 @@ ballast_sim_run (const BallastSimScenario *scenario, const BallastPolicyFile *fi
           double target = (double) s->target_kib;
           if (s->actual_kib < target)
             s->actual_kib = MIN (s->actual_kib + rate_kib, target);
-          else if (s->actual_kib > target)
+          else if (s->actual_kib > target && !guest->fixed) /* QEMU refuses to inflate */
             s->actual_kib = MAX (s->actual_kib - rate_kib, target);
 
           double wanted = s->demand_kib;
@@ -237,7 +238,10 @@ ballast_sim_run (const BallastSimScenario *scenario, const BallastPolicyFile *fi
             s->demand_kib = MIN (s->demand_kib, s->actual_kib);
           double used = MIN (s->demand_kib, s->actual_kib);
           double unmet = s->demand_kib - used;
-          s->touched_kib = guest->free_page_reporting ? used : MIN (MAX (s->touched_kib, used), s->actual_kib);
+          if (guest->fixed)
+            s->touched_kib = s->actual_kib; /* pinned: all of it, used or not */
+          else
+            s->touched_kib = guest->free_page_reporting ? used : MIN (MAX (s->touched_kib, used), s->actual_kib);
           s->swap_in_kib += unmet * BALLAST_SIM_SWAP_IN_PERMILLE_PER_SEC / 1000.0 * dt_sec;
 
           BallastSimGuestMetrics *gm = &result->guests[i];

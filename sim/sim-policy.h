@@ -35,6 +35,8 @@ typedef struct {
   guint64 free_kib;             /* the guest's MemFree ("unused") */
   guint64 resident_kib;         /* what the host holds of it (QEMU's RSS) */
   gboolean free_page_reporting; /* it hands its free pages back by itself */
+  gboolean fixed;               /* its balloon frees nothing (from its domain XML:
+                                 * only ballast reads it, as only ballastd does) */
   guint64 swap_in_kib_per_sec;  /* over the last cycle */
   guint64 major_faults_per_sec;
   guint64 min_kib;              /* resolved guarantee */

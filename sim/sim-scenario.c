@@ -569,7 +569,7 @@ read_curve (const Reader *reader, json_object *value, const char *where, guint32
 static const char *const guest_keys[] = {
   "name", "count", "max", "initial", "start", "stop", "stagger", "phase",
   "min", "shares", "headroom", "headroom_floor", "shrink_step", "grow_step", "exclude",
-  "oom_margin", "free_page_reporting", "demand", NULL
+  "oom_margin", "free_page_reporting", "fixed", "demand", NULL
 };
 
 void
@@ -739,6 +739,8 @@ read_guest (const Reader *reader, json_object *object, json_object *defaults, co
   base.oom_margin_kib = ballast_amount_resolve_kib (&margin, base.max_kib);
   if (LOOKUP ("free_page_reporting") != NULL
       && !read_bool (reader, value, at, &base.free_page_reporting, error))
+    return FALSE;
+  if (LOOKUP ("fixed") != NULL && !read_bool (reader, value, at, &base.fixed, error))
     return FALSE;
 
   if (LOOKUP ("demand") == NULL)
@@ -1057,9 +1059,12 @@ ballast_sim_scenario_fits (const BallastSimScenario *scenario, guint64 limit_kib
       for (guint i = 0; i < scenario->guests->len; i++)
         {
           const BallastSimGuest *guest = scenario->guests->pdata[i];
-          if (guest_running (guest, t))
-            sum += MIN (ballast_sim_curve_at_kib (&guest->demand, t - guest->start_msec) + per_guest_kib,
-                        guest->max_kib);
+          if (!guest_running (guest, t))
+            continue;
+          guint64 need = MIN (ballast_sim_curve_at_kib (&guest->demand, t - guest->start_msec) + per_guest_kib,
+                              guest->max_kib);
+          /* A pinned guest holds at least its balloon at start, used or not. */
+          sum += guest->fixed ? MAX (need, guest->initial_kib) : need;
         }
       if (sum > limit_kib && sum - limit_kib > worst)
         {

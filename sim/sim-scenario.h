@@ -57,6 +57,8 @@ typedef struct {
   BallastTuningOverride tuning; /* as if set with `ballastctl domtune` */
   guint64 oom_margin_kib;       /* unmet demand beyond this is a guest OOM */
   gboolean free_page_reporting; /* freed guest memory returns to the host */
+  gboolean fixed;               /* its memory is pinned (a VFIO device, hugepages): its
+                                 * balloon does not inflate, and all it holds is resident */
   BallastSimCurve demand;       /* KiB the workload wants resident */
   GArray *recorded_targets;     /* BallastSimPoint, from a trace; else NULL */
 } BallastSimGuest;
@@ -106,7 +108,8 @@ guint64 ballast_sim_scenario_max_sum_kib (const BallastSimScenario *scenario, gi
  * LIMIT_KIB at every model step: then an oracle that sets every balloon to
  * its guest's demand at once avoids every OOM while keeping the rest of the
  * budget free. PER_GUEST_KIB is added for every running guest (free memory
- * the oracle leaves in each; 0 for none). RET_WORST_KIB gets the largest
+ * the oracle leaves in each; 0 for none). A fixed guest counts at least at
+ * its initial balloon, which no policy can take. RET_WORST_KIB gets the largest
  * excess (0 when it fits) and RET_WORST_MSEC when it happens. */
 gboolean ballast_sim_scenario_fits (const BallastSimScenario *scenario, guint64 limit_kib,
                                     guint64 per_guest_kib, guint64 *ret_worst_kib,

@@ -285,6 +285,27 @@ test_model_balloon_and_oom (void)
   g_assert_cmpuint (r->guests[0].balloon_ops, ==, 2);
 }
 
+/* A fixed guest (pinned memory: VFIO, hugepages) never inflates, however
+ * low its target, and the host holds all of its balloon, used or not. */
+static void
+test_model_fixed_guest (void)
+{
+  g_autoptr(BallastSimScenario) s = parse_ok (
+    "{\"duration\": \"60s\", \"host\": {\"budget\": \"8G\"}, \"guests\": [{\"name\": \"g\","
+    " \"max\": \"2G\", \"fixed\": true, \"demand\": \"512M\"}]}");
+  BallastSimGuest *g = s->guests->pdata[0];
+  g_assert_true (g->fixed);
+  s->from_trace = TRUE;
+  g->recorded_targets = g_array_new (FALSE, FALSE, sizeof (BallastSimPoint));
+  BallastSimPoint down = { 0, 1 * GIB };
+  g_array_append_val (g->recorded_targets, down);
+  g_autoptr(BallastSimResult) r = run (s, "recorded", TRUE);
+  /* Asked down to 1 GiB: still 2 GiB, all of it resident. */
+  g_assert_cmpfloat (r->timeline->actual_mib[r->timeline->n_samples - 1], ==, 2048);
+  g_assert_cmpfloat (r->timeline->host_used_mib[r->timeline->n_samples - 1], ==, 2048);
+  g_assert_cmpfloat (r->metrics.avg_reclaimed_mib, ==, 0);
+}
+
 /* ---- Policies ---- */
 
 static BallastSimGuestView
@@ -684,6 +705,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sim/scenario/errors", test_scenario_errors);
   g_test_add_func ("/sim/model/static-accounting", test_model_static_accounting);
   g_test_add_func ("/sim/model/balloon-and-oom", test_model_balloon_and_oom);
+  g_test_add_func ("/sim/model/fixed-guest", test_model_fixed_guest);
   g_test_add_func ("/sim/policy/mom", test_mom_rules);
   g_test_add_func ("/sim/policy/proxmox", test_proxmox_rules);
   g_test_add_func ("/sim/policy/ballast", test_ballast_adapter);
