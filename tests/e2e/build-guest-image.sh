@@ -246,7 +246,13 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
 echo "ballast-init: kernel $(uname -r) up $(cut -d' ' -f1 /proc/uptime)s"
+# ballast.no_balloon_driver: the balloon device is there, but no driver
+# answers, as in a guest that does not load virtio_balloon.
 for m in $(cat /etc/modules); do
+    if [ "$m" = virtio_balloon ] && grep -q 'ballast\.no_balloon_driver' /proc/cmdline; then
+        echo "ballast-init: virtio_balloon not loaded (ballast.no_balloon_driver)"
+        continue
+    fi
     insmod "/lib/modules/$m.ko" || echo "ballast-init: insmod $m FAILED"
 done
 if [ -d /sys/bus/virtio/drivers/virtio_balloon ] &&
