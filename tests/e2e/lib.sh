@@ -144,6 +144,8 @@ e2e_guest_clock_port() { printf '%s/%s.clock\n' "$E2E_RUN_DIR" "$1"; }
 #                         pattern: identical pages across guests, for KSM)
 #   --nosharepages yes    <memoryBacking><nosharepages/>: QEMU keeps the
 #                         guest's memory away from KSM
+#   --hugepages yes       <memoryBacking><hugepages/>: guest memory from the
+#                         host's reserved hugepages (e2e_hugepages_reserve)
 #   --stats-period N      <memballoon><stats period='N'/> (default: none)
 #   --autodeflate on|off  <memballoon autodeflate=...>
 #   --free-page-reporting on|off  <memballoon freePageReporting=...>
@@ -161,6 +163,7 @@ e2e_guest_xml() {
             --schedule) schedule=$2 ;;
             --rate | --retouch | --period | --epoch | --report | --fill) wl+=("ballast.${1#--}=$2") ;;
             --nosharepages) [[ $2 == yes ]] && backing='<memoryBacking><nosharepages/></memoryBacking>' ;;
+            --hugepages) [[ $2 == yes ]] && backing='<memoryBacking><hugepages/></memoryBacking>' ;;
             --stats-period) stats=$2 ;;
             --autodeflate) autodeflate=$2 ;;
             --free-page-reporting) fpr=$2 ;;
@@ -577,4 +580,28 @@ e2e_dmesg_since_mark() {
 # PID (qemu-system-x86)" lines since the mark.
 e2e_dmesg_memcg_oom_kills() {
     e2e_dmesg_since_mark | grep -E 'Memory cgroup out of memory: Killed process' || true
+}
+
+# ---------------------------------------------------------------- hugepages --
+# e2e_hugepages_reserve MiB: reserve that much in the host's default-size
+# hugepages for a <hugepages/> guest; put back as it was when the test
+# exits. Skips where hugetlbfs is not mounted for libvirt (setup-host.sh
+# mounts it before libvirtd starts).
+e2e_hugepages_reserve() {
+    grep -qs ' /dev/hugepages hugetlbfs ' /proc/mounts ||
+        e2e_skip "no hugetlbfs on /dev/hugepages (tests/e2e/setup-host.sh mounts it before libvirtd starts)"
+    local page_kib want
+    page_kib=$(awk '/^Hugepagesize:/ {print $2}' /proc/meminfo)
+    want=$((($1 * 1024 + page_kib - 1) / page_kib))
+    E2E_HUGEPAGES_BEFORE=$(cat /proc/sys/vm/nr_hugepages)
+    e2e_at_exit 'echo "$E2E_HUGEPAGES_BEFORE" > /proc/sys/vm/nr_hugepages'
+    echo $((E2E_HUGEPAGES_BEFORE + want)) > /proc/sys/vm/nr_hugepages
+    (($(cat /proc/sys/vm/nr_hugepages) >= E2E_HUGEPAGES_BEFORE + want)) ||
+        e2e_die "could reserve only $(cat /proc/sys/vm/nr_hugepages) hugepages of $((E2E_HUGEPAGES_BEFORE + want))"
+    e2e_log "reserved $want hugepages of $page_kib KiB"
+}
+
+# e2e_hugepages_free_mib: the host's free hugepages, in MiB.
+e2e_hugepages_free_mib() {
+    awk '/^HugePages_Free:/ {n = $2} /^Hugepagesize:/ {kib = $2} END {print int(n * kib / 1024)}' /proc/meminfo
 }

@@ -169,6 +169,23 @@ else
     fi
 fi
 
+# --------------------------------------------------------------- hugetlbfs --
+# Guests backed by hugepages (<memoryBacking><hugepages/>, e2e-hugepages)
+# need hugetlbfs where libvirt looks for it when its QEMU driver starts:
+# systemd's dev-hugepages.mount puts it on /dev/hugepages on every Debian
+# host; where no systemd runs, do the same here, before libvirtd starts.
+if grep -qs ' /dev/hugepages hugetlbfs ' /proc/mounts; then
+    log "/dev/hugepages: hugetlbfs mounted already"
+elif grep -qw hugetlbfs /proc/filesystems; then
+    mkdir -p /dev/hugepages
+    mount -t hugetlbfs hugetlbfs /dev/hugepages || die "cannot mount hugetlbfs on /dev/hugepages"
+    log "/dev/hugepages: hugetlbfs mounted, as systemd's dev-hugepages.mount would"
+    daemon_running libvirtd &&
+        log "WARNING: libvirtd already runs: it sees hugetlbfs only once restarted"
+else
+    log "no hugetlbfs in this kernel: hugepage-backed guests cannot run here"
+fi
+
 for d in virtlogd libvirtd; do
     if daemon_running "$d"; then
         log "$d already running"
