@@ -438,6 +438,12 @@ reclaim (const BallastPolicy *policy, BallastPlan *plan, GuestSlot *slots, gsize
       guint64 untouched = untouched_above (slot, floor);
       slot->untouched_kib = slot->input->free_page_reporting ? 0 : untouched;
       slot->excess_kib = slot->target_kib - untouched - floor;
+      if (slot->input->free_page_reporting && slot->excess_kib == 0)
+        {
+          if (!lend)
+            d->reason = BALLAST_REASON_HOLD_REPORTED;
+          continue;
+        }
       /* A burst that fills its memory cannot wait for a lender to give
        * in halves over several cycles. */
       set_shrink_step (policy, plan->emergency || mode == LEND_TO_CONFIRMED, slot);
@@ -978,6 +984,7 @@ ballast_reason_code_to_string (BallastReasonCode code)
     case BALLAST_REASON_HOLD_REGROW_DELAY: return "hold-regrow-delay";
     case BALLAST_REASON_SHRINK_OVER_FAIR_SHARE: return "shrink-over-fair-share";
     case BALLAST_REASON_HOLD_FIXED: return "hold-fixed";
+    case BALLAST_REASON_HOLD_REPORTED: return "hold-reported";
     default: return "?";
     }
 }
@@ -1097,6 +1104,9 @@ ballast_decision_describe (const BallastPlan *plan, const BallastDecision *d)
                               deficit);
     case BALLAST_REASON_HOLD_FIXED:
       return g_strdup ("hold: its balloon frees no host memory (fixed): never shrunk, grown only to its need");
+    case BALLAST_REASON_HOLD_REPORTED:
+      return g_strdup_printf ("hold: host short of %s, but with free page reporting the guest has "
+                              "already handed back all it does not use", deficit);
     default:
       return g_strdup ("?");
     }

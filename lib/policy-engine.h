@@ -90,6 +90,8 @@ typedef enum {
                                           * budget while guests below theirs are pressured */
   BALLAST_REASON_HOLD_FIXED,        /* its balloon frees no host memory: not shrunk, nor
                                      * grown beyond its need */
+  BALLAST_REASON_HOLD_REPORTED,     /* deficit, but with free page reporting it has
+                                     * already handed back all it does not use */
 } BallastReasonCode;
 
 typedef struct {

@@ -10,6 +10,8 @@
 #   bd_json EXPR ARGS  evaluate a Python expression on `ballastctl --json ARGS` as j
 #   bd_alive           ballastd's process is still there
 #   bd_wait_managed TIMEOUT_S NAME...  wait until ballastd manages every NAME
+#   bd_info NAME FIELD one field of `ballastctl --json dominfo NAME`
+#   bd_is_status NAME STATUS  NAME's status in ballastd is STATUS
 
 BALLASTD=${BALLASTD:-${BUILD_DIR:?BUILD_DIR must point at the build tree}/daemon/ballastd}
 BALLASTCTL=${BALLASTCTL:-$BUILD_DIR/tools/ballastctl}
@@ -58,6 +60,12 @@ bd_json() {
 bd_guest_field() {
     bd_json "next((d['$2'] for d in j['domains'] if d['name'] == '$1'), None)" list --all
 }
+
+# bd_info NAME FIELD: one field of NAME's `dominfo` (Python's None when null).
+bd_info() { bd_json "j[\"$2\"]" dominfo "$1" 2>/dev/null; }
+
+# bd_is_status NAME STATUS: ballastd regards NAME as STATUS now.
+bd_is_status() { [[ $(bd_info "$1" status) == "$2" ]]; }
 
 # bd_changes NAME: how many balloon changes ballastd applied to NAME.
 bd_changes() { grep -cE "^ballastd-Message: [0-9:.]*: $1: balloon [0-9.]+ [KMGT]iB -> " "$BD_LOG" || true; }

@@ -353,6 +353,16 @@ e2e_dommemstat() {
 # e2e_guest_setmem NAME MiB: set the balloon target (virsh setmem --live).
 e2e_guest_setmem() { e2e_virsh setmem "$1" "$(($2 * 1024))" --live >/dev/null; }
 
+# e2e_wait_for SECONDS COMMAND...: until COMMAND succeeds, polling every
+# 0.5 s; fails (status 1) after SECONDS.
+e2e_wait_for() {
+    local deadline=$((SECONDS + $1)); shift
+    until "$@" >/dev/null 2>&1; do ((SECONDS < deadline)) || return 1; sleep 0.5; done
+}
+
+# e2e_guest_below NAME MiB: NAME's balloon (QEMU's actual) is under MiB.
+e2e_guest_below() { (($(e2e_dommemstat "$1" actual) < $2 * 1024)); }
+
 # e2e_guest_set_stats_period NAME SECONDS: virsh dommemstat --period --live.
 e2e_guest_set_stats_period() { e2e_virsh dommemstat "$1" --period "$2" --live >/dev/null; }
 

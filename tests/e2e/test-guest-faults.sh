@@ -40,18 +40,11 @@ e2e_virsh define "$E2E_RUN_DIR/$REBOOT.xml" >/dev/null
 E2E_CREATED_GUESTS+=("$REBOOT")
 e2e_guest_start "$REBOOT"
 
-info() { bd_json "j[\"$2\"]" dominfo "$1" 2>/dev/null; }
-wait_until() { # SECONDS COMMAND...
-    local deadline=$((SECONDS + $1)); shift
-    until "$@" >/dev/null 2>&1; do ((SECONDS < deadline)) || return 1; sleep 0.5; done
-}
-is_status() { [[ $(info "$1" status) == "$2" ]]; }
-reason_is() { [[ $(info "$1" status_reason) == "$2" ]]; }
-below_max() { (($(e2e_dommemstat "$1" actual) < 480 * 1024)); }
+reason_is() { [[ $(bd_info "$1" status_reason) == "$2" ]]; }
 
 bd_wait_managed 180 "$UNLOAD" "$QUIET" "$REBOOT"
 for n in "$UNLOAD" "$QUIET" "$REBOOT"; do
-    wait_until 30 below_max "$n" || e2e_die "$n was not squeezed under the deficit"
+    e2e_wait_for 30 e2e_guest_below "$n" 480 || e2e_die "$n was not squeezed under the deficit"
 done
 bd_ctl list >&2
 e2e_guests_start_clock "$(date +%s)" "$UNLOAD"
@@ -60,14 +53,14 @@ e2e_guests_start_clock "$(date +%s)" "$UNLOAD"
 e2e_guest_wait_log "$UNLOAD" 'virtio_balloon unloaded' $((UNLOAD_AT + 30)) ||
     e2e_die "$UNLOAD: the balloon driver was not removed ($(e2e_guest_log "$UNLOAD"))"
 unloaded_at=$SECONDS
-wait_until 10 eval '(($(e2e_dommemstat "$UNLOAD" actual) >= 500 * 1024))' ||
+e2e_wait_for 10 eval '(($(e2e_dommemstat "$UNLOAD" actual) >= 500 * 1024))' ||
     e2e_die "$UNLOAD: the balloon did not go back to the maximum without its driver"
-target=$(info "$UNLOAD" target_kib)
+target=$(bd_info "$UNLOAD" target_kib)
 ((target < 480 * 1024)) || e2e_die "$UNLOAD: no target below the maximum to refuse ($target KiB)"
-wait_until 15 reason_is "$UNLOAD" "balloon not moving towards its target" || {
+e2e_wait_for 15 reason_is "$UNLOAD" "balloon not moving towards its target" || {
     bd_ctl dominfo "$UNLOAD" >&2; e2e_die "$UNLOAD: not marked unresponsive for its stuck balloon"; }
 e2e_log "$UNLOAD: unresponsive $((SECONDS - unloaded_at)) s after its driver went: balloon at the maximum, target $((target / 1024)) MiB"
-is_status "$UNLOAD" unresponsive || e2e_die "$UNLOAD: status is $(info "$UNLOAD" status)"
+bd_is_status "$UNLOAD" unresponsive || e2e_die "$UNLOAD: status is $(bd_info "$UNLOAD" status)"
 changes=$(bd_changes "$UNLOAD")
 sleep 3
 # Not asked again, and what it never gave back is not counted as coming.
@@ -79,32 +72,32 @@ pending=$(bd_json 'j["plan"]["pending_kib"]' status)
 # ---- Stats that stop ----
 e2e_guest_set_stats_period "$QUIET" 0
 stopped_at=$SECONDS
-wait_until 15 reason_is "$QUIET" "stats stale: last-update unchanged for over 3 periods" || {
+e2e_wait_for 15 reason_is "$QUIET" "stats stale: last-update unchanged for over 3 periods" || {
     bd_ctl dominfo "$QUIET" >&2; e2e_die "$QUIET: stats stopped but it was not marked stale"; }
 e2e_log "$QUIET: stale $((SECONDS - stopped_at)) s after its stats stopped"
 quiet_changes=$(bd_changes "$QUIET")
 sleep 3
 (($(bd_changes "$QUIET") == quiet_changes)) || e2e_die "$QUIET: a guest with stale stats was changed"
 e2e_guest_set_stats_period "$QUIET" 1
-wait_until 15 is_status "$QUIET" managed || e2e_die "$QUIET: not trusted again once its stats came back"
+e2e_wait_for 15 bd_is_status "$QUIET" managed || e2e_die "$QUIET: not trusted again once its stats came back"
 e2e_log "$QUIET: managed again once its stats came back"
 
 # ---- A reboot ----
-reboot_target=$(info "$REBOOT" target_kib)
+reboot_target=$(bd_info "$REBOOT" target_kib)
 boots() { grep -c 'ballast-init: kernel' "$(e2e_guest_log "$REBOOT")" || true; }
 boots_before=$(boots)
 e2e_virsh reset "$REBOOT" >/dev/null
-wait_until 30 eval '(($(boots) > boots_before))' || e2e_die "$REBOOT did not boot again after the reset"
+e2e_wait_for 30 eval '(($(boots) > boots_before))' || e2e_die "$REBOOT did not boot again after the reset"
 e2e_guest_wait_log "$REBOOT" 'ballast-workload: start' 30 || true
 sleep 3
-wait_until 20 is_status "$REBOOT" managed || { bd_ctl dominfo "$REBOOT" >&2; e2e_die "$REBOOT: not managed after its reboot"; }
-at_target() { local a; a=$(e2e_dommemstat "$REBOOT" actual); (( a <= $(info "$REBOOT" target_kib) + 16 * 1024 )); }
-wait_until 20 at_target || e2e_die "$REBOOT: the balloon did not go back to its target after the reboot"
-swap_rate=$(info "$REBOOT" swap_in_kib_per_sec)
-fault_rate=$(info "$REBOOT" major_faults_per_sec)
+e2e_wait_for 20 bd_is_status "$REBOOT" managed || { bd_ctl dominfo "$REBOOT" >&2; e2e_die "$REBOOT: not managed after its reboot"; }
+at_target() { local a; a=$(e2e_dommemstat "$REBOOT" actual); (( a <= $(bd_info "$REBOOT" target_kib) + 16 * 1024 )); }
+e2e_wait_for 20 at_target || e2e_die "$REBOOT: the balloon did not go back to its target after the reboot"
+swap_rate=$(bd_info "$REBOOT" swap_in_kib_per_sec)
+fault_rate=$(bd_info "$REBOOT" major_faults_per_sec)
 ((swap_rate < 1024 && fault_rate < 100)) ||
     e2e_die "$REBOOT: absurd rates after the counters reset (swap-in $swap_rate KiB/s, $fault_rate faults/s)"
-[[ $(info "$REBOOT" pressure) == none ]] || e2e_die "$REBOOT: a counter reset taken for pressure ($(info "$REBOOT" pressure))"
+[[ $(bd_info "$REBOOT" pressure) == none ]] || e2e_die "$REBOOT: a counter reset taken for pressure ($(bd_info "$REBOOT" pressure))"
 e2e_log "$REBOOT: managed after its reboot, balloon at $(($(e2e_dommemstat "$REBOOT" actual) / 1024)) MiB (target was $((reboot_target / 1024)) MiB)"
 
 for n in "$UNLOAD" "$QUIET" "$REBOOT"; do e2e_guest_running "$n" || e2e_die "$n is not running"; done

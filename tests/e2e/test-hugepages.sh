@@ -23,21 +23,14 @@ e2e_guest_create "$PLAIN" --memory 512 --schedule 0:64 --stats-period 1
 huge_free_mib=$(e2e_hugepages_free_mib)
 e2e_log "hugepages free with $HUGE running: $huge_free_mib MiB"
 
-info() { bd_json "j[\"$2\"]" dominfo "$1" 2>/dev/null; }
-wait_until() { # SECONDS COMMAND...
-    local deadline=$((SECONDS + $1)); shift
-    until "$@" >/dev/null 2>&1; do ((SECONDS < deadline)) || return 1; sleep 0.5; done
-}
-is_status() { [[ $(info "$1" status) == "$2" ]]; }
-below_max() { (($(e2e_dommemstat "$1" actual) < 480 * 1024)); }
 
-wait_until 180 is_status "$HUGE" fixed ||
-    e2e_die "$HUGE not fixed: $(info "$HUGE" status) ($(info "$HUGE" status_reason))"
-reason=$(info "$HUGE" status_reason)
+e2e_wait_for 180 bd_is_status "$HUGE" fixed ||
+    e2e_die "$HUGE not fixed: $(bd_info "$HUGE" status) ($(bd_info "$HUGE" status_reason))"
+reason=$(bd_info "$HUGE" status_reason)
 [[ $reason == "backed by hugepages: inflating frees no host memory" ]] || e2e_die "$HUGE: reason '$reason'"
 e2e_log "$HUGE: fixed: $reason"
 bd_wait_managed 180 "$PLAIN"
-wait_until 60 below_max "$PLAIN" || e2e_die "$PLAIN was not squeezed under the deficit"
+e2e_wait_for 60 e2e_guest_below "$PLAIN" 480 || e2e_die "$PLAIN was not squeezed under the deficit"
 
 # Cycles under the deficit: the hugepage guest is held, and what the host
 # has is what ballastd says it has.
@@ -46,7 +39,7 @@ bd_ctl list --all >&2
 (($(bd_changes "$HUGE") == 0)) || e2e_die "ballastd changed the balloon of $HUGE"
 actual=$(e2e_dommemstat "$HUGE" actual)
 ((actual == 512 * 1024)) || e2e_die "$HUGE's balloon at $actual KiB, not its 512 MiB"
-[[ $(info "$HUGE" reason_code) == hold-fixed ]] || e2e_die "$HUGE: decision $(info "$HUGE" reason_code)"
+[[ $(bd_info "$HUGE" reason_code) == hold-fixed ]] || e2e_die "$HUGE: decision $(bd_info "$HUGE" reason_code)"
 now_free_mib=$(e2e_hugepages_free_mib)
 ((now_free_mib == huge_free_mib)) || e2e_die "hugepages free went from $huge_free_mib to $now_free_mib MiB"
 said=$(bd_json 'j["host"]["mem_available_kib"]' status)

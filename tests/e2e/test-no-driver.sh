@@ -23,33 +23,26 @@ e2e_guest_create "$SILENT" --memory 512 --schedule 0:64 --stats-period 1 \
 started=$SECONDS
 e2e_guest_create "$PLAIN" --memory 512 --schedule 0:64 --stats-period 1
 
-info() { bd_json "j[\"$2\"]" dominfo "$1" 2>/dev/null; }
-wait_until() { # SECONDS COMMAND...
-    local deadline=$((SECONDS + $1)); shift
-    until "$@" >/dev/null 2>&1; do ((SECONDS < deadline)) || return 1; sleep 0.5; done
-}
-is_status() { [[ $(info "$1" status) == "$2" ]]; }
-below_max() { (($(e2e_dommemstat "$1" actual) < 480 * 1024)); }
 
 # While it has the wait, it is waited for, not given up on.
-waiting() { [[ $(info "$SILENT" status) == unmanaged && $(info "$SILENT" status_reason) == *"waiting"*"of $WAIT s (driver-wait)"* ]]; }
-wait_until 10 waiting ||
-    e2e_die "$SILENT not waited for: $(info "$SILENT" status) ($(info "$SILENT" status_reason))"
-e2e_log "$SILENT while waiting: $(info "$SILENT" status_reason)"
+waiting() { [[ $(bd_info "$SILENT" status) == unmanaged && $(bd_info "$SILENT" status_reason) == *"waiting"*"of $WAIT s (driver-wait)"* ]]; }
+e2e_wait_for 10 waiting ||
+    e2e_die "$SILENT not waited for: $(bd_info "$SILENT" status) ($(bd_info "$SILENT" status_reason))"
+e2e_log "$SILENT while waiting: $(bd_info "$SILENT" status_reason)"
 
 # Classified within the bounded wait (and a few cycles), not before it ran out.
-wait_until $((WAIT + 20)) is_status "$SILENT" no-driver ||
-    e2e_die "$SILENT not no-driver $((WAIT + 20)) s after it started: $(info "$SILENT" status) ($(info "$SILENT" status_reason))"
+e2e_wait_for $((WAIT + 20)) bd_is_status "$SILENT" no-driver ||
+    e2e_die "$SILENT not no-driver $((WAIT + 20)) s after it started: $(bd_info "$SILENT" status) ($(bd_info "$SILENT" status_reason))"
 elapsed=$((SECONDS - started))
 ((elapsed >= WAIT - 1)) || e2e_die "$SILENT given up on after ${elapsed} s, before its ${WAIT} s"
-reason=$(info "$SILENT" status_reason)
+reason=$(bd_info "$SILENT" status_reason)
 [[ $reason == *"within $WAIT s (driver-wait)"* ]] || e2e_die "$SILENT: reason '$reason'"
 e2e_log "$SILENT no-driver after ${elapsed} s: $reason"
 e2e_guest_wait_log "$SILENT" 'virtio_balloon not loaded' 5 || e2e_die "$SILENT's init loaded the balloon driver"
 
 # The other guest is balanced as ever.
 bd_wait_managed 180 "$PLAIN"
-wait_until 60 below_max "$PLAIN" || e2e_die "$PLAIN was not squeezed under the deficit"
+e2e_wait_for 60 e2e_guest_below "$PLAIN" 480 || e2e_die "$PLAIN was not squeezed under the deficit"
 
 # Never counted on: a few more cycles under the deficit, and its balloon
 # was never asked smaller; said once.

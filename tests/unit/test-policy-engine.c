@@ -486,6 +486,7 @@ test_free_page_reporting_guest (void)
   BallastHostInput host = host_with_available (16 * GIB, 1 * GIB - 512 * MIB);
   g_autoptr(BallastPlan) plan = ballast_policy_decide (&policy, &host, guests, 2, TRUE);
   g_assert_false (plan->decisions[0].changed);
+  g_assert_cmpint (plan->decisions[0].reason, ==, BALLAST_REASON_HOLD_REPORTED);
   g_assert_true (plan->decisions[1].changed);
   g_assert_cmpint (plan->decisions[1].reason, ==, BALLAST_REASON_SHRINK_DEFICIT);
   g_assert_cmpuint (plan->decisions[1].untouched_taken_kib, >, 0);
@@ -848,7 +849,7 @@ static void
 test_every_reason_described (void)
 {
   BallastPlan plan = { .deficit_kib = 1 * GIB };
-  for (int code = BALLAST_REASON_HOLD_BALANCED; code <= BALLAST_REASON_HOLD_FIXED; code++)
+  for (int code = BALLAST_REASON_HOLD_BALANCED; code <= BALLAST_REASON_HOLD_REPORTED; code++)
     {
       BallastDecision decision = { .reason = code, .old_target_kib = 2 * GIB, .target_kib = 1 * GIB };
       g_autofree char *text = ballast_decision_describe (&plan, &decision);
