@@ -86,13 +86,19 @@ ballast_guest_history_advance (BallastGuestHistory *history,
        * growth measured before it stands until the next report. A balloon
        * that gave the guest memory is different: a guest grown every
        * cycle (a burst) would never have its growth read, so a rise
-       * across a deflation counts; a fall there leaves the figure. */
+       * across a deflation counts; a fall there leaves the figure. The
+       * report after an inflation is no measure either: MemAvailable goes
+       * on falling once MemTotal has stopped (the e2e squeeze read idle
+       * guests, just shrunk by 550 MiB in steps, as "growing fast" from
+       * that report, gave them 320 MiB each, and starved a guest whose
+       * burst began then until its OOM killer ran). */
       guint64 used = reported_used_kib (stats);
       gboolean inflated = history->reported_total_kib > stats->available_kib + BALLOON_MOVED_KIB;
       gboolean deflated = stats->available_kib > history->reported_total_kib + BALLOON_MOVED_KIB;
       gboolean fell = FALSE;
-      if (!inflated && !(deflated && used <= history->used_kib))
+      if (!inflated && !history->inflated_last_report && !(deflated && used <= history->used_kib))
         history->used_growth_kib_per_sec = counter_rate (history->used_kib, used, elapsed_usec, &fell);
+      history->inflated_last_report = inflated;
       history->used_kib = used;
       history->reported_total_kib = stats->available_kib;
       history->sampled_usec = now_usec;

@@ -27,6 +27,8 @@ typedef struct {
   guint64 reported_total_kib;       /* guest-reported MemTotal with used_kib */
   guint64 last_actual_kib;          /* balloon size at the previous sample */
   guint cycles_not_moving;          /* cycles the balloon stayed away from its target */
+  gboolean inflated_last_report;    /* the balloon was inflated across the previous
+                                     * report: this one still shows its aftermath */
 } BallastGuestHistory;
 
 /* Fold one new sample into HISTORY at monotonic time NOW_USEC.

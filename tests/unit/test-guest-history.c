@@ -157,32 +157,39 @@ test_used_growth (void)
   ballast_guest_history_advance (&history, &stats, 13 * SEC);
   g_assert_cmpuint (history.used_growth_kib_per_sec, ==, 10240);
 
-  /* The next report measures from there again. */
+  /* Nor from the report after it, where MemAvailable still falls in the
+   * balloon's wake (idle guests read as growing fast, e2e squeeze). */
   stats.last_update_sec = 1004;
-  stats.usable_kib -= 4096;
+  stats.usable_kib -= 40960;
   ballast_guest_history_advance (&history, &stats, 14 * SEC);
+  g_assert_cmpuint (history.used_growth_kib_per_sec, ==, 10240);
+
+  /* The next report measures from there again. */
+  stats.last_update_sec = 1005;
+  stats.usable_kib -= 4096;
+  ballast_guest_history_advance (&history, &stats, 15 * SEC);
   g_assert_cmpuint (history.used_growth_kib_per_sec, ==, 4096);
 
   /* A fall is no growth. */
-  stats.last_update_sec = 1005;
+  stats.last_update_sec = 1006;
   stats.usable_kib += 40960;
-  ballast_guest_history_advance (&history, &stats, 15 * SEC);
+  ballast_guest_history_advance (&history, &stats, 16 * SEC);
   g_assert_cmpuint (history.used_growth_kib_per_sec, ==, 0);
 
   /* A guest given 128 MiB while it grew 30 MiB in 2 s (a burst that is
    * grown every cycle): the rise is read. */
-  stats.last_update_sec = 1007;
+  stats.last_update_sec = 1008;
   guint64 used = stats.available_kib - stats.usable_kib;
   stats.available_kib += 131072;
   stats.usable_kib = stats.available_kib - (used + 30720);
-  ballast_guest_history_advance (&history, &stats, 17 * SEC);
+  ballast_guest_history_advance (&history, &stats, 18 * SEC);
   g_assert_cmpuint (history.used_growth_kib_per_sec, ==, 15360);
 
   /* But a fall across a deflation leaves the figure as it was. */
-  stats.last_update_sec = 1008;
+  stats.last_update_sec = 1009;
   stats.available_kib += 131072;
   stats.usable_kib = stats.available_kib - used;
-  ballast_guest_history_advance (&history, &stats, 18 * SEC);
+  ballast_guest_history_advance (&history, &stats, 19 * SEC);
   g_assert_cmpuint (history.used_growth_kib_per_sec, ==, 15360);
 }
 
