@@ -295,6 +295,14 @@ ballast_cycle_classify (BallastRegistry *registry, guint driver_wait_sec, gint64
     }
 }
 
+/* Whether SINCE_USEC (monotonic, 0: never) is within the policy's regrow
+ * delay of NOW_USEC. */
+static gboolean
+within_regrow_delay (const BallastPolicy *policy, gint64 since_usec, gint64 now_usec)
+{
+  return since_usec != 0 && now_usec - since_usec < (gint64) policy->regrow_delay_sec * G_USEC_PER_SEC;
+}
+
 /* What the allocator knows of DOMAIN. */
 static BallastGuestInput
 guest_input (const BallastDomain *domain, const BallastPolicy *policy, gint64 now_usec)
@@ -318,15 +326,11 @@ guest_input (const BallastDomain *domain, const BallastPolicy *policy, gint64 no
     .major_faults_per_sec = observed->history.major_faults_per_sec,
     .unresponsive = domain->classification.status == BALLAST_GUEST_UNRESPONSIVE,
     .oom_deflated = balloon->oom_unanswered,
-    .oom_floor_kib = balloon->oom_deflated_usec != 0
-                     && now_usec - balloon->oom_deflated_usec
-                          < (gint64) policy->regrow_delay_sec * G_USEC_PER_SEC
+    .oom_floor_kib = within_regrow_delay (policy, balloon->oom_deflated_usec, now_usec)
                      ? balloon->oom_floor_kib : 0,
     .fixed = domain->classification.fixed,
     .free_page_reporting = observed->config->free_page_reporting,
-    .recently_shrunk = balloon->last_shrink_usec != 0
-                       && now_usec - balloon->last_shrink_usec
-                            < (gint64) policy->regrow_delay_sec * G_USEC_PER_SEC,
+    .recently_shrunk = within_regrow_delay (policy, balloon->last_shrink_usec, now_usec),
     .settling = balloon->has_target
                 && observed->history.last_update_changed_usec <= balloon->target_applied_usec,
     .over_fair_share_sec = ballast_loan_clock_seconds (&domain->loan.clock, now_usec),

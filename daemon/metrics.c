@@ -17,8 +17,9 @@
  * the `status` and `list` methods (daemon-report.c, lib/status-report.h),
  * so the views can never disagree on what "target" or "usable" means; the
  * counters come straight from their owners, and page sharing's from
- * lib/ksm-report.h's typed report, as `status` shows them. Values are printed from integers with a fixed number of decimals: no
- * float ever rounds a byte count. */
+ * lib/ksm-report.h's typed report, as `status` shows them. Values are
+ * printed from integers with a fixed number of decimals: no float ever
+ * rounds a byte count. */
 
 #define KIB 1024
 
@@ -193,6 +194,28 @@ typedef struct {
 
 #define FIGURE(field) G_STRUCT_OFFSET (BallastDomainReport, field)
 
+/* A family of the figure at OFFSET (a FIGURE ()) times MULTIPLIER, one
+ * sample per guest that has it: for what only some guests have (page
+ * sharing, autodeflate), so no family at all when none has it. */
+static void
+append_guest_figures (GString *out, GPtrArray *domains, const char *name, const char *type,
+                      gsize offset, gint64 multiplier, const char *help)
+{
+  gboolean header = FALSE;
+  for (guint i = 0; i < domains->len; i++)
+    {
+      const BallastDomainReport *domain = domains->pdata[i];
+      BallastFigure figure = G_STRUCT_MEMBER (BallastFigure, domain, offset);
+      if (!figure.known)
+        continue;
+      if (!header)
+        append_family (out, name, type, help);
+      header = TRUE;
+      g_autofree char *labels = label ("domain", domain->name);
+      append_int (out, name, labels, figure.value * multiplier);
+    }
+}
+
 static const GuestGauge guest_gauges[] = {
   { "ballast_guest_max_bytes", FIGURE (max_kib), KIB, "The guest's maximum memory (<memory>)." },
   { "ballast_guest_current_bytes", FIGURE (current_kib), KIB, "The balloon's current size: what the guest has now." },
@@ -231,19 +254,10 @@ append_guests (GString *out, GPtrArray *domains)
         }
     }
 
-  /* Only guests with autodeflate can deflate on OOM: no family without one. */
-  gboolean header = FALSE;
-  for (guint i = 0; i < domains->len; i++)
-    {
-      const BallastDomainReport *domain = domains->pdata[i];
-      if (!domain->oom_deflations.known)
-        continue;
-      if (!header)
-        append_family (out, "ballast_guest_oom_deflations_total", "counter",
-                       "Times the guest deflated its balloon on an OOM (autodeflate), as ballastd saw it.");
-      header = TRUE;
-      append_int (out, "ballast_guest_oom_deflations_total", labels->pdata[i], domain->oom_deflations.value);
-    }
+  /* Only guests with autodeflate can deflate on OOM. */
+  append_guest_figures (out, domains, "ballast_guest_oom_deflations_total", "counter",
+                        FIGURE (oom_deflations), 1,
+                        "Times the guest deflated its balloon on an OOM (autodeflate), as ballastd saw it.");
 
   append_family (out, "ballast_guest_pressured", "gauge",
                  "1 when the guest swaps in, takes major faults or runs low on usable memory.");
@@ -403,33 +417,12 @@ append_ksm (GString *out, const BallastStatusReport *status, GPtrArray *domain_r
   append_figure_gauge (out, ksm->write_failures_total, "ballast_ksm_write_failures_total", "counter", 1,
                        "KSM writes that failed.");
 
-  static const struct {
-    const char *name;
-    gsize offset;               /* of a BallastFigure in BallastGuestKsmReport */
-    gint64 multiplier;
-    const char *help;
-  } guest_families[] = {
-    { "ballast_guest_ksm_merged_bytes", G_STRUCT_OFFSET (BallastGuestKsmReport, merged_kib), KIB,
-      "Memory of the guest's QEMU mapped to KSM pages (ksm_merging_pages + its zero pages)." },
-    { "ballast_guest_ksm_profit_bytes", G_STRUCT_OFFSET (BallastGuestKsmReport, profit_bytes), 1,
-      "The kernel's ksm_process_profit of the guest's QEMU; may be negative." },
-  };
-  for (gsize f = 0; f < G_N_ELEMENTS (guest_families); f++)
-    {
-      gboolean header = FALSE;
-      for (guint i = 0; i < domain_reports->len; i++)
-        {
-          const BallastDomainReport *domain = domain_reports->pdata[i];
-          const BallastFigure *figure = G_STRUCT_MEMBER_P (&domain->ksm, guest_families[f].offset);
-          if (!domain->has_ksm || !figure->known)
-            continue;
-          if (!header)
-            append_family (out, guest_families[f].name, "gauge", guest_families[f].help);
-          header = TRUE;
-          g_autofree char *labels = label ("domain", domain->name);
-          append_int (out, guest_families[f].name, labels, figure->value * guest_families[f].multiplier);
-        }
-    }
+  append_guest_figures (out, domain_reports, "ballast_guest_ksm_merged_bytes", "gauge",
+                        FIGURE (ksm.merged_kib), KIB,
+                        "Memory of the guest's QEMU mapped to KSM pages (ksm_merging_pages + its zero pages).");
+  append_guest_figures (out, domain_reports, "ballast_guest_ksm_profit_bytes", "gauge",
+                        FIGURE (ksm.profit_bytes), 1,
+                        "The kernel's ksm_process_profit of the guest's QEMU; may be negative.");
 }
 
 char *

@@ -60,15 +60,37 @@ registry_domain (BallastDaemon *daemon, const char *name)
   return ballast_registry_lookup_name (ballast_daemon_get_view (daemon)->registry, name);
 }
 
+/* With BALLOON_ATTRIBUTES (" autodeflate='on'", say) on its <memballoon>. */
 static char *
-domain_xml (const char *name, guint64 max_kib, guint64 current_kib)
+domain_xml_with_balloon (const char *name, guint64 max_kib, guint64 current_kib,
+                         const char *balloon_attributes)
 {
   return g_strdup_printf ("<domain type='test'><name>%s</name>"
                           "<memory unit='KiB'>%" G_GUINT64_FORMAT "</memory>"
                           "<currentMemory unit='KiB'>%" G_GUINT64_FORMAT "</currentMemory>"
                           "<os><type>hvm</type></os>"
-                          "<devices><memballoon model='virtio'/></devices></domain>",
-                          name, max_kib, current_kib);
+                          "<devices><memballoon model='virtio'%s/></devices></domain>",
+                          name, max_kib, current_kib, balloon_attributes);
+}
+
+static char *
+domain_xml (const char *name, guint64 max_kib, guint64 current_kib)
+{
+  return domain_xml_with_balloon (name, max_kib, current_kib, "");
+}
+
+/* A test:///FILE URI in DIR for two guests of MAX_KIB: NAME with
+ * BALLOON_ATTRIBUTES, OTHER a plain one. */
+static char *
+write_balloon_pair (const char *dir, guint64 max_kib, const char *name,
+                    const char *balloon_attributes, const char *other)
+{
+  g_autofree char *special = domain_xml_with_balloon (name, max_kib, max_kib, balloon_attributes);
+  g_autofree char *plain = domain_xml (other, max_kib, max_kib);
+  g_autofree char *path = g_build_filename (dir, "domains.xml", NULL);
+  g_autofree char *text = g_strdup_printf ("<node>\n  %s\n  %s\n</node>\n", special, plain);
+  g_assert_true (g_file_set_contents (path, text, -1, NULL));
+  return g_strdup_printf ("test://%s", path);
 }
 
 /* A test:///FILE URI for domains NAMES, each MAX_KIB max and CURRENT_KIB
@@ -722,15 +744,7 @@ static void
 test_oom_deflation (void)
 {
   g_autofree char *dir = g_dir_make_tmp ("ballast-faults-XXXXXX", NULL);
-  g_autofree char *control = domain_xml ("control", CASE_MAX_KIB, CASE_MAX_KIB);
-  g_autofree char *plain = domain_xml ("deflater", CASE_MAX_KIB, CASE_MAX_KIB);
-  g_auto(GStrv) parts = g_strsplit (plain, "<memballoon model='virtio'/>", 2);
-  g_autofree char *deflater = g_strjoin ("<memballoon model='virtio' autodeflate='on'/>", parts[0],
-                                         parts[1], NULL);
-  g_autofree char *path = g_build_filename (dir, "domains.xml", NULL);
-  g_autofree char *text = g_strdup_printf ("<node>\n  %s\n  %s\n</node>\n", deflater, control);
-  g_assert_true (g_file_set_contents (path, text, -1, NULL));
-  g_autofree char *uri = g_strdup_printf ("test://%s", path);
+  g_autofree char *uri = write_balloon_pair (dir, CASE_MAX_KIB, "deflater", " autodeflate='on'", "control");
   /* Short for good: without the OOM, the deflater would be shrunk again. */
   g_autoptr(FakeHost) host = fake_host_new (64 * GIB, 1 * GIB);
   BallastDaemonConfig config = config_for (uri);
@@ -780,15 +794,7 @@ static void
 test_free_page_reporting_shown (void)
 {
   g_autofree char *dir = g_dir_make_tmp ("ballast-faults-XXXXXX", NULL);
-  g_autofree char *plain = domain_xml ("plain", CASE_MAX_KIB, CASE_MAX_KIB);
-  g_autofree char *base = domain_xml ("reporting", CASE_MAX_KIB, CASE_MAX_KIB);
-  g_auto(GStrv) parts = g_strsplit (base, "<memballoon model='virtio'/>", 2);
-  g_autofree char *reporting = g_strjoin ("<memballoon model='virtio' freePageReporting='on'/>",
-                                          parts[0], parts[1], NULL);
-  g_autofree char *path = g_build_filename (dir, "domains.xml", NULL);
-  g_autofree char *text = g_strdup_printf ("<node>\n  %s\n  %s\n</node>\n", reporting, plain);
-  g_assert_true (g_file_set_contents (path, text, -1, NULL));
-  g_autofree char *uri = g_strdup_printf ("test://%s", path);
+  g_autofree char *uri = write_balloon_pair (dir, CASE_MAX_KIB, "reporting", " freePageReporting='on'", "plain");
   g_autoptr(FakeHost) host = fake_host_new (64 * GIB, 32 * GIB);
   BallastDaemonConfig config = config_for (uri);
   ballast_worker_set_test_hooks (reporting_rss, NULL, NULL);
