@@ -20,6 +20,16 @@ BD_LOG=$E2E_RUN_DIR/ballastd.log
 BD_PID=
 : > "$BD_LOG" # one test, one log (a test may start ballastd more than once)
 
+# A failed test shows the end of ballastd's log: in CI the run directory is
+# overwritten by the next test, and the log is what says why.
+bd_log_on_failure() {
+    ((E2E_EXIT_STATUS == 0 || E2E_EXIT_STATUS == 77)) && return 0
+    [[ -s $BD_LOG ]] || return 0
+    printf -- '--- last 40 lines of %s ---\n' "$BD_LOG" >&2
+    tail -n 40 "$BD_LOG" >&2
+}
+e2e_at_exit 'bd_log_on_failure'
+
 bd_start() {
     [[ -x $BALLASTD ]] || e2e_die "no ballastd at $BALLASTD (build first)"
     rm -f "$BD_SOCKET"

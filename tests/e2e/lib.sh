@@ -55,6 +55,7 @@ _e2e_on_exit() {
     local rc=$? i
     trap - EXIT INT TERM HUP
     set +e
+    E2E_EXIT_STATUS=$rc # for hooks that only act on a failure
     for ((i = ${#E2E_EXIT_HOOKS[@]} - 1; i >= 0; i--)); do
         eval "${E2E_EXIT_HOOKS[i]}"
     done
