@@ -211,7 +211,8 @@ classify_silent_driver (BallastDomain *domain, guint driver_wait_sec, gint64 now
 }
 
 static void
-classify_domain (BallastDomain *domain, guint driver_wait_sec, gint64 now_usec)
+classify_domain (BallastDomain *domain, const BallastPolicy *policy, guint driver_wait_sec,
+                 gint64 now_usec)
 {
   const char *reason = NULL;
   BallastGuestStatus status = BALLAST_GUEST_UNMANAGED;
@@ -265,6 +266,21 @@ classify_domain (BallastDomain *domain, guint driver_wait_sec, gint64 now_usec)
     }
   domain->classification.fixed = fixed_reason != NULL;
 
+  /* Figures partly made of stand-ins: decided for with a wider headroom. */
+  const char *partial_reason = NULL;
+  if (status == BALLAST_GUEST_MANAGED || status == BALLAST_GUEST_UNRESPONSIVE
+      || status == BALLAST_GUEST_FIXED)
+    partial_reason = ballast_balloon_stats_partial_reason (&observed->stats);
+  if (partial_reason != NULL && status == BALLAST_GUEST_MANAGED)
+    {
+      status = BALLAST_GUEST_PARTIAL_STATS;
+      g_snprintf (domain->classification.detail, sizeof domain->classification.detail,
+                  "%s; kept with %u%% of the headroom", partial_reason,
+                  policy->partial_stats_headroom_percent);
+      reason = domain->classification.detail;
+    }
+  domain->classification.partial_stats = partial_reason != NULL;
+
   if (status != domain->classification.status && reason != NULL && domain->active)
     g_message ("%s: %s: %s", domain->name, ballast_guest_status_to_string (status), reason);
   else if (status == BALLAST_GUEST_UNMANAGED && reason == domain->classification.detail)
@@ -273,23 +289,26 @@ classify_domain (BallastDomain *domain, guint driver_wait_sec, gint64 now_usec)
   domain->classification.reason = reason;
 }
 
-/* The allocator decides for managed, unresponsive and fixed domains. */
+/* The allocator decides for managed, unresponsive, fixed and
+ * partial-stats domains. */
 static gboolean
 is_decided_for (const BallastDomain *domain)
 {
   return domain->classification.status == BALLAST_GUEST_MANAGED
          || domain->classification.status == BALLAST_GUEST_UNRESPONSIVE
-         || domain->classification.status == BALLAST_GUEST_FIXED;
+         || domain->classification.status == BALLAST_GUEST_FIXED
+         || domain->classification.status == BALLAST_GUEST_PARTIAL_STATS;
 }
 
 void
-ballast_cycle_classify (BallastRegistry *registry, guint driver_wait_sec, gint64 now_usec)
+ballast_cycle_classify (BallastRegistry *registry, const BallastPolicy *policy,
+                        guint driver_wait_sec, gint64 now_usec)
 {
   g_autoptr(GPtrArray) domains = ballast_registry_list_sorted (registry);
   for (guint i = 0; i < domains->len; i++)
     {
       BallastDomain *domain = domains->pdata[i];
-      classify_domain (domain, driver_wait_sec, now_usec);
+      classify_domain (domain, policy, driver_wait_sec, now_usec);
       if (!is_decided_for (domain))
         domain->balloon.has_decision = FALSE;
     }
@@ -301,6 +320,23 @@ static gboolean
 within_regrow_delay (const BallastPolicy *policy, gint64 since_usec, gint64 now_usec)
 {
   return since_usec != 0 && now_usec - since_usec < (gint64) policy->regrow_delay_sec * G_USEC_PER_SEC;
+}
+
+/* DOMAIN's tuning, with the wider headroom of a guest whose figures are
+ * partly stand-ins. */
+static BallastGuestTuning
+guest_tuning (const BallastDomain *domain, const BallastPolicy *policy)
+{
+  BallastGuestTuning tuning = domain->tuning.resolved;
+  if (domain->classification.partial_stats)
+    {
+      guint percent = policy->partial_stats_headroom_percent;
+      tuning.headroom_permille = (guint) MIN ((guint64) tuning.headroom_permille * percent / 100,
+                                              G_MAXUINT);
+      tuning.headroom_floor_kib = tuning.headroom_floor_kib > G_MAXUINT64 / percent
+                                    ? G_MAXUINT64 : tuning.headroom_floor_kib * percent / 100;
+    }
+  return tuning;
 }
 
 /* What the allocator knows of DOMAIN. */
@@ -334,7 +370,7 @@ guest_input (const BallastDomain *domain, const BallastPolicy *policy, gint64 no
     .settling = balloon->has_target
                 && observed->history.last_update_changed_usec <= balloon->target_applied_usec,
     .over_fair_share_sec = ballast_loan_clock_seconds (&domain->loan.clock, now_usec),
-    .tuning = domain->tuning.resolved,
+    .tuning = guest_tuning (domain, policy),
   };
 }
 

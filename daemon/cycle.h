@@ -48,11 +48,13 @@ void ballast_cycle_merge (BallastRegistry *registry, BallastCollectResult *resul
                           guint64 min_change_kib, gint64 now_usec);
 
 /* How ballast regards each domain of REGISTRY this cycle (managed,
- * unresponsive, excluded, fixed, no-driver, unmanaged) and why; a change
- * is logged. A running guest whose balloon driver has not reported gets
- * DRIVER_WAIT_SEC from when it was first seen running before it is
- * no-driver. */
-void ballast_cycle_classify (BallastRegistry *registry, guint driver_wait_sec, gint64 now_usec);
+ * unresponsive, excluded, fixed, partial-stats, no-driver, unmanaged) and
+ * why; a change is logged. A running guest whose balloon driver has not
+ * reported gets DRIVER_WAIT_SEC from when it was first seen running before
+ * it is no-driver. POLICY gives the partial-stats headroom its reason
+ * names. */
+void ballast_cycle_classify (BallastRegistry *registry, const BallastPolicy *policy,
+                             guint driver_wait_sec, gint64 now_usec);
 
 typedef struct {
   const BallastPolicy *policy;

@@ -16,6 +16,7 @@ ballast_guest_status_to_string (BallastGuestStatus status)
     case BALLAST_GUEST_UNRESPONSIVE: return "unresponsive";
     case BALLAST_GUEST_EXCLUDED: return "excluded";
     case BALLAST_GUEST_FIXED: return "fixed";
+    case BALLAST_GUEST_PARTIAL_STATS: return "partial-stats";
     case BALLAST_GUEST_NO_DRIVER: return "no-driver";
     case BALLAST_GUEST_UNMANAGED: return "unmanaged";
     default: return "?";

@@ -19,6 +19,8 @@ typedef enum {
   BALLAST_GUEST_EXCLUDED,     /* tuning says leave it alone */
   BALLAST_GUEST_FIXED,        /* its balloon frees no host memory (VFIO, hugepages,
                                * locked memory): never shrunk, grown only to its need */
+  BALLAST_GUEST_PARTIAL_STATS, /* managed, but its driver reports part of its
+                                * figures: moved with a wider headroom */
   BALLAST_GUEST_NO_DRIVER,    /* no balloon device, or no driver answered in the
                                * guest within the driver wait: never counted on */
   BALLAST_GUEST_UNMANAGED,    /* not running, not yet known, or no usable stats */
@@ -68,7 +70,10 @@ typedef struct {
   const char *reason;             /* static, or DETAIL: why not managed / not trusted */
   gboolean fixed;                 /* its balloon frees no host memory (status fixed,
                                    * or unresponsive on top of it) */
-  char detail[128];               /* a reason with figures; REASON points here then */
+  gboolean partial_stats;         /* its figures are partly stand-ins (status
+                                   * partial-stats, or fixed or unresponsive
+                                   * on top of it) */
+  char detail[192];               /* a reason with figures; REASON points here then */
 } BallastDomainClassification;
 
 /* Its balloon: what was decided and what was applied. Written only by

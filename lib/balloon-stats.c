@@ -110,6 +110,31 @@ ballast_balloon_stats_usable_kib (const BallastBalloonStats *stats)
   return usable;
 }
 
+guint64
+ballast_balloon_stats_total_kib (const BallastBalloonStats *stats)
+{
+  return (stats->present & BALLAST_STAT_AVAILABLE) ? stats->available_kib : stats->actual_kib;
+}
+
+const char *
+ballast_balloon_stats_partial_reason (const BallastBalloonStats *stats)
+{
+  gboolean usable = (stats->present & BALLAST_STAT_USABLE) != 0;
+  gboolean total = (stats->present & BALLAST_STAT_AVAILABLE) != 0;
+  gboolean caches = (stats->present & BALLAST_STAT_DISK_CACHES) != 0;
+  if (usable && total)
+    return NULL;
+  if (usable)
+    return "no total memory from the guest: the balloon size stands in";
+  if (total)
+    return caches ? "no usable memory from the guest: free memory plus disk caches stand in"
+                  : "no usable memory nor disk caches from the guest: free memory stands in";
+  return caches ? "no usable nor total memory from the guest: free memory plus disk caches "
+                  "and the balloon size stand in"
+                : "no usable memory, disk caches nor total from the guest: free memory "
+                  "and the balloon size stand in";
+}
+
 const char *
 ballast_balloon_stats_check (const BallastBalloonStats *stats, guint64 max_kib)
 {

@@ -60,6 +60,16 @@ gboolean ballast_balloon_stats_has_guest_view (const BallastBalloonStats *stats)
  * MemAvailable, or unused + disk caches for drivers without "usable". */
 guint64 ballast_balloon_stats_usable_kib (const BallastBalloonStats *stats);
 
+/* What the guest's MemTotal stands for: its own "available" (MemTotal),
+ * or the balloon size where the driver does not report it. */
+guint64 ballast_balloon_stats_total_kib (const BallastBalloonStats *stats);
+
+/* NULL when the guest reports both its MemAvailable ("usable") and its
+ * MemTotal ("available"); else a static string saying which stand-in
+ * ballast uses for what is missing (virtio-win reports free memory and
+ * total only; Linux before 4.16 no "usable"). */
+const char *ballast_balloon_stats_partial_reason (const BallastBalloonStats *stats);
+
 /* Check the guest's numbers against each other (only those reported
  * together) and against the domain's maximum MAX_KIB. Returns NULL when they
  * are consistent, else a static string saying what is contradictory. */

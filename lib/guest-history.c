@@ -25,13 +25,17 @@ counter_rate (guint64 old_value, guint64 new_value, gint64 elapsed_usec, gboolea
   return delta * USEC_PER_SEC / (guint64) elapsed_usec;
 }
 
+/* What the guest uses, by its report: total less what it could give up
+ * (with the stand-ins of ballast_balloon_stats_partial_reason() for a
+ * driver that reports less). */
 static guint64
 reported_used_kib (const BallastBalloonStats *stats)
 {
-  if (!(stats->present & BALLAST_STAT_AVAILABLE) || !(stats->present & BALLAST_STAT_USABLE)
-      || stats->usable_kib > stats->available_kib)
+  if (!ballast_balloon_stats_has_guest_view (stats))
     return 0;
-  return stats->available_kib - stats->usable_kib;
+  guint64 total = ballast_balloon_stats_total_kib (stats);
+  guint64 usable = ballast_balloon_stats_usable_kib (stats);
+  return total > usable ? total - usable : 0;
 }
 
 void
@@ -50,7 +54,7 @@ ballast_guest_history_advance (BallastGuestHistory *history,
       history->last_update_changed_usec = now_usec;
       history->last_actual_kib = stats->actual_kib;
       history->used_kib = reported_used_kib (stats);
-      history->reported_total_kib = stats->available_kib;
+      history->reported_total_kib = ballast_balloon_stats_total_kib (stats);
       return;
     }
 
@@ -93,14 +97,15 @@ ballast_guest_history_advance (BallastGuestHistory *history,
        * that report, gave them 320 MiB each, and starved a guest whose
        * burst began then until its OOM killer ran). */
       guint64 used = reported_used_kib (stats);
-      gboolean inflated = history->reported_total_kib > stats->available_kib + BALLOON_MOVED_KIB;
-      gboolean deflated = stats->available_kib > history->reported_total_kib + BALLOON_MOVED_KIB;
+      guint64 total = ballast_balloon_stats_total_kib (stats);
+      gboolean inflated = history->reported_total_kib > total + BALLOON_MOVED_KIB;
+      gboolean deflated = total > history->reported_total_kib + BALLOON_MOVED_KIB;
       gboolean fell = FALSE;
       if (!inflated && !history->inflated_last_report && !(deflated && used <= history->used_kib))
         history->used_growth_kib_per_sec = counter_rate (history->used_kib, used, elapsed_usec, &fell);
       history->inflated_last_report = inflated;
       history->used_kib = used;
-      history->reported_total_kib = stats->available_kib;
+      history->reported_total_kib = ballast_balloon_stats_total_kib (stats);
       history->sampled_usec = now_usec;
       history->swap_in_kib = stats->swap_in_kib;
       history->major_faults = stats->major_faults;

@@ -24,7 +24,8 @@ typedef struct {
   guint64 used_kib;                 /* guest-reported used (MemTotal - MemAvailable) */
   guint64 used_growth_kib_per_sec;  /* its growth between the last two reports; 0 when shrinking
                                      * or when the balloon moved between them */
-  guint64 reported_total_kib;       /* guest-reported MemTotal with used_kib */
+  guint64 reported_total_kib;       /* guest-reported MemTotal with used_kib (or its
+                                     * stand-in: ballast_balloon_stats_total_kib()) */
   guint64 last_actual_kib;          /* balloon size at the previous sample */
   guint cycles_not_moving;          /* cycles the balloon stayed away from its target */
   gboolean inflated_last_report;    /* the balloon was inflated across the previous

@@ -97,6 +97,7 @@ static const BallastXmlRule policy_rules[] = {
   { "policy/guests/shrink-per-cycle", BALLAST_XML_EMPTY, "percent=percent1!" },
   { "policy/guests/regrow-delay", BALLAST_XML_UINT, NULL },
   { "policy/guests/loan-time", BALLAST_XML_UINT, NULL },
+  { "policy/guests/partial-stats", BALLAST_XML_EMPTY, "headroom-percent=percent100to1000!" },
   { "policy/guests/default", BALLAST_XML_CONTAINER, NULL },
   GUEST_TUNING_RULES ("policy/guests/default"),
   { "policy/guests/match", BALLAST_XML_CONTAINER, "name=string!" },
@@ -335,6 +336,8 @@ read_guests (const Reader *reader, xmlNode *guests, BallastPolicyFile *file, GEr
   if ((element = child (reader, guests, "loan-time")) != NULL
       && !read_seconds (reader, element, 86400, "a day", &file->policy.loan_time_sec, error))
     return FALSE;
+  if ((element = child (reader, guests, "partial-stats")) != NULL)
+    file->policy.partial_stats_headroom_percent = (guint) read_uint_attr (element, "headroom-percent");
   if ((element = child (reader, guests, "default")) != NULL)
     {
       BallastTuningOverride defaults;

@@ -32,6 +32,7 @@ ballast_policy_init_defaults (BallastPolicy *policy)
     .growth_lookahead_sec = 5,
     .regrow_delay_sec = 30,
     .loan_time_sec = 300,
+    .partial_stats_headroom_percent = 200,
   };
 }
 

@@ -59,6 +59,12 @@ typedef struct {
    * share. Past it, the loan is called back for guests within their share
    * that lent below their need (a leak is not a burst). */
   guint loan_time_sec;
+  /* A guest whose driver reports only part of its memory figures
+   * (no MemAvailable: Windows' virtio-win, Linux before 4.16; or no
+   * MemTotal) is judged from stand-ins that miss what it could reclaim or
+   * count what it cannot: it keeps this much of the headroom a fully
+   * reporting guest keeps, in percent (>= 100). */
+  guint partial_stats_headroom_percent;
 } BallastPolicy;
 
 void ballast_policy_init_defaults (BallastPolicy *policy);

@@ -166,7 +166,7 @@ ballast_domain_report_to_json (const BallastDomainReport *report)
 
 
 static const char *const guest_statuses[] = { "managed", "unresponsive", "excluded", "fixed",
-                                              "no-driver", "unmanaged" };
+                                              "partial-stats", "no-driver", "unmanaged" };
 G_STATIC_ASSERT (G_N_ELEMENTS (guest_statuses)
                  == G_N_ELEMENTS (((BallastStatusReport *) NULL)->guests.by_status));
 

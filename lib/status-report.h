@@ -71,7 +71,7 @@ typedef struct {
       const char *status;       /* managed, unresponsive, excluded, fixed, no-driver,
                                  * unmanaged */
       BallastFigure count;      /* running guests so regarded */
-    } by_status[6];
+    } by_status[7];
     BallastFigure sum_max_kib;
     BallastFigure sum_current_kib;
   } guests;

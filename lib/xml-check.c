@@ -78,6 +78,17 @@ attribute_type (const BallastXmlRule *rule, const char *name)
   return NULL;
 }
 
+/* The whole-percentage attribute types and their ranges. */
+static const struct {
+  const char *type;
+  guint min, max;
+} percent_types[] = {
+  { "percent", 0, 100 },
+  { "percent1", 1, 100 },
+  { "percent1000", 0, 1000 },
+  { "percent100to1000", 100, 1000 },
+};
+
 static gboolean
 check_attributes (xmlNode *node, const BallastXmlRule *rule, const char *what, GError **error)
 {
@@ -98,17 +109,13 @@ check_attributes (xmlNode *node, const BallastXmlRule *rule, const char *what, G
       g_autofree char *value = ballast_xml_attr (node, name);
       if (type == NULL)
         return fail (error, what, node, "<%s> has no attribute '%s'", node->name, name);
-      if (strcmp (type, "percent") == 0 && !check_uint (value, 0, 100, NULL))
-        return fail (error, what, node, "<%s %s='%s'>: expected a whole percentage from 0 to 100",
-                     node->name, name, value);
-      if (strcmp (type, "percent1") == 0 && !check_uint (value, 1, 100, NULL))
-        return fail (error, what, node, "<%s %s='%s'>: expected a whole percentage from 1 to 100",
-                     node->name, name, value);
+      for (gsize p = 0; p < G_N_ELEMENTS (percent_types); p++)
+        if (strcmp (type, percent_types[p].type) == 0
+            && !check_uint (value, percent_types[p].min, percent_types[p].max, NULL))
+          return fail (error, what, node, "<%s %s='%s'>: expected a whole percentage from %u to %u",
+                       node->name, name, value, percent_types[p].min, percent_types[p].max);
       if (strcmp (type, "string") == 0 && *value == '\0')
         return fail (error, what, node, "<%s %s=''>: must not be empty", node->name, name);
-      if (strcmp (type, "percent1000") == 0 && !check_uint (value, 0, 1000, NULL))
-        return fail (error, what, node, "<%s %s='%s'>: expected a whole percentage from 0 to 1000",
-                     node->name, name, value);
       if (strcmp (type, "unit") == 0)
         {
           guint64 bytes;

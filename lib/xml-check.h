@@ -29,6 +29,7 @@ typedef struct {
 
 /* ATTRIBUTES is a space-separated list of NAME=TYPE, TYPE one of:
  * "percent" (0..100), "percent1" (1..100), "percent1000" (0..1000),
+ * "percent100to1000" (100..1000),
  * "string" (not empty), or choices "a|b|c"; a trailing "!" makes the
  * attribute required. Size elements get "unit" implicitly,
  * SIZE_OR_PERCENT "percent".

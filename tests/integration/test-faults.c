@@ -516,6 +516,14 @@ old_driver (BallastCollectedDomain *c, guint64 max_kib)
   c->stats.present &= ~(BALLAST_STAT_USABLE | BALLAST_STAT_AVAILABLE);
 }
 
+/* Windows' virtio-win balloon service: free memory and total, no
+ * "usable", no disk caches (tests/fixtures/libvirt/dommemstat-windows-*). */
+static void
+virtio_win (BallastCollectedDomain *c, guint64 max_kib)
+{
+  c->stats.present &= ~(BALLAST_STAT_USABLE | BALLAST_STAT_DISK_CACHES);
+}
+
 static void
 no_total (BallastCollectedDomain *c, guint64 max_kib)
 {
@@ -543,8 +551,11 @@ static const struct {
   { "all-ones", all_ones, BALLAST_GUEST_UNRESPONSIVE, "balloon.current is above the domain's maximum" },
   { "no-guest-view", no_guest_view, BALLAST_GUEST_UNMANAGED, "no balloon driver answering in the guest" },
   { "no-stats", no_stats, BALLAST_GUEST_UNMANAGED, "no balloon stats from the driver" },
-  { "old-driver", old_driver, BALLAST_GUEST_MANAGED, NULL },
-  { "no-total", no_total, BALLAST_GUEST_MANAGED, NULL },
+  { "old-driver", old_driver, BALLAST_GUEST_PARTIAL_STATS,
+    "no usable nor total memory from the guest: free memory plus disk caches and the balloon size stand in; kept with 200% of the headroom" },
+  { "virtio-win", virtio_win, BALLAST_GUEST_PARTIAL_STATS,
+    "no usable memory nor disk caches from the guest: free memory stands in" },
+  { "no-total", no_total, BALLAST_GUEST_PARTIAL_STATS, "no total memory from the guest: the balloon size stands in" },
   { "time-travel", time_travel, BALLAST_GUEST_MANAGED, NULL },
 };
 
@@ -584,15 +595,28 @@ hostile_stats_body (const char *socket_path, gpointer user_data)
       g_assert_cmpstr (entry_string (entry, "status"), ==,
                        ballast_guest_status_to_string (stats_cases[c].status));
       if (stats_cases[c].reason != NULL)
+        g_assert_nonnull (strstr (entry_string (entry, "status_reason"), stats_cases[c].reason));
+      if (stats_cases[c].status == BALLAST_GUEST_PARTIAL_STATS)
         {
-          g_assert_nonnull (strstr (entry_string (entry, "status_reason"), stats_cases[c].reason));
-          /* Not trusted: not shrunk, whatever the host needs. */
-          g_assert_cmpint (entry_int (entry, "target_kib"), ==, CASE_MAX_KIB);
+          /* Moved, but with twice the headroom (200%, the default) of
+           * max(20% of used, 128 MiB). */
+          gint64 used = entry_int (entry, "used_kib");
+          gint64 headroom = 2 * MAX (used / 5, (gint64) (128 * MIB));
+          g_assert_cmpint (entry_int (entry, "need_kib"), >=, MIN (used + headroom, (gint64) CASE_MAX_KIB));
+          g_assert_cmpint (entry_int (entry, "target_kib"), >=, used + headroom);
         }
+      else if (stats_cases[c].reason != NULL)
+        /* Not trusted: not shrunk, whatever the host needs. */
+        g_assert_cmpint (entry_int (entry, "target_kib"), ==, CASE_MAX_KIB);
     }
   /* The control guest, with the test driver's own stats, was shrunk: the
-   * host was short, the held ones were held on purpose. */
-  g_assert_cmpint (entry_int (list_entry (list, "control"), "target_kib"), <, CASE_MAX_KIB);
+   * host was short, the held ones were held on purpose; so was a guest
+   * with partial stats, less deep. */
+  json_object *control = list_entry (list, "control");
+  g_assert_cmpint (entry_int (control, "target_kib"), <, CASE_MAX_KIB);
+  json_object *windows = list_entry (list, "virtio-win");
+  g_assert_cmpint (entry_int (windows, "target_kib"), <, CASE_MAX_KIB);
+  g_assert_cmpint (entry_int (windows, "target_kib"), >, entry_int (control, "target_kib"));
 
   /* The guests report sanely again: all managed within a few cycles. */
   state->sane_since_usec = g_get_real_time ();

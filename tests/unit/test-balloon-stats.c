@@ -79,6 +79,8 @@ memory_stats_from_dommemstat (const char *text)
   g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
   for (guint i = 0; lines[i] != NULL; i++)
     {
+      if (lines[i][0] == '#') /* what a synthesized fixture stands for */
+        continue;
       g_auto(GStrv) words = g_strsplit (lines[i], " ", 2);
       if (words[0] == NULL || words[1] == NULL)
         continue;
@@ -339,6 +341,58 @@ test_usable (void)
   g_assert_cmpuint (ballast_balloon_stats_usable_kib (&stats), ==, 453948 + 2216);
 }
 
+/* ---- Partial stats: what stands in for what a driver does not report ---- */
+
+static BallastBalloonStats
+stats_from_fixture (const char *name)
+{
+  g_autofree char *text = scratch_load_fixture (name);
+  g_autoptr(GArray) array = memory_stats_from_dommemstat (text);
+  BallastBalloonStats stats;
+  ballast_balloon_stats_from_memory_stats ((virDomainMemoryStatStruct *) array->data,
+                                           (int) array->len, &stats);
+  return stats;
+}
+
+static void
+test_partial (void)
+{
+  /* A Linux guest reports it all. */
+  BallastBalloonStats linux_guest = stats_from_fixture ("libvirt/dommemstat-g1.txt");
+  g_assert_null (ballast_balloon_stats_partial_reason (&linux_guest));
+  g_assert_cmpuint (ballast_balloon_stats_total_kib (&linux_guest), ==, 481428);
+
+  /* virtio-win: free memory stands in for MemAvailable, its own total is
+   * used; a guest view all the same, not trusted any less. */
+  BallastBalloonStats windows = stats_from_fixture ("libvirt/dommemstat-windows-virtio-win.synth.txt");
+  g_assert_true (ballast_balloon_stats_has_guest_view (&windows));
+  g_assert_null (ballast_balloon_stats_check (&windows, 4194304));
+  g_assert_cmpstr (ballast_balloon_stats_partial_reason (&windows), ==,
+                   "no usable memory nor disk caches from the guest: free memory stands in");
+  g_assert_cmpuint (ballast_balloon_stats_usable_kib (&windows), ==, 2751724);
+  g_assert_cmpuint (ballast_balloon_stats_total_kib (&windows), ==, 4193780);
+
+  /* No total: the balloon size stands in. */
+  BallastBalloonStats no_total = linux_guest;
+  no_total.present &= ~BALLAST_STAT_AVAILABLE;
+  g_assert_cmpstr (ballast_balloon_stats_partial_reason (&no_total), ==,
+                   "no total memory from the guest: the balloon size stands in");
+  g_assert_cmpuint (ballast_balloon_stats_total_kib (&no_total), ==, 524288);
+
+  /* Linux before 4.16: free memory and caches, no "usable". */
+  BallastBalloonStats old_linux = linux_guest;
+  old_linux.present &= ~BALLAST_STAT_USABLE;
+  g_assert_cmpstr (ballast_balloon_stats_partial_reason (&old_linux), ==,
+                   "no usable memory from the guest: free memory plus disk caches stand in");
+
+  /* FreeBSD without a stats queue: no guest view at all. Not partial
+   * stats but none: ballast waits for a driver that reports, and then
+   * says no-driver; it never moves a balloon blind. */
+  BallastBalloonStats freebsd = stats_from_fixture ("libvirt/dommemstat-freebsd-no-stats-queue.synth.txt");
+  g_assert_cmpuint (freebsd.present, ==, BALLAST_STAT_ACTUAL | BALLAST_STAT_RSS);
+  g_assert_false (ballast_balloon_stats_has_guest_view (&freebsd));
+}
+
 /* ---- Contradictions ---- */
 
 typedef struct {
@@ -430,6 +484,7 @@ main (int argc, char **argv)
   g_test_add_func ("/balloon-stats/empty", test_empty);
   g_test_add_func ("/balloon-stats/has-guest-view", test_has_guest_view);
   g_test_add_func ("/balloon-stats/usable", test_usable);
+  g_test_add_func ("/balloon-stats/partial", test_partial);
   for (gsize i = 0; i < G_N_ELEMENTS (check_cases); i++)
     {
       g_autofree char *path = g_strdup_printf ("/balloon-stats/check/%s", check_cases[i].name);

@@ -193,6 +193,43 @@ test_used_growth (void)
   g_assert_cmpuint (history.used_growth_kib_per_sec, ==, 15360);
 }
 
+/* A driver with partial figures has its growth read from its stand-ins:
+ * virtio-win's free memory against its total; without a total, against
+ * the balloon size, where an inflation shows too. */
+static void
+test_used_growth_partial (void)
+{
+  BallastGuestHistory history = { 0 };
+  BallastBalloonStats windows = {
+    .present = BALLAST_STAT_ACTUAL | BALLAST_STAT_UNUSED | BALLAST_STAT_AVAILABLE
+               | BALLAST_STAT_LAST_UPDATE,
+    .actual_kib = 4194304, .available_kib = 4193780, .unused_kib = 2751724,
+    .last_update_sec = 1000,
+  };
+  ballast_guest_history_advance (&history, &windows, 10 * SEC);
+  windows.last_update_sec = 1002;
+  windows.unused_kib -= 40960; /* 40 MiB more used in 2 s */
+  ballast_guest_history_advance (&history, &windows, 12 * SEC);
+  g_assert_cmpuint (history.used_growth_kib_per_sec, ==, 20480);
+
+  BallastGuestHistory no_total_history = { 0 };
+  BallastBalloonStats no_total = {
+    .present = BALLAST_STAT_ACTUAL | BALLAST_STAT_USABLE | BALLAST_STAT_LAST_UPDATE,
+    .actual_kib = 1048576, .usable_kib = 524288, .last_update_sec = 1000,
+  };
+  ballast_guest_history_advance (&no_total_history, &no_total, 10 * SEC);
+  no_total.last_update_sec = 1001;
+  no_total.usable_kib -= 10240;
+  ballast_guest_history_advance (&no_total_history, &no_total, 11 * SEC);
+  g_assert_cmpuint (no_total_history.used_growth_kib_per_sec, ==, 10240);
+  /* Inflated by 256 MiB: usable falls with it, and is no growth. */
+  no_total.last_update_sec = 1002;
+  no_total.actual_kib -= 262144;
+  no_total.usable_kib -= 262144 + 51200;
+  ballast_guest_history_advance (&no_total_history, &no_total, 12 * SEC);
+  g_assert_cmpuint (no_total_history.used_growth_kib_per_sec, ==, 10240);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -205,5 +242,6 @@ main (int argc, char **argv)
   g_test_add_func ("/history/stale-by-our-clock", test_stale_by_our_clock);
   g_test_add_func ("/history/balloon-not-moving", test_balloon_not_moving);
   g_test_add_func ("/history/used-growth", test_used_growth);
+  g_test_add_func ("/history/used-growth-partial", test_used_growth_partial);
   return g_test_run ();
 }
