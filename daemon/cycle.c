@@ -17,6 +17,8 @@ ballast_cycle_forget_run (BallastDomain *domain)
   domain->balloon.oom_deflated_usec = 0;
   domain->balloon.oom_floor_kib = 0;
   domain->balloon.oom_unanswered = FALSE;
+  domain->balloon.stuck_episodes = 0;
+  domain->balloon.stuck_retry_usec = 0;
   domain->balloon.has_decision = FALSE;
   observed->stats_period_attempted = FALSE;
   g_clear_pointer (&observed->stats_period_error, g_free);
@@ -164,9 +166,12 @@ ballast_cycle_merge (BallastRegistry *registry, BallastCollectResult *result,
           ballast_guest_history_advance (&observed->history, &observed->stats, now_usec);
           if (observed->history.counter_resets == resets)
             notice_oom_deflation (domain, previous_actual_kib, now_usec);
-          if (domain->balloon.has_target)
-            ballast_guest_history_track_target (&observed->history, observed->stats.actual_kib,
-                                                domain->balloon.target_kib, min_change_kib);
+          /* A balloon seen moving towards what it was asked is not stuck,
+           * however often it was before. */
+          if (domain->balloon.has_target
+              && ballast_guest_history_track_target (&observed->history, observed->stats.actual_kib,
+                                                     domain->balloon.target_kib, min_change_kib))
+            domain->balloon.stuck_episodes = 0;
         }
     }
 
@@ -210,6 +215,43 @@ classify_silent_driver (BallastDomain *domain, guint driver_wait_sec, gint64 now
   return BALLAST_GUEST_NO_DRIVER;
 }
 
+/* Whether DOMAIN's balloon is stuck: found not moving towards its target
+ * for STUCK_AFTER_CYCLES cycles, and not yet due to be asked again. Each
+ * time it is found stuck it is left alone longer (the policy's
+ * stuck-retry, doubling); when the time comes it is managed again, and the
+ * allocator asks anew whatever it then needs. */
+static gboolean
+balloon_stuck (BallastDomain *domain, const BallastPolicy *policy, gint64 now_usec,
+               const char **ret_reason)
+{
+  BallastBalloonRecord *balloon = &domain->balloon;
+  BallastGuestHistory *history = &domain->observed.history;
+  if (balloon->stuck_retry_usec == 0 && history->cycles_not_moving >= STUCK_AFTER_CYCLES)
+    {
+      balloon->stuck_episodes++;
+      balloon->stuck_retry_usec
+        = now_usec + (gint64) ballast_policy_stuck_retry_sec (policy, balloon->stuck_episodes)
+                       * G_USEC_PER_SEC;
+    }
+  if (balloon->stuck_retry_usec == 0)
+    return FALSE;
+  if (now_usec >= balloon->stuck_retry_usec)
+    {
+      g_message ("%s: asking its balloon again (found stuck %u time%s in a row)", domain->name,
+                 balloon->stuck_episodes, balloon->stuck_episodes == 1 ? "" : "s");
+      balloon->stuck_retry_usec = 0;
+      history->cycles_not_moving = 0;
+      return FALSE;
+    }
+  gint64 left_sec = (balloon->stuck_retry_usec - now_usec + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC;
+  g_snprintf (domain->classification.detail, sizeof domain->classification.detail,
+              "balloon not moving towards its target: asked no more, again in %" G_GINT64_FORMAT
+              " s (found stuck %u time%s in a row)", left_sec, balloon->stuck_episodes,
+              balloon->stuck_episodes == 1 ? "" : "s");
+  *ret_reason = domain->classification.detail;
+  return TRUE;
+}
+
 static void
 classify_domain (BallastDomain *domain, const BallastPolicy *policy, guint driver_wait_sec,
                  gint64 now_usec)
@@ -246,11 +288,8 @@ classify_domain (BallastDomain *domain, const BallastPolicy *policy, guint drive
       status = BALLAST_GUEST_UNRESPONSIVE;
       reason = "stats stale: last-update unchanged for over 3 periods";
     }
-  else if (observed->history.cycles_not_moving >= STUCK_AFTER_CYCLES)
-    {
-      status = BALLAST_GUEST_UNRESPONSIVE;
-      reason = "balloon not moving towards its target";
-    }
+  else if (balloon_stuck (domain, policy, now_usec, &reason))
+    status = BALLAST_GUEST_UNRESPONSIVE;
   else
     status = BALLAST_GUEST_MANAGED;
 

@@ -95,6 +95,11 @@ typedef struct {
   gint64 oom_deflated_usec;       /* monotonic time of the last one, 0: never */
   guint64 oom_floor_kib;          /* the size it deflated to then */
   gboolean oom_unanswered;        /* seen since the last decision */
+
+  /* A balloon found not moving towards its target: asked no more until
+   * STUCK_RETRY_USEC, then again, backing off while it stays stuck. */
+  guint stuck_episodes;           /* found stuck this many times in a row */
+  gint64 stuck_retry_usec;        /* monotonic: asked again from then; 0: not stuck */
 } BallastBalloonRecord;
 
 /* Its tuning. Written only by ballast_cycle_resolve_tuning() (cycle.c). */

@@ -124,7 +124,7 @@ ballast_guest_history_is_stale (const BallastGuestHistory *history, gint64 now_u
          > 3 * (gint64) stats_period_sec * USEC_PER_SEC;
 }
 
-void
+gboolean
 ballast_guest_history_track_target (BallastGuestHistory *history, guint64 actual_kib,
                                     guint64 target_kib, guint64 tolerance_kib)
 {
@@ -137,4 +137,5 @@ ballast_guest_history_track_target (BallastGuestHistory *history, guint64 actual
   else
     history->cycles_not_moving++;
   history->last_actual_kib = actual_kib;
+  return distance < previous;
 }

@@ -50,8 +50,9 @@ gboolean ballast_guest_history_is_stale (const BallastGuestHistory *history,
                                          gint64 now_usec, guint stats_period_sec);
 
 /* Count cycles in which a balloon with a pending target (TARGET_KIB differs
- * from ACTUAL_KIB by more than TOLERANCE_KIB) did not move towards it. */
-void ballast_guest_history_track_target (BallastGuestHistory *history, guint64 actual_kib,
-                                         guint64 target_kib, guint64 tolerance_kib);
+ * from ACTUAL_KIB by more than TOLERANCE_KIB) did not move towards it.
+ * Returns TRUE when it moved towards it since the last call. */
+gboolean ballast_guest_history_track_target (BallastGuestHistory *history, guint64 actual_kib,
+                                             guint64 target_kib, guint64 tolerance_kib);
 
 G_END_DECLS

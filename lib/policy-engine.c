@@ -918,6 +918,19 @@ ballast_policy_decide (const BallastPolicy *policy, const BallastHostInput *host
           slot->target_kib = d->old_target_kib;
           d->reason = BALLAST_REASON_HOLD_EXCLUDED;
         }
+      /* A guest not trusted is asked no more for what its balloon has not
+       * given (a stuck balloon, a driver gone, stats gone stale): its
+       * target goes back to where the balloon is, so the guest is not
+       * squeezed later by a request nobody counts on any more. A grow on
+       * its way is left alone: it only ever helps the guest. */
+      guint64 balloon = MIN (slot->input->current_kib, slot->input->max_kib);
+      if (slot->input->unresponsive && !slot->input->tuning.exclude
+          && slot->target_kib == d->old_target_kib && d->old_target_kib < balloon
+          && balloon - d->old_target_kib >= policy->min_change_kib)
+        {
+          slot->target_kib = balloon;
+          d->reason = BALLAST_REASON_STOP_ASKING;
+        }
       /* A growth too small to be worth a call is dropped, but never below
        * the guarantee: raising a guest to its min is not optional. */
       guint64 base = MAX (d->old_target_kib, d->min_kib);
@@ -985,6 +998,7 @@ ballast_reason_code_to_string (BallastReasonCode code)
     case BALLAST_REASON_SHRINK_OVER_FAIR_SHARE: return "shrink-over-fair-share";
     case BALLAST_REASON_HOLD_FIXED: return "hold-fixed";
     case BALLAST_REASON_HOLD_REPORTED: return "hold-reported";
+    case BALLAST_REASON_STOP_ASKING: return "stop-asking";
     default: return "?";
     }
 }
@@ -1107,6 +1121,12 @@ ballast_decision_describe (const BallastPlan *plan, const BallastDecision *d)
     case BALLAST_REASON_HOLD_REPORTED:
       return g_strdup_printf ("hold: host short of %s, but with free page reporting the guest has "
                               "already handed back all it does not use", deficit);
+    case BALLAST_REASON_STOP_ASKING:
+      {
+        g_autofree char *asked = ballast_size_format_kib (d->old_target_kib);
+        return g_strdup_printf ("stop asking: the balloon is not trusted to reach %s; target back "
+                                "to where it is, not counted on", asked);
+      }
     default:
       return g_strdup ("?");
     }

@@ -92,6 +92,8 @@ typedef enum {
                                      * grown beyond its need */
   BALLAST_REASON_HOLD_REPORTED,     /* deficit, but with free page reporting it has
                                      * already handed back all it does not use */
+  BALLAST_REASON_STOP_ASKING,       /* not trusted, and its balloon short of a shrink:
+                                     * the target goes back to where the balloon is */
 } BallastReasonCode;
 
 typedef struct {

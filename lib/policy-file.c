@@ -97,6 +97,7 @@ static const BallastXmlRule policy_rules[] = {
   { "policy/guests/shrink-per-cycle", BALLAST_XML_EMPTY, "percent=percent1!" },
   { "policy/guests/regrow-delay", BALLAST_XML_UINT, NULL },
   { "policy/guests/loan-time", BALLAST_XML_UINT, NULL },
+  { "policy/guests/stuck-retry", BALLAST_XML_UINT, NULL },
   { "policy/guests/partial-stats", BALLAST_XML_EMPTY, "headroom-percent=percent100to1000!" },
   { "policy/guests/default", BALLAST_XML_CONTAINER, NULL },
   GUEST_TUNING_RULES ("policy/guests/default"),
@@ -336,6 +337,18 @@ read_guests (const Reader *reader, xmlNode *guests, BallastPolicyFile *file, GEr
   if ((element = child (reader, guests, "loan-time")) != NULL
       && !read_seconds (reader, element, 86400, "a day", &file->policy.loan_time_sec, error))
     return FALSE;
+  if ((element = child (reader, guests, "stuck-retry")) != NULL)
+    {
+      if (!read_seconds (reader, element, 3600, "an hour", &file->policy.stuck_retry_sec, error))
+        return FALSE;
+      if (file->policy.stuck_retry_sec == 0)
+        {
+          g_set_error (error, BALLAST_ERROR, BALLAST_ERROR_INVALID,
+                       "%s line %ld: <stuck-retry>: 0 s would ask a stuck balloon again at "
+                       "once, every time (1 to 3600 s)", reader->what, xmlGetLineNo (element));
+          return FALSE;
+        }
+    }
   if ((element = child (reader, guests, "partial-stats")) != NULL)
     file->policy.partial_stats_headroom_percent = (guint) read_uint_attr (element, "headroom-percent");
   if ((element = child (reader, guests, "default")) != NULL)

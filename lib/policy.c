@@ -33,7 +33,19 @@ ballast_policy_init_defaults (BallastPolicy *policy)
     .regrow_delay_sec = 30,
     .loan_time_sec = 300,
     .partial_stats_headroom_percent = 200,
+    .stuck_retry_sec = 60,
   };
+}
+
+#define STUCK_RETRY_MAX_SEC 3600
+
+guint
+ballast_policy_stuck_retry_sec (const BallastPolicy *policy, guint episode)
+{
+  guint64 delay = MAX (policy->stuck_retry_sec, 1);
+  for (guint i = 1; i < episode && delay < STUCK_RETRY_MAX_SEC; i++)
+    delay *= 2;
+  return (guint) MIN (delay, MAX (STUCK_RETRY_MAX_SEC, policy->stuck_retry_sec));
 }
 
 guint64

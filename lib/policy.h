@@ -65,7 +65,15 @@ typedef struct {
    * count what it cannot: it keeps this much of the headroom a fully
    * reporting guest keeps, in percent (>= 100). */
   guint partial_stats_headroom_percent;
+  /* A balloon found not moving towards its target is asked no more; it is
+   * asked again this long after, then twice as long after each time it is
+   * found stuck again, up to an hour. */
+  guint stuck_retry_sec;
 } BallastPolicy;
+
+/* How long after being found stuck for the EPISODE-th time in a row (from
+ * 1) a balloon is asked again. */
+guint ballast_policy_stuck_retry_sec (const BallastPolicy *policy, guint episode);
 
 void ballast_policy_init_defaults (BallastPolicy *policy);
 

@@ -5,7 +5,8 @@
 #    removed (ballast.unload_balloon_at, see build-guest-image.sh); QEMU
 #    still takes every command but the balloon goes back to the maximum and
 #    stays there. ballastd must mark it unresponsive ("balloon not moving
-#    towards its target"), stop asking, and stop counting on the memory it
+#    towards its target"), stop asking (its target back to where the
+#    balloon is, until the stuck-retry), and stop counting on the memory it
 #    would have given: nothing of it in the plan's pending memory;
 #  - a guest whose stats stop: its stats period set to 0 behind ballastd's
 #    back (virsh dommemstat --period 0). Stale after 3 periods:
@@ -40,7 +41,7 @@ e2e_virsh define "$E2E_RUN_DIR/$REBOOT.xml" >/dev/null
 E2E_CREATED_GUESTS+=("$REBOOT")
 e2e_guest_start "$REBOOT"
 
-reason_is() { [[ $(bd_info "$1" status_reason) == "$2" ]]; }
+reason_is() { [[ $(bd_info "$1" status_reason) == "$2"* ]]; }
 
 bd_wait_managed 180 "$UNLOAD" "$QUIET" "$REBOOT"
 for n in "$UNLOAD" "$QUIET" "$REBOOT"; do
@@ -61,6 +62,11 @@ e2e_wait_for 15 reason_is "$UNLOAD" "balloon not moving towards its target" || {
     bd_ctl dominfo "$UNLOAD" >&2; e2e_die "$UNLOAD: not marked unresponsive for its stuck balloon"; }
 e2e_log "$UNLOAD: unresponsive $((SECONDS - unloaded_at)) s after its driver went: balloon at the maximum, target $((target / 1024)) MiB"
 bd_is_status "$UNLOAD" unresponsive || e2e_die "$UNLOAD: status is $(bd_info "$UNLOAD" status)"
+# Asked no more: its target goes back to where the balloon is.
+e2e_wait_for 5 eval '(($(bd_info "$UNLOAD" target_kib) >= 500 * 1024))' || {
+    bd_ctl dominfo "$UNLOAD" >&2; e2e_die "$UNLOAD: its target was not taken back to the balloon"; }
+grep -qE ": $UNLOAD: balloon [0-9.]+ MiB -> 512.0 MiB \(stop asking: " "$BD_LOG" ||
+    e2e_die "$UNLOAD: the log does not say it is asked no more"
 changes=$(bd_changes "$UNLOAD")
 sleep 3
 # Not asked again, and what it never gave back is not counted as coming.

@@ -414,6 +414,20 @@ test_liar_only_hurts_itself (void)
   remove_dir (dir);
 }
 
+/* Two 8 GiB guests at 6 GiB, each using 1 GiB: one whose balloon never
+ * moves, one that does as it is asked. */
+static const GuestModel stuck_and_working[] = {
+  { "stuck", GUEST_STUCK, 1 * GIB },
+  { "working", GUEST_HONEST, 1 * GIB },
+};
+
+static char *
+write_stuck_and_working (const char *dir)
+{
+  const char *const names[] = { "stuck", "working", NULL };
+  return write_domains (dir, names, 8 * GIB, 6 * GIB);
+}
+
 /* A balloon that refuses its target: QEMU takes the command, the balloon
  * never moves (a real guest with its driver unloaded does that: see
  * tests/e2e/test-guest-faults.sh). The daemon must stop counting on it
@@ -422,15 +436,11 @@ static void
 test_stuck_balloon_not_counted_on (void)
 {
   g_autofree char *dir = g_dir_make_tmp ("ballast-faults-XXXXXX", NULL);
-  const char *const names[] = { "stuck", "working", NULL };
-  g_autofree char *uri = write_domains (dir, names, 8 * GIB, 6 * GIB);
-  static const GuestModel guests[] = {
-    { "stuck", GUEST_STUCK, 1 * GIB },
-    { "working", GUEST_HONEST, 1 * GIB },
-  };
+  g_autofree char *uri = write_stuck_and_working (dir);
+  const GuestModel *guests = stuck_and_working;
   /* Short by 1 GiB; the host gets back what the balloons really give. */
   g_autoptr(FakeHost) host = fake_host_new (16 * GIB, 1 * GIB);
-  World world = { host, 1 * GIB, 6 * GIB, guests, G_N_ELEMENTS (guests), 0, 0 };
+  World world = { host, 1 * GIB, 6 * GIB, guests, G_N_ELEMENTS (stuck_and_working), 0, 0 };
   BallastDaemonConfig config = config_for (uri);
   config.overcommit = BALLAST_OVERCOMMIT_ON;
   config.overcommit_set = TRUE;
@@ -441,17 +451,84 @@ test_stuck_balloon_not_counted_on (void)
 
   BallastDomain *stuck = registry_domain (daemon, "stuck");
   g_assert_cmpint (stuck->classification.status, ==, BALLAST_GUEST_UNRESPONSIVE);
-  g_assert_cmpstr (stuck->classification.reason, ==, "balloon not moving towards its target");
+  g_assert_true (g_str_has_prefix (stuck->classification.reason,
+                                   "balloon not moving towards its target: asked no more, again in "));
   g_assert_cmpuint (harness_log_count ("stuck: unresponsive: balloon not moving towards its target", NULL), ==, 1);
   harness_log_capture_end ();
-  /* Asked once; not asked again once it was seen not to move. */
-  g_assert_cmpuint (stuck->balloon.journal.length, ==, 1);
+  /* Asked once; once it was seen not to move, its target went back to
+   * where it is (so nothing takes from it later on a request nobody counts
+   * on), and it was not asked again within the stuck-retry (60 s). */
+  g_assert_cmpuint (stuck->balloon.journal.length, ==, 2);
+  BallastJournalEntry *asked = g_queue_peek_head (&stuck->balloon.journal);
+  BallastJournalEntry *stopped = g_queue_peek_tail (&stuck->balloon.journal);
+  g_assert_cmpuint (asked->new_target_kib, <, 6 * GIB);
+  g_assert_cmpuint (stopped->old_target_kib, ==, asked->new_target_kib);
+  g_assert_cmpuint (stopped->new_target_kib, ==, 6 * GIB);
+  g_assert_true (g_str_has_prefix (stopped->reason, "stop asking: "));
+  g_assert_cmpint (stuck->balloon.decision.reason, ==, BALLAST_REASON_HOLD_UNRESPONSIVE);
   /* What it never gave is not counted as on its way: the working guest
    * covered the whole deficit, and the host is no longer short. */
   g_assert_cmpint (ballast_daemon_get_view (daemon)->plan->pending_kib, ==, 0);
   g_assert_cmpuint (ballast_daemon_get_view (daemon)->plan->deficit_kib, ==, 0);
   g_assert_cmpint (world.returned_kib, >=, 1 * GIB - 64 * MIB);
   g_assert_cmpuint (domain_info_memory_kib (daemon, "working"), <=, 5 * GIB + 64 * MIB);
+  ballast_daemon_config_clear (&config);
+  remove_dir (dir);
+}
+
+/* A balloon stuck for good, on a host that stays short: asked again after
+ * the stuck-retry (1 s here), found stuck again, and then left alone twice
+ * as long; the log says each retry. */
+static void
+test_stuck_balloon_retried_with_backoff (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("ballast-faults-XXXXXX", NULL);
+  g_autofree char *uri = write_stuck_and_working (dir);
+  const GuestModel *guests = stuck_and_working;
+  /* Short by 7 GiB: more than the working guest can give. */
+  g_autoptr(FakeHost) host = fake_host_new (32 * GIB, 1 * GIB);
+  World world = { host, 1 * GIB, 6 * GIB, guests, G_N_ELEMENTS (stuck_and_working), 0, 0 };
+  g_autofree char *policy = g_build_filename (dir, "policy.xml", NULL);
+  g_assert_true (g_file_set_contents (policy,
+    "<policy xmlns=\"urn:ballast:policy:1\">\n"
+    "  <host><reserve unit='GiB'>8</reserve></host>\n"
+    "  <guests><stuck-retry>1</stuck-retry></guests>\n"
+    "</policy>\n", -1, NULL));
+  BallastDaemonConfig config = config_for (uri);
+  config.reserve_set = FALSE;
+  config.policy_path = g_strdup (policy);
+  config.overcommit = BALLAST_OVERCOMMIT_ON;
+  config.overcommit_set = TRUE;
+  ballast_worker_set_test_hooks (world_report, NULL, &world);
+  harness_log_capture_begin ();
+  g_autoptr(BallastDaemon) daemon = run_daemon_cycles (&config, host, 110); /* ~5.5 s */
+  ballast_worker_set_test_hooks (NULL, NULL, NULL);
+
+  /* Asked, stopped, asked again after >= 1 s, stopped, asked again after
+   * >= 2 s, ... */
+  BallastDomain *stuck = registry_domain (daemon, "stuck");
+  gint64 asked_usec[8] = { 0 };
+  guint n_asked = 0;
+  for (GList *link = stuck->balloon.journal.head; link != NULL; link = link->next)
+    {
+      BallastJournalEntry *entry = link->data;
+      g_test_message ("stuck: %" G_GUINT64_FORMAT " -> %" G_GUINT64_FORMAT " MiB: %s",
+                      entry->old_target_kib / MIB, entry->new_target_kib / MIB, entry->reason);
+      if (entry->new_target_kib < entry->old_target_kib && n_asked < G_N_ELEMENTS (asked_usec))
+        asked_usec[n_asked++] = entry->time_usec;
+      else
+        g_assert_true (g_str_has_prefix (entry->reason, "stop asking: "));
+    }
+  g_assert_cmpuint (n_asked, >=, 2);
+  g_assert_cmpuint (n_asked, <=, 3); /* 1 s, then 2 s, then 4 s: not a fourth in 5.5 s */
+  g_assert_cmpint (asked_usec[1] - asked_usec[0], >=, 1 * G_USEC_PER_SEC);
+  if (n_asked == 3)
+    g_assert_cmpint (asked_usec[2] - asked_usec[1], >=, 2 * G_USEC_PER_SEC);
+  g_assert_cmpuint (harness_log_count ("stuck: asking its balloon again (found stuck 1 time in a row)", NULL), ==, 1);
+  g_assert_cmpuint (stuck->balloon.stuck_episodes, >=, 2);
+  /* Nothing it never gave is counted as coming. */
+  g_assert_cmpint (ballast_daemon_get_view (daemon)->plan->pending_kib, <=, 0);
+  harness_log_capture_end ();
   ballast_daemon_config_clear (&config);
   remove_dir (dir);
 }
@@ -1353,6 +1430,7 @@ main (int argc, char **argv)
   g_assert_nonnull (default_conn);
   g_test_add_func ("/faults/domain-gone-before-apply", test_domain_gone_before_apply);
   g_test_add_func ("/faults/stuck-balloon-not-counted-on", test_stuck_balloon_not_counted_on);
+  g_test_add_func ("/faults/stuck-balloon-retried-with-backoff", test_stuck_balloon_retried_with_backoff);
   g_test_add_func ("/faults/absurd-and-missing-stats", test_absurd_and_missing_stats);
   g_test_add_func ("/faults/no-driver", test_no_driver);
   g_test_add_func ("/faults/oom-deflation", test_oom_deflation);

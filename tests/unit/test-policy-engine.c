@@ -584,14 +584,26 @@ test_stuck_balloon_not_counted (void)
   g_autoptr(BallastPlan) plan = ballast_policy_decide (&policy, &host, guests, 2, TRUE);
   g_assert_cmpint (plan->pending_kib, ==, 0);
   g_assert_cmpuint (plan->deficit_kib, >, 0);
-  g_assert_false (plan->decisions[0].changed);
+  /* Asked no more: its target goes back to where its balloon is. */
+  g_assert_true (plan->decisions[0].changed);
+  g_assert_cmpuint (plan->decisions[0].target_kib, ==, 4 * GIB);
+  g_assert_cmpint (plan->decisions[0].reason, ==, BALLAST_REASON_STOP_ASKING);
+  g_autofree char *text = ballast_decision_describe (plan, &plan->decisions[0]);
+  g_assert_cmpstr (text, ==, "stop asking: the balloon is not trusted to reach 3.4 GiB; "
+                             "target back to where it is, not counted on");
   g_assert_true (plan->decisions[1].target_kib < 4 * GIB);
+
+  /* Within the smallest change of its target, it is left alone. */
+  guests[0].target_kib = 4 * GIB - policy.min_change_kib + 1;
+  g_autoptr(BallastPlan) near = ballast_policy_decide (&policy, &host, guests, 2, TRUE);
+  g_assert_false (near->decisions[0].changed);
 
   /* Memory still going out to it is counted. */
   guests[0].target_kib = 4 * GIB;
   guests[0].current_kib = 3 * GIB;
   g_autoptr(BallastPlan) out = ballast_policy_decide (&policy, &host, guests, 2, TRUE);
   g_assert_cmpint (out->pending_kib, ==, -1 * (gint64) GIB);
+  g_assert_false (out->decisions[0].changed); /* a grow on its way is left alone */
 
   /* A size far above the maximum counts as the maximum. */
   guests[0].unresponsive = FALSE;
@@ -990,6 +1002,10 @@ check_invariants (const RandomCase *c, const BallastPlan *plan, guint seed)
       if (g->fixed && (d->target_kib < old_target || d->reason == BALLAST_REASON_GROW_SURPLUS))
         g_error ("seed %u guest %zu: fixed guest %s", seed, i,
                  d->target_kib < old_target ? "shrunk" : "given surplus beyond its need");
+      if (d->reason == BALLAST_REASON_STOP_ASKING
+          && !(g->unresponsive && d->target_kib == MIN (g->current_kib, g->max_kib)
+               && d->target_kib > old_target))
+        g_error ("seed %u guest %zu: stop-asking but not back up to its balloon", seed, i);
       if ((g->unresponsive || g->settling || !c->shrink_allowed) && d->target_kib < old_target)
         g_error ("seed %u guest %zu: shrunk although %s", seed, i,
                  g->unresponsive ? "unresponsive" : "gated off");
