@@ -74,6 +74,11 @@ typedef struct {
   gsize n_guests;
   BallastSimGuestMetrics *guests; /* per scenario guest */
   BallastSimTimeline *timeline;   /* when asked for */
+  /* With ballast-sim --min-budget (sim-budget.h): the smallest budget on
+   * which this policy had no OOM; not found: none up to every guest's max. */
+  gboolean has_min_budget;
+  gboolean min_budget_found;
+  guint64 min_budget_kib;
 } BallastSimResult;
 
 void ballast_sim_result_free (BallastSimResult *result);

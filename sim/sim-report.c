@@ -77,6 +77,19 @@ oom_free (const BallastSimResult *result)
   return result->metrics.guest_oom_events == 0 && result->metrics.host_oom_events == 0;
 }
 
+/* "52.0 GiB 1.30x" (against the limit), or "never". */
+static char *
+min_budget_text (const BallastSimComparison *comparison, const BallastSimResult *result)
+{
+  if (!result->has_min_budget)
+    return g_strdup ("-");
+  if (!result->min_budget_found)
+    return g_strdup ("never");
+  g_autofree char *size = ballast_size_format_kib (result->min_budget_kib);
+  return g_strdup_printf ("%s %.2fx", size,
+                          (double) result->min_budget_kib / (double) MAX (comparison->limit_kib, 1));
+}
+
 char *
 ballast_sim_render_table (const BallastSimComparison *comparison)
 {
@@ -111,19 +124,38 @@ ballast_sim_render_table (const BallastSimComparison *comparison)
       g_string_append_printf (out, "  but only with no free memory in any guest: with ballast's low watermark (%s) "
                               "free in each, it exceeds that by up to %s (at %s)\n", watermark, excess, when);
     }
+  if (comparison->has_min_budget)
+    {
+      g_autofree char *limit = ballast_size_format_kib (comparison->limit_kib);
+      g_autofree char *peak = ballast_size_format_kib (comparison->peak_demand_kib);
+      g_autofree char *limit_reserve = ballast_size_format_kib (comparison->limit_kib
+                                                                - MIN (comparison->peak_demand_kib,
+                                                                       comparison->limit_kib));
+      g_string_append_printf (out, "  limit %s: peak demand %s + reserve %s (an oracle's budget); "
+                              "min budget: the smallest with no OOM, to 1%%\n", limit, peak, limit_reserve);
+    }
   /* "MiB·s" has a two-byte dot: one more byte of width keeps the columns. */
-  g_string_append_printf (out, "  %-9s %13s %10s %16s %9s %12s %14s %11s\n", "policy", "unmet MiB·s",
+  g_string_append_printf (out, "  %-9s %13s %10s %16s %9s %12s %14s %11s", "policy", "unmet MiB·s",
                           "guest OOM", "overflow MiB·s", "host OOM", "balloon ops", "reclaimed avg",
                           "ratio held");
+  if (comparison->has_min_budget)
+    g_string_append_printf (out, " %18s", "min budget");
+  g_string_append_c (out, '\n');
   for (guint i = 0; i < comparison->results->len; i++)
     {
       const BallastSimResult *result = comparison->results->pdata[i];
       const BallastSimMetrics *m = &result->metrics;
       g_autofree char *reclaimed = ballast_size_format_kib ((guint64) (m->avg_reclaimed_mib * 1024));
       g_autofree char *ratio = oom_free (result) ? g_strdup_printf ("%.2fx", m->peak_ratio) : g_strdup ("-");
-      g_string_append_printf (out, "  %-9s %12.0f %10u %15.0f %9u %12u %14s %11s\n", result->policy_name,
+      g_string_append_printf (out, "  %-9s %12.0f %10u %15.0f %9u %12u %14s %11s", result->policy_name,
                               m->unmet_mib_sec, m->guest_oom_events, m->host_overflow_mib_sec,
                               m->host_oom_events, m->balloon_ops, reclaimed, ratio);
+      if (comparison->has_min_budget)
+        {
+          g_autofree char *needed = min_budget_text (comparison, result);
+          g_string_append_printf (out, " %18s", needed);
+        }
+      g_string_append_c (out, '\n');
     }
   return g_string_free (out, FALSE);
 }
@@ -146,6 +178,11 @@ ballast_sim_comparison_to_json (const BallastSimComparison *comparison)
   json_object_object_add (root, "demand_fits_with_watermark",
                           json_object_new_boolean (comparison->fits_with_watermark));
   json_object_object_add (root, "watermark_excess_kib", ballast_json_kib (comparison->watermark_excess_kib));
+  if (comparison->has_min_budget)
+    {
+      json_object_object_add (root, "peak_demand_kib", ballast_json_kib (comparison->peak_demand_kib));
+      json_object_object_add (root, "limit_kib", ballast_json_kib (comparison->limit_kib));
+    }
   json_object *policies = json_object_new_array ();
   for (guint i = 0; i < comparison->results->len; i++)
     {
@@ -162,6 +199,16 @@ ballast_sim_comparison_to_json (const BallastSimComparison *comparison)
       json_object_object_add (entry, "peak_host_used_mib", json_object_new_double (round (m->peak_host_used_mib)));
       json_object_object_add (entry, "peak_ratio", json_object_new_double (round (m->peak_ratio * 100) / 100));
       json_object_object_add (entry, "ratio_held", json_object_new_boolean (oom_free (result)));
+      if (result->has_min_budget)
+        {
+          gboolean found = result->min_budget_found;
+          json_object_object_add (entry, "min_budget_kib", found ? ballast_json_kib (result->min_budget_kib) : NULL);
+          json_object_object_add (entry, "min_budget_ratio",
+                                  found ? json_object_new_double (round ((double) result->min_budget_kib * 100
+                                                                         / (double) MAX (comparison->limit_kib, 1))
+                                                                  / 100)
+                                        : NULL);
+        }
       json_object_object_add (entry, "first_guest_oom_msec",
                               m->first_guest_oom_msec >= 0 ? json_object_new_int64 (m->first_guest_oom_msec) : NULL);
       json_object_object_add (entry, "first_host_oom_msec",

@@ -24,6 +24,11 @@ typedef struct {
   guint64 watermark_excess_kib;
   gint64 watermark_excess_msec;
   GPtrArray *results;                  /* BallastSimResult*, owned */
+  /* With --min-budget: what an oracle needs (sim-budget.h), against which
+   * each result's min_budget_kib is read. */
+  gboolean has_min_budget;
+  guint64 peak_demand_kib;
+  guint64 limit_kib;
 } BallastSimComparison;
 
 /* FILE gives ballast's reserve: guests can count on the budget less it. */

@@ -6,6 +6,7 @@
 
 #include "json-util.h"
 #include "policy-file.h"
+#include "sim-budget.h"
 #include "sim-model.h"
 #include "sim-policy.h"
 #include "sim-report.h"
@@ -34,6 +35,7 @@ typedef struct {
   gboolean keep_tuning;
   char *record_dir;
   gboolean quiet;
+  gboolean min_budget;
 } Options;
 
 /* Writes the ballast run of a scenario as a trace, in the format of
@@ -190,7 +192,26 @@ run_input (const BallastSimScenario *scenario, const BallastPolicyFile *file, ch
                        trace_path, g_strerror (saved));
           return NULL;
         }
+      if (options->min_budget && !scenario->from_trace
+          && ballast_sim_policy_kind (policy) != BALLAST_SIM_POLICY_RECORDED)
+        {
+          BallastSimMinBudget needed;
+          if (!ballast_sim_min_budget (scenario, file, policies[p], &needed, error))
+            {
+              ballast_sim_result_free (result);
+              return NULL;
+            }
+          result->has_min_budget = TRUE;
+          result->min_budget_found = needed.found;
+          result->min_budget_kib = needed.budget_kib;
+        }
       g_ptr_array_add (comparison->results, result);
+    }
+  if (options->min_budget && !scenario->from_trace)
+    {
+      comparison->has_min_budget = TRUE;
+      comparison->peak_demand_kib = ballast_sim_peak_demand_kib (scenario);
+      comparison->limit_kib = ballast_sim_limit_kib (scenario, file);
     }
 
   if (options->svg_dir != NULL)
@@ -240,6 +261,10 @@ main (int argc, char **argv)
     { "record-dir", 0, 0, G_OPTION_ARG_FILENAME, &options.record_dir,
       "Write ballast's run of each input to DIR/SCENARIO.trace.jsonl, in the ballastd --record format", "DIR" },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &options.quiet, "Print only failures of --check", NULL },
+    { "min-budget", 0, 0, G_OPTION_ARG_NONE, &options.min_budget,
+      "Also bisect, per policy, the smallest budget (host memory follows) with no guest OOM and "
+      "no host OOM, to 1%, against the limit an oracle needs (peak demand plus the reserve); "
+      "scenarios only", NULL },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &inputs, NULL, "SCENARIO|TRACE..." },
     { NULL },
   };

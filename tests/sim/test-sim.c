@@ -3,6 +3,7 @@
  * file and the field), demand curves, the model's accounting, the MoM and
  * Proxmox rules on hand-computed cases, the ballast adapter, the trace
  * format, the check and the SVG writer. */
+#include "sim-budget.h"
 #include "sim-model.h"
 #include "sim-policy.h"
 #include "sim-report.h"
@@ -253,6 +254,52 @@ test_model_static_accounting (void)
     " \"max\": \"4G\", \"free_page_reporting\": true, \"demand\": {\"start\": \"3G\", \"segments\": [{\"hold\": \"100s\"}, {\"step\": \"1G\"}]}}]}");
   g_autoptr(BallastSimResult) r2 = run (fpr, "static", FALSE);
   g_assert_cmpfloat (fabs (r2->metrics.host_overflow_mib_sec - 1024.0 * 100), <, 1);
+}
+
+/* --min-budget: the limit is what an oracle needs (peak demand plus the
+ * reserve for that budget), and a policy's minimum is bisected to 1%. */
+static void
+test_min_budget (void)
+{
+  /* One guest holding 2 GiB for 10 minutes, at its max from the start. */
+  g_autoptr(BallastSimScenario) s = parse_ok (
+    "{\"duration\": \"10m\", \"host\": {\"budget\": \"8G\", \"oom_margin\": \"256M\"}, \"guests\": [{\"name\": \"g\","
+    " \"max\": \"4G\", \"demand\": \"2G\"}]}");
+  g_autoptr(BallastPolicyFile) file = ballast_policy_file_new_default ();
+  g_assert_cmpuint (ballast_sim_peak_demand_kib (s), ==, 2 * GIB);
+  /* B - max(10% of B, 1 GiB) >= 2 GiB: B = 3 GiB. */
+  g_assert_cmpuint (ballast_sim_limit_kib (s, file), ==, 3 * GIB);
+
+  /* Static: the host holds the 2 GiB it touched; it is out of memory only
+   * beyond its 256 MiB margin, so 1.75 GiB is the least, found to 1%. */
+  g_autoptr(GError) error = NULL;
+  BallastSimMinBudget needed;
+  g_assert_true (ballast_sim_min_budget (s, file, "static", &needed, &error));
+  g_assert_no_error (error);
+  g_assert_true (needed.found);
+  g_assert_false (needed.at_floor);
+  g_test_message ("static: %" G_GUINT64_FORMAT " KiB in %u runs", needed.budget_kib, needed.runs);
+  g_assert_cmpuint (needed.budget_kib, >=, 1792 * MIB);
+  g_assert_cmpuint (needed.budget_kib, <=, 1792 * MIB + 1792 * MIB / 100 * 2);
+  g_assert_cmpuint (needed.runs, <, 20);
+
+  /* A guest started at 1 GiB whose demand ramps to 2 GiB: under static
+   * it is short whatever the budget: never found. */
+  g_autoptr(BallastSimScenario) starved = parse_ok (
+    "{\"duration\": \"10m\", \"host\": {\"budget\": \"8G\"}, \"guests\": [{\"name\": \"g\","
+    " \"max\": \"4G\", \"initial\": \"1G\", \"demand\": {\"start\": \"512M\","
+    " \"segments\": [{\"ramp\": \"2G\", \"over\": \"5m\"}]}}]}");
+  g_assert_true (ballast_sim_min_budget (starved, file, "static", &needed, &error));
+  g_assert_false (needed.found);
+  /* ballast grows it, with the reserve kept: between the peak and the limit. */
+  g_assert_true (ballast_sim_min_budget (starved, file, "ballast", &needed, &error));
+  g_assert_true (needed.found);
+  g_assert_cmpuint (needed.budget_kib, >=, 1792 * MIB);
+  g_assert_cmpuint (needed.budget_kib, <=, 3 * GIB + 3 * GIB / 100);
+
+  /* An unknown policy is an error, not a crash. */
+  g_assert_false (ballast_sim_min_budget (s, file, "nonesuch", &needed, &error));
+  g_assert_nonnull (error);
 }
 
 /* A "recorded" trace drives the balloon: check the rate limit, unmet
@@ -713,6 +760,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sim/trace/errors", test_trace_errors);
   g_test_add_func ("/sim/trace/replay", test_trace_replay);
   g_test_add_func ("/sim/check", test_check_rules);
+  g_test_add_func ("/sim/min-budget", test_min_budget);
   g_test_add_func ("/sim/svg", test_svg);
   return g_test_run ();
 }
