@@ -23,6 +23,7 @@ ballast_cycle_forget_run (BallastDomain *domain)
   observed->stats_period_attempted = FALSE;
   g_clear_pointer (&observed->stats_period_error, g_free);
   observed->history = (BallastGuestHistory) { 0 };
+  observed->spikes = (BallastSpikeHistory) { 0 };
   ballast_loan_keeper_forget_run (domain);
 }
 
@@ -166,6 +167,18 @@ ballast_cycle_merge (BallastRegistry *registry, BallastCollectResult *result,
           ballast_guest_history_advance (&observed->history, &observed->stats, now_usec);
           if (observed->history.counter_resets == resets)
             notice_oom_deflation (domain, previous_actual_kib, now_usec);
+          /* What it uses, once per report of the guest's, into its spikes;
+           * figures that contradict each other are not fed. */
+          if (observed->history.last_update_changed_usec == now_usec
+              && ballast_balloon_stats_has_guest_view (&observed->stats)
+              && observed->config != NULL
+              && ballast_balloon_stats_check (&observed->stats, observed->config->max_kib) == NULL)
+            {
+              BallastSpikeParams spike_params;
+              ballast_policy_spike_params (&policy_file->policy, &spike_params);
+              ballast_spike_history_add (&observed->spikes, &spike_params, observed->history.used_kib,
+                                         now_usec);
+            }
           /* A balloon seen moving towards what it was asked is not stuck,
            * however often it was before. */
           if (domain->balloon.has_target
@@ -385,6 +398,12 @@ guest_input (const BallastDomain *domain, const BallastPolicy *policy, gint64 no
   const BallastDomainObserved *observed = &domain->observed;
   const BallastBalloonRecord *balloon = &domain->balloon;
   guint64 current = ballast_domain_current_kib (domain);
+  BallastSpikeParams spike_params;
+  ballast_policy_spike_params (policy, &spike_params);
+  guint64 spike_peak, spike_age;
+  gboolean spike_due;
+  ballast_spike_history_view (&observed->spikes, &spike_params, now_usec, &spike_peak, &spike_age,
+                              &spike_due);
   return (BallastGuestInput) {
     .name = domain->name,
     .max_kib = observed->config->max_kib,
@@ -409,6 +428,9 @@ guest_input (const BallastDomain *domain, const BallastPolicy *policy, gint64 no
     .settling = balloon->has_target
                 && observed->history.last_update_changed_usec <= balloon->target_applied_usec,
     .over_fair_share_sec = ballast_loan_clock_seconds (&domain->loan.clock, now_usec),
+    .spike_peak_kib = spike_peak,
+    .spike_age_sec = spike_age,
+    .spike_due = spike_due,
     .tuning = guest_tuning (domain, policy),
   };
 }

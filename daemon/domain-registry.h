@@ -61,6 +61,7 @@ typedef struct {
   gboolean has_stats;
   BallastBalloonStats stats;
   BallastGuestHistory history;
+  BallastSpikeHistory spikes;     /* its use's peaks and spikes, this run */
 } BallastDomainObserved;
 
 /* How ballast regards the domain this cycle. Written only by cycle.c's

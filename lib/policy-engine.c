@@ -278,6 +278,21 @@ assess_guest (const BallastPolicy *policy, gboolean emergency, GuestSlot *slot)
   slot->pressured = slot->movable && d->pressure != BALLAST_PRESSURE_NONE;
   slot->target_kib = MIN (in->target_kib, in->max_kib);
   d->reason = BALLAST_REASON_HOLD_BALANCED;
+
+  /* Headroom for the spikes it has shown: its peak plus the headroom at
+   * that use, while one is due. Not in an emergency, when only what is
+   * used now counts. */
+  d->learned_floor_kib = d->floor_kib;
+  d->spike_peak_kib = in->spike_peak_kib;
+  d->spike_age_sec = in->spike_age_sec;
+  if (in->spike_due && in->spike_peak_kib > d->used_kib && !emergency && !in->fixed)
+    {
+      guint64 peak_headroom = MAX (permille_of (in->spike_peak_kib, in->tuning.headroom_permille),
+                                   in->tuning.headroom_floor_kib);
+      guint64 learned = in->spike_peak_kib > G_MAXUINT64 - peak_headroom
+                          ? G_MAXUINT64 : in->spike_peak_kib + peak_headroom;
+      d->learned_floor_kib = MAX (d->floor_kib, MIN (learned, in->max_kib));
+    }
 }
 
 /* Guests below their guarantee go up to it first, whatever the host says:
@@ -372,7 +387,12 @@ untouched_above (const GuestSlot *slot, guint64 floor)
 }
 
 typedef enum {
-  RECLAIM_FOR_HOST,     /* the host's deficit: down to the floors */
+  RECLAIM_FOR_HOST,     /* the host's deficit: down to the floors, keeping
+                         * the headroom learned for spikes */
+  RECLAIM_LEARNED,      /* the host's deficit, still: from that headroom,
+                         * down to the floors */
+  LEND_TO_SPIKE,        /* to a guest whose spike is due: each keeps its
+                         * own learned headroom */
   LEND_WITHIN_SHARES,   /* to a guest below its fair share: each keeps its
                          * need up to its own share */
   LEND_TO_CONFIRMED,    /* to a guest whose use the host confirms, for a
@@ -393,7 +413,7 @@ static guint64
 reclaim (const BallastPolicy *policy, BallastPlan *plan, GuestSlot *slots, gsize n,
          GuestSlot **group, guint64 goal, ReclaimMode mode)
 {
-  gboolean lend = mode != RECLAIM_FOR_HOST;
+  gboolean lend = mode != RECLAIM_FOR_HOST && mode != RECLAIM_LEARNED;
   gsize n_group = 0;
   for (gsize i = 0; i < n; i++)
     {
@@ -421,7 +441,11 @@ reclaim (const BallastPolicy *policy, BallastPlan *plan, GuestSlot *slots, gsize
        * claiming pressure (or lying about it) never takes one within its
        * share below its need, only what others hold beyond theirs. */
       guint64 floor = d->floor_kib;
-      if (mode == LEND_WITHIN_SHARES)
+      if (mode == RECLAIM_FOR_HOST || mode == LEND_TO_SPIKE)
+        floor = d->learned_floor_kib;
+      else if (mode == RECLAIM_LEARNED && d->learned_floor_kib <= d->floor_kib)
+        continue;
+      else if (mode == LEND_WITHIN_SHARES)
         floor = MAX (slot->lean_floor_kib, MIN (d->floor_kib, d->fair_share_kib));
       else if (mode == LEND_TO_CONFIRMED)
         floor = slot->lean_floor_kib;
@@ -429,7 +453,8 @@ reclaim (const BallastPolicy *policy, BallastPlan *plan, GuestSlot *slots, gsize
       if (slot->target_kib <= floor)
         {
           if (!lend)
-            d->reason = BALLAST_REASON_HOLD_AT_FLOOR;
+            d->reason = floor > d->floor_kib ? BALLAST_REASON_HOLD_LEARNED
+                                             : BALLAST_REASON_HOLD_AT_FLOOR;
           continue;
         }
       /* A guest that reports its free pages has already handed back all
@@ -478,7 +503,8 @@ reclaim (const BallastPolicy *policy, BallastPlan *plan, GuestSlot *slots, gsize
       else if (lend)
         continue;
       else if (slot->amount_kib == 0)
-        d->reason = BALLAST_REASON_HOLD_NOT_CHOSEN;
+        d->reason = mode == RECLAIM_LEARNED ? BALLAST_REASON_HOLD_LEARNED
+                                            : BALLAST_REASON_HOLD_NOT_CHOSEN;
       else
         {
           d->reason = BALLAST_REASON_HOLD_SMALL_CHANGE;
@@ -486,6 +512,41 @@ reclaim (const BallastPolicy *policy, BallastPlan *plan, GuestSlot *slots, gsize
         }
     }
   return freed;
+}
+
+/* Guests whose spike is due and that hold less than their learned floor
+ * (squeezed between spikes) get it back before the spike comes: a spike
+ * that jumps in one step is over before any reaction. What surplus did not
+ * give is taken from the others above their own floors, learned headroom
+ * kept, by their step, as for a pressured guest. */
+static void
+serve_due_spikes (const BallastPolicy *policy, BallastPlan *plan, GuestSlot *slots, gsize n,
+                  GuestSlot **group)
+{
+  g_autofree GuestSlot **due = g_new (GuestSlot *, MAX (n, 1));
+  gsize n_due = 0;
+  guint64 want = 0;
+  for (gsize i = 0; i < n; i++)
+    {
+      GuestSlot *slot = &slots[i];
+      const BallastDecision *d = slot->decision;
+      if (!slot->movable || slot->pressured || d->learned_floor_kib <= d->floor_kib
+          || slot->target_kib >= d->learned_floor_kib)
+        continue;
+      slot->cap_kib = d->learned_floor_kib - slot->target_kib;
+      want += slot->cap_kib;
+      due[n_due++] = slot;
+    }
+  if (want == 0)
+    return;
+  guint64 freed = reclaim (policy, plan, slots, n, group, want, LEND_TO_SPIKE);
+  distribute_give (due, n_due, freed);
+  for (gsize i = 0; i < n_due; i++)
+    if (due[i]->amount_kib > 0)
+      {
+        due[i]->target_kib += due[i]->amount_kib;
+        due[i]->decision->reason = BALLAST_REASON_GROW_LEARNED;
+      }
 }
 
 /* Gives up to AMOUNT to the pressured guests in GROUP, each up to what it
@@ -838,6 +899,14 @@ ballast_policy_decide (const BallastPolicy *policy, const BallastHostInput *host
   guint64 reclaim_goal = plan->deficit_kib + pressured_short;
   if (reclaim_goal > 0)
     plan->reclaimed_kib = reclaim (policy, plan, slots, n_guests, group, reclaim_goal, RECLAIM_FOR_HOST);
+  /* The headroom held for spikes goes last. */
+  guint64 learned_taken = 0;
+  if (plan->reclaimed_kib < reclaim_goal)
+    {
+      learned_taken = reclaim (policy, plan, slots, n_guests, group,
+                               reclaim_goal - plan->reclaimed_kib, RECLAIM_LEARNED);
+      plan->reclaimed_kib += learned_taken;
+    }
 
   /* Pressured guests grow first, from free memory and from what was
    * reclaimed beyond the deficit; by shares when there is not enough.
@@ -866,7 +935,8 @@ ballast_policy_decide (const BallastPolicy *policy, const BallastHostInput *host
    * first the guests that report their free pages, which cost the host
    * only what they use of it and hand the rest back by themselves, then
    * the others. */
-  for (int stage = 0; stage < 3 && spare > 0; stage++)
+  enum { STAGE_NEED, STAGE_LEARNED, STAGE_REPORTING, STAGE_REST, N_STAGES };
+  for (int stage = STAGE_NEED; stage < N_STAGES && spare > 0; stage++)
     {
       n_group = 0;
       for (gsize i = 0; i < n_guests; i++)
@@ -874,13 +944,18 @@ ballast_policy_decide (const BallastPolicy *policy, const BallastHostInput *host
           GuestSlot *slot = &slots[i];
           if (!slot->movable)
             continue;
-          /* Beyond its need only a guest that can give it back. */
-          if (stage > 0 && (slot->input->recently_shrunk || slot->input->fixed))
+          /* Beyond its need only a guest that can give it back; headroom
+           * for a spike that is due, even if it was shrunk lately. */
+          if (stage == STAGE_LEARNED && slot->decision->learned_floor_kib <= slot->decision->need_kib)
             continue;
-          if ((stage == 1 && !slot->input->free_page_reporting)
-              || (stage == 2 && slot->input->free_page_reporting))
+          if (stage > STAGE_LEARNED && (slot->input->recently_shrunk || slot->input->fixed))
             continue;
-          guint64 goal = stage == 0 ? slot->decision->need_kib : slot->input->max_kib;
+          if ((stage == STAGE_REPORTING && !slot->input->free_page_reporting)
+              || (stage == STAGE_REST && slot->input->free_page_reporting))
+            continue;
+          guint64 goal = stage == STAGE_NEED      ? slot->decision->need_kib
+                         : stage == STAGE_LEARNED ? slot->decision->learned_floor_kib
+                                                  : slot->input->max_kib;
           if (slot->target_kib >= goal)
             continue;
           slot->cap_kib = goal - slot->target_kib;
@@ -902,11 +977,18 @@ ballast_policy_decide (const BallastPolicy *policy, const BallastHostInput *host
           group[i]->target_kib += group[i]->amount_kib;
           if (group[i]->decision->reason != BALLAST_REASON_GROW_PRESSURED
               && group[i]->decision->reason != BALLAST_REASON_GROW_TO_MIN
-              && group[i]->decision->reason != BALLAST_REASON_GROW_TO_NEED)
-            group[i]->decision->reason = stage == 0 ? BALLAST_REASON_GROW_TO_NEED
-                                                    : BALLAST_REASON_GROW_SURPLUS;
+              && group[i]->decision->reason != BALLAST_REASON_GROW_TO_NEED
+              && group[i]->decision->reason != BALLAST_REASON_GROW_LEARNED)
+            group[i]->decision->reason = stage == STAGE_NEED      ? BALLAST_REASON_GROW_TO_NEED
+                                         : stage == STAGE_LEARNED ? BALLAST_REASON_GROW_LEARNED
+                                                                  : BALLAST_REASON_GROW_SURPLUS;
         }
     }
+
+  /* Not when the deficit had to take learned headroom: that would hand
+   * it straight back. */
+  if (learned_taken == 0)
+    serve_due_spikes (policy, plan, slots, n_guests, group);
 
   /* Hysteresis for growth (shrinks were filtered above), and the outcome. */
   for (gsize i = 0; i < n_guests; i++)
@@ -999,6 +1081,8 @@ ballast_reason_code_to_string (BallastReasonCode code)
     case BALLAST_REASON_HOLD_FIXED: return "hold-fixed";
     case BALLAST_REASON_HOLD_REPORTED: return "hold-reported";
     case BALLAST_REASON_STOP_ASKING: return "stop-asking";
+    case BALLAST_REASON_HOLD_LEARNED: return "hold-learned";
+    case BALLAST_REASON_GROW_LEARNED: return "grow-learned";
     default: return "?";
     }
 }
@@ -1121,6 +1205,21 @@ ballast_decision_describe (const BallastPlan *plan, const BallastDecision *d)
     case BALLAST_REASON_HOLD_REPORTED:
       return g_strdup_printf ("hold: host short of %s, but with free page reporting the guest has "
                               "already handed back all it does not use", deficit);
+    case BALLAST_REASON_HOLD_LEARNED:
+    case BALLAST_REASON_GROW_LEARNED:
+      {
+        g_autofree char *keep = ballast_size_format_kib (d->learned_floor_kib > d->floor_kib
+                                                         ? d->learned_floor_kib - d->floor_kib : 0);
+        g_autofree char *peak = ballast_size_format_kib (d->spike_peak_kib);
+        g_autofree char *age = d->spike_age_sec >= 120
+                                 ? g_strdup_printf ("%" G_GUINT64_FORMAT " min", d->spike_age_sec / 60)
+                                 : g_strdup_printf ("%" G_GUINT64_FORMAT " s", d->spike_age_sec);
+        if (d->reason == BALLAST_REASON_GROW_LEARNED)
+          return g_strdup_printf ("grow by %s: keeping %s for its spikes: peak %s %s ago", delta, keep,
+                                  peak, age);
+        return g_strdup_printf ("hold: host short of %s, but keeping %s for its spikes: peak %s %s ago",
+                                deficit, keep, peak, age);
+      }
     case BALLAST_REASON_STOP_ASKING:
       {
         g_autofree char *asked = ballast_size_format_kib (d->old_target_kib);

@@ -65,6 +65,12 @@ typedef struct {
                             * shrunk again until it reports */
   guint64 over_fair_share_sec; /* how long its used memory has been above its
                                 * fair share without a break (lib/loan-clock.h) */
+  guint64 spike_peak_kib;  /* the use its recent spikes reached, decayed
+                            * (lib/spike-history.h); 0: none learned */
+  guint64 spike_age_sec;   /* since use was last at that peak */
+  gboolean spike_due;      /* headroom for its next spike is to be held now:
+                            * its spikes come at no known period, or the
+                            * next one is due */
   BallastGuestTuning tuning;
 } BallastGuestInput;
 
@@ -94,6 +100,10 @@ typedef enum {
                                      * already handed back all it does not use */
   BALLAST_REASON_STOP_ASKING,       /* not trusted, and its balloon short of a shrink:
                                      * the target goes back to where the balloon is */
+  BALLAST_REASON_HOLD_LEARNED,      /* deficit, but what it holds above its need is
+                                     * headroom for the spikes it has shown, and
+                                     * others covered the deficit */
+  BALLAST_REASON_GROW_LEARNED,      /* surplus restores headroom for its spikes */
 } BallastReasonCode;
 
 typedef struct {
@@ -112,6 +122,10 @@ typedef struct {
                                 * touched (above its RSS): freeing nothing now */
   guint64 fair_share_kib;     /* its share of the budget less the reserve, by
                                * shares: for SHRINK_OVER_FAIR_SHARE */
+  guint64 learned_floor_kib;  /* its peak plus headroom, held for its next spike
+                               * while the host can afford it; <= floor: none */
+  guint64 spike_peak_kib;     /* from the input, for the reason text */
+  guint64 spike_age_sec;
 } BallastDecision;
 
 typedef struct {

@@ -98,6 +98,10 @@ static const BallastXmlRule policy_rules[] = {
   { "policy/guests/regrow-delay", BALLAST_XML_UINT, NULL },
   { "policy/guests/loan-time", BALLAST_XML_UINT, NULL },
   { "policy/guests/stuck-retry", BALLAST_XML_UINT, NULL },
+  { "policy/guests/learned-headroom", BALLAST_XML_CONTAINER, NULL },
+  { "policy/guests/learned-headroom/half-life", BALLAST_XML_UINT, NULL },
+  { "policy/guests/learned-headroom/lead", BALLAST_XML_UINT, NULL },
+  { "policy/guests/learned-headroom/jump", BALLAST_XML_SIZE, NULL },
   { "policy/guests/partial-stats", BALLAST_XML_EMPTY, "headroom-percent=percent100to1000!" },
   { "policy/guests/default", BALLAST_XML_CONTAINER, NULL },
   GUEST_TUNING_RULES ("policy/guests/default"),
@@ -346,6 +350,26 @@ read_guests (const Reader *reader, xmlNode *guests, BallastPolicyFile *file, GEr
           g_set_error (error, BALLAST_ERROR, BALLAST_ERROR_INVALID,
                        "%s line %ld: <stuck-retry>: 0 s would ask a stuck balloon again at "
                        "once, every time (1 to 3600 s)", reader->what, xmlGetLineNo (element));
+          return FALSE;
+        }
+    }
+  if ((element = child (reader, guests, "learned-headroom")) != NULL)
+    {
+      xmlNode *knob;
+      if ((knob = child (reader, element, "half-life")) != NULL
+          && !read_seconds (reader, knob, 7 * 86400, "a week", &file->policy.learned_half_life_sec, error))
+        return FALSE;
+      if ((knob = child (reader, element, "lead")) != NULL
+          && !read_seconds (reader, knob, 3600, "an hour", &file->policy.spike_lead_sec, error))
+        return FALSE;
+      if ((knob = child (reader, element, "jump")) != NULL
+          && !read_size (reader, knob, &file->policy.spike_jump_kib, error))
+        return FALSE;
+      if (file->policy.spike_jump_kib == 0)
+        {
+          g_set_error (error, BALLAST_ERROR, BALLAST_ERROR_INVALID,
+                       "%s line %ld: <jump>: 0 would read every sample as a spike",
+                       reader->what, xmlGetLineNo (knob));
           return FALSE;
         }
     }

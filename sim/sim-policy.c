@@ -31,6 +31,7 @@ typedef struct {
   gboolean shrunk;
   gint64 last_shrink_msec;
   BallastLoanClock loan_clock;
+  BallastSpikeHistory spikes;
 } SimGuestHistory;
 
 /* ---- oVirt MoM ---------------------------------------------------------------
@@ -315,6 +316,13 @@ ballast_decide (BallastSimPolicy *policy, const BallastSimHostView *host,
       h->seen = TRUE;
       h->sampled_msec = host->now_msec;
       h->used_kib = used;
+      BallastSpikeParams spike_params;
+      ballast_policy_spike_params (engine_policy, &spike_params);
+      ballast_spike_history_add (&h->spikes, &spike_params, used, host->now_msec * 1000);
+      guint64 spike_peak, spike_age;
+      gboolean spike_due;
+      ballast_spike_history_view (&h->spikes, &spike_params, host->now_msec * 1000, &spike_peak,
+                                  &spike_age, &spike_due);
       policy->inputs[i] = (BallastGuestInput) {
         .used_growth_kib_per_sec = h->used_growth_kib_per_sec,
         .recently_shrunk = h->shrunk && host->now_msec - h->last_shrink_msec
@@ -330,6 +338,9 @@ ballast_decide (BallastSimPolicy *policy, const BallastSimHostView *host,
         .swap_in_kib_per_sec = g->swap_in_kib_per_sec,
         .major_faults_per_sec = g->major_faults_per_sec,
         .over_fair_share_sec = ballast_loan_clock_seconds (&h->loan_clock, host->now_msec * 1000),
+        .spike_peak_kib = spike_peak,
+        .spike_age_sec = spike_age,
+        .spike_due = spike_due,
         .tuning = g->tuning,
       };
     }

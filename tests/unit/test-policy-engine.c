@@ -613,6 +613,85 @@ test_stuck_balloon_not_counted (void)
   g_assert_cmpint (absurd->pending_kib, ==, 0);
 }
 
+/* Headroom learned for spikes: a guest whose periodic spike is due keeps
+ * its peak plus headroom while others can cover a deficit (taken last),
+ * gets it back from surplus even if shrunk lately, and from the others'
+ * excess when there is none; none of it in an emergency or when no spike
+ * is due. */
+static void
+test_learned_headroom (void)
+{
+  BallastPolicy policy = test_policy ();
+  /* spiky: 4 GiB max, uses 1 GiB, peaked at 2.5 GiB 14 min ago: learned
+   * floor 2.5 GiB + max(20%, 128 MiB) = 3 GiB. idle: uses 1 GiB of 4. */
+  BallastGuestInput guests[] = {
+    idle_guest ("spiky", &policy, 4 * GIB, 3 * GIB, 2 * GIB),
+    idle_guest ("idle", &policy, 4 * GIB, 4 * GIB, 3 * GIB),
+  };
+  guests[0].spike_peak_kib = 2560 * MIB;
+  guests[0].spike_age_sec = 14 * 60;
+  guests[0].spike_due = TRUE;
+
+  /* Short by 424 MiB (not an emergency: more than half the reserve is
+   * available): idle covers it, spiky keeps its 3 GiB. */
+  BallastHostInput short_host = host_with_available (16 * GIB, 600 * MIB);
+  g_autoptr(BallastPlan) plan = ballast_policy_decide (&policy, &short_host, guests, 2, TRUE);
+  g_assert_cmpuint (plan->decisions[0].learned_floor_kib, ==, 3 * GIB);
+  g_assert_cmpint (plan->decisions[0].reason, ==, BALLAST_REASON_HOLD_LEARNED);
+  g_assert_cmpuint (plan->decisions[0].target_kib, ==, 3 * GIB);
+  g_assert_cmpint (plan->decisions[1].reason, ==, BALLAST_REASON_SHRINK_DEFICIT);
+  g_autofree char *text = ballast_decision_describe (plan, &plan->decisions[0]);
+  g_assert_cmpstr (text, ==, "hold: host short of 424.0 MiB, but keeping 1.8 GiB for its spikes: "
+                             "peak 2.5 GiB 14 min ago");
+
+  /* Not due: an ordinary guest (the one with more excess gives). */
+  guests[0].spike_due = FALSE;
+  g_autoptr(BallastPlan) not_due = ballast_policy_decide (&policy, &short_host, guests, 2, TRUE);
+  g_assert_cmpuint (not_due->decisions[0].learned_floor_kib, ==, not_due->decisions[0].floor_kib);
+  g_assert_cmpint (not_due->decisions[0].reason, ==, BALLAST_REASON_HOLD_NOT_CHOSEN);
+  guests[0].spike_due = TRUE;
+
+  /* Short by more than idle can give: the learned headroom goes last, but
+   * it goes, never below the floor. */
+  guests[1].current_kib = guests[1].target_kib = 1536 * MIB;
+  guests[1].usable_kib = 512 * MIB;
+  BallastHostInput very_short = host_with_available (16 * GIB, 600 * MIB);
+  g_autoptr(BallastPlan) last = ballast_policy_decide (&policy, &very_short, guests, 2, TRUE);
+  g_assert_cmpint (last->decisions[0].reason, ==, BALLAST_REASON_SHRINK_DEFICIT);
+  g_assert_cmpuint (last->decisions[0].target_kib, <, 3 * GIB);
+  g_assert_cmpuint (last->decisions[0].target_kib, >=, last->decisions[0].floor_kib);
+  g_assert_cmpint (last->decisions[1].reason, ==, BALLAST_REASON_SHRINK_DEFICIT);
+
+  /* In an emergency only what is used now counts. */
+  BallastHostInput emergency = { .total_kib = 16 * GIB, .available_kib = 0, .has_psi = TRUE,
+                                 .psi_some_avg10_centipct = 5000 };
+  g_autoptr(BallastPlan) urgent = ballast_policy_decide (&policy, &emergency, guests, 2, TRUE);
+  g_assert_cmpuint (urgent->decisions[0].learned_floor_kib, ==, urgent->decisions[0].floor_kib);
+
+  /* Surplus: squeezed to 1.25 GiB between spikes and shrunk lately, it
+   * gets its 3 GiB back when the spike is due. */
+  guests[0].current_kib = guests[0].target_kib = 1280 * MIB;
+  guests[0].usable_kib = 256 * MIB;
+  guests[0].recently_shrunk = TRUE;
+  BallastHostInput roomy = host_with_available (16 * GIB, 8 * GIB);
+  g_autoptr(BallastPlan) surplus = ballast_policy_decide (&policy, &roomy, guests, 2, TRUE);
+  g_assert_cmpint (surplus->decisions[0].reason, ==, BALLAST_REASON_GROW_LEARNED);
+  g_assert_cmpuint (surplus->decisions[0].target_kib, ==, 3 * GIB);
+  g_autofree char *grown = ballast_decision_describe (surplus, &surplus->decisions[0]);
+  g_assert_true (g_str_has_prefix (grown, "grow by 1.8 GiB: keeping 1.8 GiB for its spikes: peak 2.5 GiB 14 min ago"));
+
+  /* Balanced host, no surplus: the others' excess pays for it. */
+  guests[1].current_kib = guests[1].target_kib = 4 * GIB;
+  guests[1].usable_kib = 3 * GIB;
+  BallastHostInput balanced = host_with_available (16 * GIB, 1 * GIB + 10 * MIB);
+  g_autoptr(BallastPlan) transfer = ballast_policy_decide (&policy, &balanced, guests, 2, TRUE);
+  g_assert_cmpint (transfer->decisions[0].reason, ==, BALLAST_REASON_GROW_LEARNED);
+  g_assert_cmpuint (transfer->decisions[0].target_kib, >, 1280 * MIB);
+  g_assert_cmpint (transfer->decisions[1].reason, ==, BALLAST_REASON_SHRINK_TRANSFER);
+  g_assert_cmpuint (transfer->decisions[1].target_kib, <, 4 * GIB);
+  g_assert_cmpuint (transfer->decisions[1].target_kib, >=, transfer->decisions[1].floor_kib);
+}
+
 /* A host already over its budget (the cgroup pushed guest memory out to
  * swap) shows nothing available; what it is over is owed on top of the
  * reserve. */
@@ -915,6 +994,9 @@ random_case (GRand *rand, RandomCase *c)
       g->swap_in_kib_per_sec = g_rand_int_range (rand, 0, 8) == 0 ? random_kib (rand, 0, 10 * MIB) : 0;
       g->major_faults_per_sec = g_rand_int_range (rand, 0, 8) == 0 ? g_rand_int_range (rand, 0, 1000) : 0;
       g->unresponsive = g_rand_int_range (rand, 0, 10) == 0;
+      g->spike_due = g_rand_boolean (rand);
+      g->spike_peak_kib = g_rand_boolean (rand) ? (guint64) g_rand_double_range (rand, 0, 2.0 * (double) g->max_kib) : 0;
+      g->spike_age_sec = (guint64) g_rand_int_range (rand, 0, 7200);
       g->settling = g_rand_int_range (rand, 0, 10) == 0;
       if (g_rand_int_range (rand, 0, 3) == 0)
         g->resident_kib = random_kib (rand, 0, g->current_kib + 64 * MIB);
@@ -1102,6 +1184,7 @@ main (int argc, char **argv)
   g_test_add_func ("/policy/below-min-raised", test_below_min_is_raised_even_in_deficit);
   g_test_add_func ("/policy/gate-off-never-shrinks", test_gate_off_never_shrinks);
   g_test_add_func ("/policy/excluded-unresponsive", test_excluded_and_unresponsive_untouched);
+  g_test_add_func ("/policy/learned-headroom", test_learned_headroom);
   g_test_add_func ("/policy/pending-balloon-counted", test_pending_balloon_counted);
   g_test_add_func ("/policy/stuck-balloon-not-counted", test_stuck_balloon_not_counted);
   g_test_add_func ("/policy/settling-not-shrunk-again", test_settling_guest_not_shrunk_again);

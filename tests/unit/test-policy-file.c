@@ -85,7 +85,7 @@ describe (const BallastPolicyFile *file)
     "reserve %d/%" G_GUINT64_FORMAT "/%u floor %" G_GUINT64_FORMAT " band %" G_GUINT64_FORMAT
     " min-change %" G_GUINT64_FORMAT " psi %u headroom-emergency %" G_GUINT64_FORMAT
     " shrink %u swap-in %" G_GUINT64_FORMAT " faults %" G_GUINT64_FORMAT " watermark %"
-    G_GUINT64_FORMAT " grow %" G_GUINT64_FORMAT " lookahead %u regrow %u loan %u partial %u stuck %u | min %d/%" G_GUINT64_FORMAT "/%u shares %u"
+    G_GUINT64_FORMAT " grow %" G_GUINT64_FORMAT " lookahead %u regrow %u loan %u partial %u stuck %u learned %u/%u/%" G_GUINT64_FORMAT " | min %d/%" G_GUINT64_FORMAT "/%u shares %u"
     " headroom %u/%" G_GUINT64_FORMAT " steps %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT
     " exclude %d | overcommit %d budget %d rules %u",
     p->reserve.is_relative, p->reserve.kib, p->reserve.permille, p->reserve_floor_kib, p->band_kib,
@@ -93,7 +93,7 @@ describe (const BallastPolicyFile *file)
     p->shrink_fraction_permille, p->swap_in_threshold_kib_per_sec,
     p->major_fault_threshold_per_sec, p->low_watermark_kib, p->pressure_grow_kib,
     p->growth_lookahead_sec, p->regrow_delay_sec, p->loan_time_sec, p->partial_stats_headroom_percent,
-    p->stuck_retry_sec,
+    p->stuck_retry_sec, p->learned_half_life_sec, p->spike_lead_sec, p->spike_jump_kib,
     g->min.is_relative, g->min.kib, g->min.permille, g->shares, g->headroom_permille,
     g->headroom_floor_kib, g->shrink_step_max_kib, g->grow_step_max_kib, g->exclude,
     file->overcommit, file->budget, file->rules->len);
@@ -126,6 +126,7 @@ test_every_field_read (void)
     "    <lookahead>12</lookahead></pressure>\n"
     "  <guests><shrink-per-cycle percent='30'/><regrow-delay>90</regrow-delay><loan-time>600</loan-time>\n"
     "    <stuck-retry>90</stuck-retry><partial-stats headroom-percent='300'/>\n"
+    "    <learned-headroom><half-life>1800</half-life><lead>90</lead><jump unit='MiB'>512</jump></learned-headroom>\n"
     "    <default><min percent='20'/><shares>200</shares>\n"
     "      <headroom percent='15'><floor unit='MiB'>96</floor></headroom>\n"
     "      <step><shrink unit='MiB'>512</shrink><grow unit='GiB'>1</grow></step></default>\n"
@@ -156,6 +157,9 @@ test_every_field_read (void)
   g_assert_cmpuint (p->loan_time_sec, ==, 600);
   g_assert_cmpuint (p->partial_stats_headroom_percent, ==, 300);
   g_assert_cmpuint (p->stuck_retry_sec, ==, 90);
+  g_assert_cmpuint (p->learned_half_life_sec, ==, 1800);
+  g_assert_cmpuint (p->spike_lead_sec, ==, 90);
+  g_assert_cmpuint (p->spike_jump_kib, ==, 512 * MIB);
   g_assert_true (p->guest_defaults.min.is_relative);
   g_assert_cmpuint (p->guest_defaults.min.permille, ==, 200);
   g_assert_cmpuint (p->guest_defaults.shares, ==, 200);

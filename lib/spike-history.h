@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* What one guest's use did lately, kept to hold headroom for the spikes it
+ * has shown: a peak that decays, and the onsets of its last jumps, from
+ * which a period is read when they come regularly. Bounded (a few words
+ * per guest) and a pure function of the samples fed in, so the allocator
+ * stays one too. */
+
+#define BALLAST_SPIKE_ONSETS 4
+
+typedef struct {
+  gboolean has_sample;
+  guint64 peak_kib;             /* the highest use lately, decaying from PEAK_USEC */
+  gint64 peak_usec;
+  gint64 reached_usec;          /* when use last reached the peak */
+  guint64 last_used_kib;
+  gint64 last_usec;
+  guint64 low_kib;              /* the lowest use within the jump window (or
+                                 * since the last onset): a jump is measured
+                                 * from it */
+  gint64 low_usec;
+  gboolean in_spike;            /* since an onset, until use is back near where
+                                 * it rose from: one rise is one onset, however
+                                 * many samples it spans */
+  guint64 spike_base_kib;       /* where the current spike rose from */
+  gint64 onsets_usec[BALLAST_SPIKE_ONSETS]; /* oldest first */
+  guint n_onsets;
+} BallastSpikeHistory;
+
+typedef struct {
+  guint half_life_sec;          /* the peak decays towards use by half in this */
+  guint lead_sec;               /* a periodic spike is due this long before it */
+  guint64 jump_kib;             /* a rise of at least this ... */
+  guint jump_window_sec;        /* ... within this is a spike's onset */
+} BallastSpikeParams;
+
+/* Feed one sample: the guest uses USED_KIB at NOW_USEC (monotonic). A
+ * sample earlier than the last is ignored. */
+void ballast_spike_history_add (BallastSpikeHistory *history, const BallastSpikeParams *params,
+                                guint64 used_kib, gint64 now_usec);
+
+/* The decayed peak at NOW_USEC. */
+guint64 ballast_spike_history_peak_kib (const BallastSpikeHistory *history,
+                                        const BallastSpikeParams *params, gint64 now_usec);
+
+/* The period of its spikes, when the last onsets came regularly (each gap
+ * within a fifth of their mean); else 0. */
+gint64 ballast_spike_history_period_usec (const BallastSpikeHistory *history);
+
+/* Whether headroom for its next spike should be held at NOW_USEC: when
+ * its spikes come at a period, from LEAD (or a tenth of the period) before
+ * the next one is due until it has come, or until it is late by half a
+ * period (the pattern broke). Never without a period. */
+gboolean ballast_spike_history_due (const BallastSpikeHistory *history,
+                                    const BallastSpikeParams *params, gint64 now_usec);
+
+/* What the allocator is told (BallastGuestInput's spike_* fields) at
+ * NOW_USEC: the decayed peak (0 when learning is off or nothing is
+ * learned), how long ago use was there, and whether its headroom is to be
+ * held now. */
+void ballast_spike_history_view (const BallastSpikeHistory *history, const BallastSpikeParams *params,
+                                 gint64 now_usec, guint64 *ret_peak_kib, guint64 *ret_age_sec,
+                                 gboolean *ret_due);
+
+G_END_DECLS

@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* What a guest's use did lately: the decaying peak, one onset per rise,
+ * the period read from regular onsets, when a spike is due, bounded size,
+ * and samples that go back in time or jump to absurd sizes. */
+#include "spike-history.h"
+
+#define SEC G_GINT64_CONSTANT (1000000)
+#define MIB G_GUINT64_CONSTANT (1024)
+#define GIB (1024 * MIB)
+
+static const BallastSpikeParams params = {
+  .half_life_sec = 600, .lead_sec = 60, .jump_kib = 256 * MIB, .jump_window_sec = 30,
+};
+
+static void
+test_peak_decays (void)
+{
+  BallastSpikeHistory h = { 0 };
+  ballast_spike_history_add (&h, &params, 1 * GIB, 0);
+  ballast_spike_history_add (&h, &params, 3 * GIB, 10 * SEC);
+  ballast_spike_history_add (&h, &params, 1 * GIB, 100 * SEC);
+  /* 2 GiB above use, halved every 600 s from when it was reached. */
+  g_assert_cmpuint (ballast_spike_history_peak_kib (&h, &params, 10 * SEC), ==, 3 * GIB);
+  guint64 after_half_life = ballast_spike_history_peak_kib (&h, &params, 610 * SEC);
+  g_assert_cmpuint (after_half_life, >=, 2 * GIB - 2 * MIB);
+  g_assert_cmpuint (after_half_life, <=, 2 * GIB + 2 * MIB);
+  /* Sampled along the way, it decays the same (re-based at each sample). */
+  for (gint64 t = 110; t <= 610; t += 10)
+    ballast_spike_history_add (&h, &params, 1 * GIB, t * SEC);
+  guint64 sampled = ballast_spike_history_peak_kib (&h, &params, 610 * SEC);
+  g_assert_cmpuint (sampled, >=, 2 * GIB - 8 * MIB);
+  g_assert_cmpuint (sampled, <=, 2 * GIB + 8 * MIB);
+
+  guint64 peak, age;
+  gboolean due;
+  ballast_spike_history_view (&h, &params, 610 * SEC, &peak, &age, &due);
+  g_assert_cmpuint (peak, ==, sampled);
+  g_assert_cmpuint (age, ==, 600);
+  g_assert_false (due); /* one spike: no period, nothing due */
+
+  /* Learning off: the allocator is told nothing. */
+  BallastSpikeParams off = params;
+  off.half_life_sec = 0;
+  ballast_spike_history_view (&h, &off, 610 * SEC, &peak, &age, &due);
+  g_assert_cmpuint (peak, ==, 0);
+  g_assert_false (due);
+}
+
+/* A rise over several samples is one onset; a slow ramp none. */
+static void
+test_one_onset_per_rise (void)
+{
+  BallastSpikeHistory h = { 0 };
+  ballast_spike_history_add (&h, &params, 1 * GIB, 0);
+  /* 1 -> 3.2 GiB over 60 s, sampled every 10 s. */
+  for (gint64 t = 10; t <= 60; t += 10)
+    ballast_spike_history_add (&h, &params, 1 * GIB + (guint64) t * 2200 * MIB / 60, t * SEC);
+  g_assert_cmpuint (h.n_onsets, ==, 1);
+  /* It stays up, then comes down: still one. */
+  for (gint64 t = 70; t <= 240; t += 10)
+    ballast_spike_history_add (&h, &params, t < 200 ? 3200 * MIB : 1 * GIB, t * SEC);
+  g_assert_cmpuint (h.n_onsets, ==, 1);
+
+  /* 3 GiB over 20 minutes: a ramp, which growth follows, not a spike. */
+  BallastSpikeHistory ramp = { 0 };
+  for (gint64 t = 0; t <= 1200; t += 10)
+    ballast_spike_history_add (&ramp, &params, 1 * GIB + (guint64) t * 3 * GIB / 1200, t * SEC);
+  g_assert_cmpuint (ramp.n_onsets, ==, 0);
+}
+
+static void
+spike_at (BallastSpikeHistory *h, gint64 start_sec, guint64 height_kib)
+{
+  ballast_spike_history_add (h, &params, 1 * GIB, (start_sec - 10) * SEC);
+  ballast_spike_history_add (h, &params, 1 * GIB + height_kib, start_sec * SEC);
+  ballast_spike_history_add (h, &params, 1 * GIB + height_kib, (start_sec + 60) * SEC);
+  ballast_spike_history_add (h, &params, 1 * GIB, (start_sec + 90) * SEC);
+}
+
+/* Regular onsets give a period; the next spike is due from the lead (or a
+ * tenth of the period) before it until it comes; late by half a period,
+ * the pattern broke and nothing is due. */
+static void
+test_period_and_due (void)
+{
+  BallastSpikeHistory h = { 0 };
+  spike_at (&h, 900, 1536 * MIB);
+  spike_at (&h, 1800, 1536 * MIB);
+  g_assert_cmpint (ballast_spike_history_period_usec (&h), ==, 0); /* two onsets: no period yet */
+  spike_at (&h, 2700, 1536 * MIB);
+  g_assert_cmpint (ballast_spike_history_period_usec (&h), ==, 900 * SEC);
+  /* Next at 3600; lead max(60 s, 90 s). */
+  g_assert_false (ballast_spike_history_due (&h, &params, 3000 * SEC));
+  g_assert_false (ballast_spike_history_due (&h, &params, 3509 * SEC));
+  g_assert_true (ballast_spike_history_due (&h, &params, 3510 * SEC));
+  g_assert_true (ballast_spike_history_due (&h, &params, 3700 * SEC));  /* late a little */
+  g_assert_false (ballast_spike_history_due (&h, &params, 4060 * SEC)); /* late by half a period */
+
+  /* Irregular onsets: no period. */
+  BallastSpikeHistory irregular = { 0 };
+  spike_at (&irregular, 900, 1 * GIB);
+  spike_at (&irregular, 1300, 1 * GIB);
+  spike_at (&irregular, 2700, 1 * GIB);
+  g_assert_cmpint (ballast_spike_history_period_usec (&irregular), ==, 0);
+  g_assert_false (ballast_spike_history_due (&irregular, &params, 3000 * SEC));
+}
+
+/* Only the last few onsets are kept; a sample from the past is ignored; an
+ * absurd sample neither overflows nor leaves the peak above it for long. */
+static void
+test_bounded_and_garbage (void)
+{
+  BallastSpikeHistory h = { 0 };
+  for (gint64 k = 1; k <= 20; k++)
+    spike_at (&h, k * 600, 512 * MIB);
+  g_assert_cmpuint (h.n_onsets, ==, BALLAST_SPIKE_ONSETS);
+  g_assert_cmpint (h.onsets_usec[BALLAST_SPIKE_ONSETS - 1], ==, 20 * 600 * SEC);
+  g_assert_cmpint (ballast_spike_history_period_usec (&h), ==, 600 * SEC);
+
+  BallastSpikeHistory before = h;
+  ballast_spike_history_add (&h, &params, 8 * GIB, 10 * SEC); /* from the past */
+  g_assert_cmpmem (&h, sizeof h, &before, sizeof before);
+
+  BallastSpikeHistory absurd = { 0 };
+  ballast_spike_history_add (&absurd, &params, 1 * GIB, 0);
+  ballast_spike_history_add (&absurd, &params, G_MAXUINT64, 10 * SEC);
+  ballast_spike_history_add (&absurd, &params, 1 * GIB, 20 * SEC);
+  g_assert_cmpuint (ballast_spike_history_peak_kib (&absurd, &params, 20 * SEC), <=, G_MAXUINT64);
+  /* It decays like any other peak: 70 half-lives take 2^64 KiB back to
+   * use. (ballastd feeds only use from reports checked against the
+   * domain's maximum, and the allocator caps what it holds at the max.) */
+  ballast_spike_history_add (&absurd, &params, 1 * GIB, (20 + 70 * 600) * SEC);
+  g_assert_cmpuint (ballast_spike_history_peak_kib (&absurd, &params, (20 + 70 * 600) * SEC), <, 1 * GIB + 1 * MIB);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/spike-history/peak-decays", test_peak_decays);
+  g_test_add_func ("/spike-history/one-onset-per-rise", test_one_onset_per_rise);
+  g_test_add_func ("/spike-history/period-and-due", test_period_and_due);
+  g_test_add_func ("/spike-history/bounded-and-garbage", test_bounded_and_garbage);
+  return g_test_run ();
+}
