@@ -88,7 +88,7 @@ ballast_spike_history_add (BallastSpikeHistory *history, const BallastSpikeParam
 gint64
 ballast_spike_history_period_usec (const BallastSpikeHistory *history)
 {
-  if (history->n_onsets < 3)
+  if (history->n_onsets < 2)
     return 0;
   gint64 first = history->onsets_usec[0];
   gint64 last = history->onsets_usec[history->n_onsets - 1];

@@ -48,8 +48,10 @@ void ballast_spike_history_add (BallastSpikeHistory *history, const BallastSpike
 guint64 ballast_spike_history_peak_kib (const BallastSpikeHistory *history,
                                         const BallastSpikeParams *params, gint64 now_usec);
 
-/* The period of its spikes, when the last onsets came regularly (each gap
- * within a fifth of their mean); else 0. */
+/* The period of its spikes, read from its last onsets: from two on (one
+ * gap: a guess, which costs at most a lead and half a period of headroom
+ * held in vain), and only while every gap is within a fifth of their
+ * mean; else 0. */
 gint64 ballast_spike_history_period_usec (const BallastSpikeHistory *history);
 
 /* Whether headroom for its next spike should be held at NOW_USEC: when

@@ -85,8 +85,9 @@ test_period_and_due (void)
 {
   BallastSpikeHistory h = { 0 };
   spike_at (&h, 900, 1536 * MIB);
+  g_assert_cmpint (ballast_spike_history_period_usec (&h), ==, 0); /* one onset: no period */
   spike_at (&h, 1800, 1536 * MIB);
-  g_assert_cmpint (ballast_spike_history_period_usec (&h), ==, 0); /* two onsets: no period yet */
+  g_assert_cmpint (ballast_spike_history_period_usec (&h), ==, 900 * SEC); /* a guess from one gap */
   spike_at (&h, 2700, 1536 * MIB);
   g_assert_cmpint (ballast_spike_history_period_usec (&h), ==, 900 * SEC);
   /* Next at 3600; lead max(60 s, 90 s). */
