@@ -342,6 +342,18 @@ ballast_render_domain_report (const BallastDomainReport *domain)
       g_autofree char *deflations = render_figure (domain->oom_deflations, " (autodeflate)");
       append_field (out, "OOM deflations:", deflations);
     }
+  if (domain->spike_peak_kib.known)
+    {
+      g_autofree char *peak = ballast_render_kib_figure (domain->spike_peak_kib);
+      g_autofree char *age = render_figure (domain->spike_age_sec, " s ago");
+      g_autofree char *spike_period = domain->spike_period_sec.known
+                                  ? g_strdup_printf ("every %" G_GUINT64_FORMAT " s%s",
+                                                     domain->spike_period_sec.value,
+                                                     domain->spike_due ? ", due: headroom held" : "")
+                                  : g_strdup ("no period");
+      g_autofree char *line = g_strdup_printf ("peak %s %s; %s", peak, age, spike_period);
+      append_field (out, "Spikes:", line);
+    }
   g_autofree char *over_share = render_figure (domain->over_fair_share_sec, " s");
   append_field (out, "Above its share:", over_share);
   if (domain->has_ksm)

@@ -154,6 +154,10 @@ ballast_domain_report_to_json (const BallastDomainReport *report)
   ballast_json_add_bool (object, "excluded", report->excluded);
   ballast_json_add_string (object, "pressure", report->pressure);
   ballast_json_add_figure (object, "oom_deflations", report->oom_deflations);
+  ballast_json_add_figure (object, "spike_peak_kib", report->spike_peak_kib);
+  ballast_json_add_figure (object, "spike_age_sec", report->spike_age_sec);
+  ballast_json_add_figure (object, "spike_period_sec", report->spike_period_sec);
+  ballast_json_add_bool (object, "spike_due", report->spike_due);
   ballast_json_add_figure (object, "stats_period_sec", report->stats_period_sec);
   ballast_json_add_string (object, "balloon_model", report->balloon_model);
   json_object_object_add (object, "ksm", report->has_ksm ? ballast_guest_ksm_report_to_json (&report->ksm) : NULL);
@@ -296,6 +300,10 @@ ballast_domain_report_from_json (json_object *json)
     .excluded = ballast_json_get_bool (json, "excluded"),
     .pressure = ballast_json_get_string (json, "pressure"),
     .oom_deflations = ballast_json_get_figure (json, "oom_deflations"),
+    .spike_peak_kib = ballast_json_get_figure (json, "spike_peak_kib"),
+    .spike_age_sec = ballast_json_get_figure (json, "spike_age_sec"),
+    .spike_period_sec = ballast_json_get_figure (json, "spike_period_sec"),
+    .spike_due = ballast_json_get_bool (json, "spike_due"),
     .stats_period_sec = ballast_json_get_figure (json, "stats_period_sec"),
     .balloon_model = ballast_json_get_string (json, "balloon_model"),
     .reason_code = ballast_json_get_string (json, "reason_code"),

@@ -141,6 +141,12 @@ typedef struct {
   const char *pressure;         /* a BallastPressureCause's name, or NULL */
   BallastFigure oom_deflations; /* its balloon deflated on a guest OOM; known
                                  * with <memballoon autodeflate='on'> */
+  /* Headroom learned for its spikes (lib/spike-history.h); the peak is
+   * known once learning is on and it has reported. */
+  BallastFigure spike_peak_kib; /* its use's peak lately, decayed */
+  BallastFigure spike_age_sec;  /* since its use was there */
+  BallastFigure spike_period_sec; /* known when its spikes come at a period */
+  gboolean spike_due;           /* headroom for its next spike is held now */
   BallastFigure stats_period_sec;
   const char *balloon_model;
   gboolean has_ksm;

@@ -42,7 +42,8 @@ normalize() {
     sed -E \
         -e "s|${WORK}|WORK|g" \
         -e 's/; [0-9]+ cycles, [0-9]+ skipped; last took [0-9]+\.[0-9]+ ms and [0-9]+ libvirt calls/; N cycles, N skipped; last took N ms and N libvirt calls/' \
-        -e 's/"(completed|skipped|last_duration_usec|last_libvirt_calls|libvirt_calls_total|last_time_usec|time_usec)":-?[0-9]+/"\1":N/' \
+        -e 's/"(completed|skipped|last_duration_usec|last_libvirt_calls|libvirt_calls_total|last_time_usec|time_usec|spike_age_sec)":-?[0-9]+/"\1":N/' \
+        -e 's/^(Spikes: .* )[0-9]+ s ago;/\1N s ago;/' \
         -e 's/^ [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}/ YYYY-MM-DD HH:MM:SS/' \
         -e 's/^(ballast_[a-z_]+_total|ballast_cycle_duration_seconds|ballast_cycle_last_timestamp_seconds|ballast_control_clients) -?[0-9.]+$/\1 N/'
 }
