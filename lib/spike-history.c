@@ -88,7 +88,11 @@ ballast_spike_history_add (BallastSpikeHistory *history, const BallastSpikeParam
 gint64
 ballast_spike_history_period_usec (const BallastSpikeHistory *history)
 {
-  if (history->n_onsets < 2)
+  /* Two gaps that agree, at least: one gap is no evidence of a period (the
+   * e2e squeeze's guests burst once at boot and once in their busy turn,
+   * 15 s apart; read as a period, each kept its peak after its turn while
+   * the next guest's burst was squeezed until its OOM killer ran). */
+  if (history->n_onsets < 3)
     return 0;
   gint64 first = history->onsets_usec[0];
   gint64 last = history->onsets_usec[history->n_onsets - 1];
@@ -117,7 +121,9 @@ ballast_spike_history_due (const BallastSpikeHistory *history, const BallastSpik
     return FALSE;
   gint64 last = history->onsets_usec[history->n_onsets - 1];
   gint64 next = last + period;
-  gint64 lead = MAX ((gint64) params->lead_sec * G_USEC_PER_SEC, period / 10);
+  /* Never more than half a period ahead: a lead as long as the period
+   * would hold the headroom for good. */
+  gint64 lead = MIN (MAX ((gint64) params->lead_sec * G_USEC_PER_SEC, period / 10), period / 2);
   /* Late by more than half a period: the pattern broke. */
   if (now_usec > next + period / 2)
     return FALSE;

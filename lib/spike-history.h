@@ -48,16 +48,15 @@ void ballast_spike_history_add (BallastSpikeHistory *history, const BallastSpike
 guint64 ballast_spike_history_peak_kib (const BallastSpikeHistory *history,
                                         const BallastSpikeParams *params, gint64 now_usec);
 
-/* The period of its spikes, read from its last onsets: from two on (one
- * gap: a guess, which costs at most a lead and half a period of headroom
- * held in vain), and only while every gap is within a fifth of their
- * mean; else 0. */
+/* The period of its spikes, read from its last onsets: three or more, each
+ * gap within a fifth of their mean; else 0. */
 gint64 ballast_spike_history_period_usec (const BallastSpikeHistory *history);
 
 /* Whether headroom for its next spike should be held at NOW_USEC: when
- * its spikes come at a period, from LEAD (or a tenth of the period) before
- * the next one is due until it has come, or until it is late by half a
- * period (the pattern broke). Never without a period. */
+ * its spikes come at a period, from LEAD (or a tenth of the period, but at
+ * most half of it) before the next one is due until it has come, or until
+ * it is late by half a period (the pattern broke). Never without a
+ * period. */
 gboolean ballast_spike_history_due (const BallastSpikeHistory *history,
                                     const BallastSpikeParams *params, gint64 now_usec);
 

@@ -85,9 +85,8 @@ test_period_and_due (void)
 {
   BallastSpikeHistory h = { 0 };
   spike_at (&h, 900, 1536 * MIB);
-  g_assert_cmpint (ballast_spike_history_period_usec (&h), ==, 0); /* one onset: no period */
   spike_at (&h, 1800, 1536 * MIB);
-  g_assert_cmpint (ballast_spike_history_period_usec (&h), ==, 900 * SEC); /* a guess from one gap */
+  g_assert_cmpint (ballast_spike_history_period_usec (&h), ==, 0); /* one gap: no evidence */
   spike_at (&h, 2700, 1536 * MIB);
   g_assert_cmpint (ballast_spike_history_period_usec (&h), ==, 900 * SEC);
   /* Next at 3600; lead max(60 s, 90 s). */
@@ -104,6 +103,16 @@ test_period_and_due (void)
   spike_at (&irregular, 2700, 1 * GIB);
   g_assert_cmpint (ballast_spike_history_period_usec (&irregular), ==, 0);
   g_assert_false (ballast_spike_history_due (&irregular, &params, 3000 * SEC));
+
+  /* A short period: the lead is cut to half of it, so the headroom is not
+   * held for good (the lead here is 60 s, the period 40 s). */
+  BallastSpikeHistory fast = { 0 };
+  for (gint64 t = 95; t <= 195; t += 5)
+    ballast_spike_history_add (&fast, &params, (t - 100) % 40 < 10 && t >= 100 ? 1536 * MIB : 1 * GIB,
+                               t * SEC);
+  g_assert_cmpint (ballast_spike_history_period_usec (&fast), ==, 40 * SEC);
+  g_assert_false (ballast_spike_history_due (&fast, &params, 199 * SEC)); /* next 220, lead 20 */
+  g_assert_true (ballast_spike_history_due (&fast, &params, 200 * SEC));
 }
 
 /* Only the last few onsets are kept; a sample from the past is ignored; an
