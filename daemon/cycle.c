@@ -173,12 +173,8 @@ ballast_cycle_merge (BallastRegistry *registry, BallastCollectResult *result,
               && ballast_balloon_stats_has_guest_view (&observed->stats)
               && observed->config != NULL
               && ballast_balloon_stats_check (&observed->stats, observed->config->max_kib) == NULL)
-            {
-              BallastSpikeParams spike_params;
-              ballast_policy_spike_params (&policy_file->policy, &spike_params);
-              ballast_spike_history_add (&observed->spikes, &spike_params, observed->history.used_kib,
-                                         now_usec);
-            }
+            ballast_spike_history_add (&observed->spikes, &policy_file->policy.spikes,
+                                       observed->history.used_kib, now_usec);
           /* A balloon seen moving towards what it was asked is not stuck,
            * however often it was before. */
           if (domain->balloon.has_target
@@ -248,10 +244,11 @@ balloon_stuck (BallastDomain *domain, const BallastPolicy *policy, gint64 now_us
     }
   if (balloon->stuck_retry_usec == 0)
     return FALSE;
+  const char *times = balloon->stuck_episodes == 1 ? "time" : "times";
   if (now_usec >= balloon->stuck_retry_usec)
     {
-      g_message ("%s: asking its balloon again (found stuck %u time%s in a row)", domain->name,
-                 balloon->stuck_episodes, balloon->stuck_episodes == 1 ? "" : "s");
+      g_message ("%s: asking its balloon again (found stuck %u %s in a row)", domain->name,
+                 balloon->stuck_episodes, times);
       balloon->stuck_retry_usec = 0;
       history->cycles_not_moving = 0;
       return FALSE;
@@ -259,8 +256,7 @@ balloon_stuck (BallastDomain *domain, const BallastPolicy *policy, gint64 now_us
   gint64 left_sec = (balloon->stuck_retry_usec - now_usec + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC;
   g_snprintf (domain->classification.detail, sizeof domain->classification.detail,
               "balloon not moving towards its target: asked no more, again in %" G_GINT64_FORMAT
-              " s (found stuck %u time%s in a row)", left_sec, balloon->stuck_episodes,
-              balloon->stuck_episodes == 1 ? "" : "s");
+              " s (found stuck %u %s in a row)", left_sec, balloon->stuck_episodes, times);
   *ret_reason = domain->classification.detail;
   return TRUE;
 }
@@ -398,11 +394,9 @@ guest_input (const BallastDomain *domain, const BallastPolicy *policy, gint64 no
   const BallastDomainObserved *observed = &domain->observed;
   const BallastBalloonRecord *balloon = &domain->balloon;
   guint64 current = ballast_domain_current_kib (domain);
-  BallastSpikeParams spike_params;
-  ballast_policy_spike_params (policy, &spike_params);
   guint64 spike_peak, spike_age;
   gboolean spike_due;
-  ballast_spike_history_view (&observed->spikes, &spike_params, now_usec, &spike_peak, &spike_age,
+  ballast_spike_history_view (&observed->spikes, &policy->spikes, now_usec, &spike_peak, &spike_age,
                               &spike_due);
   return (BallastGuestInput) {
     .name = domain->name,

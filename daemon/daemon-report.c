@@ -211,13 +211,11 @@ ballast_daemon_domain_report (const BallastDaemonView *view, BallastDomain *doma
     report->oom_deflations = ballast_figure_kib (domain->balloon.oom_deflations);
   if (domain->active && domain->observed.spikes.has_sample)
     {
-      BallastSpikeParams params;
-      ballast_policy_spike_params (view->policy, &params);
       guint64 peak, age;
       gboolean due;
-      gint64 now_usec = g_get_monotonic_time ();
-      ballast_spike_history_view (&domain->observed.spikes, &params, now_usec, &peak, &age, &due);
-      if (params.half_life_sec > 0)
+      ballast_spike_history_view (&domain->observed.spikes, &view->policy->spikes,
+                                  g_get_monotonic_time (), &peak, &age, &due);
+      if (view->policy->spikes.half_life_sec > 0)
         {
           gint64 period = ballast_spike_history_period_usec (&domain->observed.spikes);
           report->spike_peak_kib = ballast_figure_kib (peak);

@@ -211,6 +211,13 @@ distribute_give (GuestSlot **slots, gsize n, guint64 budget)
 
 /* ---- Per-guest figures ---------------------------------------------------- */
 
+/* The free memory TUNING keeps for a guest that uses USED_KIB. */
+static guint64
+headroom_at (const BallastGuestTuning *tuning, guint64 used_kib)
+{
+  return MAX (permille_of (used_kib, tuning->headroom_permille), tuning->headroom_floor_kib);
+}
+
 static void
 assess_guest (const BallastPolicy *policy, gboolean emergency, GuestSlot *slot)
 {
@@ -232,8 +239,7 @@ assess_guest (const BallastPolicy *policy, gboolean emergency, GuestSlot *slot)
   guint64 used_by_report = in->reported_total_kib > in->usable_kib
                              ? in->reported_total_kib - in->usable_kib : 0;
   d->used_kib = MAX (used_by_balloon, used_by_report);
-  guint64 headroom = MAX (permille_of (d->used_kib, in->tuning.headroom_permille),
-                          in->tuning.headroom_floor_kib);
+  guint64 headroom = headroom_at (&in->tuning, d->used_kib);
   if (emergency)
     headroom = MIN (headroom, policy->emergency_headroom_kib);
   /* What a growing guest will use by the time a change takes effect is not
@@ -287,8 +293,7 @@ assess_guest (const BallastPolicy *policy, gboolean emergency, GuestSlot *slot)
   d->spike_age_sec = in->spike_age_sec;
   if (in->spike_due && in->spike_peak_kib > d->used_kib && !emergency && !in->fixed)
     {
-      guint64 peak_headroom = MAX (permille_of (in->spike_peak_kib, in->tuning.headroom_permille),
-                                   in->tuning.headroom_floor_kib);
+      guint64 peak_headroom = headroom_at (&in->tuning, in->spike_peak_kib);
       guint64 learned = in->spike_peak_kib > G_MAXUINT64 - peak_headroom
                           ? G_MAXUINT64 : in->spike_peak_kib + peak_headroom;
       d->learned_floor_kib = MAX (d->floor_kib, MIN (learned, in->max_kib));

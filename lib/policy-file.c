@@ -357,15 +357,15 @@ read_guests (const Reader *reader, xmlNode *guests, BallastPolicyFile *file, GEr
     {
       xmlNode *knob;
       if ((knob = child (reader, element, "half-life")) != NULL
-          && !read_seconds (reader, knob, 7 * 86400, "a week", &file->policy.learned_half_life_sec, error))
+          && !read_seconds (reader, knob, 7 * 86400, "a week", &file->policy.spikes.half_life_sec, error))
         return FALSE;
       if ((knob = child (reader, element, "lead")) != NULL
-          && !read_seconds (reader, knob, 3600, "an hour", &file->policy.spike_lead_sec, error))
+          && !read_seconds (reader, knob, 3600, "an hour", &file->policy.spikes.lead_sec, error))
         return FALSE;
       if ((knob = child (reader, element, "jump")) != NULL
-          && !read_size (reader, knob, &file->policy.spike_jump_kib, error))
+          && !read_size (reader, knob, &file->policy.spikes.jump_kib, error))
         return FALSE;
-      if (file->policy.spike_jump_kib == 0)
+      if (file->policy.spikes.jump_kib == 0)
         {
           g_set_error (error, BALLAST_ERROR, BALLAST_ERROR_INVALID,
                        "%s line %ld: <jump>: 0 would read every sample as a spike",

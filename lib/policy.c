@@ -34,20 +34,12 @@ ballast_policy_init_defaults (BallastPolicy *policy)
     .loan_time_sec = 300,
     .partial_stats_headroom_percent = 200,
     .stuck_retry_sec = 60,
-    .learned_half_life_sec = 3600,
-    .spike_lead_sec = 60,
-    .spike_jump_kib = 256 * MIB_IN_KIB,
-  };
-}
-
-void
-ballast_policy_spike_params (const BallastPolicy *policy, BallastSpikeParams *ret_params)
-{
-  *ret_params = (BallastSpikeParams) {
-    .half_life_sec = policy->learned_half_life_sec,
-    .lead_sec = policy->spike_lead_sec,
-    .jump_kib = MAX (policy->spike_jump_kib, 1),
-    .jump_window_sec = BALLAST_SPIKE_JUMP_WINDOW_SEC,
+    .spikes = {
+      .half_life_sec = 3600,
+      .lead_sec = 60,
+      .jump_kib = 256 * MIB_IN_KIB,
+      .jump_window_sec = 30,
+    },
   };
 }
 

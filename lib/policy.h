@@ -71,19 +71,12 @@ typedef struct {
    * found stuck again, up to an hour. */
   guint stuck_retry_sec;
   /* Headroom learned for spikes (lib/spike-history.h): the peak of a
-   * guest's use decays by half in LEARNED_HALF_LIFE_SEC (0: nothing is
-   * learned); a rise of SPIKE_JUMP_KIB within 30 s is a spike's onset; the
-   * headroom for a periodic spike is held from SPIKE_LEAD_SEC before it is
-   * due. A deficit takes that headroom last. */
-  guint learned_half_life_sec;
-  guint spike_lead_sec;
-  guint64 spike_jump_kib;
+   * guest's use decays by half in half_life_sec (0: nothing is learned); a
+   * rise of jump_kib within jump_window_sec is a spike's onset; the
+   * headroom for a periodic spike is held from lead_sec before it is due.
+   * A deficit takes that headroom last. */
+  BallastSpikeParams spikes;
 } BallastPolicy;
-
-#define BALLAST_SPIKE_JUMP_WINDOW_SEC 30
-
-/* The spike-history parameters POLICY gives. */
-void ballast_policy_spike_params (const BallastPolicy *policy, BallastSpikeParams *ret_params);
 
 /* How long after being found stuck for the EPISODE-th time in a row (from
  * 1) a balloon is asked again. */

@@ -316,12 +316,10 @@ ballast_decide (BallastSimPolicy *policy, const BallastSimHostView *host,
       h->seen = TRUE;
       h->sampled_msec = host->now_msec;
       h->used_kib = used;
-      BallastSpikeParams spike_params;
-      ballast_policy_spike_params (engine_policy, &spike_params);
-      ballast_spike_history_add (&h->spikes, &spike_params, used, host->now_msec * 1000);
+      ballast_spike_history_add (&h->spikes, &engine_policy->spikes, used, host->now_msec * 1000);
       guint64 spike_peak, spike_age;
       gboolean spike_due;
-      ballast_spike_history_view (&h->spikes, &spike_params, host->now_msec * 1000, &spike_peak,
+      ballast_spike_history_view (&h->spikes, &engine_policy->spikes, host->now_msec * 1000, &spike_peak,
                                   &spike_age, &spike_due);
       policy->inputs[i] = (BallastGuestInput) {
         .used_growth_kib_per_sec = h->used_growth_kib_per_sec,

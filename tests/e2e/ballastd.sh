@@ -30,6 +30,16 @@ bd_log_on_failure() {
 }
 e2e_at_exit 'bd_log_on_failure'
 
+# bd_write_reserve_policy FILE MIB: a policy file that keeps MIB free for
+# the host (a reserve above what is available makes a lasting deficit).
+bd_write_reserve_policy() {
+    cat > "$1" <<XML
+<policy xmlns="urn:ballast:policy:1">
+  <host><reserve unit="MiB">$2</reserve></host>
+</policy>
+XML
+}
+
 bd_start() {
     [[ -x $BALLASTD ]] || e2e_die "no ballastd at $BALLASTD (build first)"
     rm -f "$BD_SOCKET"

@@ -18,16 +18,9 @@ e2e_init
 
 AD=${E2E_PREFIX}autodeflate DONOR=${E2E_PREFIX}donor
 POLICY=$E2E_RUN_DIR/autodeflate-policy.xml
-write_policy() { # RESERVE_MIB
-    cat > "$POLICY" <<XML
-<policy xmlns="urn:ballast:policy:1">
-  <host><reserve unit="MiB">$1</reserve></host>
-</policy>
-XML
-}
 # Short by more than both guests can give: both go to their floor.
 avail_kib=$(awk '/^MemAvailable:/ {print $2}' /proc/meminfo)
-write_policy $((avail_kib / 1024 + 700))
+bd_write_reserve_policy "$POLICY" $((avail_kib / 1024 + 700))
 bd_start --interval 0.5 --overcommit=on --policy "$POLICY" --stats-period 1
 e2e_guest_create "$AD" --memory 512 --schedule 0:64,5:360 --rate 400 --stats-period 1 --epoch wait \
     --autodeflate on
@@ -69,7 +62,7 @@ shrinks_after=$(grep -cE ": $AD: balloon [0-9.]+ [MG]iB -> [0-9.]+ [MG]iB \(shri
 e2e_log "$AD: held at >= $lowest MiB for 10 s under a deficit (regrow delay 30 s)"
 
 # ---- Room again: ballastd grows it ----
-write_policy 1024
+bd_write_reserve_policy "$POLICY" 1024
 kill -HUP "$BD_PID"
 e2e_wait_for 15 grep -qE ": $AD: balloon [0-9.]+ MiB -> [0-9.]+ MiB \(grow by" "$BD_LOG" || {
     bd_ctl dominfo "$AD" >&2; e2e_die "$AD was not grown once the host had room"; }

@@ -15,20 +15,13 @@ GUESTS=(${E2E_PREFIX}exit1 ${E2E_PREFIX}exit2)
 for n in "${GUESTS[@]}"; do e2e_guest_create "$n" --memory 512 --schedule 0:64 --stats-period 1; done
 
 POLICY=$E2E_RUN_DIR/on-exit-policy.xml
-write_policy() { # RESERVE_MIB
-    cat > "$POLICY" <<XML
-<policy xmlns="urn:ballast:policy:1">
-  <host><reserve unit="MiB">$1</reserve></host>
-</policy>
-XML
-}
 # Squeezed once their workload is steady: a guest still ramping up is
 # served ahead (pressure), not squeezed.
 for n in "${GUESTS[@]}"; do
     e2e_guest_wait_log "$n" 'reached step 1/1' 60 || e2e_die "$n: the workload did not start"
 done
 avail_kib=$(awk '/^MemAvailable:/ {print $2}' /proc/meminfo)
-write_policy $((avail_kib / 1024 + 600))
+bd_write_reserve_policy "$POLICY" $((avail_kib / 1024 + 600))
 bd_start --interval 0.5 --overcommit=on --policy "$POLICY" --on-exit restore --on-exit-timeout 40
 
 actual_mib() { echo $(($(e2e_dommemstat "$1" actual) / 1024)); }
@@ -38,7 +31,7 @@ squeezed || { bd_ctl list >&2; e2e_die "the guests were not squeezed under the d
 e2e_log "squeezed: $(for n in "${GUESTS[@]}"; do printf '%s=%s MiB ' "${n#"$E2E_PREFIX"}" "$(actual_mib "$n")"; done)"
 
 # Room again: a 1 GiB reserve on a host with gigabytes free.
-write_policy 1024
+bd_write_reserve_policy "$POLICY" 1024
 kill -HUP "$BD_PID"
 sleep 4
 squeezed || e2e_die "the running daemon handed the memory straight back (regrow delay)"

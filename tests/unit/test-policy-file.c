@@ -93,7 +93,7 @@ describe (const BallastPolicyFile *file)
     p->shrink_fraction_permille, p->swap_in_threshold_kib_per_sec,
     p->major_fault_threshold_per_sec, p->low_watermark_kib, p->pressure_grow_kib,
     p->growth_lookahead_sec, p->regrow_delay_sec, p->loan_time_sec, p->partial_stats_headroom_percent,
-    p->stuck_retry_sec, p->learned_half_life_sec, p->spike_lead_sec, p->spike_jump_kib,
+    p->stuck_retry_sec, p->spikes.half_life_sec, p->spikes.lead_sec, p->spikes.jump_kib,
     g->min.is_relative, g->min.kib, g->min.permille, g->shares, g->headroom_permille,
     g->headroom_floor_kib, g->shrink_step_max_kib, g->grow_step_max_kib, g->exclude,
     file->overcommit, file->budget, file->rules->len);
@@ -157,9 +157,9 @@ test_every_field_read (void)
   g_assert_cmpuint (p->loan_time_sec, ==, 600);
   g_assert_cmpuint (p->partial_stats_headroom_percent, ==, 300);
   g_assert_cmpuint (p->stuck_retry_sec, ==, 90);
-  g_assert_cmpuint (p->learned_half_life_sec, ==, 1800);
-  g_assert_cmpuint (p->spike_lead_sec, ==, 90);
-  g_assert_cmpuint (p->spike_jump_kib, ==, 512 * MIB);
+  g_assert_cmpuint (p->spikes.half_life_sec, ==, 1800);
+  g_assert_cmpuint (p->spikes.lead_sec, ==, 90);
+  g_assert_cmpuint (p->spikes.jump_kib, ==, 512 * MIB);
   g_assert_true (p->guest_defaults.min.is_relative);
   g_assert_cmpuint (p->guest_defaults.min.permille, ==, 200);
   g_assert_cmpuint (p->guest_defaults.shares, ==, 200);
