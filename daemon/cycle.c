@@ -164,7 +164,9 @@ ballast_cycle_merge (BallastRegistry *registry, BallastCollectResult *result,
           guint64 previous_actual_kib = observed->history.last_actual_kib;
           guint resets = observed->history.counter_resets;
           observed->stats = collected->stats;
-          ballast_guest_history_advance (&observed->history, &observed->stats, now_usec);
+          ballast_guest_history_advance (&observed->history, &observed->stats,
+                                         domain->balloon.has_target ? domain->balloon.target_kib : 0,
+                                         now_usec);
           if (observed->history.counter_resets == resets)
             notice_oom_deflation (domain, previous_actual_kib, now_usec);
           /* What it uses, once per report of the guest's, into its spikes;

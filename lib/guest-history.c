@@ -39,8 +39,8 @@ reported_used_kib (const BallastBalloonStats *stats)
 }
 
 void
-ballast_guest_history_advance (BallastGuestHistory *history,
-                               const BallastBalloonStats *stats, gint64 now_usec)
+ballast_guest_history_advance (BallastGuestHistory *history, const BallastBalloonStats *stats,
+                               guint64 target_kib, gint64 now_usec)
 {
   gboolean has_last_update = (stats->present & BALLAST_STAT_LAST_UPDATE) != 0;
 
@@ -95,10 +95,19 @@ ballast_guest_history_advance (BallastGuestHistory *history,
        * on falling once MemTotal has stopped (the e2e squeeze read idle
        * guests, just shrunk by 550 MiB in steps, as "growing fast" from
        * that report, gave them 320 MiB each, and starved a guest whose
-       * burst began then until its OOM killer ran). */
+       * burst began then until its OOM killer ran). Nor is a report taken
+       * while the balloon is still above a smaller target: the guest
+       * allocates the balloon's pages before its MemTotal shows them (seen
+       * on real guests: "used" up 64 MiB while MemTotal had moved 1 MiB,
+       * read as growing fast and grown straight back, e2e on-exit). A
+       * balloon above its target that grew since the last look is no
+       * inflation: the guest deflated it on OOM, and the rise is read. */
       guint64 used = reported_used_kib (stats);
       guint64 total = ballast_balloon_stats_total_kib (stats);
-      gboolean inflated = history->reported_total_kib > total + BALLOON_MOVED_KIB;
+      gboolean inflating = target_kib > 0 && (stats->present & BALLAST_STAT_ACTUAL)
+                           && stats->actual_kib > target_kib + BALLOON_MOVED_KIB
+                           && stats->actual_kib <= history->last_actual_kib;
+      gboolean inflated = inflating || history->reported_total_kib > total + BALLOON_MOVED_KIB;
       gboolean deflated = total > history->reported_total_kib + BALLOON_MOVED_KIB;
       gboolean fell = FALSE;
       if (!inflated && !history->inflated_last_report && !(deflated && used <= history->used_kib))

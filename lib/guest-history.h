@@ -38,9 +38,12 @@ typedef struct {
  * between our cycles: the guest reports every stats period, and sampling it
  * more often than that would see alternating zero and double rates. A
  * counter that goes backwards means the guest rebooted: the rate for that
- * interval is unknown and taken as 0, never as a huge wrap-around. */
+ * interval is unknown and taken as 0, never as a huge wrap-around.
+ * TARGET_KIB is the balloon size the guest was asked for (0: none known);
+ * a balloon above it is inflating, and growth is not read across that. */
 void ballast_guest_history_advance (BallastGuestHistory *history,
-                                    const BallastBalloonStats *stats, gint64 now_usec);
+                                    const BallastBalloonStats *stats, guint64 target_kib,
+                                    gint64 now_usec);
 
 /* TRUE when the guest's last-update has not moved for more than
  * 3 x STATS_PERIOD_SEC of our own clock. Judged by our monotonic clock, not

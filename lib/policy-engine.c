@@ -258,15 +258,22 @@ assess_guest (const BallastPolicy *policy, gboolean emergency, GuestSlot *slot)
   lean_need = lean_need > G_MAXUINT64 - growth ? G_MAXUINT64 : lean_need + growth;
   slot->lean_floor_kib = MAX (MAX (d->min_kib, MIN (lean_need, in->max_kib)), oom_floor);
 
+  /* A balloon on its way up brings the guest memory it has not reported
+   * yet: judged against its last report alone, a guest just grown looks
+   * as short as before and is grown again (a real guest was taken from
+   * 478 MiB to 1 GiB in two steps so, for a rise of 40 MiB). */
+  guint64 on_its_way = in->target_kib > in->current_kib ? in->target_kib - in->current_kib : 0;
+  guint64 usable_soon = in->usable_kib > G_MAXUINT64 - on_its_way ? G_MAXUINT64
+                                                                  : in->usable_kib + on_its_way;
   if (in->oom_deflated)
     d->pressure = BALLAST_PRESSURE_OOM_DEFLATED;
   else if (in->swap_in_kib_per_sec > policy->swap_in_threshold_kib_per_sec)
     d->pressure = BALLAST_PRESSURE_SWAP_IN;
   else if (in->major_faults_per_sec > policy->major_fault_threshold_per_sec)
     d->pressure = BALLAST_PRESSURE_MAJOR_FAULTS;
-  else if (in->usable_kib < policy->low_watermark_kib)
+  else if (usable_soon < policy->low_watermark_kib)
     d->pressure = BALLAST_PRESSURE_LOW_USABLE;
-  else if (growth > 0 && in->usable_kib - policy->low_watermark_kib < growth
+  else if (growth > 0 && usable_soon - policy->low_watermark_kib < growth
            && in->target_kib < in->max_kib)
     d->pressure = BALLAST_PRESSURE_GROWING;
   else
@@ -881,15 +888,19 @@ ballast_policy_decide (const BallastPolicy *policy, const BallastHostInput *host
   plan->surplus_kib = slack > (gint64) policy->band_kib ? (guint64) slack : 0;
   guint64 free_kib = slack > 0 ? (guint64) slack : 0;
 
-  /* What pressured guests want: their need, and at least a step more. */
+  /* What pressured guests want: their need, and at least a step more.
+   * A guest only growing towards its watermark wants its need, which
+   * holds that growth: a step more for an idle guest whose use came back
+   * by 40 MiB after a shrink was lent another guest's headroom a second
+   * before that guest's burst (the demo's OOM kill in CI). */
   guint64 pressured_want = 0;
   for (gsize i = 0; i < n_guests; i++)
     {
       GuestSlot *slot = &slots[i];
       if (!slot->pressured)
         continue;
-      guint64 goal = MAX (slot->decision->need_kib,
-                          slot->target_kib + policy->pressure_grow_kib);
+      guint64 step = slot->decision->pressure == BALLAST_PRESSURE_GROWING ? 0 : policy->pressure_grow_kib;
+      guint64 goal = MAX (slot->decision->need_kib, slot->target_kib + step);
       goal = MIN (goal, slot->input->max_kib);
       slot->cap_kib = goal > slot->target_kib ? goal - slot->target_kib : 0;
       if (slot->input->tuning.grow_step_max_kib > 0)

@@ -1035,11 +1035,13 @@ static gboolean
 is_pressured (const RandomCase *c, const BallastGuestInput *g)
 {
   guint64 growth = g->used_growth_kib_per_sec * c->policy.growth_lookahead_sec;
+  /* What a balloon on its way up brings counts as usable. */
+  guint64 usable = g->usable_kib + (g->target_kib > g->current_kib ? g->target_kib - g->current_kib : 0);
   return !g->tuning.exclude && !g->unresponsive
          && (g->oom_deflated || g->swap_in_kib_per_sec > c->policy.swap_in_threshold_kib_per_sec
              || g->major_faults_per_sec > c->policy.major_fault_threshold_per_sec
-             || g->usable_kib < c->policy.low_watermark_kib
-             || (growth > 0 && g->usable_kib - c->policy.low_watermark_kib < growth
+             || usable < c->policy.low_watermark_kib
+             || (growth > 0 && usable - c->policy.low_watermark_kib < growth
                  && g->target_kib < g->max_kib));
 }
 
