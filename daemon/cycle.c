@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "cycle.h"
 
-#include "loan-keeper.h"
+#include "state-keeper.h"
 #include "size-units.h"
 
 /* A balloon that stays away from its target this many cycles is not trusted. */
@@ -24,7 +24,7 @@ ballast_cycle_forget_run (BallastDomain *domain)
   g_clear_pointer (&observed->stats_period_error, g_free);
   observed->history = (BallastGuestHistory) { 0 };
   observed->spikes = (BallastSpikeHistory) { 0 };
-  ballast_loan_keeper_forget_run (domain);
+  ballast_state_keeper_forget_run (domain);
 }
 
 void
@@ -140,7 +140,7 @@ ballast_cycle_merge (BallastRegistry *registry, BallastCollectResult *result,
           observed->config_error = g_steal_pointer (&collected->config_error);
           observed->config_dirty = FALSE;
           ballast_cycle_resolve_tuning (domain, policy_file);
-          ballast_loan_keeper_restore (domain, now_usec, wall_usec);
+          ballast_state_keeper_restore (domain, now_usec, wall_usec);
         }
       else if (collected->period_attempted && observed->config != NULL
                && collected->period_error == NULL)
@@ -423,7 +423,7 @@ guest_input (const BallastDomain *domain, const BallastPolicy *policy, gint64 no
     .recently_shrunk = within_regrow_delay (policy, balloon->last_shrink_usec, now_usec),
     .settling = balloon->has_target
                 && observed->history.last_update_changed_usec <= balloon->target_applied_usec,
-    .over_fair_share_sec = ballast_loan_clock_seconds (&domain->loan.clock, now_usec),
+    .over_fair_share_sec = ballast_loan_clock_seconds (&domain->run_state.loan, now_usec),
     .spike_peak_kib = spike_peak,
     .spike_age_sec = spike_age,
     .spike_due = spike_due,
@@ -475,7 +475,7 @@ ballast_cycle_decide (BallastRegistry *registry, const BallastHostSnapshot *host
       const BallastDecision *decision = &result->plan->decisions[i];
       domain->balloon.decision = *decision;
       domain->balloon.has_decision = TRUE;
-      ballast_loan_clock_advance (&domain->loan.clock, now_usec, decision);
+      ballast_loan_clock_advance (&domain->run_state.loan, now_usec, decision);
       if (!decision->changed)
         continue;
       if (options->actuate)
@@ -493,10 +493,12 @@ ballast_cycle_decide (BallastRegistry *registry, const BallastHostSnapshot *host
                                   decision->target_kib, FALSE, reason);
     }
 
-  /* The loan clocks into the domains' metadata, after the balloon changes. */
-  for (guint i = 0; i < managed->len && options->keep_loans; i++)
+  /* The loan clocks and spikes into the domains' metadata, after the
+   * balloon changes. */
+  for (guint i = 0; i < managed->len && options->keep_run_state; i++)
     {
-      BallastApplyItem *write = ballast_loan_keeper_write (managed->pdata[i], now_usec, wall_usec);
+      BallastApplyItem *write = ballast_state_keeper_write (managed->pdata[i], &options->policy->spikes,
+                                                            now_usec, wall_usec);
       if (write != NULL)
         g_ptr_array_add (result->actions, write);
     }
@@ -518,17 +520,17 @@ ballast_cycle_decision_free (BallastCycleDecision *decision)
 void
 ballast_cycle_applied (BallastRegistry *registry, const BallastPlan *plan,
                        const BallastApplyResult *result, BallastDaemonCounters *counters,
-                       gboolean *loan_state_unsupported)
+                       gboolean *run_state_unsupported)
 {
   gint64 wall_usec = g_get_real_time ();
   for (guint i = 0; i < result->items->len; i++)
     {
       BallastApplyItem *item = result->items->pdata[i];
       BallastDomain *domain = ballast_registry_lookup (registry, item->uuid);
-      if (item->kind == BALLAST_APPLY_LOAN_STATE)
+      if (item->kind == BALLAST_APPLY_RUN_STATE)
         {
-          if (domain != NULL && !ballast_loan_keeper_written (domain, item))
-            *loan_state_unsupported = TRUE;
+          if (domain != NULL && !ballast_state_keeper_written (domain, item))
+            *run_state_unsupported = TRUE;
           continue;
         }
       /* Destroyed, undefined or migrated away since the decision: normal.

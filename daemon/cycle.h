@@ -60,7 +60,7 @@ typedef struct {
   const BallastPolicy *policy;
   gboolean shrink_allowed;  /* the overcommit gate's verdict */
   gboolean actuate;         /* change balloons: not in a dry run, not paused */
-  gboolean keep_loans;      /* write the loan clocks into live metadata */
+  gboolean keep_run_state;  /* write loan clocks and spikes into live metadata */
   const char *mode;         /* said with a change that is not made */
   BallastExitRestore *exit_restore; /* restoring on exit: grow only; or NULL */
 } BallastCycleDecideOptions;
@@ -71,7 +71,7 @@ typedef struct {
   BallastGuestInput *guests;
   gsize n_guests;
   BallastPlan *plan;          /* one decision per guest, same order */
-  GPtrArray *actions;         /* BallastApplyItem*: balloon targets, then loan state writes */
+  GPtrArray *actions;         /* BallastApplyItem*: balloon targets, then run state writes */
 } BallastCycleDecision;
 
 void ballast_cycle_decision_free (BallastCycleDecision *decision);
@@ -91,6 +91,6 @@ BallastCycleDecision *ballast_cycle_decide (BallastRegistry *registry,
  * no domain metadata. */
 void ballast_cycle_applied (BallastRegistry *registry, const BallastPlan *plan,
                             const BallastApplyResult *result, BallastDaemonCounters *counters,
-                            gboolean *loan_state_unsupported);
+                            gboolean *run_state_unsupported);
 
 G_END_DECLS

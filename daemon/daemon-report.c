@@ -177,7 +177,7 @@ ballast_daemon_domain_report (const BallastDaemonView *view, BallastDomain *doma
        * been above it (past the loan time, what it borrowed is called back). */
       report->fair_share_kib = ballast_figure_kib (domain->balloon.decision.fair_share_kib);
       report->over_fair_share_sec = ballast_figure ((gint64) ballast_loan_clock_seconds (
-        &domain->loan.clock, g_get_monotonic_time ()));
+        &domain->run_state.loan, g_get_monotonic_time ()));
       report->pressure = ballast_pressure_cause_to_string (domain->balloon.decision.pressure);
     }
   if (guest_view)

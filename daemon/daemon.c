@@ -69,7 +69,7 @@ struct _BallastDaemon {
   BallastDaemonCounters counters;
   gboolean paused;
   char *metrics_error;             /* why the textfile could not be written, said once */
-  gboolean loan_state_unsupported; /* the driver keeps no domain metadata */
+  gboolean run_state_unsupported; /* the driver keeps no domain metadata */
 
   guint signal_sources[3];
   BallastExitRestore *exit_restore; /* on-exit=restore under way, or NULL */
@@ -325,7 +325,7 @@ on_applied (GObject *source, GAsyncResult *async_result, gpointer user_data)
   BallastDaemon *daemon = user_data;
   daemon->cycle_calls += result->libvirt_calls;
   ballast_cycle_applied (daemon->registry, daemon->plan, result, &daemon->counters,
-                         &daemon->loan_state_unsupported);
+                         &daemon->run_state_unsupported);
   if (result->connection_lost)
     ballast_session_report_lost (daemon->session, "a balloon change found the connection dead");
   finish_cycle (daemon);
@@ -365,7 +365,7 @@ decide_and_apply (BallastDaemon *daemon, gint64 now_usec)
     .actuate = actuate,
     /* Not in a dry run, which leaves the domains alone, nor while
      * restoring on exit: the clocks stay as they were for the next start. */
-    .keep_loans = !daemon->config.dry_run && !daemon->loan_state_unsupported
+    .keep_run_state = !daemon->config.dry_run && !daemon->run_state_unsupported
                   && daemon->exit_restore == NULL,
     .mode = daemon->view.mode,
     .exit_restore = daemon->exit_restore,

@@ -44,7 +44,7 @@ domain_free (gpointer data)
   g_free (domain->observed.stats_period_error);
   g_free (domain->tuning.source);
   g_free (domain->tuning.error);
-  g_free (domain->loan.state_error);
+  g_free (domain->run_state.error);
   g_queue_clear_full (&domain->balloon.journal, journal_entry_free);
   g_free (domain);
 }

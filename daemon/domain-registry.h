@@ -7,7 +7,7 @@
 #include "balloon-stats.h"
 #include "domain-config.h"
 #include "guest-history.h"
-#include "loan-keeper.h"
+#include "state-keeper.h"
 #include "policy-engine.h"
 
 G_BEGIN_DECLS
@@ -123,8 +123,9 @@ typedef struct _BallastDomain {
   BallastDomainClassification classification;
   BallastBalloonRecord balloon;
   BallastTuningRecord tuning;
-  BallastLoanRecord loan;         /* its loan clock (loan-keeper.h): written only by
-                                   * loan-keeper.c and the cycle's clock advance */
+  BallastStateRecord run_state;   /* its loan clock and what its metadata keeps
+                                   * (state-keeper.h): written only by
+                                   * state-keeper.c and the cycle's clock advance */
 } BallastDomain;
 
 typedef struct _BallastRegistry BallastRegistry;

@@ -2,7 +2,7 @@
 #include "libvirt-session.h"
 
 #include "libvirt-util.h"
-#include "loan-clock.h"
+#include "run-state.h"
 
 #include <gio/gio.h>
 #include <string.h>
@@ -73,7 +73,7 @@ on_metadata_change (virConnectPtr conn, virDomainPtr domain, int type, const cha
                     void *opaque)
 {
   /* ballastd's own bookkeeping: nothing to read back. */
-  if (g_strcmp0 (nsuri, BALLAST_LOAN_STATE_NS) == 0)
+  if (g_strcmp0 (nsuri, BALLAST_RUN_STATE_NS) == 0)
     return;
   deliver_event (opaque, domain, BALLAST_DOMAIN_EVENT_METADATA_CHANGE, (guint64) type);
 }

@@ -2,7 +2,7 @@
 #include "libvirt-worker.h"
 
 #include "libvirt-util.h"
-#include "loan-clock.h"
+#include "run-state.h"
 #include "ballast-error.h"
 
 #include <string.h>
@@ -107,12 +107,12 @@ fetch_config (BallastCollectedDomain *collected, guint *calls)
       collected->config_error = g_strdup (error->message);
       return;
     }
-  /* ballastd writes its loan state into the live definition only. One in
+  /* ballastd writes its run state into the live definition only. One in
    * the persistent definition too was copied there (a live XML dumped and
    * defined again) and comes back with every start of the domain, however
    * old: the live one cannot be told from it. Rare (only guests above
    * their share have one), so two calls here are cheap. */
-  if (collected->config->loan_state_xml != NULL)
+  if (collected->config->run_state_xml != NULL)
     {
       (*calls)++;
       if (virDomainIsPersistent (collected->domain) == 1)
@@ -121,8 +121,8 @@ fetch_config (BallastCollectedDomain *collected, guint *calls)
           g_autofree char *inactive = virDomainGetXMLDesc (collected->domain, VIR_DOMAIN_XML_INACTIVE);
           g_autoptr(BallastDomainConfig) definition
             = inactive != NULL ? ballast_domain_config_parse (inactive, NULL) : NULL;
-          collected->config->loan_state_in_definition
-            = definition != NULL && definition->loan_state_xml != NULL;
+          collected->config->run_state_in_definition
+            = definition != NULL && definition->run_state_xml != NULL;
         }
     }
 }
@@ -255,7 +255,7 @@ ballast_apply_item_free (BallastApplyItem *item)
   if (item->domain != NULL)
     virDomainFree (item->domain);
   g_free (item->uuid);
-  g_free (item->loan_state_xml);
+  g_free (item->run_state_xml);
   g_free (item->error);
   g_free (item);
 }
@@ -272,22 +272,22 @@ ballast_apply_item_new (virDomainPtr domain, const char *uuid, guint64 target_ki
 }
 
 BallastApplyItem *
-ballast_apply_item_new_loan_state (virDomainPtr domain, const char *uuid, const char *xml,
-                                   gint64 since_usec)
+ballast_apply_item_new_run_state (virDomainPtr domain, const char *uuid, const char *xml,
+                                  guint64 seq)
 {
   BallastApplyItem *item = ballast_apply_item_new (domain, uuid, 0);
-  item->kind = BALLAST_APPLY_LOAN_STATE;
-  item->loan_state_xml = g_strdup (xml);
-  item->loan_since_usec = since_usec;
+  item->kind = BALLAST_APPLY_RUN_STATE;
+  item->run_state_xml = g_strdup (xml);
+  item->run_state_seq = seq;
   return item;
 }
 
 static int
 apply_one (const BallastApplyItem *item)
 {
-  if (item->kind == BALLAST_APPLY_LOAN_STATE)
-    return virDomainSetMetadata (item->domain, VIR_DOMAIN_METADATA_ELEMENT, item->loan_state_xml,
-                                 BALLAST_LOAN_STATE_PREFIX, BALLAST_LOAN_STATE_NS,
+  if (item->kind == BALLAST_APPLY_RUN_STATE)
+    return virDomainSetMetadata (item->domain, VIR_DOMAIN_METADATA_ELEMENT, item->run_state_xml,
+                                 BALLAST_RUN_STATE_PREFIX, BALLAST_RUN_STATE_NS,
                                  VIR_DOMAIN_AFFECT_LIVE);
   return virDomainSetMemoryFlags (item->domain, item->target_kib, VIR_DOMAIN_AFFECT_LIVE);
 }

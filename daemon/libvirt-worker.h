@@ -65,8 +65,8 @@ typedef enum {
 
 typedef enum {
   BALLAST_APPLY_BALLOON,    /* virDomainSetMemoryFlags(LIVE) to target_kib */
-  BALLAST_APPLY_LOAN_STATE, /* virDomainSetMetadata(LIVE) of the loan state
-                             * (lib/loan-clock.h): loan_state_xml, or its
+  BALLAST_APPLY_RUN_STATE,  /* virDomainSetMetadata(LIVE) of the run state
+                             * (lib/run-state.h): run_state_xml, or its
                              * removal when NULL */
 } BallastApplyKind;
 
@@ -75,8 +75,8 @@ typedef struct {
   virDomainPtr domain;      /* reference */
   char *uuid;
   guint64 target_kib;
-  char *loan_state_xml;
-  gint64 loan_since_usec;   /* the loan clock (monotonic) LOAN_STATE_XML says */
+  char *run_state_xml;
+  guint64 run_state_seq;    /* its number, from daemon/state-keeper.c */
   BallastApplyOutcome outcome;
   int error_code;           /* virErrorNumber when FAILED */
   char *error;
@@ -94,13 +94,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (BallastApplyResult, ballast_apply_result_free)
 BallastApplyItem *ballast_apply_item_new (virDomainPtr domain, const char *uuid,
                                           guint64 target_kib);
 void ballast_apply_item_free (BallastApplyItem *item);
-/* Writes XML (NULL: removes the element) for the loan clock that went
- * above the fair share at SINCE_USEC (monotonic). */
-BallastApplyItem *ballast_apply_item_new_loan_state (virDomainPtr domain, const char *uuid,
-                                                     const char *xml, gint64 since_usec);
+/* Writes XML (NULL: removes the element), the run state write number SEQ. */
+BallastApplyItem *ballast_apply_item_new_run_state (virDomainPtr domain, const char *uuid,
+                                                    const char *xml, guint64 seq);
 
 /* Apply targets with virDomainSetMemoryFlags(LIVE): the only place in
- * ballast that moves a balloon; and keep loan clocks in the domains' live
+ * ballast that moves a balloon; and keep the run state in the domains' live
  * metadata. ITEMS (of BallastApplyItem*) is taken over
  * and comes back in the result with outcomes filled in. */
 void ballast_apply_async (virConnectPtr conn, GPtrArray *items, GCancellable *cancellable,

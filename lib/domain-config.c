@@ -2,7 +2,7 @@
 #include "domain-config.h"
 
 #include "ballast-error.h"
-#include "loan-clock.h"
+#include "run-state.h"
 #include "text-fields.h"
 #include "xml-util.h"
 
@@ -20,7 +20,7 @@ ballast_domain_config_free (BallastDomainConfig *config)
   g_free (config->vfio_device);
   g_free (config->conflict);
   g_free (config->tuning_xml);
-  g_free (config->loan_state_xml);
+  g_free (config->run_state_xml);
   g_free (config);
 }
 
@@ -197,9 +197,9 @@ ballast_domain_config_parse (const char *xml, GError **error)
   xmlNode *tuning = ballast_xml_child (metadata, "tuning", BALLAST_TUNING_NS);
   if (tuning != NULL)
     config->tuning_xml = ballast_xml_serialize (tuning);
-  xmlNode *loan_state = ballast_xml_child (metadata, "state", BALLAST_LOAN_STATE_NS);
-  if (loan_state != NULL)
-    config->loan_state_xml = ballast_xml_serialize (loan_state);
+  xmlNode *run_state = ballast_xml_child (metadata, "state", BALLAST_RUN_STATE_NS);
+  if (run_state != NULL)
+    config->run_state_xml = ballast_xml_serialize (run_state);
 
   return g_steal_pointer (&config);
 }

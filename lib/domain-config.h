@@ -32,8 +32,8 @@ typedef struct {
   char *conflict;               /* what in the XML contradicts itself, with
                                  * lines, for the log; NULL when nothing does */
   char *tuning_xml;             /* the <ballast:tuning> element, serialized, or NULL */
-  char *loan_state_xml;         /* ballastd's live state element (lib/loan-clock.h), or NULL */
-  gboolean loan_state_in_definition; /* the persistent definition has one too (set
+  char *run_state_xml;          /* ballastd's live state element (lib/run-state.h), or NULL */
+  gboolean run_state_in_definition; /* the persistent definition has one too (set
                                       * by whoever fetched that, not the parser) */
 } BallastDomainConfig;
 

@@ -17,17 +17,51 @@ add_onset (BallastSpikeHistory *history, gint64 now_usec)
 }
 
 guint64
+ballast_spike_decay_kib (guint64 peak_kib, gint64 peak_usec, guint64 floor_kib,
+                         const BallastSpikeParams *params, gint64 now_usec)
+{
+  if (peak_kib <= floor_kib || params->half_life_sec == 0)
+    return MAX (peak_kib, floor_kib);
+  double age_sec = (double) MAX (now_usec - peak_usec, 0) / G_USEC_PER_SEC;
+  double above = (double) (peak_kib - floor_kib) * exp2 (-age_sec / params->half_life_sec);
+  return floor_kib + (guint64) above;
+}
+
+guint64
 ballast_spike_history_peak_kib (const BallastSpikeHistory *history, const BallastSpikeParams *params,
                                 gint64 now_usec)
 {
   if (!history->has_sample)
     return 0;
-  guint64 floor = history->last_used_kib;
-  if (history->peak_kib <= floor || params->half_life_sec == 0)
-    return MAX (history->peak_kib, floor);
-  double age_sec = (double) MAX (now_usec - history->peak_usec, 0) / G_USEC_PER_SEC;
-  double above = (double) (history->peak_kib - floor) * exp2 (-age_sec / params->half_life_sec);
-  return floor + (guint64) above;
+  return ballast_spike_decay_kib (history->peak_kib, history->peak_usec, history->last_used_kib,
+                                  params, now_usec);
+}
+
+void
+ballast_spike_history_restore (BallastSpikeHistory *history, guint64 peak_kib, gint64 peak_usec,
+                               const gint64 *onsets_usec, guint n_onsets)
+{
+  /* Onsets seen in this run already are the latest: the restored ones
+   * before them go first, and the oldest drop out. */
+  gint64 merged[2 * BALLAST_SPIKE_ONSETS];
+  guint n = 0;
+  gint64 first_seen = history->n_onsets > 0 ? history->onsets_usec[0] : G_MAXINT64;
+  for (guint i = 0; i < MIN (n_onsets, BALLAST_SPIKE_ONSETS); i++)
+    if (onsets_usec[i] < first_seen)
+      merged[n++] = onsets_usec[i];
+  for (guint i = 0; i < history->n_onsets; i++)
+    merged[n++] = history->onsets_usec[i];
+  guint skip = n > BALLAST_SPIKE_ONSETS ? n - BALLAST_SPIKE_ONSETS : 0;
+  history->n_onsets = n - skip;
+  memcpy (history->onsets_usec, merged + skip, history->n_onsets * sizeof merged[0]);
+  /* Before the first sample, the peak waits for it (ballast_spike_history_add
+   * keeps a peak above that sample's use). */
+  if (!history->has_sample || peak_kib > history->peak_kib)
+    {
+      history->peak_kib = peak_kib;
+      history->peak_usec = peak_usec;
+      history->reached_usec = peak_usec;
+    }
 }
 
 void
@@ -36,12 +70,20 @@ ballast_spike_history_add (BallastSpikeHistory *history, const BallastSpikeParam
 {
   if (!history->has_sample)
     {
-      *history = (BallastSpikeHistory) {
-        .has_sample = TRUE,
-        .peak_kib = used_kib, .peak_usec = now_usec, .reached_usec = now_usec,
-        .last_used_kib = used_kib, .last_usec = now_usec,
-        .low_kib = used_kib, .low_usec = now_usec,
-      };
+      /* Onsets and a peak restored from before this run are kept. */
+      gboolean restored_peak = history->peak_kib > used_kib;
+      history->has_sample = TRUE;
+      if (!restored_peak)
+        {
+          history->peak_kib = used_kib;
+          history->peak_usec = now_usec;
+          history->reached_usec = now_usec;
+        }
+      history->last_used_kib = used_kib;
+      history->last_usec = now_usec;
+      history->low_kib = used_kib;
+      history->low_usec = now_usec;
+      history->in_spike = FALSE;
       return;
     }
   if (now_usec < history->last_usec)

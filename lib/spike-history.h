@@ -44,6 +44,18 @@ typedef struct {
 void ballast_spike_history_add (BallastSpikeHistory *history, const BallastSpikeParams *params,
                                 guint64 used_kib, gint64 now_usec);
 
+/* PEAK_KIB, reached at PEAK_USEC, decayed by NOW_USEC towards FLOOR_KIB
+ * (the use now): by half each half-life. */
+guint64 ballast_spike_decay_kib (guint64 peak_kib, gint64 peak_usec, guint64 floor_kib,
+                                 const BallastSpikeParams *params, gint64 now_usec);
+
+/* Take back what an earlier run learned (lib/run-state.h): a peak reached
+ * at PEAK_USEC (0 KiB: none) and the onsets, oldest first, all on the
+ * monotonic clock of this run. Onsets this run has seen already are kept
+ * as the latest; the higher peak wins. */
+void ballast_spike_history_restore (BallastSpikeHistory *history, guint64 peak_kib, gint64 peak_usec,
+                                    const gint64 *onsets_usec, guint n_onsets);
+
 /* The decayed peak at NOW_USEC. */
 guint64 ballast_spike_history_peak_kib (const BallastSpikeHistory *history,
                                         const BallastSpikeParams *params, gint64 now_usec);

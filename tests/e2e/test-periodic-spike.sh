@@ -6,12 +6,16 @@
 # three onsets that agree; from then on it grows the spiky guest *before*
 # each spike (the policy's lead: 8 s), so the spike finds its memory there;
 # between spikes the spiky guest still gives its memory to the donor.
+# Between spikes 3 and 4 ballastd is killed (SIGKILL) and started again:
+# what it learned comes back from the guest's live metadata, so the new
+# ballastd grows the guest ahead of spike 4 without learning anew.
 #
 # Asserted: no QEMU and no guest process killed, no swap-in in the guests;
 # before the period is known the spiky guest is small when a spike begins
 # (it gave its memory back); once it is known (spikes 4 and 5) its balloon
-# holds the spike's size before the spike begins, ballastd says why ("for
-# its spikes"), and between those two spikes the guest still gives back.
+# holds the spike's size before the spike begins, the restarted ballastd
+# says where it took the spikes from and why it grew ("for its spikes"),
+# and between those two spikes the guest still gives back.
 # Why three onsets and not one: a period read from fewer was wrong on the
 # squeeze (every guest bursts at boot and in its turn) and starved a guest.
 # SKIP (77) without root / libvirt / QEMU. FAIL otherwise. ~4 min.
@@ -32,8 +36,12 @@ HELD_MIB=$((SPIKE_MIB + 200))
 MEM=1024
 BUDGET=${PS_BUDGET:-1728}
 LEAD=8
+# After spike 3 (t=100..110), long enough before spike 4 (t=140) for a
+# new ballastd to manage the guests before the lead.
+RESTART_AT=$((SPIKE_AT + 2 * PERIOD + SPIKE_LEN + 3))
 
 POLICY=$E2E_RUN_DIR/periodic-spike-policy.xml
+BD_ARGS=(--policy "$POLICY" --interval 1 --stats-period 1)
 cat > "$POLICY" <<XML
 <policy xmlns="urn:ballast:policy:1">
   <overcommit mode="on"/>
@@ -60,7 +68,7 @@ XML
 e2e_cgroup_prepare_pressure
 e2e_budget_set "$BUDGET"
 e2e_budget_reset_peak
-bd_start --policy "$POLICY" --interval 1 --stats-period 1
+bd_start "${BD_ARGS[@]}"
 e2e_guest_create "$SPIKY" --memory "$MEM" --period "$PERIOD" --epoch wait \
     --schedule "0:$SPIKE_BASE,$SPIKE_AT:$SPIKE_MIB,$((SPIKE_AT + SPIKE_LEN)):$SPIKE_BASE"
 e2e_guest_create "$DONOR" --memory "$MEM" --period "$PERIOD" --epoch wait \
@@ -77,9 +85,16 @@ balloon_mib() { local a; a=$(e2e_dommemstat "$1" actual); echo $((${a:-0} / 1024
 # and its lowest between spikes 4 and 5 (the donor's burst in between).
 declare -A BEFORE=()
 lowest_late=$MEM
+restart_line=
 end=$((SPIKE_AT + (SPIKES - 1) * PERIOD + SPIKE_LEN + 2))
 while (($(now) < end)); do
     t=$(now)
+    if [[ -z $restart_line ]] && ((t >= RESTART_AT)); then
+        kill -KILL "$BD_PID"; wait "$BD_PID" 2>/dev/null || true; BD_PID=
+        restart_line=$(($(wc -l < "$BD_LOG") + 1))
+        e2e_log "t=$t ballastd killed (SIGKILL) and started again"
+        bd_start "${BD_ARGS[@]}"
+    fi
     for n in "$SPIKY" "$DONOR"; do
         e2e_guest_running "$n" || e2e_die "$n is not running any more: $(e2e_guest_state "$n")"
     done
@@ -121,11 +136,17 @@ for k in 4 5; do
         e2e_die "$SPIKY had ${BEFORE[$k]} MiB just before spike $k: not grown ahead of a spike whose period is known"
     }
 done
-grep -qE ": $SPIKY: balloon .*for its spikes" "$BD_LOG" ||
-    e2e_die "ballastd never said it grew or kept $SPIKY for its spikes"
+[[ -n $restart_line ]] || e2e_die "ballastd was never restarted"
+after_restart() { tail -n "+$restart_line" "$BD_LOG"; }
+after_restart | grep -qE ": $SPIKY: spiked [0-9]+ times before this start of ballastd" ||
+    e2e_die "the restarted ballastd did not take $SPIKY's spikes from its metadata"
+after_restart | grep -qE ": $SPIKY: balloon .*for its spikes" ||
+    e2e_die "the restarted ballastd never said it grew or kept $SPIKY for its spikes"
 ((lowest_late + 256 <= MEM)) ||
     e2e_die "$SPIKY stayed at $lowest_late MiB or more between spikes 4 and 5: it no longer gives back"
 bd_stop
-e2e_log "PASS: spikes 4-5 found their memory there (grown ahead: ${BEFORE[4]}, ${BEFORE[5]} MiB; spike 3: ${BEFORE[3]} MiB);" \
+e2e_log "PASS: spikes 4-5 found their memory there (grown ahead: ${BEFORE[4]}, ${BEFORE[5]} MiB, by a ballastd restarted" \
+    "after spike 3; spike 3: ${BEFORE[3]} MiB);" \
     "gave back to $lowest_late MiB in between; no kill, no swap-in; peak cgroup usage $(e2e_budget_peak_mib)/$BUDGET MiB;" \
-    "$(grep -m1 -oE "$SPIKY: balloon .*for its spikes[^)]*" "$BD_LOG")"
+    "$(after_restart | grep -m1 -oE "$SPIKY: spiked [0-9]+ times before this start[^)]*")" \
+    "$(after_restart | grep -m1 -oE "$SPIKY: balloon .*for its spikes[^)]*")"

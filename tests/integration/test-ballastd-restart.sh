@@ -178,7 +178,7 @@ check "loan: managed again" wait_for 10 both_managed
 decided() { test "$(field web over_fair_share_sec)" != "None"; }
 wait_for 10 decided || true
 check "loan: the new ballastd goes on with the clock ($(field web over_fair_share_sec) s)" over_at_least 5
-check "loan: says where it took it from" log_has "web: used more than its fair share for [0-9]* s before this start of ballastd (from its loan state metadata)"
+check "loan: says where it took it from" log_has "web: used more than its fair share for [0-9]* s before this start of ballastd (from its run state metadata)"
 # Within its share again (a 16 GiB host): the metadata goes.
 printf 'MemTotal: 16777216 kB\nMemFree: 2097152 kB\nMemAvailable: 2097152 kB\n' > "${WORK}/host/proc/meminfo"
 removed() { ! written; }

@@ -5,6 +5,7 @@
 #include "daemon-report.h"
 #include "libvirt-util.h"
 #include "loan-clock.h"
+#include "run-state.h"
 
 #include <gio/gunixsocketaddress.h>
 #include <glib/gstdio.h>
@@ -345,14 +346,14 @@ test_unreachable_uri_retries_without_crash (void)
   ballast_daemon_config_clear (&config);
 }
 
-/* ---- The loan clock, kept in the domain's live metadata ---- */
+/* ---- The loan clock and spikes, kept in the domain's live metadata ---- */
 
-/* The "test" domain's loan state metadata, or NULL when it has none. */
+/* The "test" domain's run state metadata, or NULL when it has none. */
 static char *
-loan_state_metadata (void)
+run_state_metadata (void)
 {
   g_autoptr(virDomain) domain = virDomainLookupByName (default_conn, "test");
-  char *xml = virDomainGetMetadata (domain, VIR_DOMAIN_METADATA_ELEMENT, BALLAST_LOAN_STATE_NS,
+  char *xml = virDomainGetMetadata (domain, VIR_DOMAIN_METADATA_ELEMENT, BALLAST_RUN_STATE_NS,
                                     VIR_DOMAIN_AFFECT_LIVE);
   if (xml == NULL)
     g_assert_cmpint (virGetLastErrorCode (), ==, VIR_ERR_NO_DOMAIN_METADATA);
@@ -362,40 +363,41 @@ loan_state_metadata (void)
 /* Sets it to XML as another tool (or an earlier ballastd) would, in the
  * definitions FLAGS names; NULL removes it. */
 static void
-set_loan_state_metadata_in (const char *xml, unsigned int flags)
+set_run_state_metadata_in (const char *xml, unsigned int flags)
 {
   g_autoptr(virDomain) domain = virDomainLookupByName (default_conn, "test");
   g_assert_cmpint (virDomainSetMetadata (domain, VIR_DOMAIN_METADATA_ELEMENT, xml,
-                                         BALLAST_LOAN_STATE_PREFIX, BALLAST_LOAN_STATE_NS,
+                                         BALLAST_RUN_STATE_PREFIX, BALLAST_RUN_STATE_NS,
                                          flags), ==, 0);
 }
 
 /* In the live definition only, where ballastd keeps it. */
 static void
-set_loan_state_metadata (const char *xml)
+set_run_state_metadata (const char *xml)
 {
-  set_loan_state_metadata_in (xml, VIR_DOMAIN_AFFECT_LIVE);
+  set_run_state_metadata_in (xml, VIR_DOMAIN_AFFECT_LIVE);
 }
 
 /* The metadata holds a clock that started within the last minute: the
  * clock's own start, not whatever was there before. */
 static void
-assert_loan_state_fresh (void)
+assert_run_state_fresh (void)
 {
-  g_autofree char *xml = loan_state_metadata ();
+  g_autofree char *xml = run_state_metadata ();
   g_assert_nonnull (xml);
-  gint64 since = 0;
+  BallastRunState state = { 0 };
   g_autoptr(GError) error = NULL;
-  g_assert_true (ballast_loan_state_parse (xml, &since, &error));
+  g_assert_true (ballast_run_state_parse (xml, &state, &error));
   g_assert_no_error (error);
-  g_assert_cmpint (g_get_real_time () - since, <, 60 * G_USEC_PER_SEC);
+  g_assert_true (state.over_fair_share);
+  g_assert_cmpint (g_get_real_time () - state.over_fair_share_since_usec, <, 60 * G_USEC_PER_SEC);
 }
 
 static gint64
 loan_seconds (BallastDaemon *daemon)
 {
   BallastDomain *domain = registry_domain (daemon, "test");
-  return (gint64) ballast_loan_clock_seconds (&domain->loan.clock, g_get_monotonic_time ());
+  return (gint64) ballast_loan_clock_seconds (&domain->run_state.loan, g_get_monotonic_time ());
 }
 
 /* The guest uses 1 GiB (the test driver's stats: half of 2 GiB); a 2.5 GiB
@@ -411,7 +413,7 @@ static void
 test_loan_clock_kept_in_metadata (void)
 {
   reset_default_domain ();
-  set_loan_state_metadata (NULL);
+  set_run_state_metadata (NULL);
   g_autoptr(FakeHost) small = host_where_test_is_over_its_share ();
   BallastDaemonConfig config = harness_config_for ("test:///default");
 
@@ -420,84 +422,132 @@ test_loan_clock_kept_in_metadata (void)
   g_autoptr(BallastDaemon) first = run_daemon_cycles (&config, small, 2);
   BallastDomain *domain = registry_domain (first, "test");
   g_assert_cmpuint (domain->balloon.decision.used_kib, >, domain->balloon.decision.fair_share_kib);
-  g_assert_true (domain->loan.clock.over);
-  g_autofree char *written = loan_state_metadata ();
+  g_assert_true (domain->run_state.loan.over);
+  g_autofree char *written = run_state_metadata ();
   g_assert_nonnull (written);
-  gint64 since = 0;
+  BallastRunState state = { 0 };
   g_autoptr(GError) error = NULL;
-  g_assert_true (ballast_loan_state_parse (written, &since, &error));
-  g_assert_cmpint (since, >=, started);
-  g_assert_cmpint (since, <=, g_get_real_time ());
+  g_assert_true (ballast_run_state_parse (written, &state, &error));
+  g_assert_cmpint (state.over_fair_share_since_usec, >=, started);
+  g_assert_cmpint (state.over_fair_share_since_usec, <=, g_get_real_time ());
   g_clear_pointer (&first, ballast_daemon_free);
 
   /* A ballastd started later goes on with the clock it finds there. */
   gint64 earlier_since = (g_get_real_time () / G_USEC_PER_SEC - 1000) * G_USEC_PER_SEC;
-  g_autofree char *earlier = ballast_loan_state_format (earlier_since);
-  set_loan_state_metadata (earlier);
+  BallastRunState earlier_state = { .over_fair_share = TRUE,
+                                    .over_fair_share_since_usec = earlier_since };
+  g_autofree char *earlier = ballast_run_state_format (&earlier_state);
+  set_run_state_metadata (earlier);
   g_autoptr(BallastDaemon) second = run_daemon_cycles (&config, small, 2);
   g_assert_cmpint (loan_seconds (second), >=, 1000);
   g_assert_cmpint (loan_seconds (second), <, 1100);
   /* It has no reason to write it again. */
-  g_autofree char *kept = loan_state_metadata ();
-  g_assert_true (ballast_loan_state_parse (kept, &since, &error));
-  g_assert_cmpint (since, ==, earlier_since);
+  g_autofree char *kept = run_state_metadata ();
+  g_assert_true (ballast_run_state_parse (kept, &state, &error));
+  g_assert_cmpint (state.over_fair_share_since_usec, ==, earlier_since);
   g_clear_pointer (&second, ballast_daemon_free);
 
   /* Within its share again (a 16 GiB host): the clock stops, the
    * metadata goes. */
   g_autoptr(FakeHost) large = fake_host_new (16 * GIB, 2 * GIB);
   g_autoptr(BallastDaemon) third = run_daemon_cycles (&config, large, 2);
-  g_assert_false (registry_domain (third, "test")->loan.clock.over);
-  g_autofree char *gone = loan_state_metadata ();
+  g_assert_false (registry_domain (third, "test")->run_state.loan.over);
+  g_autofree char *gone = run_state_metadata ();
   g_assert_null (gone);
   g_clear_pointer (&third, ballast_daemon_free);
   ballast_daemon_config_clear (&config);
 }
 
 static void
-test_bad_loan_state_metadata_ignored (void)
+test_bad_run_state_metadata_ignored (void)
 {
   reset_default_domain ();
-  set_loan_state_metadata ("<state><over-fair-share-since>yesterday</over-fair-share-since></state>");
+  set_run_state_metadata ("<state><over-fair-share-since>yesterday</over-fair-share-since></state>");
   g_autoptr(FakeHost) small = host_where_test_is_over_its_share ();
   BallastDaemonConfig config = harness_config_for ("test:///default");
   harness_log_capture_begin ();
   g_autoptr(BallastDaemon) daemon = run_daemon_cycles (&config, small, 2);
   /* Said, naming the domain, the field and the value; the clock starts
    * afresh and the metadata is rewritten right. */
-  g_assert_cmpuint (harness_log_count ("WARNING", "test: ignoring its loan state metadata",
+  g_assert_cmpuint (harness_log_count ("WARNING", "test: ignoring its run state metadata",
                                        "<over-fair-share-since>: 'yesterday' is not an ISO 8601 time",
                                        NULL), ==, 1);
   harness_log_capture_end ();
-  g_assert_true (registry_domain (daemon, "test")->loan.clock.over);
+  g_assert_true (registry_domain (daemon, "test")->run_state.loan.over);
   g_assert_cmpint (loan_seconds (daemon), <, 60);
-  assert_loan_state_fresh ();
-  set_loan_state_metadata (NULL);
+  assert_run_state_fresh ();
+  set_run_state_metadata (NULL);
   ballast_daemon_config_clear (&config);
 }
 
-/* A live definition dumped and defined again carries the loan state into
+/* A live definition dumped and defined again carries the run state into
  * the persistent definition, whence it comes back at every start of the
  * domain, however old: such a copy is never taken for the clock. */
 static void
-test_loan_state_copied_into_definition_ignored (void)
+test_run_state_copied_into_definition_ignored (void)
 {
   reset_default_domain ();
-  g_autofree char *old = ballast_loan_state_format (g_get_real_time () - G_GINT64_CONSTANT (86400) * G_USEC_PER_SEC);
-  set_loan_state_metadata_in (old, VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG);
+  BallastRunState old_state = {
+    .over_fair_share = TRUE,
+    .over_fair_share_since_usec = g_get_real_time () - G_GINT64_CONSTANT (86400) * G_USEC_PER_SEC,
+  };
+  g_autofree char *old = ballast_run_state_format (&old_state);
+  set_run_state_metadata_in (old, VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG);
   g_autoptr(FakeHost) small = host_where_test_is_over_its_share ();
   BallastDaemonConfig config = harness_config_for ("test:///default");
   harness_log_capture_begin ();
   g_autoptr(BallastDaemon) daemon = run_daemon_cycles (&config, small, 2);
-  g_assert_cmpuint (harness_log_count ("WARNING", "test: ignoring its loan state metadata",
+  g_assert_cmpuint (harness_log_count ("WARNING", "test: ignoring its run state metadata",
                                        "its persistent definition has it too",
                                        "virsh metadata test urn:ballast:state:1 --config --remove",
                                        NULL), ==, 1);
   harness_log_capture_end ();
   g_assert_cmpint (loan_seconds (daemon), <, 60);
   /* The live copy is replaced by the clock's own start. */
-  assert_loan_state_fresh ();
-  set_loan_state_metadata_in (NULL, VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG);
+  assert_run_state_fresh ();
+  set_run_state_metadata_in (NULL, VIR_DOMAIN_AFFECT_LIVE | VIR_DOMAIN_AFFECT_CONFIG);
+  ballast_daemon_config_clear (&config);
+}
+
+/* Spikes learned by an earlier ballastd come back from the metadata:
+ * their period is known at once, and the state written for the loan
+ * clock keeps them as they were. */
+static void
+test_spikes_kept_in_metadata (void)
+{
+  reset_default_domain ();
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC * G_USEC_PER_SEC;
+  BallastRunState before = {
+    .spike_peak_kib = 1536 * MIB, .spike_peak_usec = now - 70 * G_USEC_PER_SEC,
+    .n_spike_onsets = 3,
+    .spike_onsets_usec = { now - 200 * G_USEC_PER_SEC, now - 140 * G_USEC_PER_SEC,
+                           now - 80 * G_USEC_PER_SEC },
+  };
+  g_autofree char *xml = ballast_run_state_format (&before);
+  set_run_state_metadata (xml);
+  g_autoptr(FakeHost) small = host_where_test_is_over_its_share ();
+  BallastDaemonConfig config = harness_config_for ("test:///default");
+  harness_log_capture_begin ();
+  g_autoptr(BallastDaemon) daemon = run_daemon_cycles (&config, small, 2);
+  g_assert_cmpuint (harness_log_count ("MESSAGE", "test: spiked 3 times before this start of ballastd",
+                                       "peak 1.5 GiB", NULL), ==, 1);
+  harness_log_capture_end ();
+  BallastDomain *domain = registry_domain (daemon, "test");
+  g_assert_cmpint (ballast_spike_history_period_usec (&domain->observed.spikes), ==, 60 * G_USEC_PER_SEC);
+
+  /* Its loan clock started: written beside the spikes, which stay. */
+  g_assert_true (domain->run_state.loan.over);
+  g_autofree char *written = run_state_metadata ();
+  BallastRunState after = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_assert_true (ballast_run_state_parse (written, &after, &error));
+  g_assert_true (after.over_fair_share);
+  g_assert_cmpuint (after.n_spike_onsets, ==, 3);
+  for (guint i = 0; i < 3; i++)
+    g_assert_cmpint (after.spike_onsets_usec[i], ==, before.spike_onsets_usec[i]);
+  g_assert_cmpuint (after.spike_peak_kib, ==, before.spike_peak_kib);
+  g_assert_cmpint (after.spike_peak_usec, ==, before.spike_peak_usec);
+  set_run_state_metadata (NULL);
   ballast_daemon_config_clear (&config);
 }
 
@@ -505,13 +555,13 @@ static void
 test_dry_run_keeps_loan_clock_to_itself (void)
 {
   reset_default_domain ();
-  set_loan_state_metadata (NULL);
+  set_run_state_metadata (NULL);
   g_autoptr(FakeHost) small = host_where_test_is_over_its_share ();
   BallastDaemonConfig config = harness_config_for ("test:///default");
   config.dry_run = TRUE;
   g_autoptr(BallastDaemon) daemon = run_daemon_cycles (&config, small, 2);
-  g_assert_true (registry_domain (daemon, "test")->loan.clock.over);
-  g_autofree char *none = loan_state_metadata ();
+  g_assert_true (registry_domain (daemon, "test")->run_state.loan.over);
+  g_autofree char *none = run_state_metadata ();
   g_assert_null (none);
   ballast_daemon_config_clear (&config);
 }
@@ -534,10 +584,11 @@ main (int argc, char **argv)
   g_test_add_func ("/daemon/many-domains-through-libvirtd", test_many_domains_through_libvirtd);
   g_test_add_func ("/daemon/unreachable-uri-retries", test_unreachable_uri_retries_without_crash);
   g_test_add_func ("/daemon/loan-clock-kept-in-metadata", test_loan_clock_kept_in_metadata);
-  g_test_add_func ("/daemon/bad-loan-state-metadata-ignored", test_bad_loan_state_metadata_ignored);
+  g_test_add_func ("/daemon/bad-run-state-metadata-ignored", test_bad_run_state_metadata_ignored);
+  g_test_add_func ("/daemon/spikes-kept-in-metadata", test_spikes_kept_in_metadata);
   g_test_add_func ("/daemon/dry-run-keeps-loan-clock-to-itself", test_dry_run_keeps_loan_clock_to_itself);
-  g_test_add_func ("/daemon/loan-state-copied-into-definition-ignored",
-                   test_loan_state_copied_into_definition_ignored);
+  g_test_add_func ("/daemon/run-state-copied-into-definition-ignored",
+                   test_run_state_copied_into_definition_ignored);
   int status = g_test_run ();
   virConnectClose (default_conn);
   return status;

@@ -115,6 +115,54 @@ test_period_and_due (void)
   g_assert_true (ballast_spike_history_due (&fast, &params, 200 * SEC));
 }
 
+/* What an earlier run kept (lib/run-state.h) comes back: with three
+ * onsets restored the period is known before the next spike, the peak
+ * waits for the first sample and decays from when it was reached, and
+ * onsets this run saw already stay the latest. */
+static void
+test_restore (void)
+{
+  BallastSpikeHistory before = { 0 };
+  spike_at (&before, 900, 1536 * MIB);
+  spike_at (&before, 1800, 1536 * MIB);
+  spike_at (&before, 2700, 1536 * MIB);
+
+  BallastSpikeHistory h = { 0 };
+  ballast_spike_history_restore (&h, 1 * GIB + 1536 * MIB, 2700 * SEC, before.onsets_usec,
+                                 before.n_onsets);
+  g_assert_cmpint (ballast_spike_history_period_usec (&h), ==, 900 * SEC);
+  ballast_spike_history_add (&h, &params, 1 * GIB, 3000 * SEC);
+  guint64 peak, age;
+  gboolean due;
+  ballast_spike_history_view (&h, &params, 3510 * SEC, &peak, &age, &due);
+  g_assert_true (due);
+  g_assert_cmpuint (age, ==, 810);
+  /* 1.5 GiB above use, 810 s after it was reached: 2^(-810/600) of it. */
+  g_assert_cmpuint (peak, >, 1 * GIB + 590 * MIB);
+  g_assert_cmpuint (peak, <, 1 * GIB + 605 * MIB);
+  g_assert_cmpuint (ballast_spike_decay_kib (1 * GIB + 1536 * MIB, 2700 * SEC, 1 * GIB, &params,
+                                             3300 * SEC), ==, 1 * GIB + 768 * MIB);
+
+  /* Restored after this run saw a spike of its own: that one stays last,
+   * the restored ones go before it, the oldest drops out. */
+  BallastSpikeHistory seen = { 0 };
+  spike_at (&seen, 3600, 1536 * MIB);
+  ballast_spike_history_restore (&seen, 2 * GIB, 2700 * SEC, before.onsets_usec, before.n_onsets);
+  g_assert_cmpuint (seen.n_onsets, ==, 4);
+  g_assert_cmpint (seen.onsets_usec[0], ==, 900 * SEC);
+  g_assert_cmpint (seen.onsets_usec[3], ==, 3600 * SEC);
+  g_assert_cmpint (ballast_spike_history_period_usec (&seen), ==, 900 * SEC);
+  /* Its own peak (2.5 GiB) is higher than the restored one: kept. */
+  g_assert_cmpuint (seen.peak_kib, ==, 1 * GIB + 1536 * MIB);
+
+  /* A restored peak below the first sample is overtaken by it. */
+  BallastSpikeHistory low = { 0 };
+  ballast_spike_history_restore (&low, 512 * MIB, 100 * SEC, NULL, 0);
+  ballast_spike_history_add (&low, &params, 1 * GIB, 200 * SEC);
+  g_assert_cmpuint (ballast_spike_history_peak_kib (&low, &params, 200 * SEC), ==, 1 * GIB);
+  g_assert_cmpuint (low.n_onsets, ==, 0);
+}
+
 /* Only the last few onsets are kept; a sample from the past is ignored; an
  * absurd sample neither overflows nor leaves the peak above it for long. */
 static void
@@ -151,5 +199,6 @@ main (int argc, char **argv)
   g_test_add_func ("/spike-history/one-onset-per-rise", test_one_onset_per_rise);
   g_test_add_func ("/spike-history/period-and-due", test_period_and_due);
   g_test_add_func ("/spike-history/bounded-and-garbage", test_bounded_and_garbage);
+  g_test_add_func ("/spike-history/restore", test_restore);
   return g_test_run ();
 }
