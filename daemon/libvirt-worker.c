@@ -110,8 +110,10 @@ fetch_config (BallastCollectedDomain *collected, guint *calls)
   /* ballastd writes its run state into the live definition only. One in
    * the persistent definition too was copied there (a live XML dumped and
    * defined again) and comes back with every start of the domain, however
-   * old: the live one cannot be told from it. Rare (only guests above
-   * their share have one), so two calls here are cheap. */
+   * old: the live one cannot be told from it. Only guests above their
+   * share or with spikes have one, and a config is fetched only when an
+   * event says it changed (not for writes in our own namespace), so two
+   * calls here stay cheap. */
   if (collected->config->run_state_xml != NULL)
     {
       (*calls)++;
