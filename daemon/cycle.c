@@ -459,6 +459,7 @@ ballast_cycle_decide (BallastRegistry *registry, const BallastHostSnapshot *host
     .overflow_kib = host->budget_overflow_kib,
     .has_psi = host->has_psi,
     .psi_some_avg10_centipct = host->psi.some.avg10_centipct,
+    .decision_interval_sec = options->interval_sec,
   };
   if (options->exit_restore != NULL)
     result->plan = ballast_exit_restore_decide (options->exit_restore, options->policy,

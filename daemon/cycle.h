@@ -63,6 +63,7 @@ typedef struct {
   gboolean keep_run_state;  /* write loan clocks and spikes into live metadata */
   const char *mode;         /* said with a change that is not made */
   BallastExitRestore *exit_restore; /* restoring on exit: grow only; or NULL */
+  guint interval_sec;       /* time to the next decision (--interval) */
 } BallastCycleDecideOptions;
 
 /* What one decision produced. */

@@ -369,6 +369,7 @@ decide_and_apply (BallastDaemon *daemon, gint64 now_usec)
                   && daemon->exit_restore == NULL,
     .mode = daemon->view.mode,
     .exit_restore = daemon->exit_restore,
+    .interval_sec = (daemon->config.interval_msec + 999) / 1000,
   };
   g_autoptr(BallastCycleDecision) decision = ballast_cycle_decide (daemon->registry, &daemon->host,
                                                                    &options, now_usec);

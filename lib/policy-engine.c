@@ -219,7 +219,7 @@ headroom_at (const BallastGuestTuning *tuning, guint64 used_kib)
 }
 
 static void
-assess_guest (const BallastPolicy *policy, gboolean emergency, GuestSlot *slot)
+assess_guest (const BallastPolicy *policy, guint lookahead_sec, gboolean emergency, GuestSlot *slot)
 {
   const BallastGuestInput *in = slot->input;
   BallastDecision *d = slot->decision;
@@ -244,7 +244,7 @@ assess_guest (const BallastPolicy *policy, gboolean emergency, GuestSlot *slot)
     headroom = MIN (headroom, policy->emergency_headroom_kib);
   /* What a growing guest will use by the time a change takes effect is not
    * headroom to cut in an emergency. */
-  guint64 growth = saturating_mul (in->used_growth_kib_per_sec, policy->growth_lookahead_sec);
+  guint64 growth = saturating_mul (in->used_growth_kib_per_sec, lookahead_sec);
   guint64 need = d->used_kib + headroom;
   need = need > G_MAXUINT64 - growth ? G_MAXUINT64 : need + growth;
   d->need_kib = MIN (need, in->max_kib);
@@ -834,6 +834,13 @@ contain_over_fair_share (const BallastPolicy *policy, BallastPlan *plan, GuestSl
 
 /* ---- The decision --------------------------------------------------------- */
 
+guint
+ballast_growth_lookahead_sec (const BallastPolicy *policy, const BallastHostInput *host)
+{
+  return MAX (policy->growth_lookahead_sec,
+              MIN (host->decision_interval_sec, BALLAST_INTERVAL_LOOKAHEAD_MAX_SEC));
+}
+
 BallastPlan *
 ballast_policy_decide (const BallastPolicy *policy, const BallastHostInput *host,
                        const BallastGuestInput *guests, gsize n_guests,
@@ -872,12 +879,13 @@ ballast_policy_decide (const BallastPolicy *policy, const BallastHostInput *host
   plan->emergency = (host->has_psi && host->psi_some_avg10_centipct >= policy->psi_emergency_centipct)
                     || host->available_kib < plan->reserve_kib / 2;
 
+  guint lookahead_sec = ballast_growth_lookahead_sec (policy, host);
   for (gsize i = 0; i < n_guests; i++)
     {
       slots[i].input = &guests[i];
       slots[i].decision = &plan->decisions[i];
       slots[i].shares = guests[i].tuning.shares;
-      assess_guest (policy, plan->emergency, &slots[i]);
+      assess_guest (policy, lookahead_sec, plan->emergency, &slots[i]);
     }
 
   guint64 raised = raise_to_min (slots, n_guests);

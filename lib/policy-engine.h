@@ -21,6 +21,9 @@ typedef struct {
                             * the reserve, since available_kib stops at 0 */
   gboolean has_psi;
   guint psi_some_avg10_centipct;
+  guint decision_interval_sec; /* how long until the next decision; 0: unknown.
+                                * A guest's growth is looked ahead at least
+                                * this far (see ballast_growth_lookahead_sec) */
 } BallastHostInput;
 
 typedef enum {
@@ -151,6 +154,14 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (BallastPlan, ballast_plan_free)
 BallastPlan *ballast_policy_decide (const BallastPolicy *policy, const BallastHostInput *host,
                                     const BallastGuestInput *guests, gsize n_guests,
                                     gboolean shrink_allowed);
+
+/* How far ahead a growing guest's use is provided for: the policy's
+ * lookahead, or the time to the next decision when that is longer (what a
+ * guest grows before the next cycle can follow has to be there already),
+ * the latter counted up to BALLAST_INTERVAL_LOOKAHEAD_MAX_SEC: a growth
+ * rate measured over a few cycles says little about the minutes after. */
+#define BALLAST_INTERVAL_LOOKAHEAD_MAX_SEC 60
+guint ballast_growth_lookahead_sec (const BallastPolicy *policy, const BallastHostInput *host);
 
 /* Human-readable reason for DECISION in PLAN, one line, e.g.
  * "shrink: host short of 812.0 MiB; 400.0 MiB above floor 600.0 MiB (need)". */

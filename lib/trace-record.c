@@ -34,6 +34,7 @@ ballast_trace_record_new (gint64 time_usec, guint64 cycle, const BallastHostInpu
   record->reserve_kib = plan != NULL ? plan->reserve_kib : 0;
   record->has_psi = host->has_psi;
   record->psi_some_avg10_centipct = host->psi_some_avg10_centipct;
+  record->decision_interval_sec = host->decision_interval_sec;
   record->shrink_allowed = shrink_allowed;
   record->n_guests = n_guests;
   record->guests = g_new0 (BallastTraceGuest, MAX (n_guests, 1));
@@ -100,6 +101,7 @@ ballast_trace_record_to_json (const BallastTraceRecord *record)
   add_u64 (host, "reserve_kib", record->reserve_kib);
   json_object_object_add (host, "has_psi", json_object_new_boolean (record->has_psi));
   add_u64 (host, "psi_some_avg10_centipct", record->psi_some_avg10_centipct);
+  add_u64 (host, "decision_interval_sec", record->decision_interval_sec);
   json_object_object_add (root, "host", host);
   json_object_object_add (root, "shrink_allowed", json_object_new_boolean (record->shrink_allowed));
   json_object *guests = json_object_new_array ();
@@ -343,7 +345,7 @@ ballast_trace_record_parse (const char *line, GError **error)
       return NULL;
     }
   g_autoptr(BallastTraceRecord) record = g_new0 (BallastTraceRecord, 1);
-  guint64 time_usec = 0, psi = 0;
+  guint64 time_usec = 0, psi = 0, interval = 0;
   if (!get_u64 (root, "", "time_usec", TRUE, &time_usec, error)
       || !get_u64 (root, "", "cycle", FALSE, &record->cycle, error)
       || !get_bool (root, "", "shrink_allowed", &record->shrink_allowed, error))
@@ -360,9 +362,11 @@ ballast_trace_record_parse (const char *line, GError **error)
       || !get_u64 (host, "host", "budget_overflow_kib", FALSE, &record->budget_overflow_kib, error)
       || !get_u64 (host, "host", "reserve_kib", FALSE, &record->reserve_kib, error)
       || !get_bool (host, "host", "has_psi", &record->has_psi, error)
-      || !get_u64 (host, "host", "psi_some_avg10_centipct", FALSE, &psi, error))
+      || !get_u64 (host, "host", "psi_some_avg10_centipct", FALSE, &psi, error)
+      || !get_u64 (host, "host", "decision_interval_sec", FALSE, &interval, error))
     return NULL;
   record->psi_some_avg10_centipct = (guint) MIN (psi, 10000);
+  record->decision_interval_sec = (guint) MIN (interval, 86400);
   if (record->budget_total_kib == 0)
     {
       g_set_error (error, BALLAST_ERROR, BALLAST_ERROR_RANGE, "host: \"budget_total_kib\" is 0");

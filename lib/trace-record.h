@@ -26,7 +26,8 @@ G_BEGIN_DECLS
  *      "budget_overflow_kib": 0,          .overflow_kib (swapped out)
  *      "reserve_kib": 1677721,            the plan's reserve
  *      "has_psi": true,
- *      "psi_some_avg10_centipct": 125},   PSI "some" avg10, 1.25% -> 125
+ *      "psi_some_avg10_centipct": 125,    PSI "some" avg10, 1.25% -> 125
+ *      "decision_interval_sec": 5},       .decision_interval_sec (0: unknown)
  *    "shrink_allowed": true,              the overcommit gate's verdict
  *    "guests": [                          managed guests, in decision order
  *      {"name": "web1",                   (required)
@@ -111,6 +112,7 @@ typedef struct {
   guint64 reserve_kib;
   gboolean has_psi;
   guint psi_some_avg10_centipct;
+  guint decision_interval_sec;
   gboolean shrink_allowed;
   gsize n_guests;
   BallastTraceGuest *guests;

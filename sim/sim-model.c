@@ -127,6 +127,7 @@ run_cycle (const BallastSimScenario *scenario, BallastSimPolicy *policy, GuestSt
     .available_kib = available > 0 ? (guint64) available : 0,
     .overflow_kib = available < 0 ? (guint64) -available : 0,
     .psi_some_avg10_centipct = (guint) (psi_avg * 10000 + 0.5),
+    .decision_interval_sec = (guint) ((scenario->cycle_msec + 999) / 1000),
     .now_msec = now_msec,
   };
   ballast_sim_policy_decide (policy, &host, views, n_views, targets, reasons);

@@ -348,6 +348,7 @@ ballast_decide (BallastSimPolicy *policy, const BallastSimHostView *host,
     .overflow_kib = host->overflow_kib,
     .has_psi = TRUE,
     .psi_some_avg10_centipct = host->psi_some_avg10_centipct,
+    .decision_interval_sec = host->decision_interval_sec,
   };
   g_autoptr(BallastPlan) plan = ballast_policy_decide (&policy->file->policy, &input, policy->inputs,
                                                        n_guests, policy->shrink_allowed);

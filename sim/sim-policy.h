@@ -21,6 +21,7 @@ typedef struct {
   guint64 overflow_kib;         /* resident guest memory + other above the budget:
                                  * what a cgroup shows as its swap use */
   guint psi_some_avg10_centipct;
+  guint decision_interval_sec;  /* the scenario's cycle */
   gint64 now_msec;
 } BallastSimHostView;
 

@@ -61,6 +61,7 @@ write_trace_line (const BallastSimHostView *host, const BallastSimGuestView *gue
   record->reserve_kib = ballast_policy_reserve_kib (&writer->file->policy, host->total_kib);
   record->has_psi = TRUE;
   record->psi_some_avg10_centipct = host->psi_some_avg10_centipct;
+  record->decision_interval_sec = host->decision_interval_sec;
   record->shrink_allowed = ballast_overcommit_allowed (writer->file->overcommit, TRUE);
   record->n_guests = n_guests;
   record->guests = g_new0 (BallastTraceGuest, MAX (n_guests, 1));

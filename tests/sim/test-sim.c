@@ -504,7 +504,7 @@ test_trace_round_trip (void)
   };
   guests[1].tuning.min = (BallastAmount) { .is_relative = TRUE, .permille = 250 };
   BallastHostInput host = { .total_kib = 16 * GIB, .available_kib = 1 * GIB, .has_psi = TRUE,
-                            .psi_some_avg10_centipct = 125 };
+                            .psi_some_avg10_centipct = 125, .decision_interval_sec = 10 };
   g_autoptr(BallastPlan) plan = ballast_policy_decide (&policy, &host, guests, 2, TRUE);
   g_autoptr(BallastTraceRecord) record = ballast_trace_record_new (1718000000000000, 42, &host, guests, 2,
                                                                    plan, TRUE);
@@ -518,6 +518,7 @@ test_trace_round_trip (void)
   g_assert_cmpuint (back->budget_total_kib, ==, 16 * GIB);
   g_assert_cmpuint (back->reserve_kib, ==, plan->reserve_kib);
   g_assert_cmpuint (back->psi_some_avg10_centipct, ==, 125);
+  g_assert_cmpuint (back->decision_interval_sec, ==, 10);
   g_assert_true (back->shrink_allowed);
   g_assert_cmpuint (back->n_guests, ==, 2);
   g_assert_cmpstr (back->guests[0].name, ==, "web\"1");

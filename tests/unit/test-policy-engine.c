@@ -349,6 +349,20 @@ test_growing_guest_served_ahead (void)
   g_assert_cmpuint (ramping->target_kib, ==, ramping->need_kib);
   g_assert_true (plan->decisions[1].target_kib < 4 * GIB);
 
+  /* Decisions 8 s apart: what the guest grows until the next one has to
+   * be there already, so it is looked ahead 8 s rather than 5. */
+  host.decision_interval_sec = 8;
+  g_assert_cmpuint (ballast_growth_lookahead_sec (&policy, &host), ==, 8);
+  g_autoptr(BallastPlan) slow = ballast_policy_decide (&policy, &host, guests, 2, TRUE);
+  g_assert_cmpuint (slow->decisions[0].need_kib, ==, 624 * MIB + 128 * MIB + 800 * MIB);
+  /* A shorter interval never shortens the policy's lookahead, and a very
+   * long one is counted up to a minute only. */
+  host.decision_interval_sec = 2;
+  g_assert_cmpuint (ballast_growth_lookahead_sec (&policy, &host), ==, 5);
+  host.decision_interval_sec = 600;
+  g_assert_cmpuint (ballast_growth_lookahead_sec (&policy, &host), ==, BALLAST_INTERVAL_LOOKAHEAD_MAX_SEC);
+  host.decision_interval_sec = 0;
+
   /* Without growth, 400 MiB usable is no pressure at all. */
   guests[0].used_growth_kib_per_sec = 0;
   g_autoptr(BallastPlan) calm = ballast_policy_decide (&policy, &host, guests, 2, TRUE);
@@ -1029,12 +1043,15 @@ random_case (GRand *rand, RandomCase *c)
     c->host.overflow_kib = random_kib (rand, 0, 4 * GIB);
   c->host.has_psi = g_rand_boolean (rand);
   c->host.psi_some_avg10_centipct = g_rand_int_range (rand, 0, 3000);
+  c->host.decision_interval_sec = g_rand_int_range (rand, 0, 120);
 }
 
 static gboolean
 is_pressured (const RandomCase *c, const BallastGuestInput *g)
 {
-  guint64 growth = g->used_growth_kib_per_sec * c->policy.growth_lookahead_sec;
+  guint lookahead = MAX (c->policy.growth_lookahead_sec,
+                         MIN (c->host.decision_interval_sec, BALLAST_INTERVAL_LOOKAHEAD_MAX_SEC));
+  guint64 growth = g->used_growth_kib_per_sec * lookahead;
   /* What a balloon on its way up brings counts as usable. */
   guint64 usable = g->usable_kib + (g->target_kib > g->current_kib ? g->target_kib - g->current_kib : 0);
   return !g->tuning.exclude && !g->unresponsive
