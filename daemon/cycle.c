@@ -131,6 +131,12 @@ ballast_cycle_merge (BallastRegistry *registry, BallastCollectResult *result,
           if (conflict != NULL
               && (observed->config == NULL || g_strcmp0 (observed->config->conflict, conflict) != 0))
             g_warning ("%s: %s; its balloon is not counted on (fixed)", domain->name, conflict);
+          const char *virtio_mem_problem = collected->config != NULL
+                                             ? collected->config->virtio_mem_problem : NULL;
+          if (virtio_mem_problem != NULL
+              && (observed->config == NULL
+                  || g_strcmp0 (observed->config->virtio_mem_problem, virtio_mem_problem) != 0))
+            g_warning ("%s; that device is left alone", virtio_mem_problem);
           ballast_domain_config_free (observed->config);
           observed->config = g_steal_pointer (&collected->config);
           if (g_strcmp0 (observed->config_error, collected->config_error) != 0
@@ -164,6 +170,11 @@ ballast_cycle_merge (BallastRegistry *registry, BallastCollectResult *result,
           guint64 previous_actual_kib = observed->history.last_actual_kib;
           guint resets = observed->history.counter_resets;
           observed->stats = collected->stats;
+          /* The balloon's own size, as its event and virDomainMemoryStats
+           * give it and as a target is set. */
+          if (observed->config != NULL)
+            ballast_balloon_stats_exclude_virtio_mem (
+              &observed->stats, ballast_domain_config_virtio_mem_plugged_kib (observed->config));
           ballast_guest_history_advance (&observed->history, &observed->stats,
                                          domain->balloon.has_target ? domain->balloon.target_kib : 0,
                                          now_usec);
@@ -389,24 +400,56 @@ guest_tuning (const BallastDomain *domain, const BallastPolicy *policy)
   return tuning;
 }
 
+/* The allocator decides a guest's whole memory. The balloon moves its boot
+ * memory only: what its virtio-mem devices have plugged comes on top of
+ * what the balloon reports, and stays where it is (ballast does not move
+ * virtio-mem yet). A balloon size in the allocator's terms is the
+ * balloon's plus what is plugged. */
+static guint64
+guest_kib_from_balloon (const BallastDomainConfig *config, guint64 balloon_kib)
+{
+  guint64 plugged = ballast_domain_config_virtio_mem_plugged_kib (config);
+  return balloon_kib > G_MAXUINT64 - plugged ? G_MAXUINT64 : balloon_kib + plugged;
+}
+
+/* Below this much boot memory a balloon target is not taken, even when the
+ * allocator wants less than what is plugged: a balloon holding all of the
+ * boot memory is a case QEMU and guest drivers handle badly, and what is
+ * plugged keeps the guest above its floor anyway. */
+#define BALLOON_ON_TOP_MIN_KIB (128 * 1024)
+
+static guint64
+balloon_kib_from_guest (const BallastDomainConfig *config, guint64 guest_kib)
+{
+  guint64 plugged = ballast_domain_config_virtio_mem_plugged_kib (config);
+  if (plugged == 0)
+    return guest_kib;
+  guint64 balloon_max = ballast_domain_config_balloon_max_kib (config);
+  guint64 balloon = guest_kib > plugged ? guest_kib - plugged : 0;
+  return CLAMP (balloon, MIN (BALLOON_ON_TOP_MIN_KIB, balloon_max), balloon_max);
+}
+
 /* What the allocator knows of DOMAIN. */
 static BallastGuestInput
 guest_input (const BallastDomain *domain, const BallastPolicy *policy, gint64 now_usec)
 {
   const BallastDomainObserved *observed = &domain->observed;
+  const BallastDomainConfig *config = observed->config;
   const BallastBalloonRecord *balloon = &domain->balloon;
   guint64 current = ballast_domain_current_kib (domain);
+  guint64 balloon_max = ballast_domain_config_balloon_max_kib (config);
   guint64 spike_peak, spike_age;
   gboolean spike_due;
   ballast_spike_history_view (&observed->spikes, &policy->spikes, now_usec, &spike_peak, &spike_age,
                               &spike_due);
-  return (BallastGuestInput) {
+  BallastGuestInput input = {
     .name = domain->name,
-    .max_kib = observed->config->max_kib,
-    .current_kib = current,
+    .max_kib = guest_kib_from_balloon (config, balloon_max),
+    .current_kib = guest_kib_from_balloon (config, current),
     /* Never set: where the balloon is, but never above the maximum,
      * whatever a hostile guest claims (that would be a bogus change). */
-    .target_kib = balloon->has_target ? balloon->target_kib : MIN (current, observed->config->max_kib),
+    .target_kib = guest_kib_from_balloon (config, balloon->has_target ? balloon->target_kib
+                                                                      : MIN (current, balloon_max)),
     .usable_kib = ballast_balloon_stats_usable_kib (&observed->stats),
     .reported_total_kib = (observed->stats.present & BALLAST_STAT_AVAILABLE)
                             ? observed->stats.available_kib : 0,
@@ -417,7 +460,7 @@ guest_input (const BallastDomain *domain, const BallastPolicy *policy, gint64 no
     .unresponsive = domain->classification.status == BALLAST_GUEST_UNRESPONSIVE,
     .oom_deflated = balloon->oom_unanswered,
     .oom_floor_kib = within_regrow_delay (policy, balloon->oom_deflated_usec, now_usec)
-                     ? balloon->oom_floor_kib : 0,
+                     ? guest_kib_from_balloon (config, balloon->oom_floor_kib) : 0,
     .fixed = domain->classification.fixed,
     .free_page_reporting = observed->config->free_page_reporting,
     .recently_shrunk = within_regrow_delay (policy, balloon->last_shrink_usec, now_usec),
@@ -429,6 +472,17 @@ guest_input (const BallastDomain *domain, const BallastPolicy *policy, gint64 no
     .spike_due = spike_due,
     .tuning = guest_tuning (domain, policy),
   };
+  /* What is plugged stays (ballast does not unplug): the allocator must
+   * not count on taking the guest below it, or the host would stay short
+   * while the plan says otherwise. */
+  guint64 plugged = ballast_domain_config_virtio_mem_plugged_kib (config);
+  if (plugged > 0)
+    {
+      guint64 reachable = balloon_kib_from_guest (config, 0) + plugged;
+      if (reachable > ballast_amount_resolve_kib (&input.tuning.min, input.max_kib))
+        input.tuning.min = (BallastAmount) { .kib = reachable };
+    }
+  return input;
 }
 
 BallastCycleDecision *
@@ -473,8 +527,15 @@ ballast_cycle_decide (BallastRegistry *registry, const BallastHostSnapshot *host
   for (guint i = 0; i < managed->len; i++)
     {
       BallastDomain *domain = managed->pdata[i];
-      const BallastDecision *decision = &result->plan->decisions[i];
-      domain->balloon.decision = *decision;
+      /* Back to the balloon's own terms, which everything after the
+       * allocator (the change, the log, the journal) speaks; the plan
+       * stays as the allocator made it, for the trace. */
+      const BallastDomainConfig *config = domain->observed.config;
+      BallastDecision *decision = &domain->balloon.decision;
+      *decision = result->plan->decisions[i];
+      decision->target_kib = balloon_kib_from_guest (config, decision->target_kib);
+      decision->old_target_kib = balloon_kib_from_guest (config, decision->old_target_kib);
+      decision->changed = decision->changed && decision->target_kib != decision->old_target_kib;
       domain->balloon.has_decision = TRUE;
       ballast_loan_clock_advance (&domain->run_state.loan, now_usec, decision);
       if (!decision->changed)

@@ -6,6 +6,7 @@
 #include "json-util.h"
 #include "ksm-manager.h"
 #include "loan-clock.h"
+#include "virtio-mem.h"
 
 const char *
 ballast_domain_state_to_string (int state)
@@ -142,6 +143,32 @@ ballast_daemon_status_json (const BallastDaemonView *view)
   return ballast_status_report_to_json (&report);
 }
 
+/* Its virtio-mem devices, summed: what an operator compares with the
+ * balloon. What is plugged is in the live XML only. */
+static void
+report_virtio_mem (const BallastDomainConfig *config, gboolean active, BallastDomainReport *report)
+{
+  if (config->virtio_mem->len == 0)
+    return;
+  guint64 size = 0, requested = 0, plugged = 0, block = 0;
+  gboolean plugged_known = active;
+  for (guint i = 0; i < config->virtio_mem->len; i++)
+    {
+      const BallastVirtioMem *device = config->virtio_mem->pdata[i];
+      size += device->size_kib;
+      requested += device->requested_kib;
+      plugged += device->current_kib;
+      block = MAX (block, device->block_kib);
+      plugged_known = plugged_known && device->has_current;
+    }
+  report->virtio_mem_devices = ballast_figure (config->virtio_mem->len);
+  report->virtio_mem_size_kib = ballast_figure_kib (size);
+  report->virtio_mem_requested_kib = ballast_figure_kib (requested);
+  report->virtio_mem_block_kib = ballast_figure_kib (block);
+  if (plugged_known)
+    report->virtio_mem_plugged_kib = ballast_figure_kib (plugged);
+}
+
 BallastDomainReport *
 ballast_daemon_domain_report (const BallastDaemonView *view, BallastDomain *domain)
 {
@@ -202,6 +229,8 @@ ballast_daemon_domain_report (const BallastDaemonView *view, BallastDomain *doma
              config->max_kib));
       report->stats_period_sec = ballast_figure (config->stats_period_sec);
       report->balloon_model = config->balloon_model;
+      report_virtio_mem (config, domain->active, report);
+      report_virtio_mem (config, domain->active, report);
     }
   report->shares = ballast_figure (domain->tuning.resolved.shares);
   report->tuning_source = domain->tuning.source;

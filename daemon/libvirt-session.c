@@ -24,7 +24,7 @@ struct _BallastSession {
   BallastSessionState state;
   gboolean retry;
   virConnectPtr conn;
-  int event_ids[4];
+  int event_ids[5];
   gboolean close_callback_registered;
   GCancellable *cancellable;  /* cancels the delivery of an attempt in flight */
 
@@ -80,6 +80,15 @@ on_metadata_change (virConnectPtr conn, virDomainPtr domain, int type, const cha
 
 static void
 on_device_change (virConnectPtr conn, virDomainPtr domain, const char *alias, void *opaque)
+{
+  deliver_event (opaque, domain, BALLAST_DOMAIN_EVENT_DEVICE_CHANGE, 0);
+}
+
+/* A virtio-mem device's plugged size (<current>) moved: the guest followed
+ * a request, or part of it. The size is in the live XML, read again. */
+static void
+on_memory_device_size_change (virConnectPtr conn, virDomainPtr domain, const char *alias,
+                              unsigned long long size, void *opaque)
 {
   deliver_event (opaque, domain, BALLAST_DOMAIN_EVENT_DEVICE_CHANGE, 0);
 }
@@ -215,7 +224,7 @@ typedef struct {
 
 typedef struct {
   virConnectPtr conn;
-  int event_ids[4];
+  int event_ids[5];
   gboolean close_callback_registered;
 } OpenedConnection;
 
@@ -258,6 +267,8 @@ register_callbacks (BallastSession *session, const char *uri, OpenedConnection *
     { VIR_DOMAIN_EVENT_ID_BALLOON_CHANGE, VIR_DOMAIN_EVENT_CALLBACK (on_balloon_change) },
     { VIR_DOMAIN_EVENT_ID_METADATA_CHANGE, VIR_DOMAIN_EVENT_CALLBACK (on_metadata_change) },
     { VIR_DOMAIN_EVENT_ID_DEVICE_ADDED, VIR_DOMAIN_EVENT_CALLBACK (on_device_change) },
+    { VIR_DOMAIN_EVENT_ID_MEMORY_DEVICE_SIZE_CHANGE,
+      VIR_DOMAIN_EVENT_CALLBACK (on_memory_device_size_change) },
   };
   G_STATIC_ASSERT (G_N_ELEMENTS (events) == G_N_ELEMENTS (opened->event_ids));
   for (guint i = 0; i < G_N_ELEMENTS (events); i++)

@@ -75,7 +75,17 @@ ballast_balloon_stats_from_typed_params (const virTypedParameter *params, int n_
             }
         }
     }
+  stats.actual_counts_virtio_mem = (stats.present & BALLAST_STAT_ACTUAL) != 0;
   *ret_stats = stats;
+}
+
+void
+ballast_balloon_stats_exclude_virtio_mem (BallastBalloonStats *stats, guint64 plugged_kib)
+{
+  if (!stats->actual_counts_virtio_mem)
+    return;
+  stats->actual_kib -= MIN (stats->actual_kib, plugged_kib);
+  stats->actual_counts_virtio_mem = FALSE;
 }
 
 void

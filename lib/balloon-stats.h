@@ -40,6 +40,11 @@ typedef struct {
   guint64 disk_caches_kib;
   guint64 rss_kib;            /* resident size of the QEMU process, host side */
   gint64 last_update_sec;     /* when the guest last reported (epoch seconds) */
+  gboolean actual_counts_virtio_mem; /* actual_kib is libvirt's balloon.current, which
+                                      * counts what virtio-mem devices have plugged
+                                      * on top of the balloon (libvirt 9.0, measured);
+                                      * virDomainMemoryStats and the balloon event
+                                      * give the balloon's own size */
 } BallastBalloonStats;
 
 /* Fill STATS from the "balloon.*" fields of one virDomainStatsRecord
@@ -51,6 +56,11 @@ void ballast_balloon_stats_from_typed_params (const virTypedParameter *params, i
 /* Fill STATS from virDomainMemoryStats() output. */
 void ballast_balloon_stats_from_memory_stats (const virDomainMemoryStatStruct *stats,
                                               int n_stats, BallastBalloonStats *ret_stats);
+
+/* Take PLUGGED_KIB, what the guest's virtio-mem devices have plugged, out
+ * of an actual size that counts it (see actual_counts_virtio_mem), so that
+ * it is the balloon's own size again. */
+void ballast_balloon_stats_exclude_virtio_mem (BallastBalloonStats *stats, guint64 plugged_kib);
 
 /* TRUE when the guest's driver reports memory usage at all: without it the
  * balloon can be moved, but blindly, and ballast does not do that. */

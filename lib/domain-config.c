@@ -4,6 +4,7 @@
 #include "ballast-error.h"
 #include "run-state.h"
 #include "text-fields.h"
+#include "virtio-mem.h"
 #include "xml-util.h"
 
 #include <string.h>
@@ -19,6 +20,8 @@ ballast_domain_config_free (BallastDomainConfig *config)
   g_free (config->balloon_model);
   g_free (config->vfio_device);
   g_free (config->conflict);
+  g_clear_pointer (&config->virtio_mem, g_ptr_array_unref);
+  g_free (config->virtio_mem_problem);
   g_free (config->tuning_xml);
   g_free (config->run_state_xml);
   g_free (config);
@@ -102,6 +105,26 @@ find_vfio_devices (xmlNode *devices, BallastDomainConfig *config)
     }
 }
 
+/* A device libvirt would never have accepted is left out rather than
+ * failing the whole domain: its balloon stays managed, and the problem is
+ * said once. */
+static void
+find_virtio_mem_devices (xmlNode *devices, BallastDomainConfig *config)
+{
+  for (xmlNode *device = devices != NULL ? devices->children : NULL; device != NULL;
+       device = device->next)
+    {
+      if (!ballast_virtio_mem_is_device (device))
+        continue;
+      g_autoptr(GError) error = NULL;
+      BallastVirtioMem *parsed = ballast_virtio_mem_parse (device, config->name, &error);
+      if (parsed != NULL)
+        g_ptr_array_add (config->virtio_mem, parsed);
+      else if (config->virtio_mem_problem == NULL)
+        config->virtio_mem_problem = g_strdup (error->message);
+    }
+}
+
 /* What pins memory twice over, or a balloon ballast cannot read: each is
  * legal XML, but says the balloon is not what it seems. */
 static void
@@ -133,6 +156,7 @@ ballast_domain_config_parse (const char *xml, GError **error)
     }
 
   g_autoptr(BallastDomainConfig) config = g_new0 (BallastDomainConfig, 1);
+  config->virtio_mem = g_ptr_array_new_with_free_func ((GDestroyNotify) ballast_virtio_mem_free);
   config->domain_type = ballast_xml_attr (root, "type");
 
   xmlNode *name = ballast_xml_child (root, "name", NULL);
@@ -191,6 +215,7 @@ ballast_domain_config_parse (const char *xml, GError **error)
   if (balloon != NULL && !parse_balloon (balloon, config, error))
     return NULL;
   find_vfio_devices (devices, config);
+  find_virtio_mem_devices (devices, config);
   find_conflict (backing, balloon, config);
 
   xmlNode *metadata = ballast_xml_child (root, "metadata", NULL);
@@ -202,6 +227,35 @@ ballast_domain_config_parse (const char *xml, GError **error)
     config->run_state_xml = ballast_xml_serialize (run_state);
 
   return g_steal_pointer (&config);
+}
+
+/* Sizes from hostile XML may be near 2^64: sums saturate. */
+static guint64
+add_saturating (guint64 a, guint64 b)
+{
+  return a > G_MAXUINT64 - b ? G_MAXUINT64 : a + b;
+}
+
+guint64
+ballast_domain_config_balloon_max_kib (const BallastDomainConfig *config)
+{
+  guint64 devices = 0;
+  for (guint i = 0; i < config->virtio_mem->len; i++)
+    devices = add_saturating (devices, ((const BallastVirtioMem *) config->virtio_mem->pdata[i])->size_kib);
+  return config->max_kib > devices ? config->max_kib - devices : 0;
+}
+
+guint64
+ballast_domain_config_virtio_mem_plugged_kib (const BallastDomainConfig *config)
+{
+  guint64 plugged = 0;
+  for (guint i = 0; i < config->virtio_mem->len; i++)
+    {
+      const BallastVirtioMem *device = config->virtio_mem->pdata[i];
+      if (device->has_current)
+        plugged = add_saturating (plugged, device->current_kib);
+    }
+  return plugged;
 }
 
 const char *

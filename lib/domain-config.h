@@ -31,6 +31,10 @@ typedef struct {
   gboolean balloon_model_unknown; /* a model libvirt's QEMU driver does not have */
   char *conflict;               /* what in the XML contradicts itself, with
                                  * lines, for the log; NULL when nothing does */
+  GPtrArray *virtio_mem;        /* BallastVirtioMem*: its <memory model='virtio-mem'>
+                                 * devices, in document order; never NULL */
+  char *virtio_mem_problem;     /* why a virtio-mem device was left out (the
+                                 * first such), naming domain, line and field */
   char *tuning_xml;             /* the <ballast:tuning> element, serialized, or NULL */
   char *run_state_xml;          /* ballastd's live state element (lib/run-state.h), or NULL */
   gboolean run_state_in_definition; /* the persistent definition has one too (set
@@ -43,6 +47,15 @@ BallastDomainConfig *ballast_domain_config_parse (const char *xml, GError **erro
 
 void ballast_domain_config_free (BallastDomainConfig *config);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BallastDomainConfig, ballast_domain_config_free)
+
+/* The most its balloon can hold: <memory> less what its virtio-mem
+ * devices could plug. QEMU's balloon covers the guest's boot memory only;
+ * plugged virtio-mem memory comes on top of what the balloon reports. */
+guint64 ballast_domain_config_balloon_max_kib (const BallastDomainConfig *config);
+
+/* What its virtio-mem devices have plugged now (<current>, live XML);
+ * 0 without devices or before the guest reports. */
+guint64 ballast_domain_config_virtio_mem_plugged_kib (const BallastDomainConfig *config);
 
 /* Why a domain cannot be managed by ballooning, judged from its config
  * alone; NULL when it can. A static string. */

@@ -295,6 +295,22 @@ ballast_render_list (json_object *list, gboolean wide)
   return ballast_render_domain_reports (domains, wide);
 }
 
+/* "256.0 MiB plugged of 512.0 MiB requested, up to 1.0 GiB (1 device,
+ * blocks of 2.0 MiB)"; without "plugged" for a guest not running. */
+static char *
+render_virtio_mem (const BallastDomainReport *domain)
+{
+  g_autofree char *requested = ballast_render_kib_figure (domain->virtio_mem_requested_kib);
+  g_autofree char *size = ballast_render_kib_figure (domain->virtio_mem_size_kib);
+  g_autofree char *block = ballast_render_kib_figure (domain->virtio_mem_block_kib);
+  g_autofree char *plugged = domain->virtio_mem_plugged_kib.known
+                               ? ballast_render_kib_figure (domain->virtio_mem_plugged_kib) : NULL;
+  gint64 devices = domain->virtio_mem_devices.value;
+  return g_strdup_printf ("%s%s%s requested, up to %s (%" G_GINT64_FORMAT " device%s, blocks of %s)",
+                          plugged ?: "", plugged != NULL ? " plugged of " : "", requested, size,
+                          devices, devices == 1 ? "" : "s", block);
+}
+
 char *
 ballast_render_domain_report (const BallastDomainReport *domain)
 {
@@ -329,6 +345,11 @@ ballast_render_domain_report (const BallastDomainReport *domain)
       g_autofree char *returned = ballast_render_kib_figure (domain->returned_kib);
       g_autofree char *line = g_strdup_printf ("%s (free page reporting: max - QEMU RSS)", returned);
       append_field (out, "Returned:", line);
+    }
+  if (domain->virtio_mem_devices.known)
+    {
+      g_autofree char *line = render_virtio_mem (domain);
+      append_field (out, "virtio-mem:", line);
     }
   g_autofree char *shares = render_figure (domain->shares, "");
   append_field (out, "Shares:", shares);

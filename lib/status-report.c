@@ -142,6 +142,11 @@ ballast_domain_report_to_json (const BallastDomainReport *report)
   ballast_json_add_figure (object, "unused_kib", report->unused_kib);
   ballast_json_add_figure (object, "rss_kib", report->rss_kib);
   ballast_json_add_figure (object, "returned_kib", report->returned_kib);
+  ballast_json_add_figure (object, "virtio_mem_devices", report->virtio_mem_devices);
+  ballast_json_add_figure (object, "virtio_mem_size_kib", report->virtio_mem_size_kib);
+  ballast_json_add_figure (object, "virtio_mem_requested_kib", report->virtio_mem_requested_kib);
+  ballast_json_add_figure (object, "virtio_mem_plugged_kib", report->virtio_mem_plugged_kib);
+  ballast_json_add_figure (object, "virtio_mem_block_kib", report->virtio_mem_block_kib);
   ballast_json_add_figure (object, "swap_in_kib_per_sec", report->swap_in_kib_per_sec);
   ballast_json_add_figure (object, "major_faults_per_sec", report->major_faults_per_sec);
   ballast_json_add_figure (object, "need_kib", report->need_kib);
@@ -288,6 +293,11 @@ ballast_domain_report_from_json (json_object *json)
     .unused_kib = ballast_json_get_figure (json, "unused_kib"),
     .rss_kib = ballast_json_get_figure (json, "rss_kib"),
     .returned_kib = ballast_json_get_figure (json, "returned_kib"),
+    .virtio_mem_devices = ballast_json_get_figure (json, "virtio_mem_devices"),
+    .virtio_mem_size_kib = ballast_json_get_figure (json, "virtio_mem_size_kib"),
+    .virtio_mem_requested_kib = ballast_json_get_figure (json, "virtio_mem_requested_kib"),
+    .virtio_mem_plugged_kib = ballast_json_get_figure (json, "virtio_mem_plugged_kib"),
+    .virtio_mem_block_kib = ballast_json_get_figure (json, "virtio_mem_block_kib"),
     .swap_in_kib_per_sec = ballast_json_get_figure (json, "swap_in_kib_per_sec"),
     .major_faults_per_sec = ballast_json_get_figure (json, "major_faults_per_sec"),
     .need_kib = ballast_json_get_figure (json, "need_kib"),

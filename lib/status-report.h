@@ -128,6 +128,14 @@ typedef struct {
   BallastFigure rss_kib;
   BallastFigure returned_kib;   /* max - RSS of a guest with free page reporting:
                                  * what it has handed back by itself */
+  /* Its virtio-mem devices (lib/virtio-mem.h), summed; known when it has
+   * any. Plugged is what the guest took of what was requested, known for
+   * a running guest only. */
+  BallastFigure virtio_mem_devices;
+  BallastFigure virtio_mem_size_kib;
+  BallastFigure virtio_mem_requested_kib;
+  BallastFigure virtio_mem_plugged_kib;
+  BallastFigure virtio_mem_block_kib; /* the largest block of its devices */
   BallastFigure swap_in_kib_per_sec;
   BallastFigure major_faults_per_sec;
   BallastFigure need_kib;

@@ -36,7 +36,7 @@ pair() {   # pair TARGET CAPS [DOMCAPS]: capabilities, NUL, domain capabilities
 
 rm -f "$corpus"/*/from-*
 
-seed domain-xml $fix/domains/*.xml $fix/libvirt/running-domain-g1.xml
+seed domain-xml $fix/domains/*.xml $fix/libvirt/running-domain-g1.xml $fix/libvirt/running-domain-virtio-mem.xml
 seed policy-file $fix/policy/valid/*.xml $fix/policy/invalid/*.xml data/policy.xml data/examples/*.xml
 seed meminfo $fix/host/meminfo.txt
 seed psi $fix/host/pressure-memory.txt $fix/trees/cgroup-v2/proc/pressure/memory

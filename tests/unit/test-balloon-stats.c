@@ -143,6 +143,33 @@ test_typed_params_fixture (void)
   g_assert_null (ballast_balloon_stats_check (&stats, 524288));
 }
 
+/* Captured from a TCG guest with 512 MiB of boot memory and a virtio-mem
+ * device with 512 MiB plugged (tests/fixtures/libvirt/running-domain-virtio-mem.xml):
+ * libvirt's balloon.current counts the plugged memory, virDomainMemoryStats'
+ * actual (524288 in the same second) does not. */
+static void
+test_typed_params_virtio_mem (void)
+{
+  g_autofree char *text = scratch_load_fixture ("libvirt/domstats-balloon-virtio-mem.txt");
+  g_auto(TypedParams) params = { 0 };
+  typed_params_from_domstats (text, &params);
+  BallastBalloonStats stats;
+  ballast_balloon_stats_from_typed_params (params.params, params.n_params, &stats);
+  g_assert_cmpuint (stats.actual_kib, ==, 1048576);
+  g_assert_true (stats.actual_counts_virtio_mem);
+  /* The guest's own MemTotal counts the plugged memory too. */
+  g_assert_cmpuint (stats.available_kib, ==, 939280);
+  ballast_balloon_stats_exclude_virtio_mem (&stats, 524288);
+  g_assert_cmpuint (stats.actual_kib, ==, 524288);
+  g_assert_false (stats.actual_counts_virtio_mem);
+  /* Once only, and never below zero. */
+  ballast_balloon_stats_exclude_virtio_mem (&stats, 524288);
+  g_assert_cmpuint (stats.actual_kib, ==, 524288);
+  stats.actual_counts_virtio_mem = TRUE;
+  ballast_balloon_stats_exclude_virtio_mem (&stats, 4 * 1048576);
+  g_assert_cmpuint (stats.actual_kib, ==, 0);
+}
+
 static void
 test_memory_stats_fixture (void)
 {
@@ -158,6 +185,7 @@ test_memory_stats_fixture (void)
   g_assert_cmphex (stats.present, ==, ALL_BUT_MAXIMUM);
   g_assert_cmpuint (stats.maximum_kib, ==, 0);
   assert_g1_figures (&stats);
+  g_assert_false (stats.actual_counts_virtio_mem);
   g_assert_true (ballast_balloon_stats_has_guest_view (&stats));
   g_assert_null (ballast_balloon_stats_check (&stats, 524288));
 }
@@ -479,6 +507,7 @@ main (int argc, char **argv)
   g_test_add_func ("/balloon-stats/typed-params/fixture", test_typed_params_fixture);
   g_test_add_func ("/balloon-stats/typed-params/types", test_typed_params_types);
   g_test_add_func ("/balloon-stats/typed-params/extremes", test_typed_params_extremes);
+  g_test_add_func ("/balloon-stats/typed-params/virtio-mem", test_typed_params_virtio_mem);
   g_test_add_func ("/balloon-stats/memory-stats/fixture", test_memory_stats_fixture);
   g_test_add_func ("/balloon-stats/memory-stats/unknown-tags", test_memory_stats_unknown_tags);
   g_test_add_func ("/balloon-stats/empty", test_empty);
