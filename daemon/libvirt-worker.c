@@ -341,6 +341,10 @@ apply_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable 
           item->outcome = BALLAST_APPLY_OK;
           continue;
         }
+      /* Taken first: asking whether the connection is alive is a libvirt
+       * call, which clears the error (it was logged as "no error"). */
+      item->error_code = virGetLastErrorCode ();
+      item->error = g_strdup (virGetLastErrorMessage ());
       if (ballast_libvirt_error_is_domain_gone ())
         item->outcome = BALLAST_APPLY_GONE;
       else
@@ -348,8 +352,6 @@ apply_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable 
           item->outcome = BALLAST_APPLY_FAILED;
           result->connection_lost = ballast_libvirt_error_is_connection_lost (request->conn);
         }
-      item->error_code = virGetLastErrorCode ();
-      item->error = g_strdup (virGetLastErrorMessage ());
     }
   g_task_return_pointer (task, result, (GDestroyNotify) ballast_apply_result_free);
 }

@@ -22,7 +22,9 @@ void ballast_libvirt_set_error (GError **error, const char *format, ...) G_GNUC_
  * normal event between two calls, not a failure. */
 gboolean ballast_libvirt_error_is_domain_gone (void);
 
-/* The last libvirt error says the connection itself is unusable. */
+/* The last libvirt error says the connection itself is unusable. Asks
+ * libvirt whether CONN is alive, which clears the last error: take the
+ * error's message before. */
 gboolean ballast_libvirt_error_is_connection_lost (virConnectPtr conn);
 
 G_END_DECLS

@@ -225,6 +225,38 @@ test_domain_gone_before_apply (void)
   ballast_daemon_config_clear (&config);
 }
 
+/* A change libvirt refuses is logged with libvirt's own message: asking
+ * whether the connection is still alive once cleared it ("no error"). */
+static void
+ask_above_max_before_apply (GPtrArray *items, gpointer user_data)
+{
+  for (guint i = 0; i < items->len; i++)
+    {
+      BallastApplyItem *item = items->pdata[i];
+      if (item->kind == BALLAST_APPLY_BALLOON)
+        item->target_kib = 64 * GIB;
+    }
+}
+
+static void
+test_refused_change_says_why (void)
+{
+  g_autoptr(FakeHost) host = fake_host_new (32 * GIB, 20 * GIB);
+  BallastDaemonConfig config = config_for ("test:///default");
+  g_autoptr(virDomain) test = virDomainLookupByName (default_conn, "test");
+  g_assert_cmpint (virDomainSetMemoryFlags (test, 2 * GIB, VIR_DOMAIN_AFFECT_LIVE), ==, 0);
+  ballast_worker_set_test_hooks (NULL, ask_above_max_before_apply, NULL);
+  harness_log_capture_begin ();
+  g_autoptr(BallastDaemon) daemon = run_daemon_cycles (&config, host, 2);
+  ballast_worker_set_test_hooks (NULL, NULL, NULL);
+  g_assert_cmpuint (harness_log_count ("WARNING", "test: cannot set balloon", "-> 64.0 GiB", NULL), >=, 1);
+  g_assert_cmpuint (harness_log_count ("WARNING", "test: cannot set balloon", "no error", NULL), ==, 0);
+  g_assert_cmpuint (harness_log_count ("WARNING", "test: cannot set balloon", "memory", NULL), >=, 1);
+  harness_log_capture_end ();
+  g_assert_cmpuint (ballast_daemon_get_view (daemon)->counters->changes_failed, >=, 1);
+  ballast_daemon_config_clear (&config);
+}
+
 /* ---- A model of guests and host, for the stats libvirt cannot fake ---- */
 
 typedef enum {
@@ -1500,6 +1532,7 @@ main (int argc, char **argv)
   g_test_add_func ("/faults/oom-deflation", test_oom_deflation);
   g_test_add_func ("/faults/free-page-reporting-shown", test_free_page_reporting_shown);
   g_test_add_func ("/faults/virtio-mem-shown", test_virtio_mem_shown);
+  g_test_add_func ("/faults/refused-change-says-why", test_refused_change_says_why);
   g_test_add_func ("/faults/driver-stops-reporting", test_driver_stops_reporting);
   g_test_add_func ("/faults/reboot-resets-counters", test_reboot_resets_counters);
   g_test_add_func ("/faults/greedy-guest-cannot-take-below-floor", test_greedy_guest_cannot_take_below_floor);
