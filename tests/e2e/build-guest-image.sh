@@ -10,7 +10,7 @@
 #  - initramfs: busybox (from the busybox-static .deb, also only unpacked),
 #    the virtio modules that the kernel has as modules (virtio_ring, virtio,
 #    virtio_pci_legacy_dev, virtio_pci_modern_dev, virtio_pci,
-#    virtio_balloon; built-in ones are skipped), inserted in dependency order
+#    virtio_balloon, virtio_mem; built-in ones are skipped), inserted in dependency order
 #    by /init, and the static workload program (tests/guest/workload.c).
 #    /init removes the balloon driver T s after boot when the kernel command
 #    line has ballast.unload_balloon_at=T (tests/e2e/test-guest-faults.sh).
@@ -36,7 +36,7 @@ SRCDIR=$(cd "$HERE/../.." && pwd)
 OUTDIR=$1
 WORKLOAD_BIN=${2:-}
 KPKG_META=${BALLAST_E2E_KERNEL_PKG:-linux-image-cloud-amd64}
-WANTED_MODULES=(virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_balloon)
+WANTED_MODULES=(virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_balloon virtio_mem)
 
 mkdir -p "$OUTDIR"
 OUTDIR=$(cd "$OUTDIR" && pwd)

@@ -21,6 +21,7 @@
 #   --vcpus N --schedule T:MiB,... --rate MiB/s --retouch S --period S
 #   --epoch UNIX_TIME --report S --stats-period N --autodeflate on|off
 #   --free-page-reporting on|off --tb-cache MiB --cmdline-extra STR
+#   --virtio-mem SIZE:REQUESTED (MiB; --memory is then the boot memory)
 # Names must start with $E2E_PREFIX (default ballast-e2e-).
 #
 # Example:

@@ -155,7 +155,7 @@ e2e_guest_clock_port() { printf '%s/%s.clock\n' "$E2E_RUN_DIR" "$1"; }
 e2e_guest_xml() {
     local name=$1; shift
     local memory=1024 current='' vcpus=1 schedule=0:0 stats='' autodeflate='' fpr=''
-    local tb=$E2E_TB_CACHE_MIB extra='' wl=() backing=''
+    local tb=$E2E_TB_CACHE_MIB extra='' wl=() backing='' vmem=''
     while (($#)); do
         case $1 in
             --memory) memory=$2 ;;
@@ -170,6 +170,7 @@ e2e_guest_xml() {
             --free-page-reporting) fpr=$2 ;;
             --tb-cache) tb=$2 ;;
             --cmdline-extra) extra=$2 ;;
+            --virtio-mem) vmem=$2 ;;
             *) e2e_die "e2e_guest_xml: unknown option $1" ;;
         esac
         shift 2 || e2e_die "e2e_guest_xml: option $1 needs a value"
@@ -187,6 +188,21 @@ e2e_guest_xml() {
     cmdline="console=ttyS0 loglevel=6 clocksource=acpi_pm panic=0 ballast.schedule=$schedule ${wl[*]} $extra"
     [[ -n $autodeflate ]] && balloon_attrs+=" autodeflate='$autodeflate'"
     [[ -n $fpr ]] && balloon_attrs+=" freePageReporting='$fpr'"
+    # --virtio-mem SIZE:REQUESTED (MiB): a virtio-mem device beside the
+    # --memory of boot memory, which then is NUMA cell 0 (virtio-mem needs
+    # a node), with hotplug slots; the guest onlines what is plugged as
+    # movable, so that it can be unplugged again.
+    local max_memory='' numa='' vmem_device=''
+    if [[ -n $vmem ]]; then
+        local vmem_size=${vmem%%:*} vmem_requested=${vmem#*:}
+        [[ $vmem == *:* && $vmem_size =~ ^[0-9]+$ && $vmem_requested =~ ^[0-9]+$ ]] ||
+            e2e_die "e2e_guest_xml: --virtio-mem SIZE:REQUESTED in MiB, not '$vmem'"
+        max_memory="<maxMemory slots='2' unit='MiB'>$((memory + vmem_size))</maxMemory>"
+        numa="<cpu><numa><cell id='0' cpus='0-$((vcpus - 1))' memory='$memory' unit='MiB'/></numa></cpu>"
+        vmem_device="<memory model='virtio-mem'><target><size unit='MiB'>$vmem_size</size><node>0</node>"
+        vmem_device+="<block unit='KiB'>2048</block><requested unit='MiB'>$vmem_requested</requested></target></memory>"
+        cmdline+=" memhp_default_state=online_movable"
+    fi
     ((tb > 0)) && tcg="<tcg><tb-cache unit='MiB'>$tb</tb-cache></tcg>"
     features="<acpi/>$tcg"
     cat <<EOF
@@ -194,8 +210,8 @@ e2e_guest_xml() {
   <name>$(_e2e_xml_escape "$name")</name>
   <description>ballast e2e test guest ($E2E_TEST_NAME)</description>
   <memory unit='MiB'>$memory</memory>
-  <currentMemory unit='MiB'>$current</currentMemory>
-  <vcpu placement='static'>$vcpus</vcpu>$( [[ -n $backing ]] && printf "\n  %s" "$backing")
+  <currentMemory unit='MiB'>$current</currentMemory>$( [[ -n $max_memory ]] && printf "\n  %s" "$max_memory")
+  <vcpu placement='static'>$vcpus</vcpu>$( [[ -n $backing ]] && printf "\n  %s" "$backing")$( [[ -n $numa ]] && printf "\n  %s" "$numa")
   <os>
     <type arch='x86_64' machine='$E2E_MACHINE'>hvm</type>
     <kernel>$E2E_IMAGE_DIR/vmlinuz</kernel>
@@ -222,6 +238,7 @@ e2e_guest_xml() {
       <source mode='bind' path='$(e2e_guest_clock_port "$name")'/>
       <target port='1'/>
     </serial>
+    $vmem_device
     <memballoon model='virtio'$balloon_attrs>$( [[ -n $stats ]] && printf "\n      <stats period='%s'/>\n    " "$stats")</memballoon>
   </devices>
 </domain>
