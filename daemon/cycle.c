@@ -400,35 +400,6 @@ guest_tuning (const BallastDomain *domain, const BallastPolicy *policy)
   return tuning;
 }
 
-/* The allocator decides a guest's whole memory. The balloon moves its boot
- * memory only: what its virtio-mem devices have plugged comes on top of
- * what the balloon reports, and stays where it is (ballast does not move
- * virtio-mem yet). A balloon size in the allocator's terms is the
- * balloon's plus what is plugged. */
-static guint64
-guest_kib_from_balloon (const BallastDomainConfig *config, guint64 balloon_kib)
-{
-  guint64 plugged = ballast_domain_config_virtio_mem_plugged_kib (config);
-  return balloon_kib > G_MAXUINT64 - plugged ? G_MAXUINT64 : balloon_kib + plugged;
-}
-
-/* Below this much boot memory a balloon target is not taken, even when the
- * allocator wants less than what is plugged: a balloon holding all of the
- * boot memory is a case QEMU and guest drivers handle badly, and what is
- * plugged keeps the guest above its floor anyway. */
-#define BALLOON_ON_TOP_MIN_KIB (128 * 1024)
-
-static guint64
-balloon_kib_from_guest (const BallastDomainConfig *config, guint64 guest_kib)
-{
-  guint64 plugged = ballast_domain_config_virtio_mem_plugged_kib (config);
-  if (plugged == 0)
-    return guest_kib;
-  guint64 balloon_max = ballast_domain_config_balloon_max_kib (config);
-  guint64 balloon = guest_kib > plugged ? guest_kib - plugged : 0;
-  return CLAMP (balloon, MIN (BALLOON_ON_TOP_MIN_KIB, balloon_max), balloon_max);
-}
-
 /* What the allocator knows of DOMAIN. */
 static BallastGuestInput
 guest_input (const BallastDomain *domain, const BallastPolicy *policy, gint64 now_usec)
@@ -444,11 +415,11 @@ guest_input (const BallastDomain *domain, const BallastPolicy *policy, gint64 no
                               &spike_due);
   BallastGuestInput input = {
     .name = domain->name,
-    .max_kib = guest_kib_from_balloon (config, balloon_max),
-    .current_kib = guest_kib_from_balloon (config, current),
+    .max_kib = ballast_domain_config_guest_kib (config, balloon_max),
+    .current_kib = ballast_domain_config_guest_kib (config, current),
     /* Never set: where the balloon is, but never above the maximum,
      * whatever a hostile guest claims (that would be a bogus change). */
-    .target_kib = guest_kib_from_balloon (config, balloon->has_target ? balloon->target_kib
+    .target_kib = ballast_domain_config_guest_kib (config, balloon->has_target ? balloon->target_kib
                                                                       : MIN (current, balloon_max)),
     .usable_kib = ballast_balloon_stats_usable_kib (&observed->stats),
     .reported_total_kib = (observed->stats.present & BALLAST_STAT_AVAILABLE)
@@ -460,7 +431,7 @@ guest_input (const BallastDomain *domain, const BallastPolicy *policy, gint64 no
     .unresponsive = domain->classification.status == BALLAST_GUEST_UNRESPONSIVE,
     .oom_deflated = balloon->oom_unanswered,
     .oom_floor_kib = within_regrow_delay (policy, balloon->oom_deflated_usec, now_usec)
-                     ? guest_kib_from_balloon (config, balloon->oom_floor_kib) : 0,
+                     ? ballast_domain_config_guest_kib (config, balloon->oom_floor_kib) : 0,
     .fixed = domain->classification.fixed,
     .free_page_reporting = observed->config->free_page_reporting,
     .recently_shrunk = within_regrow_delay (policy, balloon->last_shrink_usec, now_usec),
@@ -475,13 +446,9 @@ guest_input (const BallastDomain *domain, const BallastPolicy *policy, gint64 no
   /* What is plugged stays (ballast does not unplug): the allocator must
    * not count on taking the guest below it, or the host would stay short
    * while the plan says otherwise. */
-  guint64 plugged = ballast_domain_config_virtio_mem_plugged_kib (config);
-  if (plugged > 0)
-    {
-      guint64 reachable = balloon_kib_from_guest (config, 0) + plugged;
-      if (reachable > ballast_amount_resolve_kib (&input.tuning.min, input.max_kib))
-        input.tuning.min = (BallastAmount) { .kib = reachable };
-    }
+  guint64 reachable = ballast_domain_config_least_guest_kib (config);
+  if (reachable > ballast_amount_resolve_kib (&input.tuning.min, input.max_kib))
+    input.tuning.min = (BallastAmount) { .kib = reachable };
   return input;
 }
 
@@ -533,8 +500,8 @@ ballast_cycle_decide (BallastRegistry *registry, const BallastHostSnapshot *host
       const BallastDomainConfig *config = domain->observed.config;
       BallastDecision *decision = &domain->balloon.decision;
       *decision = result->plan->decisions[i];
-      decision->target_kib = balloon_kib_from_guest (config, decision->target_kib);
-      decision->old_target_kib = balloon_kib_from_guest (config, decision->old_target_kib);
+      decision->target_kib = ballast_domain_config_balloon_kib (config, decision->target_kib);
+      decision->old_target_kib = ballast_domain_config_balloon_kib (config, decision->old_target_kib);
       decision->changed = decision->changed && decision->target_kib != decision->old_target_kib;
       domain->balloon.has_decision = TRUE;
       ballast_loan_clock_advance (&domain->run_state.loan, now_usec, decision);

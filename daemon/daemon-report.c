@@ -118,9 +118,13 @@ ballast_daemon_status_report (const BallastDaemonView *view, BallastStatusReport
         continue;
       running++;
       counts[domain->classification.status]++;
+      guint64 current = ballast_domain_current_kib (domain);
       if (domain->observed.config != NULL)
-        sum_max += domain->observed.config->max_kib;
-      sum_current += ballast_domain_current_kib (domain);
+        {
+          sum_max += domain->observed.config->max_kib;
+          current = ballast_domain_config_guest_kib (domain->observed.config, current);
+        }
+      sum_current += current;
     }
   report->guests.defined = ballast_figure (domains->len);
   report->guests.running = ballast_figure (running);
@@ -187,6 +191,13 @@ ballast_daemon_domain_report (const BallastDaemonView *view, BallastDomain *doma
   gboolean decided = domain->balloon.has_decision;
   guint64 target = decided ? domain->balloon.decision.target_kib
                            : domain->balloon.has_target ? domain->balloon.target_kib : current;
+  /* The guest's whole memory, as libvirt's own dominfo and <currentMemory>
+   * count it: the balloon's plus what virtio-mem devices plugged. */
+  if (config != NULL)
+    {
+      current = ballast_domain_config_guest_kib (config, current);
+      target = ballast_domain_config_guest_kib (config, target);
+    }
   if (domain->active)
     {
       report->current_kib = ballast_figure_kib (current);
@@ -224,9 +235,10 @@ ballast_daemon_domain_report (const BallastDaemonView *view, BallastDomain *doma
     }
   if (config != NULL)
     {
-      report->min_kib = ballast_figure_kib (
-        MIN (ballast_amount_resolve_kib (&domain->tuning.resolved.min, config->max_kib),
-             config->max_kib));
+      /* As the allocator holds it: not below what ballast cannot take back. */
+      guint64 min = MIN (ballast_amount_resolve_kib (&domain->tuning.resolved.min, config->max_kib),
+                         config->max_kib);
+      report->min_kib = ballast_figure_kib (MAX (min, ballast_domain_config_least_guest_kib (config)));
       report->stats_period_sec = ballast_figure (config->stats_period_sec);
       report->balloon_model = config->balloon_model;
       report_virtio_mem (config, domain->active, report);

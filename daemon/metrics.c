@@ -218,8 +218,8 @@ append_guest_figures (GString *out, GPtrArray *domains, const char *name, const 
 
 static const GuestGauge guest_gauges[] = {
   { "ballast_guest_max_bytes", FIGURE (max_kib), KIB, "The guest's maximum memory (<memory>)." },
-  { "ballast_guest_current_bytes", FIGURE (current_kib), KIB, "The balloon's current size: what the guest has now." },
-  { "ballast_guest_target_bytes", FIGURE (target_kib), KIB, "The balloon target ballast decided (or last set)." },
+  { "ballast_guest_current_bytes", FIGURE (current_kib), KIB, "What the guest has now: the balloon's size, plus what virtio-mem devices plugged." },
+  { "ballast_guest_target_bytes", FIGURE (target_kib), KIB, "The size ballast decided (or last set): the balloon target, plus what virtio-mem devices plugged." },
   { "ballast_guest_used_bytes", FIGURE (used_kib), KIB, "Memory the guest uses: current minus usable." },
   { "ballast_guest_usable_bytes", FIGURE (usable_kib), KIB, "The guest's own MemAvailable, from its balloon driver." },
   { "ballast_guest_need_bytes", FIGURE (need_kib), KIB, "Used plus headroom: what ballast keeps the guest at." },

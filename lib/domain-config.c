@@ -258,6 +258,32 @@ ballast_domain_config_virtio_mem_plugged_kib (const BallastDomainConfig *config)
   return plugged;
 }
 
+guint64
+ballast_domain_config_guest_kib (const BallastDomainConfig *config, guint64 balloon_kib)
+{
+  return add_saturating (balloon_kib, ballast_domain_config_virtio_mem_plugged_kib (config));
+}
+
+guint64
+ballast_domain_config_balloon_kib (const BallastDomainConfig *config, guint64 guest_kib)
+{
+  guint64 plugged = ballast_domain_config_virtio_mem_plugged_kib (config);
+  if (plugged == 0)
+    return guest_kib;
+  guint64 balloon_max = ballast_domain_config_balloon_max_kib (config);
+  guint64 balloon = guest_kib > plugged ? guest_kib - plugged : 0;
+  return CLAMP (balloon, MIN (BALLAST_BALLOON_ON_TOP_MIN_KIB, balloon_max), balloon_max);
+}
+
+guint64
+ballast_domain_config_least_guest_kib (const BallastDomainConfig *config)
+{
+  guint64 plugged = ballast_domain_config_virtio_mem_plugged_kib (config);
+  if (plugged == 0)
+    return 0;
+  return add_saturating (plugged, ballast_domain_config_balloon_kib (config, 0));
+}
+
 const char *
 ballast_domain_config_unmanaged_reason (const BallastDomainConfig *config)
 {

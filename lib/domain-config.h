@@ -57,6 +57,28 @@ guint64 ballast_domain_config_balloon_max_kib (const BallastDomainConfig *config
  * 0 without devices or before the guest reports. */
 guint64 ballast_domain_config_virtio_mem_plugged_kib (const BallastDomainConfig *config);
 
+/* The allocator decides a guest's whole memory; the balloon moves its boot
+ * memory only, with what the virtio-mem devices plugged on top (ballast
+ * does not move virtio-mem yet). A balloon size in the allocator's terms:
+ * the balloon's plus what is plugged (saturating). */
+guint64 ballast_domain_config_guest_kib (const BallastDomainConfig *config, guint64 balloon_kib);
+
+/* The other way: the balloon target for a whole-guest size GUEST_KIB,
+ * within the boot memory and never below BALLAST_BALLOON_ON_TOP_MIN_KIB of
+ * it while memory is plugged. */
+guint64 ballast_domain_config_balloon_kib (const BallastDomainConfig *config, guint64 guest_kib);
+
+/* Below this much boot memory a balloon target is not taken, even when the
+ * allocator wants less than what is plugged: a balloon holding all of the
+ * boot memory is a case QEMU and guest drivers handle badly, and what is
+ * plugged keeps the guest above its floor anyway. */
+#define BALLAST_BALLOON_ON_TOP_MIN_KIB (128 * 1024)
+
+/* The least the guest can be taken to while ballast does not unplug: what
+ * is plugged and the boot memory the balloon leaves it; 0 without plugged
+ * memory. */
+guint64 ballast_domain_config_least_guest_kib (const BallastDomainConfig *config);
+
 /* Why a domain cannot be managed by ballooning, judged from its config
  * alone; NULL when it can. A static string. */
 const char *ballast_domain_config_unmanaged_reason (const BallastDomainConfig *config);

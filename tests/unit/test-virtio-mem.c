@@ -97,6 +97,28 @@ test_no_devices (void)
   g_assert_nonnull (config->virtio_mem);
   g_assert_cmpuint (config->virtio_mem->len, ==, 0);
   g_assert_null (config->virtio_mem_problem);
+  /* Without plugged memory the balloon is the guest. */
+  g_assert_cmpuint (ballast_domain_config_balloon_max_kib (config), ==, config->max_kib);
+  g_assert_cmpuint (ballast_domain_config_guest_kib (config, 300 * MIB), ==, 300 * MIB);
+  g_assert_cmpuint (ballast_domain_config_balloon_kib (config, 300 * MIB), ==, 300 * MIB);
+  g_assert_cmpuint (ballast_domain_config_least_guest_kib (config), ==, 0);
+}
+
+/* The whole guest and its balloon, on the live capture: 512 MiB of boot
+ * memory, 512 MiB plugged. */
+static void
+test_balloon_on_top (void)
+{
+  g_autoptr(BallastDomainConfig) config = parse_fixture ("libvirt/running-domain-virtio-mem.xml");
+  g_assert_cmpuint (ballast_domain_config_guest_kib (config, 128 * MIB), ==, 640 * MIB);
+  g_assert_cmpuint (ballast_domain_config_guest_kib (config, G_MAXUINT64), ==, G_MAXUINT64);
+  g_assert_cmpuint (ballast_domain_config_balloon_kib (config, 640 * MIB), ==, 128 * MIB);
+  g_assert_cmpuint (ballast_domain_config_balloon_kib (config, 900 * MIB), ==, 388 * MIB);
+  /* Within the boot memory, and never below 128 MiB of it. */
+  g_assert_cmpuint (ballast_domain_config_balloon_kib (config, 2 * GIB), ==, 512 * MIB);
+  g_assert_cmpuint (ballast_domain_config_balloon_kib (config, 300 * MIB), ==, 128 * MIB);
+  g_assert_cmpuint (ballast_domain_config_balloon_kib (config, 0), ==, 128 * MIB);
+  g_assert_cmpuint (ballast_domain_config_least_guest_kib (config), ==, 640 * MIB);
 }
 
 /* Parse the update back: only <requested> moved. */
@@ -212,6 +234,7 @@ main (int argc, char **argv)
   g_test_add_func ("/virtio-mem/two-nodes", test_two_nodes);
   g_test_add_func ("/virtio-mem/live-capture", test_live_capture);
   g_test_add_func ("/virtio-mem/no-devices", test_no_devices);
+  g_test_add_func ("/virtio-mem/balloon-on-top", test_balloon_on_top);
   g_test_add_func ("/virtio-mem/update-xml", test_update_xml);
   g_test_add_func ("/virtio-mem/round", test_round);
   for (gsize i = 0; i < G_N_ELEMENTS (bad_cases); i++)
