@@ -154,14 +154,13 @@ report_virtio_mem (const BallastDomainConfig *config, gboolean active, BallastDo
 {
   if (config->virtio_mem->len == 0)
     return;
-  guint64 size = 0, requested = 0, plugged = 0, block = 0;
+  guint64 size = 0, requested = 0, block = 0;
   gboolean plugged_known = active;
   for (guint i = 0; i < config->virtio_mem->len; i++)
     {
       const BallastVirtioMem *device = config->virtio_mem->pdata[i];
       size += device->size_kib;
       requested += device->requested_kib;
-      plugged += device->current_kib;
       block = MAX (block, device->block_kib);
       plugged_known = plugged_known && device->has_current;
     }
@@ -170,7 +169,7 @@ report_virtio_mem (const BallastDomainConfig *config, gboolean active, BallastDo
   report->virtio_mem_requested_kib = ballast_figure_kib (requested);
   report->virtio_mem_block_kib = ballast_figure_kib (block);
   if (plugged_known)
-    report->virtio_mem_plugged_kib = ballast_figure_kib (plugged);
+    report->virtio_mem_plugged_kib = ballast_figure_kib (ballast_domain_config_virtio_mem_plugged_kib (config));
 }
 
 BallastDomainReport *
@@ -241,7 +240,6 @@ ballast_daemon_domain_report (const BallastDaemonView *view, BallastDomain *doma
       report->min_kib = ballast_figure_kib (MAX (min, ballast_domain_config_least_guest_kib (config)));
       report->stats_period_sec = ballast_figure (config->stats_period_sec);
       report->balloon_model = config->balloon_model;
-      report_virtio_mem (config, domain->active, report);
       report_virtio_mem (config, domain->active, report);
     }
   report->shares = ballast_figure (domain->tuning.resolved.shares);
