@@ -117,9 +117,26 @@ ballast_spike_history_add (BallastSpikeHistory *history, const BallastSpikeParam
       history->low_kib = used_kib;
       history->low_usec = now_usec;
     }
-  else if (used_kib >= history->low_kib + params->jump_kib && !history->in_spike)
+  /* Samples in a row that rise at least as fast as a jump within the
+   * window: a slower one ends them (a ramp, a baseline that creeps, a guest
+   * that booted, is no start of a spike). */
+  double rise_kib = (double) used_kib - (double) history->last_used_kib;
+  double jump_pace_kib = (double) params->jump_kib * (double) (now_usec - history->last_usec)
+                         / ((double) MAX (params->jump_window_sec, 1) * G_USEC_PER_SEC);
+  if (rise_kib <= 0 || rise_kib < jump_pace_kib)
+    history->rise_usec = 0;
+  else if (history->rise_usec == 0)
+    history->rise_usec = now_usec;
+  if (used_kib >= history->low_kib + params->jump_kib && !history->in_spike)
     {
-      add_onset (history, now_usec);
+      /* The spike began where its rise did, so the next one is foreseen
+       * from its start too: a guest that takes seconds to fill its spike
+       * was grown that much late (e2e-periodic-spike's fills 600 MiB in
+       * ~4 s, and a lead of 8 s fell to 2-5). Never before the low it rose
+       * from. */
+      gint64 onset_usec = history->rise_usec != 0 ? MAX (history->rise_usec, history->low_usec)
+                                                  : now_usec;
+      add_onset (history, onset_usec);
       history->in_spike = TRUE;
       history->spike_base_kib = history->low_kib;
     }

@@ -28,6 +28,13 @@ typedef struct {
                                  * it rose from: one rise is one onset, however
                                  * many samples it spans */
   guint64 spike_base_kib;       /* where the current spike rose from */
+  gint64 rise_usec;             /* the first of the samples in a row, each
+                                 * rising at the pace of a jump within the
+                                 * window or faster, that lead to this one; 0:
+                                 * use did not rise so at the last sample. A
+                                 * rise that takes several samples (a guest
+                                 * filling its memory) began there, not where
+                                 * it reached a jump */
   gint64 onsets_usec[BALLAST_SPIKE_ONSETS]; /* oldest first */
   guint n_onsets;
 } BallastSpikeHistory;

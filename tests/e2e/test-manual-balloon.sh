@@ -290,9 +290,9 @@ dm=$(e2e_dmesg_memcg_oom_kills | grep -c . || true)
 go=$(sq_guest_ooms_total)
 ((go == 0)) || { e2e_log "FAIL: guest OOM kills: $go"; fail=1; }
 for n in $(sq_names); do
-    e2e_guest_workload_lines "$n" | grep -q "reached step 3/4 target=$SQ_BUSY " ||
+    grep -q "reached step 3/4 target=$SQ_BUSY " <<< "$(e2e_guest_workload_lines "$n")" ||
         { e2e_log "FAIL: $n never held its busy $SQ_BUSY MiB"; fail=1; }
-    e2e_guest_workload_lines "$n" | grep -q "reached step 4/4" ||
+    grep -q "reached step 4/4" <<< "$(e2e_guest_workload_lines "$n")" ||
         { e2e_log "FAIL: $n did not finish its schedule"; fail=1; }
 done
 ((fail == 0)) || e2e_die "the squeeze was not survived with ballooning"

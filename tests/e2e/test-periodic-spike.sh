@@ -137,10 +137,13 @@ for k in 4 5; do
     }
 done
 [[ -n $restart_line ]] || e2e_die "ballastd was never restarted"
-after_restart() { tail -n "+$restart_line" "$BD_LOG"; }
-after_restart | grep -qE ": $SPIKY: spiked [0-9]+ times before this start of ballastd" ||
+# Read once: `tail | grep -q` under pipefail fails when grep stops reading
+# early and tail dies of SIGPIPE (a CI run lost the match so).
+restart_log=$(tail -n "+$restart_line" "$BD_LOG")
+after_restart() { grep "$@" <<< "$restart_log"; }
+after_restart -qE ": $SPIKY: spiked [0-9]+ times before this start of ballastd" ||
     e2e_die "the restarted ballastd did not take $SPIKY's spikes from its metadata"
-after_restart | grep -qE ": $SPIKY: balloon .*for its spikes" ||
+after_restart -qE ": $SPIKY: balloon .*for its spikes" ||
     e2e_die "the restarted ballastd never said it grew or kept $SPIKY for its spikes"
 ((lowest_late + 256 <= MEM)) ||
     e2e_die "$SPIKY stayed at $lowest_late MiB or more between spikes 4 and 5: it no longer gives back"
@@ -148,5 +151,5 @@ bd_stop
 e2e_log "PASS: spikes 4-5 found their memory there (grown ahead: ${BEFORE[4]}, ${BEFORE[5]} MiB, by a ballastd restarted" \
     "after spike 3; spike 3: ${BEFORE[3]} MiB);" \
     "gave back to $lowest_late MiB in between; no kill, no swap-in; peak cgroup usage $(e2e_budget_peak_mib)/$BUDGET MiB;" \
-    "$(after_restart | grep -m1 -oE "$SPIKY: spiked [0-9]+ times before this start[^)]*")" \
-    "$(after_restart | grep -m1 -oE "$SPIKY: balloon .*for its spikes[^)]*")"
+    "$(after_restart -m1 -oE "$SPIKY: spiked [0-9]+ times before this start[^)]*")" \
+    "$(after_restart -m1 -oE "$SPIKY: balloon .*for its spikes[^)]*")"

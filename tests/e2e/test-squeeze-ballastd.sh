@@ -68,7 +68,7 @@ ooms=$(sq_guest_ooms_total)
 ((ooms == 0)) || e2e_die "$ooms process(es) OOM-killed inside the guests"
 for i in $(seq 1 "$SQ_GUESTS"); do
     n=${E2E_PREFIX}sq$i
-    e2e_guest_workload_lines "$n" | grep -qE "reached step [0-9]+/[0-9]+ target=$SQ_BUSY " ||
+    grep -qE "reached step [0-9]+/[0-9]+ target=$SQ_BUSY " <<< "$(e2e_guest_workload_lines "$n")" ||
         e2e_die "$n never held its busy $SQ_BUSY MiB: $(e2e_guest_workload_lines "$n" | tail -n 3)"
 done
 # ballastd takes only what the host is short of, so idle guests give some,

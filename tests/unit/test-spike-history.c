@@ -68,6 +68,39 @@ test_one_onset_per_rise (void)
   g_assert_cmpuint (ramp.n_onsets, ==, 0);
 }
 
+/* A rise that takes several samples (a guest filling its spike at
+ * 100 MiB/s, sampled each second) is timed from where it began, not from
+ * the sample where it reached a jump: the next one is foreseen from its
+ * start. A one-step rise is timed at its sample. */
+static void
+test_onset_at_start_of_rise (void)
+{
+  BallastSpikeHistory h = { 0 };
+  for (gint64 t = 0; t <= 100; t++)
+    ballast_spike_history_add (&h, &params, 1 * GIB + (t % 2) * 16 * MIB, t * SEC);
+  for (gint64 t = 101; t <= 110; t++)
+    ballast_spike_history_add (&h, &params, 1 * GIB + (guint64) (t - 100) * 100 * MIB, t * SEC);
+  g_assert_cmpuint (h.n_onsets, ==, 1);
+  g_assert_cmpint (h.onsets_usec[0], ==, 101 * SEC); /* reached 256 MiB up at 103 s */
+
+  /* A baseline that crept up before (a guest booting) is no start. */
+  BallastSpikeHistory creep = { 0 };
+  for (gint64 t = 0; t <= 20; t++)
+    ballast_spike_history_add (&creep, &params, 1 * GIB + (t >= 5) * 60 * MIB + (t >= 15) * 20 * MIB,
+                               t * SEC);
+  for (gint64 t = 21; t <= 30; t++)
+    ballast_spike_history_add (&creep, &params, 1 * GIB + (guint64) (t - 19) * 100 * MIB, t * SEC);
+  g_assert_cmpuint (creep.n_onsets, ==, 1);
+  g_assert_cmpint (creep.onsets_usec[0], ==, 21 * SEC);
+
+  BallastSpikeHistory step = { 0 };
+  ballast_spike_history_add (&step, &params, 1 * GIB, 0);
+  ballast_spike_history_add (&step, &params, 1 * GIB, 10 * SEC);
+  ballast_spike_history_add (&step, &params, 2 * GIB, 20 * SEC);
+  g_assert_cmpuint (step.n_onsets, ==, 1);
+  g_assert_cmpint (step.onsets_usec[0], ==, 20 * SEC);
+}
+
 static void
 spike_at (BallastSpikeHistory *h, gint64 start_sec, guint64 height_kib)
 {
@@ -197,6 +230,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/spike-history/peak-decays", test_peak_decays);
   g_test_add_func ("/spike-history/one-onset-per-rise", test_one_onset_per_rise);
+  g_test_add_func ("/spike-history/onset-at-start-of-rise", test_onset_at_start_of_rise);
   g_test_add_func ("/spike-history/period-and-due", test_period_and_due);
   g_test_add_func ("/spike-history/bounded-and-garbage", test_bounded_and_garbage);
   g_test_add_func ("/spike-history/restore", test_restore);
