@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "cycle.h"
 
+#include "memory-actuator.h"
 #include "state-keeper.h"
 #include "size-units.h"
+#include "virtio-mem-actuator.h"
 
 /* A balloon that stays away from its target this many cycles is not trusted. */
 #define STUCK_AFTER_CYCLES 6
@@ -25,6 +27,7 @@ ballast_cycle_forget_run (BallastDomain *domain)
   observed->history = (BallastGuestHistory) { 0 };
   observed->spikes = (BallastSpikeHistory) { 0 };
   ballast_state_keeper_forget_run (domain);
+  ballast_virtio_mem_forget_run (domain);
 }
 
 void
@@ -283,6 +286,11 @@ classify_domain (BallastDomain *domain, const BallastPolicy *policy, guint drive
 
   const BallastDomainObserved *observed = &domain->observed;
   const BallastDomainConfig *config = observed->config;
+  if (domain->active && config != NULL)
+    {
+      ballast_virtio_mem_observe (domain, policy, now_usec);
+      ballast_virtio_mem_resolve (domain);
+    }
   if (!domain->active)
     reason = "not running";
   else if (config == NULL)
@@ -316,9 +324,11 @@ classify_domain (BallastDomain *domain, const BallastPolicy *policy, guint drive
     status = BALLAST_GUEST_MANAGED;
 
   /* A balloon that frees no host memory: decided for, but never shrunk.
-   * Shown as fixed unless its stats are the more urgent news. */
+   * Shown as fixed unless its stats are the more urgent news. Not where
+   * virtio-mem moves it instead. */
   const char *fixed_reason = NULL;
-  if (status == BALLAST_GUEST_MANAGED || status == BALLAST_GUEST_UNRESPONSIVE)
+  if ((status == BALLAST_GUEST_MANAGED || status == BALLAST_GUEST_UNRESPONSIVE)
+      && domain->virtio_mem.actuator != BALLAST_ACTUATOR_VIRTIO_MEM)
     fixed_reason = ballast_domain_config_fixed_reason (config);
   if (fixed_reason != NULL && status == BALLAST_GUEST_MANAGED)
     {
@@ -400,13 +410,26 @@ guest_tuning (const BallastDomain *domain, const BallastPolicy *policy)
   return tuning;
 }
 
-/* What the allocator knows of DOMAIN. */
+/* What the balloon was last asked for, or where it is. */
+static guint64
+balloon_target_kib (const BallastDomain *domain)
+{
+  guint64 balloon_max = ballast_domain_config_balloon_max_kib (domain->observed.config);
+  return domain->balloon.has_target ? domain->balloon.target_kib
+                                    : MIN (ballast_domain_current_kib (domain), balloon_max);
+}
+
+/* What the allocator knows of DOMAIN: sizes of the whole guest, the
+ * balloon's and what its virtio-mem devices have (or were asked for),
+ * HELD_KIB the least each device can be asked for now. */
 static BallastGuestInput
-guest_input (const BallastDomain *domain, const BallastPolicy *policy, gint64 now_usec)
+guest_input (const BallastDomain *domain, const BallastPolicy *policy, const guint64 *held_kib,
+             gint64 now_usec)
 {
   const BallastDomainObserved *observed = &domain->observed;
   const BallastDomainConfig *config = observed->config;
   const BallastBalloonRecord *balloon = &domain->balloon;
+  BallastActuator actuator = domain->virtio_mem.actuator;
   guint64 current = ballast_domain_current_kib (domain);
   guint64 balloon_max = ballast_domain_config_balloon_max_kib (config);
   guint64 spike_peak, spike_age;
@@ -415,12 +438,14 @@ guest_input (const BallastDomain *domain, const BallastPolicy *policy, gint64 no
                               &spike_due);
   BallastGuestInput input = {
     .name = domain->name,
-    .max_kib = ballast_domain_config_guest_kib (config, balloon_max),
+    /* The devices' whole size where ballast moves them, else what they
+     * have plugged. */
+    .max_kib = actuator == BALLAST_ACTUATOR_BALLOON ? ballast_domain_config_guest_kib (config, balloon_max)
+                                                    : config->max_kib,
     .current_kib = ballast_domain_config_guest_kib (config, current),
     /* Never set: where the balloon is, but never above the maximum,
      * whatever a hostile guest claims (that would be a bogus change). */
-    .target_kib = ballast_domain_config_guest_kib (config, balloon->has_target ? balloon->target_kib
-                                                                      : MIN (current, balloon_max)),
+    .target_kib = ballast_actuation_guest_kib (config, actuator, balloon_target_kib (domain)),
     .usable_kib = ballast_balloon_stats_usable_kib (&observed->stats),
     .reported_total_kib = (observed->stats.present & BALLAST_STAT_AVAILABLE)
                             ? observed->stats.available_kib : 0,
@@ -443,10 +468,11 @@ guest_input (const BallastDomain *domain, const BallastPolicy *policy, gint64 no
     .spike_due = spike_due,
     .tuning = guest_tuning (domain, policy),
   };
-  /* What is plugged stays (ballast does not unplug): the allocator must
-   * not count on taking the guest below it, or the host would stay short
-   * while the plan says otherwise. */
-  guint64 reachable = ballast_domain_config_least_guest_kib (config);
+  /* What stays plugged (under the balloon alone, or a stuck unplug), and
+   * the boot memory under virtio-mem alone: the allocator must not count
+   * on taking the guest below it, or the host would stay short while the
+   * plan says otherwise. */
+  guint64 reachable = ballast_actuation_least_guest_kib (config, actuator, held_kib);
   if (reachable > ballast_amount_resolve_kib (&input.tuning.min, input.max_kib))
     input.tuning.min = (BallastAmount) { .kib = reachable };
   return input;
@@ -468,10 +494,12 @@ ballast_cycle_decide (BallastRegistry *registry, const BallastHostSnapshot *host
   BallastCycleDecision *result = g_new0 (BallastCycleDecision, 1);
   result->n_guests = managed->len;
   result->guests = g_new0 (BallastGuestInput, MAX (managed->len, 1));
+  g_autoptr(GPtrArray) held = g_ptr_array_new_with_free_func (g_free);
   for (guint i = 0; i < managed->len; i++)
     {
       BallastDomain *domain = managed->pdata[i];
-      result->guests[i] = guest_input (domain, options->policy, now_usec);
+      g_ptr_array_add (held, ballast_virtio_mem_held (domain));
+      result->guests[i] = guest_input (domain, options->policy, held->pdata[i], now_usec);
       domain->balloon.oom_unanswered = FALSE; /* this decision answers it */
     }
   result->host = (BallastHostInput) {
@@ -494,32 +522,56 @@ ballast_cycle_decide (BallastRegistry *registry, const BallastHostSnapshot *host
   for (guint i = 0; i < managed->len; i++)
     {
       BallastDomain *domain = managed->pdata[i];
-      /* Back to the balloon's own terms, which everything after the
-       * allocator (the change, the log, the journal) speaks; the plan
-       * stays as the allocator made it, for the trace. */
+      /* The guest's size split into what moves it (lib/memory-actuator.h),
+       * and the decision back in the balloon's own terms, which the
+       * balloon's change, log and journal speak; the plan stays as the
+       * allocator made it, for the trace. */
       const BallastDomainConfig *config = domain->observed.config;
       BallastDecision *decision = &domain->balloon.decision;
       *decision = result->plan->decisions[i];
-      decision->target_kib = ballast_domain_config_balloon_kib (config, decision->target_kib);
-      decision->old_target_kib = ballast_domain_config_balloon_kib (config, decision->old_target_kib);
-      decision->changed = decision->changed && decision->target_kib != decision->old_target_kib;
+      g_autofree guint64 *requested = g_new0 (guint64, MAX (config->virtio_mem->len, 1));
+      ballast_actuation_split (config, domain->virtio_mem.actuator, decision->target_kib, held->pdata[i],
+                               &decision->target_kib, requested);
+      decision->old_target_kib = balloon_target_kib (domain);
+      g_autoptr(GPtrArray) device_changes = g_ptr_array_new_with_free_func (
+        (GDestroyNotify) ballast_apply_item_free);
+      /* A device is moved only when the allocator moves the guest; a
+       * stuck unplug is asked again whatever it decided. */
+      g_autofree char *guest_reason = ballast_decision_describe (result->plan, &result->plan->decisions[i]);
+      ballast_virtio_mem_add_changes (domain, decision->changed ? requested : NULL, guest_reason,
+                                      device_changes, now_usec);
+      gboolean balloon_moves = decision->changed && decision->target_kib != decision->old_target_kib;
+      decision->changed = balloon_moves || device_changes->len > 0;
       domain->balloon.has_decision = TRUE;
       ballast_loan_clock_advance (&domain->run_state.loan, now_usec, decision);
-      if (!decision->changed)
-        continue;
       if (options->actuate)
         {
-          g_ptr_array_add (result->actions, ballast_apply_item_new (domain->domain, domain->uuid,
-                                                                    decision->target_kib));
+          if (balloon_moves)
+            g_ptr_array_add (result->actions, ballast_apply_item_new (domain->domain, domain->uuid,
+                                                                      decision->target_kib));
+          g_ptr_array_extend_and_steal (result->actions, g_steal_pointer (&device_changes));
           continue;
         }
+      if (!decision->changed)
+        continue;
       g_autofree char *reason = ballast_decision_describe (result->plan, decision);
-      g_autofree char *old_text = ballast_size_format_kib (decision->old_target_kib);
-      g_autofree char *new_text = ballast_size_format_kib (decision->target_kib);
-      g_message ("%s: would set balloon %s -> %s (%s) [%s]", domain->name, old_text, new_text,
-                 reason, options->mode);
-      ballast_domain_journal_add (domain, wall_usec, decision->old_target_kib,
-                                  decision->target_kib, FALSE, reason);
+      if (balloon_moves)
+        {
+          g_autofree char *old_text = ballast_size_format_kib (decision->old_target_kib);
+          g_autofree char *new_text = ballast_size_format_kib (decision->target_kib);
+          g_message ("%s: would set balloon %s -> %s (%s) [%s]", domain->name, old_text, new_text,
+                     reason, options->mode);
+          ballast_domain_journal_add (domain, wall_usec, decision->old_target_kib,
+                                      decision->target_kib, FALSE, reason);
+        }
+      for (guint k = 0; k < device_changes->len; k++)
+        {
+          const BallastApplyItem *change = device_changes->pdata[k];
+          g_autofree char *old_text = ballast_size_format_kib (change->old_kib);
+          g_autofree char *new_text = ballast_size_format_kib (change->target_kib);
+          g_message ("%s: would ask virtio-mem %s %s -> %s (%s) [%s]", domain->name, change->alias,
+                     old_text, new_text, change->reason, options->mode);
+        }
     }
 
   /* The loan clocks and spikes into the domains' metadata, after the
@@ -560,6 +612,12 @@ ballast_cycle_applied (BallastRegistry *registry, const BallastPlan *plan,
         {
           if (domain != NULL && !ballast_state_keeper_written (domain, item))
             *run_state_unsupported = TRUE;
+          continue;
+        }
+      if (item->kind == BALLAST_APPLY_VIRTIO_MEM)
+        {
+          if (domain != NULL)
+            ballast_virtio_mem_applied (domain, item, counters);
           continue;
         }
       /* Destroyed, undefined or migrated away since the decision: normal.

@@ -6,7 +6,9 @@
 #include "json-util.h"
 #include "ksm-manager.h"
 #include "loan-clock.h"
+#include "memory-actuator.h"
 #include "virtio-mem.h"
+#include "virtio-mem-actuator.h"
 
 const char *
 ballast_domain_state_to_string (int state)
@@ -191,11 +193,20 @@ ballast_daemon_domain_report (const BallastDaemonView *view, BallastDomain *doma
   guint64 target = decided ? domain->balloon.decision.target_kib
                            : domain->balloon.has_target ? domain->balloon.target_kib : current;
   /* The guest's whole memory, as libvirt's own dominfo and <currentMemory>
-   * count it: the balloon's plus what virtio-mem devices plugged. */
+   * count it: the balloon's plus what virtio-mem devices plugged (the
+   * target: what they were asked for, where ballast moves them). */
+  BallastActuator actuator = domain->virtio_mem.actuator;
+  if (domain->active)
+    report->balloon_kib = ballast_figure_kib (current);
   if (config != NULL)
     {
       current = ballast_domain_config_guest_kib (config, current);
-      target = ballast_domain_config_guest_kib (config, target);
+      target = ballast_actuation_guest_kib (config, actuator, target);
+    }
+  if (domain->active && config != NULL)
+    {
+      report->actuator = ballast_actuator_to_string (actuator);
+      report->virtio_mem_unusable = domain->virtio_mem.unusable;
     }
   if (domain->active)
     {
@@ -237,7 +248,8 @@ ballast_daemon_domain_report (const BallastDaemonView *view, BallastDomain *doma
       /* As the allocator holds it: not below what ballast cannot take back. */
       guint64 min = MIN (ballast_amount_resolve_kib (&domain->tuning.resolved.min, config->max_kib),
                          config->max_kib);
-      report->min_kib = ballast_figure_kib (MAX (min, ballast_domain_config_least_guest_kib (config)));
+      g_autofree guint64 *held = ballast_virtio_mem_held (domain);
+      report->min_kib = ballast_figure_kib (MAX (min, ballast_actuation_least_guest_kib (config, actuator, held)));
       report->stats_period_sec = ballast_figure (config->stats_period_sec);
       report->balloon_model = config->balloon_model;
       report_virtio_mem (config, domain->active, report);

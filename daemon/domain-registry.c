@@ -44,6 +44,8 @@ domain_free (gpointer data)
   g_free (domain->observed.stats_period_error);
   g_free (domain->tuning.source);
   g_free (domain->tuning.error);
+  g_free (domain->virtio_mem.unusable);
+  g_clear_pointer (&domain->virtio_mem.devices, g_hash_table_unref);
   g_free (domain->run_state.error);
   g_queue_clear_full (&domain->balloon.journal, journal_entry_free);
   g_free (domain);

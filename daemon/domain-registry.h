@@ -103,6 +103,15 @@ typedef struct {
   gint64 stuck_retry_usec;        /* monotonic: asked again from then; 0: not stuck */
 } BallastBalloonRecord;
 
+/* Its virtio-mem devices as ballast moves them. Written only by
+ * daemon/virtio-mem-actuator.c. */
+typedef struct {
+  BallastActuator actuator;       /* in force (its tuning's, resolved) */
+  gboolean fallback_said;         /* that its tuning's actuator cannot be had */
+  char *unusable;                 /* why its devices cannot be moved, said once; NULL */
+  GHashTable *devices;            /* alias -> BallastVirtioMemTrack (that file) */
+} BallastVirtioMemRecord;
+
 /* Its tuning. Written only by ballast_cycle_resolve_tuning() (cycle.c). */
 typedef struct {
   BallastGuestTuning resolved;    /* from its metadata and the policy file */
@@ -122,6 +131,7 @@ typedef struct _BallastDomain {
   BallastDomainObserved observed;
   BallastDomainClassification classification;
   BallastBalloonRecord balloon;
+  BallastVirtioMemRecord virtio_mem;
   BallastTuningRecord tuning;
   BallastStateRecord run_state;   /* its loan clock and what its metadata keeps
                                    * (state-keeper.h): written only by

@@ -258,6 +258,9 @@ ballast_apply_item_free (BallastApplyItem *item)
     virDomainFree (item->domain);
   g_free (item->uuid);
   g_free (item->run_state_xml);
+  g_free (item->alias);
+  g_free (item->device_xml);
+  g_free (item->reason);
   g_free (item->error);
   g_free (item);
 }
@@ -284,9 +287,23 @@ ballast_apply_item_new_run_state (virDomainPtr domain, const char *uuid, const c
   return item;
 }
 
+BallastApplyItem *
+ballast_apply_item_new_virtio_mem (virDomainPtr domain, const char *uuid, const char *alias,
+                                   const char *device_xml, guint64 old_kib, guint64 requested_kib)
+{
+  BallastApplyItem *item = ballast_apply_item_new (domain, uuid, requested_kib);
+  item->kind = BALLAST_APPLY_VIRTIO_MEM;
+  item->alias = g_strdup (alias);
+  item->device_xml = g_strdup (device_xml);
+  item->old_kib = old_kib;
+  return item;
+}
+
 static int
 apply_one (const BallastApplyItem *item)
 {
+  if (item->kind == BALLAST_APPLY_VIRTIO_MEM)
+    return virDomainUpdateDeviceFlags (item->domain, item->device_xml, VIR_DOMAIN_AFFECT_LIVE);
   if (item->kind == BALLAST_APPLY_RUN_STATE)
     return virDomainSetMetadata (item->domain, VIR_DOMAIN_METADATA_ELEMENT, item->run_state_xml,
                                  BALLAST_RUN_STATE_PREFIX, BALLAST_RUN_STATE_NS,

@@ -68,6 +68,9 @@ typedef enum {
   BALLAST_APPLY_RUN_STATE,  /* virDomainSetMetadata(LIVE) of the run state
                              * (lib/run-state.h): run_state_xml, or its
                              * removal when NULL */
+  BALLAST_APPLY_VIRTIO_MEM, /* virDomainUpdateDeviceFlags(LIVE) of the
+                             * virtio-mem device ALIAS with device_xml, which
+                             * asks it for target_kib */
 } BallastApplyKind;
 
 typedef struct {
@@ -77,6 +80,10 @@ typedef struct {
   guint64 target_kib;
   char *run_state_xml;
   guint64 run_state_seq;    /* its number, from daemon/state-keeper.c */
+  char *alias;              /* virtio-mem: the device */
+  char *device_xml;         /* virtio-mem: its element with the new <requested> */
+  guint64 old_kib;          /* virtio-mem: what it was asked for before */
+  char *reason;             /* virtio-mem: why, for the log (not the worker's) */
   BallastApplyOutcome outcome;
   int error_code;           /* virErrorNumber when FAILED */
   char *error;
@@ -98,9 +105,15 @@ void ballast_apply_item_free (BallastApplyItem *item);
 BallastApplyItem *ballast_apply_item_new_run_state (virDomainPtr domain, const char *uuid,
                                                     const char *xml, guint64 seq);
 
+/* Asks virtio-mem device ALIAS for REQUESTED_KIB (it was asked for OLD_KIB)
+ * with DEVICE_XML (ballast_virtio_mem_update_xml()). */
+BallastApplyItem *ballast_apply_item_new_virtio_mem (virDomainPtr domain, const char *uuid,
+                                                     const char *alias, const char *device_xml,
+                                                     guint64 old_kib, guint64 requested_kib);
+
 /* Apply targets with virDomainSetMemoryFlags(LIVE): the only place in
- * ballast that moves a balloon; and keep the run state in the domains' live
- * metadata. ITEMS (of BallastApplyItem*) is taken over
+ * ballast that moves a balloon; resize virtio-mem devices (the only place
+ * that does); and keep the run state in the domains' live metadata. ITEMS (of BallastApplyItem*) is taken over
  * and comes back in the result with outcomes filled in. */
 void ballast_apply_async (virConnectPtr conn, GPtrArray *items, GCancellable *cancellable,
                           GAsyncReadyCallback callback, gpointer user_data);

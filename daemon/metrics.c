@@ -232,6 +232,8 @@ static const GuestGauge guest_gauges[] = {
     "What its virtio-mem devices are asked to have plugged, summed." },
   { "ballast_guest_virtio_mem_plugged_bytes", FIGURE (virtio_mem_plugged_kib), KIB,
     "What the guest has plugged of its virtio-mem devices, summed (running guests)." },
+  { "ballast_guest_balloon_bytes", FIGURE (balloon_kib), KIB,
+    "The balloon's own size: current without what virtio-mem devices plugged (running guests)." },
   { "ballast_guest_shares", FIGURE (shares), 1, "The guest's weight when memory is shared out." },
   { "ballast_guest_swap_in_bytes_per_second", FIGURE (swap_in_kib_per_sec), KIB, "Swap-in rate inside the guest." },
   { "ballast_guest_major_faults_per_second", FIGURE (major_faults_per_sec), 1, "Major page fault rate inside the guest." },

@@ -28,6 +28,8 @@ ballast_tuning_override_apply (const BallastTuningOverride *override, BallastGue
     tuning->grow_step_max_kib = v->grow_step_max_kib;
   if (override->set & BALLAST_TUNING_EXCLUDE)
     tuning->exclude = v->exclude;
+  if (override->set & BALLAST_TUNING_ACTUATOR)
+    tuning->actuator = v->actuator;
 }
 
 static void
@@ -103,9 +105,9 @@ static const BallastXmlRule policy_rules[] = {
   { "policy/guests/learned-headroom/lead", BALLAST_XML_UINT, NULL },
   { "policy/guests/learned-headroom/jump", BALLAST_XML_SIZE, NULL },
   { "policy/guests/partial-stats", BALLAST_XML_EMPTY, "headroom-percent=percent100to1000!" },
-  { "policy/guests/default", BALLAST_XML_CONTAINER, NULL },
+  { "policy/guests/default", BALLAST_XML_CONTAINER, "actuator=auto|balloon|virtio-mem" },
   GUEST_TUNING_RULES ("policy/guests/default"),
-  { "policy/guests/match", BALLAST_XML_CONTAINER, "name=string!" },
+  { "policy/guests/match", BALLAST_XML_CONTAINER, "name=string! actuator=auto|balloon|virtio-mem" },
   GUEST_TUNING_RULES ("policy/guests/match"),
   { "policy/ksm", BALLAST_XML_CONTAINER, "mode=auto|on|off merge-across-nodes=yes|no use-zero-pages=yes|no" },
   { "policy/ksm/start-below", BALLAST_XML_SIZE_OR_PERCENT, NULL },
@@ -119,7 +121,7 @@ static const BallastXmlRule policy_rules[] = {
 };
 
 static const BallastXmlRule tuning_rules[] = {
-  { "tuning", BALLAST_XML_CONTAINER, NULL },
+  { "tuning", BALLAST_XML_CONTAINER, "actuator=auto|balloon|virtio-mem" },
   { "tuning/min", BALLAST_XML_SIZE_OR_PERCENT, NULL },
   { "tuning/shares", BALLAST_XML_COUNT, NULL },
   { "tuning/headroom", BALLAST_XML_EMPTY, "percent=percent1000!" },
@@ -266,6 +268,11 @@ read_tuning (const Reader *reader, xmlNode *node, BallastTuningOverride *ret_ove
       v->exclude = TRUE;
       override.set |= BALLAST_TUNING_EXCLUDE;
     }
+  /* An attribute of the element itself (<tuning actuator=...>, <default
+   * actuator=...>): the check rules let through only the three names. */
+  g_autofree char *actuator = ballast_xml_attr (node, "actuator");
+  if (actuator != NULL && ballast_actuator_from_string (actuator, &v->actuator))
+    override.set |= BALLAST_TUNING_ACTUATOR;
   *ret_override = override;
   return TRUE;
 }
@@ -662,7 +669,10 @@ char *
 ballast_tuning_format (const BallastTuningOverride *override)
 {
   const BallastGuestTuning *v = &override->values;
-  GString *xml = g_string_new ("<tuning>");
+  GString *xml = g_string_new ("<tuning");
+  if (override->set & BALLAST_TUNING_ACTUATOR)
+    g_string_append_printf (xml, " actuator='%s'", ballast_actuator_to_string (v->actuator));
+  g_string_append_c (xml, '>');
   if (override->set & BALLAST_TUNING_MIN)
     {
       if (v->min.is_relative)

@@ -27,6 +27,7 @@ typedef enum {
   BALLAST_TUNING_SHRINK_STEP = 1 << 4,
   BALLAST_TUNING_GROW_STEP = 1 << 5,
   BALLAST_TUNING_EXCLUDE = 1 << 6,
+  BALLAST_TUNING_ACTUATOR = 1 << 7,
 } BallastTuningField;
 
 /* Some fields of a BallastGuestTuning: a <default>, a <match> rule, or a

@@ -1,7 +1,33 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "policy.h"
 
+#include <string.h>
+
 #define MIB_IN_KIB G_GUINT64_CONSTANT (1024)
+
+static const char *const actuator_names[] = {
+  [BALLAST_ACTUATOR_AUTO] = "auto",
+  [BALLAST_ACTUATOR_BALLOON] = "balloon",
+  [BALLAST_ACTUATOR_VIRTIO_MEM] = "virtio-mem",
+};
+
+const char *
+ballast_actuator_to_string (BallastActuator actuator)
+{
+  return (guint) actuator < G_N_ELEMENTS (actuator_names) ? actuator_names[actuator] : "auto";
+}
+
+gboolean
+ballast_actuator_from_string (const char *text, BallastActuator *ret_actuator)
+{
+  for (guint i = 0; text != NULL && i < G_N_ELEMENTS (actuator_names); i++)
+    if (strcmp (text, actuator_names[i]) == 0)
+      {
+        *ret_actuator = (BallastActuator) i;
+        return TRUE;
+      }
+  return FALSE;
+}
 
 void
 ballast_policy_init_defaults (BallastPolicy *policy)

@@ -8,6 +8,21 @@
 
 G_BEGIN_DECLS
 
+/* What moves a guest's memory (lib/memory-actuator.h). */
+typedef enum {
+  BALLAST_ACTUATOR_AUTO = 0,    /* virtio-mem for large moves where the guest
+                                 * has devices, the balloon for fine ones on
+                                 * top; the balloon alone elsewhere */
+  BALLAST_ACTUATOR_BALLOON,     /* the balloon alone; plugged memory stays */
+  BALLAST_ACTUATOR_VIRTIO_MEM,  /* virtio-mem alone; the balloon stays deflated
+                                 * (a guest with VFIO devices, whose balloon
+                                 * frees nothing) */
+} BallastActuator;
+
+const char *ballast_actuator_to_string (BallastActuator actuator);
+/* FALSE for anything but auto, balloon, virtio-mem. */
+gboolean ballast_actuator_from_string (const char *text, BallastActuator *ret_actuator);
+
 /* How one guest is treated. Resolved per guest from, in order: the domain's
  * <ballast:tuning> metadata, the first matching policy <match> rule, the
  * policy <default>. */
@@ -19,6 +34,7 @@ typedef struct {
   guint64 shrink_step_max_kib;  /* most taken per cycle; 0: no fixed cap */
   guint64 grow_step_max_kib;    /* most given per cycle; 0: no fixed cap */
   gboolean exclude;             /* never touch this guest's balloon */
+  BallastActuator actuator;     /* what moves its memory */
 } BallastGuestTuning;
 
 /* Everything the allocator needs to know about the operator's wishes. One

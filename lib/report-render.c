@@ -333,6 +333,18 @@ ballast_render_domain_report (const BallastDomainReport *domain)
                                              domain->status_reason ?: "");
   append_field (out, "Status:", status);
   append_field (out, "Balloon:", domain->balloon_model);
+  if (domain->actuator != NULL)
+    {
+      /* Beside virtio-mem devices, the balloon's own share of Current. */
+      g_autofree char *balloon = domain->balloon_kib.known && domain->virtio_mem_devices.known
+                                   ? ballast_render_kib_figure (domain->balloon_kib) : NULL;
+      g_autofree char *line = g_strdup_printf ("%s%s%s%s%s%s", domain->actuator,
+                                               balloon != NULL ? ", balloon at " : "", balloon ?: "",
+                                               domain->virtio_mem_unusable != NULL ? " (virtio-mem left alone: " : "",
+                                               domain->virtio_mem_unusable ?: "",
+                                               domain->virtio_mem_unusable != NULL ? ")" : "");
+      append_field (out, "Actuator:", line);
+    }
   g_autofree char *period = render_figure (domain->stats_period_sec, " s");
   append_field (out, "Stats period:", period);
   for (gsize i = 0; i < G_N_ELEMENTS (sizes); i++)

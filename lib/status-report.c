@@ -147,6 +147,9 @@ ballast_domain_report_to_json (const BallastDomainReport *report)
   ballast_json_add_figure (object, "virtio_mem_requested_kib", report->virtio_mem_requested_kib);
   ballast_json_add_figure (object, "virtio_mem_plugged_kib", report->virtio_mem_plugged_kib);
   ballast_json_add_figure (object, "virtio_mem_block_kib", report->virtio_mem_block_kib);
+  ballast_json_add_string (object, "actuator", report->actuator);
+  ballast_json_add_figure (object, "balloon_kib", report->balloon_kib);
+  ballast_json_add_string (object, "virtio_mem_unusable", report->virtio_mem_unusable);
   ballast_json_add_figure (object, "swap_in_kib_per_sec", report->swap_in_kib_per_sec);
   ballast_json_add_figure (object, "major_faults_per_sec", report->major_faults_per_sec);
   ballast_json_add_figure (object, "need_kib", report->need_kib);
@@ -298,6 +301,9 @@ ballast_domain_report_from_json (json_object *json)
     .virtio_mem_requested_kib = ballast_json_get_figure (json, "virtio_mem_requested_kib"),
     .virtio_mem_plugged_kib = ballast_json_get_figure (json, "virtio_mem_plugged_kib"),
     .virtio_mem_block_kib = ballast_json_get_figure (json, "virtio_mem_block_kib"),
+    .actuator = ballast_json_get_string (json, "actuator"),
+    .balloon_kib = ballast_json_get_figure (json, "balloon_kib"),
+    .virtio_mem_unusable = ballast_json_get_string (json, "virtio_mem_unusable"),
     .swap_in_kib_per_sec = ballast_json_get_figure (json, "swap_in_kib_per_sec"),
     .major_faults_per_sec = ballast_json_get_figure (json, "major_faults_per_sec"),
     .need_kib = ballast_json_get_figure (json, "need_kib"),

@@ -136,6 +136,13 @@ typedef struct {
   BallastFigure virtio_mem_requested_kib;
   BallastFigure virtio_mem_plugged_kib;
   BallastFigure virtio_mem_block_kib; /* the largest block of its devices */
+  /* What moves it (lib/memory-actuator.h): "balloon", "virtio-mem", or
+   * "auto" (virtio-mem above the boot memory, the balloon below), and the
+   * balloon's own size beside what the devices plugged; why its devices
+   * are left alone when they are. */
+  const char *actuator;
+  BallastFigure balloon_kib;
+  const char *virtio_mem_unusable;
   BallastFigure swap_in_kib_per_sec;
   BallastFigure major_faults_per_sec;
   BallastFigure need_kib;

@@ -87,7 +87,7 @@ lookup_domain (virConnectPtr conn, const char *name)
 static gboolean
 parse_tuning_options (const CommandOption *options, BallastTuningOverride *tuning, GError **error)
 {
-  /* options: 0 min, 1 shares, 2 headroom, 3 exclude, 4 include */
+  /* options: 0 min, 1 shares, 2 headroom, 3 exclude, 4 include, 9 actuator */
   if (options[0].present)
     {
       if (!ballast_amount_parse (options[0].value, &tuning->values.min, error))
@@ -128,6 +128,16 @@ parse_tuning_options (const CommandOption *options, BallastTuningOverride *tunin
       tuning->values.exclude = FALSE;
       tuning->set &= ~BALLAST_TUNING_EXCLUDE;
     }
+  if (options[9].present)
+    {
+      if (!ballast_actuator_from_string (options[9].value, &tuning->values.actuator))
+        {
+          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                       "--actuator '%s' is not one of auto, balloon, virtio-mem", options[9].value);
+          return FALSE;
+        }
+      tuning->set |= BALLAST_TUNING_ACTUATOR;
+    }
   return TRUE;
 }
 
@@ -150,6 +160,8 @@ tuning_json (const char *domain, const BallastTuningOverride *tuning)
     json_object_object_add (result, "headroom_percent", json_object_new_int ((int) v->headroom_permille / 10));
   json_object_object_add (result, "exclude",
                           json_object_new_boolean ((tuning->set & BALLAST_TUNING_EXCLUDE) && v->exclude));
+  if (tuning->set & BALLAST_TUNING_ACTUATOR)
+    json_object_object_add (result, "actuator", json_object_new_string (ballast_actuator_to_string (v->actuator)));
   return result;
 }
 
@@ -172,6 +184,8 @@ print_tuning (const char *domain, const BallastTuningOverride *tuning)
   if (tuning->set & BALLAST_TUNING_HEADROOM_PERCENT)
     printf ("%-17s%u%%\n", "headroom:", v->headroom_permille / 10);
   printf ("%-17s%s\n", "exclude:", (tuning->set & BALLAST_TUNING_EXCLUDE) && v->exclude ? "yes" : "no");
+  if (tuning->set & BALLAST_TUNING_ACTUATOR)
+    printf ("%-17s%s\n", "actuator:", ballast_actuator_to_string (v->actuator));
 }
 
 static int
@@ -180,7 +194,7 @@ cmd_domtune (Ctl *ctl, int argc, char **argv)
   const char *name = NULL;
   CommandOption options[] = {
     { "min", TRUE }, { "shares", TRUE }, { "headroom", TRUE }, { "exclude" }, { "include" },
-    { "clear" }, { "config" }, { "live" }, { "current" },
+    { "clear" }, { "config" }, { "live" }, { "current" }, { "actuator", TRUE },
   };
   int status = ctl_parse_args ("domtune", argc, argv, options, G_N_ELEMENTS (options), &name, 1);
   if (status != EXIT_OK)
@@ -192,6 +206,7 @@ cmd_domtune (Ctl *ctl, int argc, char **argv)
   gboolean changing = FALSE;
   for (gsize i = 0; i <= 5; i++)
     changing |= options[i].present;
+  changing |= options[9].present;
 
   g_autoptr(GError) error = NULL;
   BallastTuningOverride changes = { 0 };
@@ -269,6 +284,6 @@ const Command ctl_policy_reload_command = {
 };
 const Command ctl_domtune_command = {
   "domtune",
-  "domtune DOMAIN [--min SIZE|PCT%] [--shares N] [--headroom PCT] [--exclude|--include] [--clear] [--config] [--live] [--current]",
+  "domtune DOMAIN [--min SIZE|PCT%] [--shares N] [--headroom PCT] [--exclude|--include] [--actuator auto|balloon|virtio-mem] [--clear] [--config] [--live] [--current]",
   "show or set a domain's ballast tuning in its libvirt metadata", cmd_domtune
 };

@@ -8,6 +8,8 @@
 # lasting deficit it shrinks the balloon, but not below 128 MiB of boot
 # memory, never counting on the plugged memory it does not move; the guest
 # keeps what is plugged and runs on. Given room again, it grows back.
+# The guest's tuning asks for the balloon alone (actuator='balloon', a
+# <match> rule here); e2e-virtio-mem moves the device itself.
 # SKIP (77) without root / libvirt / QEMU. FAIL otherwise.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -23,8 +25,14 @@ plugged_is() { [[ $(plugged_kib) == "$1" ]]; }
 balloon_at_least() { (($(e2e_dommemstat "$1" actual) >= $2 * 1024)); }
 failed_changes() { bd_json "j['cycles']['changes_failed']" status; }
 no_refusal() { ! grep -q "cannot set balloon" "$BD_LOG"; }
+POLICY=$E2E_RUN_DIR/virtio-mem-balloon-policy.xml
+cat > "$POLICY" <<XML
+<policy xmlns="urn:ballast:policy:1">
+  <guests><match name="$VMEM" actuator="balloon"/></guests>
+</policy>
+XML
 
-bd_start --interval 0.5 --overcommit=on --stats-period 1
+bd_start --policy "$POLICY" --interval 0.5 --overcommit=on --stats-period 1
 e2e_guest_create "$VMEM" --memory "$BOOT_MIB" --virtio-mem "1024:$PLUGGED_MIB" --stats-period 1
 e2e_guest_create "$PLAIN" --memory "$BOOT_MIB" --stats-period 1
 bd_wait_managed 180 "$VMEM" "$PLAIN"
@@ -53,7 +61,7 @@ e2e_log "room to spare: $VMEM's balloon $((actual_kib / 1024)) MiB (boot memory 
 bd_stop
 avail_kib=$(awk '/^MemAvailable:/ {print $2}' /proc/meminfo)
 rss_before=$(e2e_qemu_rss_mib "$VMEM")
-bd_start --interval 0.5 --overcommit=on --reserve "$((avail_kib / 1024 + 600))M" --stats-period 1
+bd_start --policy "$POLICY" --interval 0.5 --overcommit=on --reserve "$((avail_kib / 1024 + 600))M" --stats-period 1
 e2e_wait_for 60 e2e_guest_below "$VMEM" 200 || e2e_die "$VMEM's balloon was not shrunk under the deficit"
 e2e_wait_for 60 e2e_guest_below "$PLAIN" 400 || e2e_die "$PLAIN was not squeezed under the deficit"
 sleep 5
@@ -67,6 +75,8 @@ reason=$(bd_info "$VMEM" reason)
     e2e_die "$VMEM: min $(bd_info "$VMEM" min_kib) KiB, not the 128 MiB of boot memory kept plus what is plugged"
 # Held at what it can reach: 128 MiB of boot memory plus what is plugged.
 [[ $reason == *"floor $((128 + PLUGGED_MIB)).0 MiB (min)"* ]] || e2e_die "$VMEM: unexpected reason '$reason'"
+[[ $(bd_info "$VMEM" actuator) == balloon ]] || e2e_die "$VMEM: actuator $(bd_info "$VMEM" actuator), not balloon"
+! grep -q ": virtio-mem virtiomem0 " "$BD_LOG" || e2e_die "$VMEM's device was resized under actuator='balloon'"
 no_refusal || e2e_die "libvirt refused a balloon change: $(grep 'cannot set balloon' "$BD_LOG" | tail -n 1)"
 if grep -qiE 'Out of memory|oom-kill' "$(e2e_guest_log "$VMEM")"; then
     e2e_die "$VMEM's kernel ran out of memory"
@@ -77,7 +87,7 @@ e2e_log "deficit: $VMEM's balloon $BOOT_MIB -> $actual_mib MiB with $PLUGGED_MIB
 
 # Room again: grown back to the boot memory, not beyond.
 bd_stop
-bd_start --interval 0.5 --overcommit=on --stats-period 1
+bd_start --policy "$POLICY" --interval 0.5 --overcommit=on --stats-period 1
 e2e_wait_for 60 balloon_at_least "$VMEM" $((BOOT_MIB - 8)) ||
     e2e_die "$VMEM's balloon did not grow back: $(($(e2e_dommemstat "$VMEM" actual) / 1024)) MiB"
 sleep 3

@@ -943,9 +943,10 @@ test_free_page_reporting_shown (void)
 /* ---- virtio-mem devices ---- */
 
 /* A guest of 1 GiB boot memory with a virtio-mem device whose <target>
- * holds TARGET. */
+ * holds TARGET, and ALIAS (the test driver gives none itself, but keeps a
+ * user alias; NULL: none). */
 static char *
-virtio_mem_domain_xml (const char *name, const char *target)
+virtio_mem_domain_xml (const char *name, const char *target, const char *alias)
 {
   return g_strdup_printf ("<domain type='test'><name>%s</name>"
                           "<maxMemory slots='4' unit='GiB'>8</maxMemory>"
@@ -953,14 +954,28 @@ virtio_mem_domain_xml (const char *name, const char *target)
                           "<vcpu>1</vcpu><os><type>hvm</type></os>"
                           "<cpu><numa><cell id='0' cpus='0' memory='1' unit='GiB'/></numa></cpu>"
                           "<devices><memballoon model='virtio'/>"
-                          "<memory model='virtio-mem'><target>%s</target></memory>"
-                          "</devices></domain>", name, target);
+                          "<memory model='virtio-mem'><target>%s</target>%s%s%s</memory>"
+                          "</devices></domain>", name, target, alias ? "<alias name='" : "",
+                          alias ?: "", alias ? "'/>" : "");
+}
+
+/* The virtio-mem changes ballastd tried, as "ALIAS DEVICE-XML". */
+static void
+keep_virtio_mem_changes (GPtrArray *items, gpointer user_data)
+{
+  GPtrArray *tried = user_data;
+  for (guint i = 0; i < items->len; i++)
+    {
+      const BallastApplyItem *item = items->pdata[i];
+      if (item->kind == BALLAST_APPLY_VIRTIO_MEM)
+        g_ptr_array_add (tried, g_strdup_printf ("%s %s", item->alias, item->device_xml));
+    }
 }
 
 static void
 virtio_mem_body (const char *socket_path, gpointer user_data)
 {
-  harness_wait_cycles (socket_path, 2, 30);
+  harness_wait_cycles (socket_path, 4, 30);
   g_autoptr(json_object) list = harness_call (socket_path, "list", NULL);
   json_object *good = list_entry (list, "vmem");
   g_assert_cmpint (entry_int (good, "virtio_mem_devices"), ==, 1);
@@ -970,10 +985,21 @@ virtio_mem_body (const char *socket_path, gpointer user_data)
   g_assert_cmpint (entry_int (good, "virtio_mem_plugged_kib"), ==, 0);
   g_assert_cmpint (entry_int (good, "virtio_mem_block_kib"), ==, 2 * MIB);
   g_assert_cmpstr (json_object_get_string (harness_json_path (good, "status", NULL)), ==, "managed");
+  /* The test driver cannot resize a device: given up once, the balloon
+   * alone moves the guest, and says so. */
+  g_assert_cmpstr (json_object_get_string (harness_json_path (good, "actuator", NULL)), ==, "balloon");
+  g_assert_nonnull (strstr (json_object_get_string (harness_json_path (good, "virtio_mem_unusable", NULL)),
+                            "libvirt cannot resize virtio-mem ua-vmem0"));
   /* The host has plenty: the balloon grows, but only over the boot
    * memory (1 GiB), not to <memory> (3 GiB), which counts what the
    * virtio-mem device could plug. */
   g_assert_cmpint (entry_int (good, "target_kib"), ==, 1 * GIB);
+  g_assert_cmpint (entry_int (good, "balloon_kib"), ==, 1 * GIB);
+  /* A device without an alias cannot be addressed: said, left alone. */
+  json_object *bare = list_entry (list, "bare");
+  g_assert_cmpstr (json_object_get_string (harness_json_path (bare, "actuator", NULL)), ==, "balloon");
+  g_assert_nonnull (strstr (json_object_get_string (harness_json_path (bare, "virtio_mem_unusable", NULL)),
+                            "has no alias"));
   json_object *none = NULL;
   g_assert_true (json_object_object_get_ex (list_entry (list, "plain"), "virtio_mem_devices", &none));
   g_assert_null (none);
@@ -983,19 +1009,37 @@ static void
 test_virtio_mem_shown (void)
 {
   g_autofree char *dir = g_dir_make_tmp ("ballast-faults-XXXXXX", NULL);
-  g_autofree char *good = virtio_mem_domain_xml (
-    "vmem", "<size unit='GiB'>2</size><node>0</node><block unit='KiB'>2048</block>"
-            "<requested unit='MiB'>512</requested>");
+  const char *target = "<size unit='GiB'>2</size><node>0</node><block unit='KiB'>2048</block>"
+                       "<requested unit='MiB'>512</requested>";
+  g_autofree char *good = virtio_mem_domain_xml ("vmem", target, "ua-vmem0");
+  g_autofree char *bare = virtio_mem_domain_xml ("bare", target, NULL);
   /* libvirt refuses device XML that is not whole blocks within the size
    * (test-virtio-mem has those): the other guest is a plain one. */
   g_autofree char *plain = domain_xml ("plain", 1 * GIB, 1 * GIB);
   g_autofree char *path = g_build_filename (dir, "domains.xml", NULL);
-  g_autofree char *text = g_strdup_printf ("<node>\n  %s\n  %s\n</node>\n", good, plain);
+  g_autofree char *text = g_strdup_printf ("<node>\n  %s\n  %s\n  %s\n</node>\n", good, bare, plain);
   g_assert_true (g_file_set_contents (path, text, -1, NULL));
   g_autofree char *uri = g_strdup_printf ("test://%s", path);
   g_autoptr(FakeHost) host = fake_host_new (64 * GIB, 32 * GIB);
   BallastDaemonConfig config = config_for (uri);
+  g_autoptr(GPtrArray) tried = g_ptr_array_new_with_free_func (g_free);
+  ballast_worker_set_test_hooks (NULL, keep_virtio_mem_changes, tried);
+  harness_log_capture_begin ();
   g_autoptr(BallastDaemon) daemon = run_daemon_with_client (&config, host, virtio_mem_body, NULL);
+  ballast_worker_set_test_hooks (NULL, NULL, NULL);
+  /* auto: the host has plenty, so the guest was to have all of <memory>:
+   * the device asked for all of its 2 GiB, as libvirt wants the update
+   * (the device's own element, nothing but <requested> changed); tried
+   * once, given up once; never for the device without an alias. */
+  g_assert_cmpuint (tried->len, ==, 1);
+  g_assert_true (g_str_has_prefix (tried->pdata[0], "ua-vmem0 <memory model=\"virtio-mem\">")
+                 || g_str_has_prefix (tried->pdata[0], "ua-vmem0 <memory model='virtio-mem'>"));
+  g_assert_nonnull (strstr (tried->pdata[0], ">2097152</requested>"));
+  g_assert_cmpuint (harness_log_count ("WARNING", "vmem: libvirt cannot resize virtio-mem ua-vmem0",
+                                       "the balloon alone moves this guest", NULL), ==, 1);
+  g_assert_cmpuint (harness_log_count ("WARNING", "bare: virtio-mem device at line", "has no alias", NULL),
+                    ==, 1);
+  harness_log_capture_end ();
   g_autofree char *metrics = ballast_metrics_render (ballast_daemon_get_view (daemon));
   g_assert_nonnull (strstr (metrics, "\nballast_guest_virtio_mem_requested_bytes{domain=\"vmem\"} 536870912\n"));
   g_assert_nonnull (strstr (metrics, "\nballast_guest_virtio_mem_plugged_bytes{domain=\"vmem\"} 0\n"));

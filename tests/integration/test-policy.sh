@@ -55,6 +55,16 @@ check "domtune keeps other fields" bash -c "'${BALLASTCTL}' -c '${URI}' domtune 
 check "excluded shows in list" wait_for 5 field_is status excluded
 check "domtune --include" "${BALLASTCTL}" -c "${URI}" domtune test --include
 check "included again" wait_for 5 bash -c "! '${BALLASTCTL}' -s '${SOCKET}' --json dominfo test | grep -q '\"status\":\"excluded\"'"
+# The actuator: an attribute of the metadata's root; the test domain has
+# no virtio-mem device, so the balloon moves it whatever it asks.
+check "domtune --actuator" "${BALLASTCTL}" -c "${URI}" domtune test --actuator virtio-mem
+check "actuator in the metadata" bash -c "virsh -c '${URI}' dumpxml test | grep -q 'actuator=.virtio-mem.'"
+check "domtune shows the actuator" grep -q "^actuator: *virtio-mem" <<<"$("${BALLASTCTL}" -c "${URI}" domtune test)"
+check "no device: the balloon moves it" wait_for 5 field_is actuator balloon
+check "no device: said" wait_for 5 grep -q "test: actuator virtio-mem asked, but it has no usable virtio-mem device" "${WORK}/ballastd.log"
+set +e; "${BALLASTCTL}" -c "${URI}" domtune test --actuator hotplug >/dev/null 2>&1; status=$?; set -e
+check "domtune bad actuator: exit 2" test "${status}" -eq 2
+check "domtune --actuator auto" "${BALLASTCTL}" -c "${URI}" domtune test --actuator auto
 set +e; "${BALLASTCTL}" -c "${URI}" domtune no-such-domain --shares 5 >/dev/null 2>&1; status=$?; set -e
 check "domtune unknown domain: exit 5" test "${status}" -eq 5
 set +e; "${BALLASTCTL}" -c "${URI}" domtune test --shares 0 >/dev/null 2>&1; status=$?; set -e

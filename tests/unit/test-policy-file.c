@@ -127,7 +127,7 @@ test_every_field_read (void)
     "  <guests><shrink-per-cycle percent='30'/><regrow-delay>90</regrow-delay><loan-time>600</loan-time>\n"
     "    <stuck-retry>90</stuck-retry><partial-stats headroom-percent='300'/>\n"
     "    <learned-headroom><half-life>1800</half-life><lead>90</lead><jump unit='MiB'>512</jump></learned-headroom>\n"
-    "    <default><min percent='20'/><shares>200</shares>\n"
+    "    <default actuator='virtio-mem'><min percent='20'/><shares>200</shares>\n"
     "      <headroom percent='15'><floor unit='MiB'>96</floor></headroom>\n"
     "      <step><shrink unit='MiB'>512</shrink><grow unit='GiB'>1</grow></step></default>\n"
     "    <match name='db-*'><exclude/></match></guests>\n"
@@ -167,6 +167,7 @@ test_every_field_read (void)
   g_assert_cmpuint (p->guest_defaults.headroom_floor_kib, ==, 96 * MIB);
   g_assert_cmpuint (p->guest_defaults.shrink_step_max_kib, ==, 512 * MIB);
   g_assert_cmpuint (p->guest_defaults.grow_step_max_kib, ==, 1 * GIB);
+  g_assert_cmpint (p->guest_defaults.actuator, ==, BALLAST_ACTUATOR_VIRTIO_MEM);
   g_assert_cmpuint (file->rules->len, ==, 1);
   g_assert_true (file->ksm_set);
   g_assert_cmpint (file->ksm_mode, ==, BALLAST_KSM_MODE_AUTO);
@@ -209,6 +210,14 @@ test_precedence (void)
   g_assert_cmpstr (source, ==, "default, match 'db-*' (line 3)");
   g_clear_pointer (&source, g_free);
 
+  /* The actuator: the default's unless a rule or the metadata says. */
+  g_assert_cmpint (tuning.actuator, ==, BALLAST_ACTUATOR_AUTO);
+  BallastTuningOverride actuator = { .set = BALLAST_TUNING_ACTUATOR,
+                                     .values = { .actuator = BALLAST_ACTUATOR_BALLOON } };
+  ballast_policy_file_resolve (file, &db, &actuator, &tuning, NULL);
+  g_assert_cmpint (tuning.actuator, ==, BALLAST_ACTUATOR_BALLOON);
+  g_assert_cmpuint (tuning.shares, ==, 400);
+
   /* Metadata over the rule. */
   BallastTuningOverride metadata = { .set = BALLAST_TUNING_SHARES, .values = { .shares = 7 } };
   ballast_policy_file_resolve (file, &db, &metadata, &tuning, &source);
@@ -235,7 +244,7 @@ test_tuning_from_domain_xml (void)
   g_autoptr(GError) error = NULL;
   /* As it sits in the domain XML, children in the tuning namespace. */
   g_assert_true (ballast_tuning_parse (
-    "<ballast:tuning xmlns:ballast=\"urn:ballast:tuning:1\">\n"
+    "<ballast:tuning xmlns:ballast=\"urn:ballast:tuning:1\" actuator=\"balloon\">\n"
     "  <ballast:min unit=\"MiB\">512</ballast:min>\n"
     "  <ballast:shares>200</ballast:shares>\n"
     "  <ballast:headroom percent=\"30\"/>\n"
@@ -243,7 +252,9 @@ test_tuning_from_domain_xml (void)
     "</ballast:tuning>", &tuning, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (tuning.set, ==, BALLAST_TUNING_MIN | BALLAST_TUNING_SHARES
-                                    | BALLAST_TUNING_HEADROOM_PERCENT | BALLAST_TUNING_EXCLUDE);
+                                    | BALLAST_TUNING_HEADROOM_PERCENT | BALLAST_TUNING_EXCLUDE
+                                    | BALLAST_TUNING_ACTUATOR);
+  g_assert_cmpint (tuning.values.actuator, ==, BALLAST_ACTUATOR_BALLOON);
   g_assert_cmpuint (tuning.values.min.kib, ==, 512 * MIB);
   g_assert_cmpuint (tuning.values.shares, ==, 200);
   g_assert_cmpuint (tuning.values.headroom_permille, ==, 300);
@@ -255,12 +266,14 @@ test_tuning_round_trip (void)
 {
   /* As virDomainGetMetadata() returns it: no namespace. */
   BallastTuningOverride original = {
-    .set = BALLAST_TUNING_MIN | BALLAST_TUNING_SHARES | BALLAST_TUNING_HEADROOM_PERCENT,
+    .set = BALLAST_TUNING_MIN | BALLAST_TUNING_SHARES | BALLAST_TUNING_HEADROOM_PERCENT
+           | BALLAST_TUNING_ACTUATOR,
     .values = { .min = { .is_relative = TRUE, .permille = 400 }, .shares = 50,
-                .headroom_permille = 250 },
+                .headroom_permille = 250, .actuator = BALLAST_ACTUATOR_VIRTIO_MEM },
   };
   g_autofree char *xml = ballast_tuning_format (&original);
-  g_assert_cmpstr (xml, ==, "<tuning><min percent='40'/><shares>50</shares><headroom percent='25'/></tuning>");
+  g_assert_cmpstr (xml, ==, "<tuning actuator='virtio-mem'><min percent='40'/><shares>50</shares>"
+                            "<headroom percent='25'/></tuning>");
   BallastTuningOverride parsed;
   g_autoptr(GError) error = NULL;
   g_assert_true (ballast_tuning_parse (xml, &parsed, &error));
@@ -270,6 +283,7 @@ test_tuning_round_trip (void)
   g_assert_cmpuint (parsed.values.min.permille, ==, 400);
   g_assert_cmpuint (parsed.values.shares, ==, 50);
   g_assert_cmpuint (parsed.values.headroom_permille, ==, 250);
+  g_assert_cmpint (parsed.values.actuator, ==, BALLAST_ACTUATOR_VIRTIO_MEM);
 }
 
 static void
@@ -283,6 +297,7 @@ test_tuning_invalid (void)
     { "<tuning><min unit='parsec'>3</min></tuning>", "unknown unit 'parsec'" },
     { "<tuning><headroom/></tuning>", "<headroom> needs a 'percent' attribute" },
     { "<tuning><colour>red</colour></tuning>", "unknown element <colour> in <tuning>" },
+    { "<tuning actuator='hotplug'/>", "actuator" },
     { "<tuning><shares>1", "tuning metadata line 1" },
     { "<other/>", "the root element must be <tuning" },
     { "", "empty document" },
