@@ -5,19 +5,9 @@
 #include "memory-actuator.h"
 #include "size-units.h"
 #include "virtio-mem.h"
+#include "virtio-mem-track.h"
 
 #include <libvirt/virterror.h>
-
-/* What ballast knows of one device beyond its XML. */
-typedef struct {
-  guint64 seen_current_kib;
-  gint64 moved_usec;        /* when <current> last moved, or it was last asked */
-  gboolean ask_again;       /* a stuck unplug, to be asked again this cycle */
-  gboolean asked_again;     /* ... and it was, once */
-  guint64 held_kib;         /* stuck: asked no lower than this ... */
-  gint64 retry_usec;        /* ... until then */
-  guint stuck_episodes;     /* found stuck this many times in a row */
-} BallastVirtioMemTrack;
 
 static BallastVirtioMemTrack *
 track_for (BallastDomain *domain, const BallastVirtioMem *device, gint64 now_usec)
@@ -29,8 +19,7 @@ track_for (BallastDomain *domain, const BallastVirtioMem *device, gint64 now_use
   if (track == NULL)
     {
       track = g_new0 (BallastVirtioMemTrack, 1);
-      track->seen_current_kib = device->current_kib;
-      track->moved_usec = now_usec;
+      ballast_virtio_mem_track_init (track, device->current_kib, now_usec);
       g_hash_table_insert (record->devices, g_strdup (device->alias), track);
     }
   return track;
@@ -90,35 +79,6 @@ give_up (BallastDomain *domain, char *why)
   g_warning ("%s: %s: the balloon alone moves this guest from now on", domain->name, why);
 }
 
-/* A device asked to unplug whose <current> has not moved since STUCK_SEC:
- * asked again once, then held. */
-static void
-follow_unplug (BallastDomain *domain, const BallastVirtioMem *device, BallastVirtioMemTrack *track,
-               const BallastPolicy *policy, gint64 now_usec)
-{
-  if (now_usec - track->moved_usec < BALLAST_VIRTIO_MEM_STUCK_SEC * G_USEC_PER_SEC
-      || track->held_kib > 0)
-    return;
-  g_autofree char *current = ballast_size_format_kib (device->current_kib);
-  g_autofree char *requested = ballast_size_format_kib (device->requested_kib);
-  if (!track->asked_again)
-    {
-      track->ask_again = TRUE;
-      track->moved_usec = now_usec;
-      g_message ("%s: virtio-mem %s stopped unplugging at %s (asked for %s) %u s ago: asking again",
-                 domain->name, device->alias, current, requested, BALLAST_VIRTIO_MEM_STUCK_SEC);
-      return;
-    }
-  track->stuck_episodes++;
-  guint retry_sec = ballast_policy_stuck_retry_sec (policy, track->stuck_episodes);
-  track->held_kib = device->current_kib;
-  track->retry_usec = now_usec + (gint64) retry_sec * G_USEC_PER_SEC;
-  g_autofree char *left = ballast_size_format_kib (device->current_kib - device->requested_kib);
-  g_warning ("%s: virtio-mem %s: the guest could not unplug %s more (has %s, asked for %s): "
-             "memory it cannot move; counting what it has, asking no lower for %u s",
-             domain->name, device->alias, left, current, requested, retry_sec);
-}
-
 void
 ballast_virtio_mem_observe (BallastDomain *domain, const BallastPolicy *policy, gint64 now_usec)
 {
@@ -131,38 +91,37 @@ ballast_virtio_mem_observe (BallastDomain *domain, const BallastPolicy *policy, 
       if (device->alias == NULL || !device->has_current)
         continue;
       BallastVirtioMemTrack *track = track_for (domain, device, now_usec);
-      if (device->current_kib != track->seen_current_kib)
+      BallastVirtioMemEvent event = ballast_virtio_mem_track_observe (track, policy, device->current_kib,
+                                                                      device->requested_kib, now_usec);
+      g_autofree char *current = ballast_size_format_kib (device->current_kib);
+      g_autofree char *requested = ballast_size_format_kib (device->requested_kib);
+      switch (event)
         {
-          track->seen_current_kib = device->current_kib;
-          track->moved_usec = now_usec;
-        }
-      if (track->held_kib > 0 && now_usec >= track->retry_usec)
-        {
-          /* Time to try lower again; its stuck count stays until an
-           * unplug goes through. */
-          track->held_kib = 0;
-          track->asked_again = FALSE;
-          track->moved_usec = now_usec;
-        }
-      if (device->current_kib <= device->requested_kib && track->stuck_episodes > 0
-          && track->held_kib == 0)
-        {
-          g_autofree char *plugged = ballast_size_format_kib (device->current_kib);
+        case BALLAST_VIRTIO_MEM_ASK_AGAIN:
+          g_message ("%s: virtio-mem %s stopped unplugging at %s (asked for %s) %u s ago: asking again",
+                     domain->name, device->alias, current, requested, BALLAST_VIRTIO_MEM_STUCK_SEC);
+          break;
+        case BALLAST_VIRTIO_MEM_HELD:
+          {
+            g_autofree char *left = ballast_size_format_kib (device->current_kib - device->requested_kib);
+            g_warning ("%s: virtio-mem %s: the guest could not unplug %s more (has %s, asked for %s): "
+                       "memory it cannot move; counting what it has, asking no lower for %" G_GINT64_FORMAT " s",
+                       domain->name, device->alias, left, current, requested,
+                       (track->retry_usec - now_usec) / G_USEC_PER_SEC);
+            break;
+          }
+        case BALLAST_VIRTIO_MEM_UNPLUGGED:
           g_message ("%s: virtio-mem %s unplugged what it was asked, %s remain plugged", domain->name,
-                     device->alias, plugged);
-          track->stuck_episodes = 0;
-        }
-      if (device->current_kib <= device->requested_kib)
-        track->asked_again = FALSE;
-      if (device->current_kib > device->requested_kib)
-        follow_unplug (domain, device, track, policy, now_usec);
-      else if (device->current_kib == 0 && device->requested_kib > 0
-               && now_usec - track->moved_usec >= BALLAST_VIRTIO_MEM_NO_DRIVER_SEC * G_USEC_PER_SEC)
-        {
-          g_autofree char *asked = ballast_size_format_kib (device->requested_kib);
+                     device->alias, current);
+          break;
+        case BALLAST_VIRTIO_MEM_NO_DRIVER:
           give_up (domain, g_strdup_printf ("virtio-mem %s plugged nothing of the %s asked in %u s "
                                             "(no virtio_mem driver in the guest?)",
-                                            device->alias, asked, BALLAST_VIRTIO_MEM_NO_DRIVER_SEC));
+                                            device->alias, requested, BALLAST_VIRTIO_MEM_NO_DRIVER_SEC));
+          break;
+        case BALLAST_VIRTIO_MEM_STEADY:
+        default:
+          break;
         }
     }
 }
@@ -204,9 +163,7 @@ ballast_virtio_mem_add_changes (BallastDomain *domain, const guint64 *requested_
                      error->message);
           continue;
         }
-      track->asked_again = again;
-      track->ask_again = FALSE;
-      track->moved_usec = now_usec;
+      ballast_virtio_mem_track_asked (track, again, now_usec);
       BallastApplyItem *item = ballast_apply_item_new_virtio_mem (domain->domain, domain->uuid,
                                                                   device->alias, xml,
                                                                   device->requested_kib, want);

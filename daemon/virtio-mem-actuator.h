@@ -9,20 +9,13 @@ G_BEGIN_DECLS
 
 /* Moves a guest's virtio-mem devices (lib/memory-actuator.h decides how
  * much) and follows what they do with it: the guest plugs or unplugs in
- * blocks, and may stop short of an unplug (memory it cannot move). A
- * shortfall that has not moved for BALLAST_VIRTIO_MEM_STUCK_SEC is asked
- * again once (measured: a new request makes the guest retry at once, where
- * on its own it retries after minutes); still short, the device is held
- * where it is and asked no lower until the policy's stuck retry, backing
- * off as for a stuck balloon. Only what came back counts: the allocator
- * sees the guest's plugged <current>. A guest that plugs nothing at all
+ * blocks, and may stop short of an unplug (memory it cannot move): asked
+ * again once, then held where it is (lib/virtio-mem-track.h). Only what
+ * came back counts: the allocator sees the guest's plugged <current>. A guest that plugs nothing at all
  * (no virtio_mem driver), or a libvirt that cannot resize the device, is
  * said once and left to the balloon. Writes only BallastDomain's
  * virtio_mem record and its config's <requested> after a change. Main
  * thread only. */
-
-#define BALLAST_VIRTIO_MEM_STUCK_SEC 10
-#define BALLAST_VIRTIO_MEM_NO_DRIVER_SEC 30
 
 /* Resolves DOMAIN's actuator against its devices (its config and tuning
  * are current), said once when it is not what its tuning asks. */
