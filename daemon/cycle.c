@@ -530,9 +530,14 @@ ballast_cycle_decide (BallastRegistry *registry, const BallastHostSnapshot *host
       BallastDecision *decision = &domain->balloon.decision;
       *decision = result->plan->decisions[i];
       g_autofree guint64 *requested = g_new0 (guint64, MAX (config->virtio_mem->len, 1));
-      ballast_actuation_split (config, domain->virtio_mem.actuator, decision->target_kib, held->pdata[i],
-                               &decision->target_kib, requested);
       decision->old_target_kib = balloon_target_kib (domain);
+      /* A hold keeps the balloon where it was asked (its split could
+       * differ by a block's rounding). */
+      if (decision->changed)
+        ballast_actuation_split (config, domain->virtio_mem.actuator, decision->target_kib,
+                                 held->pdata[i], &decision->target_kib, requested);
+      else
+        decision->target_kib = decision->old_target_kib;
       g_autoptr(GPtrArray) device_changes = g_ptr_array_new_with_free_func (
         (GDestroyNotify) ballast_apply_item_free);
       /* A device is moved only when the allocator moves the guest; a
