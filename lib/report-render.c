@@ -249,12 +249,12 @@ char *
 ballast_render_domain_reports (GPtrArray *domains, gboolean wide)
 {
   static const char *const headers[] = { "Name", "State", "Max", "Current", "Target", "Used",
-                                          "Usable", "Swapin/Flt", "Min", "Shares", "Status",
-                                          "Reason", NULL };
+                                          "Usable", "Swapin/Flt", "Min", "Shares", "Actuator",
+                                          "Status", "Reason", NULL };
   static const char *const wide_headers[] = { "Name", "State", "Max", "Current", "Target",
                                                "Used", "Usable", "Unused", "RSS", "Need",
                                                "Swapin/Flt", "Pressure", "Min", "Shares",
-                                               "KSM", "Status", "Reason", NULL };
+                                               "KSM", "Actuator", "Status", "Reason", NULL };
   BallastTable *table = ballast_table_new (wide ? wide_headers : headers);
   for (guint i = 0; i < domains->len; i++)
     {
@@ -275,13 +275,14 @@ ballast_render_domain_reports (GPtrArray *domains, gboolean wide)
           g_autofree char *ksm = render_guest_ksm (domain);
           const char *cells[] = { domain->name, domain->state, max, current, target, used,
                                   usable, unused, rss, need, rates, domain->pressure, min, shares,
-                                  ksm, domain->status, domain->reason };
+                                  ksm, domain->actuator, domain->status, domain->reason };
           ballast_table_add_row (table, cells);
         }
       else
         {
           const char *cells[] = { domain->name, domain->state, max, current, target, used,
-                                  usable, rates, min, shares, domain->status, domain->reason };
+                                  usable, rates, min, shares, domain->actuator, domain->status,
+                                  domain->reason };
           ballast_table_add_row (table, cells);
         }
     }
