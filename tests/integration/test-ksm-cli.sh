@@ -71,7 +71,7 @@ check "ksm --json: three writes, all made" test "$(json_get "${json}" '(j["write
 # ---- KSM in status, list, dominfo, top, metrics ----
 check "status: the KSM line" grep -Eq '^KSM: +auto \(tenancy single\), running \(host short\), saving 14.7 MiB, ksmd 0.0% CPU of 10.0%, 200 pages per 10 ms$' <<<"$(ctl status)"
 check "status --json: ksm.run" test "$(json_get "$(ctl --json status)" 'j["ksm"]["run"]')" = 1
-check "list --wide: the KSM column" grep -Eq '^ private +running .* nosharepages +managed' <<<"$(ctl list --wide)"
+check "list --wide: the KSM column" grep -Eq '^ private +running .* nosharepages +balloon +managed' <<<"$(ctl list --wide)"
 check "dominfo: the KSM line" grep -Eq '^KSM: +nosharepages$' <<<"$(ctl dominfo private)"
 check "dominfo --json: ksm.share" test "$(json_get "$(ctl --json dominfo guest1)" 'j["ksm"]["share"]')" = shareable
 check "top: the KSM line" grep -Eq '^KSM: auto \(tenancy single\), running \(host short\)' <<<"$(ctl top --iterations 1)"
