@@ -29,7 +29,10 @@ ballast_virtio_mem_track_observe (BallastVirtioMemTrack *track, const BallastPol
     {
       track->asked_again = FALSE;
       track->ask_again = FALSE;
-      if (track->stuck_episodes > 0 && track->held_kib == 0)
+      /* Through only below where it stuck: a hold asks for what the
+       * device has, and reaching that is no unplug (taking it for one
+       * would keep the retry from ever doubling). */
+      if (track->stuck_episodes > 0 && current_kib < track->stuck_at_kib)
         {
           track->stuck_episodes = 0;
           return BALLAST_VIRTIO_MEM_UNPLUGGED;
@@ -49,6 +52,7 @@ ballast_virtio_mem_track_observe (BallastVirtioMemTrack *track, const BallastPol
       return BALLAST_VIRTIO_MEM_ASK_AGAIN;
     }
   track->stuck_episodes++;
+  track->stuck_at_kib = current_kib;
   track->held_kib = current_kib;
   track->retry_usec = now_usec
                       + (gint64) ballast_policy_stuck_retry_sec (policy, track->stuck_episodes) * G_USEC_PER_SEC;

@@ -28,6 +28,7 @@ typedef struct {
   gint64 moved_usec;        /* when <current> last moved, or it was last asked */
   gboolean ask_again;       /* a stuck unplug, to be asked again */
   gboolean asked_again;     /* ... and it was, once */
+  guint64 stuck_at_kib;     /* where it was last found stuck */
   guint64 held_kib;         /* stuck: asked no lower than this ... */
   gint64 retry_usec;        /* ... until then */
   guint stuck_episodes;     /* found stuck this many times in a row */
