@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "sim-model.h"
 
+#include "virtio-mem.h"
+
 #include <math.h>
 
 #define KIB_PER_MIB 1024.0
@@ -20,7 +22,87 @@ typedef struct {
   double swap_in_at_cycle_kib; /* at the previous decision */
   gint64 cycle_start_msec;     /* time of the previous decision (or start) */
   gboolean killed;             /* an OOM killed the workload's excess */
+  /* With a virtio-mem device: the domain as ballastd would read it (its
+   * device's <current> and <requested> kept as they are), what is plugged
+   * and what the device is asked for. Else NULL and 0. */
+  BallastDomainConfig *config;
+  double plugged_kib;
+  guint64 requested_kib;
 } GuestState;
+
+/* The domain of GUEST, which has a virtio-mem device, as ballastd would
+ * read it from libvirt: a pinned guest has a VFIO device. */
+static BallastDomainConfig *
+virtio_mem_config_new (const BallastSimGuest *guest)
+{
+  BallastDomainConfig *config = g_new0 (BallastDomainConfig, 1);
+  config->name = g_strdup (guest->name);
+  config->domain_type = g_strdup ("kvm");
+  config->max_kib = guest->max_kib;
+  config->current_kib = guest->initial_kib;
+  config->has_balloon = TRUE;
+  config->balloon_model = g_strdup ("virtio");
+  config->free_page_reporting = guest->free_page_reporting;
+  if (guest->fixed)
+    config->vfio_device = g_strdup ("<hostdev type='pci'> (modelled)");
+  config->virtio_mem = g_ptr_array_new_with_free_func ((GDestroyNotify) ballast_virtio_mem_free);
+  BallastVirtioMem *device = g_new0 (BallastVirtioMem, 1);
+  device->alias = g_strdup ("virtiomem0");
+  device->node = 0;
+  device->size_kib = guest->virtio_mem.size_kib;
+  device->block_kib = guest->virtio_mem.block_kib;
+  device->has_current = TRUE;
+  g_ptr_array_add (config->virtio_mem, device);
+  return config;
+}
+
+static BallastVirtioMem *
+state_device (const GuestState *s)
+{
+  return s->config->virtio_mem->pdata[0];
+}
+
+/* What the guest has plugged as libvirt reports it: a block partly
+ * unplugged is still plugged. */
+static guint64
+plugged_blocks_kib (const GuestState *s)
+{
+  guint64 block = s->guest->virtio_mem.block_kib;
+  guint64 plugged = (guint64) ceil (s->plugged_kib - 1e-6); /* float noise is not a KiB */
+  return MIN ((plugged + block - 1) / block * block, s->guest->virtio_mem.size_kib);
+}
+
+/* The guest's memory: its balloon and what its device has plugged. */
+static double
+state_memory_kib (const GuestState *s)
+{
+  return s->actual_kib + (s->config != NULL ? (double) plugged_blocks_kib (s) : 0);
+}
+
+/* The device follows its <requested>: plugs at the balloon's pace, and
+ * unplugs at its own only blocks the guest can empty: not what it uses
+ * beyond its balloon, nor its unmovable memory (a partial unplug). */
+static void
+virtio_mem_step (GuestState *s, double dt_sec, double plug_kib, guint64 balloon_rate_kib_per_sec)
+{
+  const BallastSimVirtioMem *vm = &s->guest->virtio_mem;
+  double requested = (double) s->requested_kib;
+  if (s->plugged_kib < requested)
+    {
+      s->plugged_kib = MIN (s->plugged_kib + plug_kib, requested);
+      return;
+    }
+  if (s->plugged_kib <= requested)
+    return;
+  double in_use = MIN (s->demand_kib, state_memory_kib (s)) - s->actual_kib;
+  double floor_kib = MAX (requested, MAX (in_use, (double) vm->unmovable_kib));
+  floor_kib = ceil (floor_kib / (double) vm->block_kib) * (double) vm->block_kib;
+  if (s->plugged_kib > floor_kib)
+    {
+      guint64 rate = vm->unplug_rate_kib_per_sec != 0 ? vm->unplug_rate_kib_per_sec : balloon_rate_kib_per_sec;
+      s->plugged_kib = MAX (s->plugged_kib - (double) rate * dt_sec, floor_kib);
+    }
+}
 
 void
 ballast_sim_result_free (BallastSimResult *result)
@@ -86,7 +168,7 @@ static void
 run_cycle (const BallastSimScenario *scenario, BallastSimPolicy *policy, GuestState *states,
            gsize n, gint64 now_msec, double host_used_kib, double psi_avg,
            BallastSimResult *result, const BallastSimRunOptions *options,
-           BallastSimGuestView *views, guint64 *targets, int *reasons)
+           BallastSimGuestView *views, guint64 *targets, guint64 *requested, int *reasons)
 {
   gsize n_views = 0;
   for (gsize i = 0; i < n; i++)
@@ -94,18 +176,28 @@ run_cycle (const BallastSimScenario *scenario, BallastSimPolicy *policy, GuestSt
       GuestState *s = &states[i];
       if (!s->running)
         continue;
-      double used = MIN (s->demand_kib, s->actual_kib);
+      double memory = state_memory_kib (s);
+      double used = MIN (s->demand_kib, memory);
       double elapsed_sec = (double) (now_msec - s->cycle_start_msec) / 1000.0;
       guint64 swap_rate = elapsed_sec > 0
                           ? (guint64) ((s->swap_in_kib - s->swap_in_at_cycle_kib) / elapsed_sec) : 0;
-      guint64 current = (guint64) (s->actual_kib + 0.5);
-      guint64 usable = (guint64) (s->actual_kib - used + 0.5);
+      guint64 current = (guint64) (memory + 0.5);
+      guint64 usable = (guint64) (memory - used + 0.5);
+      guint64 max = s->guest->max_kib, target = s->target_kib;
+      if (s->config != NULL)
+        {
+          BallastVirtioMem *device = state_device (s);
+          device->current_kib = plugged_blocks_kib (s);
+          device->requested_kib = s->requested_kib;
+          max = ballast_domain_config_guest_kib (s->config, ballast_domain_config_balloon_max_kib (s->config));
+          target = ballast_domain_config_guest_kib (s->config, s->target_kib);
+        }
       views[n_views] = (BallastSimGuestView) {
         .index = (guint) i,
         .name = s->guest->name,
-        .max_kib = s->guest->max_kib,
+        .max_kib = max,
         .current_kib = current,
-        .target_kib = s->target_kib,
+        .target_kib = target,
         .usable_kib = MIN (usable, current),
         .free_kib = MIN (usable, current),
         .resident_kib = (guint64) (s->touched_kib + 0.5),
@@ -115,8 +207,10 @@ run_cycle (const BallastSimScenario *scenario, BallastSimPolicy *policy, GuestSt
         .major_faults_per_sec = swap_rate / 4,
         .min_kib = s->min_kib,
         .tuning = s->tuning,
+        .config = s->config,
       };
       targets[n_views] = s->target_kib;
+      requested[n_views] = s->requested_kib;
       s->swap_in_at_cycle_kib = s->swap_in_kib;
       s->cycle_start_msec = now_msec;
       n_views++;
@@ -130,17 +224,23 @@ run_cycle (const BallastSimScenario *scenario, BallastSimPolicy *policy, GuestSt
     .decision_interval_sec = (guint) ((scenario->cycle_msec + 999) / 1000),
     .now_msec = now_msec,
   };
-  ballast_sim_policy_decide (policy, &host, views, n_views, targets, reasons);
+  ballast_sim_policy_decide (policy, &host, views, n_views, targets, requested, reasons);
   for (gsize k = 0; k < n_views; k++)
     {
       GuestState *s = &states[views[k].index];
-      guint64 target = MIN (targets[k], s->guest->max_kib);
-      if (target != s->target_kib)
+      guint64 target = MIN (targets[k], s->guest->max_kib - s->guest->virtio_mem.size_kib);
+      guint64 changes = target != s->target_kib;
+      s->target_kib = target;
+      if (s->config != NULL)
         {
-          s->target_kib = target;
-          result->metrics.balloon_ops++;
-          result->guests[views[k].index].balloon_ops++;
+          guint64 asked = ballast_virtio_mem_round_kib (state_device (s), requested[k]);
+          changes += asked != s->requested_kib;
+          s->requested_kib = asked;
+          /* Traces speak of whole guests. */
+          targets[k] = target + asked;
         }
+      result->metrics.balloon_ops += changes;
+      result->guests[views[k].index].balloon_ops += changes;
     }
   if (options->on_cycle != NULL)
     options->on_cycle (&host, views, n_views, targets, reasons, options->user_data);
@@ -167,11 +267,14 @@ ballast_sim_run (const BallastSimScenario *scenario, const BallastPolicyFile *fi
   g_autofree GuestState *states = g_new0 (GuestState, MAX (n, 1));
   g_autofree BallastSimGuestView *views = g_new0 (BallastSimGuestView, MAX (n, 1));
   g_autofree guint64 *targets = g_new0 (guint64, MAX (n, 1));
+  g_autofree guint64 *requested = g_new0 (guint64, MAX (n, 1));
   g_autofree int *reasons = g_new0 (int, MAX (n, 1));
   for (gsize i = 0; i < n; i++)
     {
       states[i].guest = scenario->guests->pdata[i];
       ballast_sim_guest_tuning (file, states[i].guest, &states[i].tuning, &states[i].min_kib);
+      if (states[i].guest->virtio_mem.size_kib > 0)
+        states[i].config = virtio_mem_config_new (states[i].guest);
     }
 
   const double dt_sec = (double) scenario->step_msec / 1000.0;
@@ -201,6 +304,8 @@ ballast_sim_run (const BallastSimScenario *scenario, const BallastPolicyFile *fi
               s->swap_in_kib = s->swap_in_at_cycle_kib = 0;
               s->cycle_start_msec = t;
               s->killed = FALSE;
+              s->plugged_kib = (double) guest->virtio_mem.plugged_kib;
+              s->requested_kib = guest->virtio_mem.plugged_kib;
             }
           s->running = running;
           s->demand_kib = running ? (double) MIN (ballast_sim_curve_at_kib (&guest->demand, t - guest->start_msec),
@@ -213,7 +318,7 @@ ballast_sim_run (const BallastSimScenario *scenario, const BallastPolicyFile *fi
 
       if (t % scenario->cycle_msec == 0)
         run_cycle (scenario, policy, states, n, t, host_used_kib, psi_avg, result, options,
-                   views, targets, reasons);
+                   views, targets, requested, reasons);
 
       /* Balloons move; guests use what they can; the host counts. */
       double resident = 0, demand_sum = 0, actual_sum = 0, reclaimed = 0;
@@ -229,20 +334,23 @@ ballast_sim_run (const BallastSimScenario *scenario, const BallastPolicyFile *fi
             s->actual_kib = MIN (s->actual_kib + rate_kib, target);
           else if (s->actual_kib > target && !guest->fixed) /* QEMU refuses to inflate */
             s->actual_kib = MAX (s->actual_kib - rate_kib, target);
+          if (s->config != NULL)
+            virtio_mem_step (s, dt_sec, rate_kib, scenario->balloon_rate_kib_per_sec);
+          double memory = state_memory_kib (s);
 
           double wanted = s->demand_kib;
           /* After an OOM kill the excess is gone until the guest has room
            * for its demand again (the workload restarts). */
-          if (s->killed && s->demand_kib <= s->actual_kib)
+          if (s->killed && s->demand_kib <= memory)
             s->killed = FALSE;
           if (s->killed)
-            s->demand_kib = MIN (s->demand_kib, s->actual_kib);
-          double used = MIN (s->demand_kib, s->actual_kib);
+            s->demand_kib = MIN (s->demand_kib, memory);
+          double used = MIN (s->demand_kib, memory);
           double unmet = s->demand_kib - used;
           if (guest->fixed)
-            s->touched_kib = s->actual_kib; /* pinned: all of it, used or not */
+            s->touched_kib = memory; /* pinned: all of it, used or not */
           else
-            s->touched_kib = guest->free_page_reporting ? used : MIN (MAX (s->touched_kib, used), s->actual_kib);
+            s->touched_kib = guest->free_page_reporting ? used : MIN (MAX (s->touched_kib, used), memory);
           s->swap_in_kib += unmet * BALLAST_SIM_SWAP_IN_PERMILLE_PER_SEC / 1000.0 * dt_sec;
 
           BallastSimGuestMetrics *gm = &result->guests[i];
@@ -255,15 +363,15 @@ ballast_sim_run (const BallastSimScenario *scenario, const BallastPolicyFile *fi
               result->metrics.guest_oom_events++;
               if (result->metrics.first_guest_oom_msec < 0)
                 result->metrics.first_guest_oom_msec = t;
-              s->demand_kib = s->actual_kib;
-              used = s->actual_kib;
+              s->demand_kib = memory;
+              used = memory;
               unmet = 0;
             }
 
           resident += s->touched_kib;
           demand_sum += wanted;
-          actual_sum += s->actual_kib;
-          reclaimed += (double) guest->max_kib - s->actual_kib;
+          actual_sum += memory;
+          reclaimed += (double) guest->max_kib - memory;
           max_sum += guest->max_kib;
           result->metrics.unmet_mib_sec += unmet / KIB_PER_MIB * dt_sec;
 
@@ -271,8 +379,8 @@ ballast_sim_run (const BallastSimScenario *scenario, const BallastPolicyFile *fi
             {
               gsize cell = i * timeline->n_samples + (gsize) (t / timeline->interval_msec);
               timeline->demand_mib[cell] = max_or_set (timeline->demand_mib[cell], wanted / KIB_PER_MIB);
-              timeline->target_mib[cell] = (float) ((double) s->target_kib / KIB_PER_MIB);
-              timeline->actual_mib[cell] = (float) (s->actual_kib / KIB_PER_MIB);
+              timeline->target_mib[cell] = (float) ((double) (s->target_kib + s->requested_kib) / KIB_PER_MIB);
+              timeline->actual_mib[cell] = (float) (memory / KIB_PER_MIB);
             }
         }
 
@@ -305,6 +413,8 @@ ballast_sim_run (const BallastSimScenario *scenario, const BallastPolicyFile *fi
           timeline->host_actual_mib[sample] = (float) ((actual_sum + other) / KIB_PER_MIB);
         }
     }
+  for (gsize i = 0; i < n; i++)
+    ballast_domain_config_free (states[i].config);
   result->metrics.avg_reclaimed_mib = reclaimed_kib_sec / KIB_PER_MIB
                                       / ((double) scenario->duration_msec / 1000.0);
   return result;

@@ -3,7 +3,10 @@
 
 #include "ballast-error.h"
 #include "loan-clock.h"
+#include "memory-actuator.h"
 #include "overcommit-gate.h"
+#include "virtio-mem-track.h"
+#include "virtio-mem.h"
 
 #include <string.h>
 
@@ -32,6 +35,9 @@ typedef struct {
   gint64 last_shrink_msec;
   BallastLoanClock loan_clock;
   BallastSpikeHistory spikes;
+  /* Its virtio-mem device (the model gives a guest one at most). */
+  gboolean has_track;
+  BallastVirtioMemTrack track;
 } SimGuestHistory;
 
 /* ---- oVirt MoM ---------------------------------------------------------------
@@ -291,11 +297,39 @@ ballast_sim_proxmox_decide (const BallastSimHostView *host, const BallastSimGues
  * "unresponsive" nor "settling": the model's guests report fresh stats
  * every cycle. */
 
+/* The actuator for G and what its device can be asked for at least now,
+ * following the device as ballastd does (daemon/virtio-mem-actuator.c). */
+static BallastActuator
+ballast_follow_virtio_mem (SimGuestHistory *h, const BallastSimGuestView *g, const BallastPolicy *policy,
+                           gint64 now_usec, guint64 *ret_held_kib)
+{
+  *ret_held_kib = 0;
+  if (g->config == NULL || g->config->virtio_mem->len == 0)
+    return BALLAST_ACTUATOR_BALLOON;
+  g_assert (g->config->virtio_mem->len == 1);
+  const BallastVirtioMem *device = g->config->virtio_mem->pdata[0];
+  if (!h->has_track)
+    {
+      ballast_virtio_mem_track_init (&h->track, device->current_kib, now_usec);
+      h->has_track = TRUE;
+    }
+  BallastVirtioMemEvent event = ballast_virtio_mem_track_observe (&h->track, policy, device->current_kib,
+                                                                  device->requested_kib, now_usec);
+  /* Asking again changes nothing in the model, whose guests retry by
+   * themselves; it restarts the tracker's clock as it does in ballastd. */
+  if (event == BALLAST_VIRTIO_MEM_ASK_AGAIN)
+    ballast_virtio_mem_track_asked (&h->track, TRUE, now_usec);
+  *ret_held_kib = h->track.held_kib;
+  return ballast_actuator_resolve (g->tuning.actuator, g->config, NULL, NULL);
+}
+
 static void
 ballast_decide (BallastSimPolicy *policy, const BallastSimHostView *host,
                 const BallastSimGuestView *guests, gsize n_guests, guint64 *ret_targets,
-                int *ret_reasons)
+                guint64 *ret_requested_kib, int *ret_reasons)
 {
+  g_autofree BallastActuator *actuators = g_new0 (BallastActuator, MAX (n_guests, 1));
+  g_autofree guint64 *held = g_new0 (guint64, MAX (n_guests, 1));
   if (policy->n_inputs < n_guests)
     {
       g_free (policy->inputs);
@@ -321,18 +355,24 @@ ballast_decide (BallastSimPolicy *policy, const BallastSimHostView *host,
       gboolean spike_due;
       ballast_spike_history_view (&h->spikes, &engine_policy->spikes, host->now_msec * 1000, &spike_peak,
                                   &spike_age, &spike_due);
+      /* With a virtio-mem device, sizes in the actuator's terms, as
+       * ballastd's guest_input() gives them (daemon/cycle.c). */
+      actuators[i] = ballast_follow_virtio_mem (h, g, engine_policy, host->now_msec * 1000, &held[i]);
+      const BallastDomainConfig *config = g->config;
+      gboolean moves_devices = config != NULL && actuators[i] != BALLAST_ACTUATOR_BALLOON;
       policy->inputs[i] = (BallastGuestInput) {
         .used_growth_kib_per_sec = h->used_growth_kib_per_sec,
         .recently_shrunk = h->shrunk && host->now_msec - h->last_shrink_msec
                                           < (gint64) engine_policy->regrow_delay_sec * 1000,
         .name = g->name,
-        .max_kib = g->max_kib,
+        .max_kib = moves_devices ? config->max_kib : g->max_kib,
         .current_kib = g->current_kib,
-        .target_kib = ret_targets[i],
+        .target_kib = config != NULL ? ballast_actuation_guest_kib (config, actuators[i], ret_targets[i])
+                                     : ret_targets[i],
         .usable_kib = g->usable_kib,
         .resident_kib = g->resident_kib,
         .free_page_reporting = g->free_page_reporting,
-        .fixed = g->fixed,
+        .fixed = g->fixed && actuators[i] != BALLAST_ACTUATOR_VIRTIO_MEM,
         .swap_in_kib_per_sec = g->swap_in_kib_per_sec,
         .major_faults_per_sec = g->major_faults_per_sec,
         .over_fair_share_sec = ballast_loan_clock_seconds (&h->loan_clock, host->now_msec * 1000),
@@ -341,6 +381,13 @@ ballast_decide (BallastSimPolicy *policy, const BallastSimHostView *host,
         .spike_due = spike_due,
         .tuning = g->tuning,
       };
+      if (config != NULL)
+        {
+          BallastGuestInput *in = &policy->inputs[i];
+          guint64 reachable = ballast_actuation_least_guest_kib (config, actuators[i], &held[i]);
+          if (reachable > ballast_amount_resolve_kib (&in->tuning.min, in->max_kib))
+            in->tuning.min = (BallastAmount) { .kib = reachable };
+        }
     }
   BallastHostInput input = {
     .total_kib = host->total_kib,
@@ -361,8 +408,24 @@ ballast_decide (BallastSimPolicy *policy, const BallastSimHostView *host,
           h->shrunk = TRUE;
           h->last_shrink_msec = host->now_msec;
         }
-      ret_targets[i] = plan->decisions[i].target_kib;
       ret_reasons[i] = plan->decisions[i].reason;
+      const BallastDomainConfig *config = guests[i].config;
+      if (config == NULL)
+        {
+          ret_targets[i] = plan->decisions[i].target_kib;
+          continue;
+        }
+      /* Split as ballastd splits (daemon/cycle.c): a hold keeps both. */
+      if (!plan->decisions[i].changed)
+        continue;
+      guint64 requested = ((const BallastVirtioMem *) config->virtio_mem->pdata[0])->requested_kib;
+      ballast_actuation_split (config, actuators[i], plan->decisions[i].target_kib, &held[i],
+                               &ret_targets[i], &requested);
+      if (requested != ret_requested_kib[i])
+        {
+          ret_requested_kib[i] = requested;
+          ballast_virtio_mem_track_asked (&h->track, FALSE, host->now_msec * 1000);
+        }
     }
 }
 
@@ -467,10 +530,20 @@ ballast_sim_policy_last_inputs (const BallastSimPolicy *policy)
 void
 ballast_sim_policy_decide (BallastSimPolicy *policy, const BallastSimHostView *host,
                            const BallastSimGuestView *guests, gsize n_guests,
-                           guint64 *ret_targets, int *ret_reasons)
+                           guint64 *ret_balloon_kib, guint64 *ret_requested_kib, int *ret_reasons)
 {
   for (gsize i = 0; i < n_guests; i++)
     ret_reasons[i] = BALLAST_SIM_NO_REASON;
+  if (policy->kind == BALLAST_SIM_POLICY_BALLAST)
+    {
+      ballast_decide (policy, host, guests, n_guests, ret_balloon_kib, ret_requested_kib, ret_reasons);
+      return;
+    }
+  /* The others size whole guests and move balloons alone. */
+  guint64 *ret_targets = ret_balloon_kib;
+  for (gsize i = 0; i < n_guests; i++)
+    if (guests[i].config != NULL)
+      ret_targets[i] = ballast_domain_config_guest_kib (guests[i].config, ret_balloon_kib[i]);
   switch (policy->kind)
     {
     case BALLAST_SIM_POLICY_STATIC:
@@ -481,13 +554,14 @@ ballast_sim_policy_decide (BallastSimPolicy *policy, const BallastSimHostView *h
     case BALLAST_SIM_POLICY_PROXMOX:
       ballast_sim_proxmox_decide (host, guests, n_guests, ret_targets);
       break;
-    case BALLAST_SIM_POLICY_BALLAST:
-      ballast_decide (policy, host, guests, n_guests, ret_targets, ret_reasons);
-      break;
     case BALLAST_SIM_POLICY_RECORDED:
       recorded_decide (policy, host, guests, n_guests, ret_targets);
       break;
+    case BALLAST_SIM_POLICY_BALLAST:
     default:
       g_assert_not_reached ();
     }
+  for (gsize i = 0; i < n_guests; i++)
+    if (guests[i].config != NULL)
+      ret_balloon_kib[i] = ballast_domain_config_balloon_kib (guests[i].config, ret_targets[i]);
 }

@@ -3,6 +3,7 @@
 
 #include <glib.h>
 
+#include "domain-config.h"
 #include "policy-engine.h"
 #include "policy-file.h"
 #include "sim-scenario.h"
@@ -42,6 +43,11 @@ typedef struct {
   guint64 major_faults_per_sec;
   guint64 min_kib;              /* resolved guarantee */
   BallastGuestTuning tuning;    /* resolved from the policy file and the guest */
+  /* A guest with a virtio-mem device: the domain as ballastd would read it,
+   * its device's <requested> and <current> as they are now; else NULL.
+   * Sizes above are then the whole guest as a balloon-only manager sees
+   * it: the balloon's, plus what is plugged. */
+  const BallastDomainConfig *config;
 } BallastSimGuestView;
 
 typedef enum {
@@ -70,12 +76,21 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (BallastSimPolicy, ballast_sim_policy_free)
 const char *ballast_sim_policy_name (const BallastSimPolicy *policy);
 BallastSimPolicyKind ballast_sim_policy_kind (const BallastSimPolicy *policy);
 
-/* Decide for N_GUESTS running guests. RET_TARGETS (N_GUESTS) comes in
- * holding each guest's current target and goes out with the new one;
- * RET_REASONS (N_GUESTS) gets a reason code or BALLAST_SIM_NO_REASON. */
+/* Decide for N_GUESTS running guests. RET_BALLOON_KIB (N_GUESTS) comes in
+ * holding each guest's balloon target and goes out with the new one;
+ * RET_REQUESTED_KIB (N_GUESTS) the same for the <requested> size of a
+ * guest's virtio-mem device (untouched without one); RET_REASONS
+ * (N_GUESTS) gets a reason code or BALLAST_SIM_NO_REASON.
+ *
+ * Every policy decides each guest's whole size. MoM, Proxmox and static
+ * drive balloons only, as they do on real hosts: what is plugged stays
+ * plugged. ballast turns its sizes into a balloon target and a device size
+ * as ballastd does (lib/memory-actuator.h), following each device's
+ * unplug with ballastd's tracker (lib/virtio-mem-track.h). */
 void ballast_sim_policy_decide (BallastSimPolicy *policy, const BallastSimHostView *host,
                                 const BallastSimGuestView *guests, gsize n_guests,
-                                guint64 *ret_targets, int *ret_reasons);
+                                guint64 *ret_balloon_kib, guint64 *ret_requested_kib,
+                                int *ret_reasons);
 
 /* For "ballast": what the allocator was fed in the last decision, one
  * input per guest of that call in the same order (growth, loan clock,
@@ -84,7 +99,8 @@ void ballast_sim_policy_decide (BallastSimPolicy *policy, const BallastSimHostVi
 const BallastGuestInput *ballast_sim_policy_last_inputs (const BallastSimPolicy *policy);
 
 /* The rule sets, exposed for their unit tests. Each takes the views and
- * writes RET_TARGETS as above. */
+ * writes each guest's whole size to RET_TARGETS, which come in holding
+ * each guest's size as set now. */
 void ballast_sim_mom_decide (const BallastSimHostView *host, const BallastSimGuestView *guests,
                              gsize n_guests, guint64 *ret_targets);
 void ballast_sim_proxmox_decide (const BallastSimHostView *host, const BallastSimGuestView *guests,

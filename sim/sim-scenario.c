@@ -569,7 +569,11 @@ read_curve (const Reader *reader, json_object *value, const char *where, guint32
 static const char *const guest_keys[] = {
   "name", "count", "max", "initial", "start", "stop", "stagger", "phase",
   "min", "shares", "headroom", "headroom_floor", "shrink_step", "grow_step", "exclude",
-  "oom_margin", "free_page_reporting", "fixed", "demand", NULL
+  "oom_margin", "free_page_reporting", "fixed", "actuator", "virtio_mem", "demand", NULL
+};
+
+static const char *const virtio_mem_keys[] = {
+  "size", "block", "plugged", "unmovable", "unplug_rate", NULL
 };
 
 void
@@ -625,6 +629,54 @@ name_seed (const char *name)
   return g_str_hash (name);
 }
 
+/* A guest's "virtio_mem" object, for a guest whose <memory> is MAX_KIB.
+ * The sizes must make a device libvirt would accept (lib/virtio-mem.h):
+ * a power-of-two block, whole blocks, and boot memory left beside it. */
+static gboolean
+read_virtio_mem (const Reader *reader, json_object *object, const char *where, guint64 max_kib,
+                 BallastSimVirtioMem *ret_device, GError **error)
+{
+  if (!json_object_is_type (object, json_type_object))
+    return fail (reader, error, where, "expected an object with \"size\", got %s", json_type_phrase (object));
+  if (!check_keys (reader, object, where, virtio_mem_keys, error))
+    return FALSE;
+  BallastSimVirtioMem device = { .block_kib = 2 * MIB_IN_KIB };
+  json_object *value;
+  g_autofree char *at = NULL;
+#define MEMBER(key) (g_free (at), at = join_path (where, key), json_object_object_get_ex (object, key, &value))
+  if (!MEMBER ("size"))
+    return fail (reader, error, where, "missing \"size\" (the most the device can plug)");
+  if (!read_size (reader, value, at, &device.size_kib, error))
+    return FALSE;
+  if (device.size_kib == 0 || device.size_kib >= max_kib)
+    return fail (reader, error, at, "must be more than 0 and below the guest's \"max\" (its <memory>: "
+                 "the boot memory and the device together)");
+  if (MEMBER ("block") && !read_size (reader, value, at, &device.block_kib, error))
+    return FALSE;
+  if (device.block_kib == 0 || (device.block_kib & (device.block_kib - 1)) != 0)
+    return fail (reader, error, at, "must be a power of two, as libvirt requires");
+  if (device.size_kib % device.block_kib != 0)
+    return fail (reader, error, where, "\"size\" is not a whole number of blocks");
+  if (MEMBER ("plugged") && !read_size (reader, value, at, &device.plugged_kib, error))
+    return FALSE;
+  if (device.plugged_kib > device.size_kib || device.plugged_kib % device.block_kib != 0)
+    return fail (reader, error, at, "must be a whole number of blocks, at most \"size\"");
+  if (MEMBER ("unmovable") && !read_size (reader, value, at, &device.unmovable_kib, error))
+    return FALSE;
+  if (device.unmovable_kib > device.size_kib)
+    return fail (reader, error, at, "is above \"size\"");
+  if (MEMBER ("unplug_rate"))
+    {
+      if (!read_size (reader, value, at, &device.unplug_rate_kib_per_sec, error))
+        return FALSE;
+      if (device.unplug_rate_kib_per_sec == 0)
+        return fail (reader, error, at, "must be more than 0 (it is per second)");
+    }
+#undef MEMBER
+  *ret_device = device;
+  return TRUE;
+}
+
 /* Read one entry of "guests" (with "count", several guests) into GUESTS. */
 static gboolean
 read_guest (const Reader *reader, json_object *object, json_object *defaults, const char *where,
@@ -661,13 +713,20 @@ read_guest (const Reader *reader, json_object *object, json_object *defaults, co
     return FALSE;
   if (base.max_kib == 0)
     return fail (reader, error, at, "must be more than 0");
-  base.initial_kib = base.max_kib;
+  if (LOOKUP ("virtio_mem") != NULL
+      && !read_virtio_mem (reader, value, at, base.max_kib, &base.virtio_mem, error))
+    return FALSE;
+  /* The balloon covers the boot memory only. */
+  guint64 boot_kib = base.max_kib - base.virtio_mem.size_kib;
+  base.initial_kib = boot_kib;
   if (LOOKUP ("initial") != NULL)
     {
       if (!read_size (reader, value, at, &base.initial_kib, error))
         return FALSE;
-      if (base.initial_kib > base.max_kib || base.initial_kib == 0)
-        return fail (reader, error, at, "must be more than 0 and at most \"max\"");
+      if (base.initial_kib > boot_kib || base.initial_kib == 0)
+        return fail (reader, error, at, base.virtio_mem.size_kib > 0
+                     ? "must be more than 0 and at most the boot memory (\"max\" less \"virtio_mem.size\")"
+                     : "must be more than 0 and at most \"max\"");
     }
   if (LOOKUP ("start") != NULL && !read_duration (reader, value, at, &base.start_msec, error))
     return FALSE;
@@ -742,6 +801,15 @@ read_guest (const Reader *reader, json_object *object, json_object *defaults, co
     return FALSE;
   if (LOOKUP ("fixed") != NULL && !read_bool (reader, value, at, &base.fixed, error))
     return FALSE;
+  if (LOOKUP ("actuator") != NULL)
+    {
+      const char *text;
+      if (!read_string (reader, value, at, &text, error))
+        return FALSE;
+      if (!ballast_actuator_from_string (text, &tuning->values.actuator))
+        return fail (reader, error, at, "unknown actuator '%s' (expected auto, balloon or virtio-mem)", text);
+      tuning->set |= BALLAST_TUNING_ACTUATOR;
+    }
 
   if (LOOKUP ("demand") == NULL)
     return fail (reader, error, where, "missing \"demand\" (a size, or an object with \"segments\" or \"csv\")");
@@ -1028,6 +1096,17 @@ ballast_sim_scenario_load (const char *path, GError **error)
 
 /* ---- Questions about a scenario ------------------------------------------------ */
 
+guint64
+ballast_sim_guest_least_kib (const BallastSimGuest *guest)
+{
+  const BallastSimVirtioMem *device = &guest->virtio_mem;
+  guint64 unmovable = device->unmovable_kib == 0 ? 0
+    : MIN ((device->unmovable_kib + device->block_kib - 1) / device->block_kib * device->block_kib,
+           device->size_kib);
+  /* A pinned guest holds at least its balloon at start, used or not. */
+  return (guest->fixed ? guest->initial_kib : 0) + unmovable;
+}
+
 static gboolean
 guest_running (const BallastSimGuest *guest, gint64 t_msec)
 {
@@ -1063,8 +1142,7 @@ ballast_sim_scenario_fits (const BallastSimScenario *scenario, guint64 limit_kib
             continue;
           guint64 need = MIN (ballast_sim_curve_at_kib (&guest->demand, t - guest->start_msec) + per_guest_kib,
                               guest->max_kib);
-          /* A pinned guest holds at least its balloon at start, used or not. */
-          sum += guest->fixed ? MAX (need, guest->initial_kib) : need;
+          sum += MAX (need, ballast_sim_guest_least_kib (guest));
         }
       if (sum > limit_kib && sum - limit_kib > worst)
         {

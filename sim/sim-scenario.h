@@ -48,9 +48,22 @@ void ballast_sim_curve_copy (const BallastSimCurve *from, BallastSimCurve *to);
  * negative. Pure: the same curve and time always give the same value. */
 guint64 ballast_sim_curve_at_kib (const BallastSimCurve *curve, gint64 t_msec);
 
+/* A guest's virtio-mem device (the model gives a guest one at most). Its
+ * guest's "max" is the whole <memory>: the boot memory, which the balloon
+ * covers, and the device's size on top. */
+typedef struct {
+  guint64 size_kib;             /* the most it can plug; 0: no device */
+  guint64 block_kib;            /* it plugs and unplugs whole blocks */
+  guint64 plugged_kib;          /* requested and plugged at start */
+  guint64 unmovable_kib;        /* of what is plugged, what the guest can never
+                                 * unplug (kernel memory landed there) */
+  guint64 unplug_rate_kib_per_sec; /* how fast the guest unplugs; plugging
+                                    * goes at the balloon's rate */
+} BallastSimVirtioMem;
+
 typedef struct {
   char *name;
-  guint64 max_kib;              /* <memory> */
+  guint64 max_kib;              /* <memory>: with a virtio-mem device, boot memory + its size */
   guint64 initial_kib;          /* balloon size at start (<currentMemory>) */
   gint64 start_msec;            /* when the guest starts */
   gint64 stop_msec;             /* when it stops; G_MAXINT64: never */
@@ -59,6 +72,7 @@ typedef struct {
   gboolean free_page_reporting; /* freed guest memory returns to the host */
   gboolean fixed;               /* its memory is pinned (a VFIO device, hugepages): its
                                  * balloon does not inflate, and all it holds is resident */
+  BallastSimVirtioMem virtio_mem;
   BallastSimCurve demand;       /* KiB the workload wants resident */
   GArray *recorded_targets;     /* BallastSimPoint, from a trace; else NULL */
 } BallastSimGuest;
@@ -101,6 +115,11 @@ BallastSimScenario *ballast_sim_scenario_load (const char *path, GError **error)
  * line. Returns the points, times ascending. */
 GArray *ballast_sim_csv_parse (const char *text, const char *file_name, GError **error);
 
+/* The least GUEST can be taken to, whatever its demand: the balloon at
+ * start where it is pinned (its balloon never inflates), and the blocks of
+ * its virtio-mem device that can never be unplugged. */
+guint64 ballast_sim_guest_least_kib (const BallastSimGuest *guest);
+
 /* Sum of the maxima of the guests running at T_MSEC. */
 guint64 ballast_sim_scenario_max_sum_kib (const BallastSimScenario *scenario, gint64 t_msec);
 
@@ -108,8 +127,8 @@ guint64 ballast_sim_scenario_max_sum_kib (const BallastSimScenario *scenario, gi
  * LIMIT_KIB at every model step: then an oracle that sets every balloon to
  * its guest's demand at once avoids every OOM while keeping the rest of the
  * budget free. PER_GUEST_KIB is added for every running guest (free memory
- * the oracle leaves in each; 0 for none). A fixed guest counts at least at
- * its initial balloon, which no policy can take. RET_WORST_KIB gets the largest
+ * the oracle leaves in each; 0 for none). A guest counts at least at
+ * ballast_sim_guest_least_kib(), which no policy can take. RET_WORST_KIB gets the largest
  * excess (0 when it fits) and RET_WORST_MSEC when it happens. */
 gboolean ballast_sim_scenario_fits (const BallastSimScenario *scenario, guint64 limit_kib,
                                     guint64 per_guest_kib, guint64 *ret_worst_kib,
