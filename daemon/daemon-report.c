@@ -207,6 +207,14 @@ ballast_daemon_domain_report (const BallastDaemonView *view, BallastDomain *doma
     {
       report->actuator = ballast_actuator_to_string (actuator);
       report->virtio_mem_unusable = domain->virtio_mem.unusable;
+      gint64 retry_usec;
+      guint64 held = ballast_virtio_mem_held_total (domain, &retry_usec);
+      if (held > 0)
+        {
+          report->virtio_mem_held_kib = ballast_figure_kib (held);
+          report->virtio_mem_retry_sec = ballast_figure (MAX (retry_usec - g_get_monotonic_time (), 0)
+                                                         / G_USEC_PER_SEC);
+        }
     }
   if (domain->active)
     {

@@ -232,6 +232,8 @@ static const GuestGauge guest_gauges[] = {
     "What its virtio-mem devices are asked to have plugged, summed." },
   { "ballast_guest_virtio_mem_plugged_bytes", FIGURE (virtio_mem_plugged_kib), KIB,
     "What the guest has plugged of its virtio-mem devices, summed (running guests)." },
+  { "ballast_guest_virtio_mem_held_bytes", FIGURE (virtio_mem_held_kib), KIB,
+    "What its virtio-mem devices are held at while an unplug the guest could not finish waits for its retry." },
   { "ballast_guest_balloon_bytes", FIGURE (balloon_kib), KIB,
     "The balloon's own size: current without what virtio-mem devices plugged (running guests)." },
   { "ballast_guest_shares", FIGURE (shares), 1, "The guest's weight when memory is shared out." },

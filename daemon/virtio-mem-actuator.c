@@ -140,6 +140,23 @@ ballast_virtio_mem_held (const BallastDomain *domain)
   return held;
 }
 
+guint64
+ballast_virtio_mem_held_total (const BallastDomain *domain, gint64 *ret_retry_usec)
+{
+  const BallastDomainConfig *config = domain->observed.config;
+  guint64 held = 0;
+  *ret_retry_usec = G_MAXINT64;
+  for (guint i = 0; config != NULL && i < config->virtio_mem->len; i++)
+    {
+      const BallastVirtioMemTrack *track = track_lookup (domain, config->virtio_mem->pdata[i]);
+      if (track == NULL || track->held_kib == 0)
+        continue;
+      held += track->held_kib;
+      *ret_retry_usec = MIN (*ret_retry_usec, track->retry_usec);
+    }
+  return held;
+}
+
 void
 ballast_virtio_mem_add_changes (BallastDomain *domain, const guint64 *requested_kib,
                                 const char *reason, GPtrArray *actions, gint64 now_usec)

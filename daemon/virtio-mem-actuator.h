@@ -29,6 +29,10 @@ void ballast_virtio_mem_observe (BallastDomain *domain, const BallastPolicy *pol
  * what a stuck one still has, else 0. One slot per device, to g_free(). */
 guint64 *ballast_virtio_mem_held (const BallastDomain *domain);
 
+/* What DOMAIN's held devices (a stuck unplug) have, summed; 0 when none
+ * is held. RET_RETRY_USEC gets the soonest of their retries (monotonic). */
+guint64 ballast_virtio_mem_held_total (const BallastDomain *domain, gint64 *ret_retry_usec);
+
 /* Adds to ACTIONS a change for each device REQUESTED_KIB (config order;
  * NULL: what each was asked for) asks something new of, for REASON (the
  * guest's, in its whole size), and the asking again of a stuck unplug;

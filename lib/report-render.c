@@ -297,7 +297,8 @@ ballast_render_list (json_object *list, gboolean wide)
 }
 
 /* "256.0 MiB plugged of 512.0 MiB requested, up to 1.0 GiB (1 device,
- * blocks of 2.0 MiB)"; without "plugged" for a guest not running. */
+ * blocks of 2.0 MiB)"; without "plugged" for a guest not running; with
+ * "; held at ..." while a stuck unplug holds the devices. */
 static char *
 render_virtio_mem (const BallastDomainReport *domain)
 {
@@ -307,9 +308,17 @@ render_virtio_mem (const BallastDomainReport *domain)
   g_autofree char *plugged = domain->virtio_mem_plugged_kib.known
                                ? ballast_render_kib_figure (domain->virtio_mem_plugged_kib) : NULL;
   gint64 devices = domain->virtio_mem_devices.value;
-  return g_strdup_printf ("%s%s%s requested, up to %s (%" G_GINT64_FORMAT " device%s, blocks of %s)",
+  g_autofree char *held = NULL;
+  if (domain->virtio_mem_held_kib.known)
+    {
+      g_autofree char *at = ballast_render_kib_figure (domain->virtio_mem_held_kib);
+      g_autofree char *retry = render_figure (domain->virtio_mem_retry_sec, " s");
+      held = g_strdup_printf ("; held at %s: the guest could not unplug more (memory it cannot move), "
+                              "asked lower again in %s", at, retry);
+    }
+  return g_strdup_printf ("%s%s%s requested, up to %s (%" G_GINT64_FORMAT " device%s, blocks of %s)%s",
                           plugged ?: "", plugged != NULL ? " plugged of " : "", requested, size,
-                          devices, devices == 1 ? "" : "s", block);
+                          devices, devices == 1 ? "" : "s", block, held ?: "");
 }
 
 char *

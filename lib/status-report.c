@@ -147,6 +147,8 @@ ballast_domain_report_to_json (const BallastDomainReport *report)
   ballast_json_add_figure (object, "virtio_mem_requested_kib", report->virtio_mem_requested_kib);
   ballast_json_add_figure (object, "virtio_mem_plugged_kib", report->virtio_mem_plugged_kib);
   ballast_json_add_figure (object, "virtio_mem_block_kib", report->virtio_mem_block_kib);
+  ballast_json_add_figure (object, "virtio_mem_held_kib", report->virtio_mem_held_kib);
+  ballast_json_add_figure (object, "virtio_mem_retry_sec", report->virtio_mem_retry_sec);
   ballast_json_add_string (object, "actuator", report->actuator);
   ballast_json_add_figure (object, "balloon_kib", report->balloon_kib);
   ballast_json_add_string (object, "virtio_mem_unusable", report->virtio_mem_unusable);
@@ -301,6 +303,8 @@ ballast_domain_report_from_json (json_object *json)
     .virtio_mem_requested_kib = ballast_json_get_figure (json, "virtio_mem_requested_kib"),
     .virtio_mem_plugged_kib = ballast_json_get_figure (json, "virtio_mem_plugged_kib"),
     .virtio_mem_block_kib = ballast_json_get_figure (json, "virtio_mem_block_kib"),
+    .virtio_mem_held_kib = ballast_json_get_figure (json, "virtio_mem_held_kib"),
+    .virtio_mem_retry_sec = ballast_json_get_figure (json, "virtio_mem_retry_sec"),
     .actuator = ballast_json_get_string (json, "actuator"),
     .balloon_kib = ballast_json_get_figure (json, "balloon_kib"),
     .virtio_mem_unusable = ballast_json_get_string (json, "virtio_mem_unusable"),

@@ -136,6 +136,11 @@ typedef struct {
   BallastFigure virtio_mem_requested_kib;
   BallastFigure virtio_mem_plugged_kib;
   BallastFigure virtio_mem_block_kib; /* the largest block of its devices */
+  /* Known while an unplug its guest could not finish holds its devices
+   * at what they have (lib/virtio-mem-track.h): that, and the seconds
+   * until ballast asks lower again. */
+  BallastFigure virtio_mem_held_kib;
+  BallastFigure virtio_mem_retry_sec;
   /* What moves it (lib/memory-actuator.h): "balloon", "virtio-mem", or
    * "auto" (virtio-mem above the boot memory, the balloon below), and the
    * balloon's own size beside what the devices plugged; why its devices

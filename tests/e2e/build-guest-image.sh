@@ -13,7 +13,9 @@
 #    virtio_balloon, virtio_mem; built-in ones are skipped), inserted in dependency order
 #    by /init, and the static workload program (tests/guest/workload.c).
 #    /init removes the balloon driver T s after boot when the kernel command
-#    line has ballast.unload_balloon_at=T (tests/e2e/test-guest-faults.sh).
+#    line has ballast.unload_balloon_at=T (tests/e2e/test-guest-faults.sh),
+#    and keeps its online virtio-mem memory from being unplugged for T s
+#    with ballast.virtio_mem_pinned_for=T (tests/e2e/test-virtio-mem-stuck.sh).
 #  - WORKLOAD_BINARY: a static ballast-workload (e.g. meson's build of
 #    tests/guest). Without it, workload.c is compiled here with
 #    `gcc -static -O2`.
@@ -280,6 +282,42 @@ if [ -n "$unload_at" ]; then
         else
             echo "ballast-init: rmmod virtio_balloon FAILED"
         fi
+    ) &
+fi
+# ballast.virtio_mem_pinned_for=T: the guest cannot unplug the virtio-mem
+# memory it has online (virtio_mem's unplug_online=0: as if the kernel had
+# put data it cannot move there) until T s after the workload's clock
+# started (ballast.epoch=wait) or after boot. When the clock starts it
+# offlines its highest online virtio-mem memory block, which it can unplug:
+# an unplug then goes that far and stops short.
+pinned_for=$(sed -n 's/.*ballast\.virtio_mem_pinned_for=\([0-9][0-9]*\).*/\1/p' /proc/cmdline)
+if [ -n "$pinned_for" ]; then
+    if echo 0 > /sys/module/virtio_mem/parameters/unplug_online; then
+        echo "ballast-init: online virtio-mem memory cannot be unplugged for ${pinned_for}s"
+    else
+        echo "ballast-init: cannot set virtio_mem.unplug_online FAILED"
+    fi
+    (
+        if grep -q 'ballast\.epoch=wait' /proc/cmdline; then
+            until [ -s "$BALLAST_EPOCH_FILE" ]; do sleep 0.5; done
+        fi
+        block=$((0x$(cat /sys/devices/system/memory/block_size_bytes)))
+        highest=''
+        for range in $(sed -n 's/^ *\([0-9a-f]*-[0-9a-f]*\) : System RAM (virtio_mem)$/\1/p' /proc/iomem); do
+            n=$((0x${range%-*} / block))
+            while [ $((n * block)) -le $((0x${range#*-})) ]; do
+                [ "$(cat "/sys/devices/system/memory/memory$n/state" 2>/dev/null)" = online ] && highest=$n
+                n=$((n + 1))
+            done
+        done
+        if [ -n "$highest" ] && echo offline > "/sys/devices/system/memory/memory$highest/state"; then
+            echo "ballast-init: offlined virtio-mem memory$highest ($((block / 1048576)) MiB)"
+        else
+            echo "ballast-init: offlining a virtio-mem memory block FAILED"
+        fi
+        sleep "$pinned_for"
+        echo 1 > /sys/module/virtio_mem/parameters/unplug_online
+        echo "ballast-init: virtio-mem memory can be unplugged again at uptime $(cut -d' ' -f1 /proc/uptime)s"
     ) &
 fi
 echo "ballast-init: starting workload at uptime $(cut -d' ' -f1 /proc/uptime)s"

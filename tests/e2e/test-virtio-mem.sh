@@ -20,17 +20,11 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$HERE/lib.sh"
 e2e_init
 . "$HERE/ballastd.sh"
+. "$HERE/virtio-mem.sh"
 
 VMEM=${E2E_PREFIX}vmem PLAIN=${E2E_PREFIX}vmem-plain
 BOOT_MIB=512 DEVICE_MIB=1024 PLUGGED_MIB=512 TOUCH_MIB=900
 
-plugged_mib() { echo $(($(bd_info "$VMEM" virtio_mem_plugged_kib) / 1024)); }
-requested_mib() { echo $(($(bd_info "$VMEM" virtio_mem_requested_kib) / 1024)); }
-plugged_is() { (($(plugged_mib) == $1)); }
-plugged_below() { (($(plugged_mib) < $1)); }
-live_requested_mib() {
-    e2e_virsh dumpxml "$VMEM" | awk '/model=.virtio-mem/ {m=1} m && /<requested/ {gsub(/[^0-9]/, ""); print int($0 / 1024); exit}'
-}
 failed_changes() { bd_json "j['cycles']['changes_failed']" status; }
 
 bd_start --interval 0.5 --overcommit=on --stats-period 1
