@@ -15,7 +15,7 @@
 #    /init removes the balloon driver T s after boot when the kernel command
 #    line has ballast.unload_balloon_at=T (tests/e2e/test-guest-faults.sh),
 #    and keeps its online virtio-mem memory from being unplugged for T s
-#    with ballast.virtio_mem_pinned_for=T (tests/e2e/test-virtio-mem-stuck.sh).
+#    with ballast.virtio_mem_pinned_for=T (tests/e2e/test-virtio-mem-partial.sh).
 #  - WORKLOAD_BINARY: a static ballast-workload (e.g. meson's build of
 #    tests/guest). Without it, workload.c is compiled here with
 #    `gcc -static -O2`.

@@ -1,5 +1,5 @@
 #!/bin/bash
-# e2e-virtio-mem-stuck (issue 19): an unplug the guest cannot finish. A
+# e2e-virtio-mem-partial (issue 19): an unplug the guest cannot finish. A
 # guest with 512 MiB of boot memory and a 1 GiB virtio-mem device, booted
 # with ballast.virtio_mem_pinned_for: its online virtio-mem memory cannot
 # be unplugged (virtio_mem's unplug_online=0, as when the kernel has put
@@ -23,7 +23,7 @@ e2e_init
 . "$HERE/ballastd.sh"
 . "$HERE/virtio-mem.sh"
 
-VMEM=${E2E_PREFIX}vmem-stuck PLAIN=${E2E_PREFIX}vmem-stuck-plain
+VMEM=${E2E_PREFIX}vmem-partial PLAIN=${E2E_PREFIX}vmem-partial-plain
 BOOT_MIB=512 DEVICE_MIB=1024 PLUGGED_MIB=512 PIN_S=45 RETRY_S=60
 
 log_has() { grep -q "$1" "$BD_LOG"; }
