@@ -15,7 +15,9 @@
 #    /init removes the balloon driver T s after boot when the kernel command
 #    line has ballast.unload_balloon_at=T (tests/e2e/test-guest-faults.sh),
 #    and keeps its online virtio-mem memory from being unplugged for T s
-#    with ballast.virtio_mem_pinned_for=T (tests/e2e/test-virtio-mem-partial.sh).
+#    with ballast.virtio_mem_pinned_for=T (tests/e2e/test-virtio-mem-partial.sh);
+#    ballast.no_balloon_driver and ballast.no_virtio_mem_driver keep it from
+#    loading those drivers.
 #  - WORKLOAD_BINARY: a static ballast-workload (e.g. meson's build of
 #    tests/guest). Without it, workload.c is compiled here with
 #    `gcc -static -O2`.
@@ -249,10 +251,15 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
 echo "ballast-init: kernel $(uname -r) up $(cut -d' ' -f1 /proc/uptime)s"
 # ballast.no_balloon_driver: the balloon device is there, but no driver
-# answers, as in a guest that does not load virtio_balloon.
+# answers, as in a guest that does not load virtio_balloon; the same for
+# virtio-mem devices with ballast.no_virtio_mem_driver.
 for m in $(cat /etc/modules); do
     if [ "$m" = virtio_balloon ] && grep -q 'ballast\.no_balloon_driver' /proc/cmdline; then
         echo "ballast-init: virtio_balloon not loaded (ballast.no_balloon_driver)"
+        continue
+    fi
+    if [ "$m" = virtio_mem ] && grep -q 'ballast\.no_virtio_mem_driver' /proc/cmdline; then
+        echo "ballast-init: virtio_mem not loaded (ballast.no_virtio_mem_driver)"
         continue
     fi
     insmod "/lib/modules/$m.ko" || echo "ballast-init: insmod $m FAILED"

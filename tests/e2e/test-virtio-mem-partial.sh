@@ -4,8 +4,12 @@
 # with ballast.virtio_mem_pinned_for: its online virtio-mem memory cannot
 # be unplugged (virtio_mem's unplug_online=0, as when the kernel has put
 # data it cannot move there) for PIN_S s after its clock starts, and it
-# offlines one 128 MiB memory block then, which it can unplug.
-#  1. Room to spare: the whole device is plugged.
+# offlines one 128 MiB memory block then, which it can unplug. Beside it,
+# a guest whose init does not load virtio_mem (ballast.no_virtio_mem_driver)
+# has the same device.
+#  1. Room to spare: the whole device is plugged. The other guest's device,
+#     asked for memory, plugs none: after 30 s ballastd says so, once, and
+#     leaves that guest to its balloon.
 #  2. A lasting deficit: the unplug goes one block (partial) and stops.
 #     ballastd says so, asks again once, then holds the device at what it
 #     has: it asks no lower for the policy's stuck retry (60 s), and shows
@@ -15,7 +19,7 @@
 # Asserted: the log lines of each step, the device's <current> through
 # the hold, no request below the hold during it, libvirt's <requested> is
 # what ballastd shows, no guest OOM. SKIP (77) without root / libvirt /
-# QEMU. FAIL otherwise. ~2 min.
+# QEMU. FAIL otherwise. ~2.5 min.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$HERE/lib.sh"
@@ -23,7 +27,7 @@ e2e_init
 . "$HERE/ballastd.sh"
 . "$HERE/virtio-mem.sh"
 
-VMEM=${E2E_PREFIX}vmem-partial PLAIN=${E2E_PREFIX}vmem-partial-plain
+VMEM=${E2E_PREFIX}vmem-partial NODRV=${E2E_PREFIX}vmem-nodriver
 BOOT_MIB=512 DEVICE_MIB=1024 PLUGGED_MIB=512 PIN_S=45 RETRY_S=60
 
 log_has() { grep -q "$1" "$BD_LOG"; }
@@ -33,14 +37,25 @@ requests() { grep -c ": $VMEM: virtio-mem virtiomem0 .* -> " "$BD_LOG" || true; 
 bd_start --interval 0.5 --overcommit=on --stats-period 1
 e2e_guest_create "$VMEM" --memory "$BOOT_MIB" --virtio-mem "$DEVICE_MIB:$PLUGGED_MIB" --stats-period 1 \
     --epoch wait --cmdline-extra "ballast.virtio_mem_pinned_for=$PIN_S"
-e2e_guest_create "$PLAIN" --memory "$BOOT_MIB" --stats-period 1
-bd_wait_managed 180 "$VMEM" "$PLAIN"
+e2e_guest_create "$NODRV" --memory "$BOOT_MIB" --virtio-mem "$DEVICE_MIB:0" --stats-period 1 \
+    --cmdline-extra ballast.no_virtio_mem_driver
+bd_wait_managed 180 "$VMEM" "$NODRV"
 e2e_guest_wait_log "$VMEM" "online virtio-mem memory cannot be unplugged" 30 ||
     e2e_die "$VMEM's init did not pin its virtio-mem memory"
 
 # 1. Room to spare: the whole device.
 e2e_wait_for 90 plugged_is "$DEVICE_MIB" ||
     e2e_die "$VMEM: plugged $(plugged_mib) MiB (asked $(requested_mib) MiB), not all $DEVICE_MIB MiB"
+no_driver=": $NODRV: virtio-mem virtiomem0 plugged nothing of the .* asked in 30 s (no virtio_mem driver in the guest?)"
+e2e_wait_for 60 log_has "$no_driver" ||
+    e2e_die "ballastd did not say $NODRV's device plugs nothing: $(grep ": $NODRV: virtio-mem" "$BD_LOG" | tail -n 2)"
+sleep 3
+(($(grep -c "$no_driver" "$BD_LOG") == 1)) || e2e_die "ballastd said more than once that $NODRV's device plugs nothing"
+[[ $(bd_info "$NODRV" actuator) == balloon ]] || e2e_die "$NODRV: actuator $(bd_info "$NODRV" actuator), not balloon"
+[[ $(bd_info "$NODRV" virtio_mem_unusable) == *"no virtio_mem driver"* ]] ||
+    e2e_die "$NODRV: dominfo does not say why its device is left alone: $(bd_info "$NODRV" virtio_mem_unusable)"
+e2e_log "$NODRV: no virtio_mem driver, said once, moved by its balloon"
+# The pin's clock starts now, so that it lets go between the hold and the retry.
 e2e_guests_wait_clock_port 60 "$VMEM"
 e2e_guests_start_clock "$(($(date +%s) + 1))" "$VMEM"
 e2e_guest_wait_log "$VMEM" "offlined virtio-mem memory" 30 ||
@@ -60,6 +75,8 @@ e2e_wait_for 40 log_has ": $VMEM: virtio-mem virtiomem0 stopped unplugging at $s
 e2e_wait_for 30 log_has ": $VMEM: virtio-mem virtiomem0: the guest could not unplug" ||
     e2e_die "ballastd did not hold the stuck device"
 grep "$VMEM: virtio-mem virtiomem0" "$BD_LOG" >&2
+! e2e_guest_workload_lines "$VMEM" | grep -q "virtio-mem memory can be unplugged again" ||
+    e2e_die "$VMEM let its memory go before ballastd held it: this test's timing is off"
 held_at=$(date +%s)
 sleep 3
 requests_held=$(requests)
