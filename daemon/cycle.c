@@ -472,9 +472,7 @@ guest_input (const BallastDomain *domain, const BallastPolicy *policy, const gui
    * the boot memory under virtio-mem alone: the allocator must not count
    * on taking the guest below it, or the host would stay short while the
    * plan says otherwise. */
-  guint64 reachable = ballast_actuation_least_guest_kib (config, actuator, held_kib);
-  if (reachable > ballast_amount_resolve_kib (&input.tuning.min, input.max_kib))
-    input.tuning.min = (BallastAmount) { .kib = reachable };
+  input.unreachable_kib = ballast_actuation_least_guest_kib (config, actuator, held_kib);
   return input;
 }
 

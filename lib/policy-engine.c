@@ -248,7 +248,10 @@ assess_guest (const BallastPolicy *policy, guint lookahead_sec, gboolean emergen
   guint64 need = d->used_kib + headroom;
   need = need > G_MAXUINT64 - growth ? G_MAXUINT64 : need + growth;
   d->need_kib = MIN (need, in->max_kib);
-  d->min_kib = MIN (ballast_amount_resolve_kib (&in->tuning.min, in->max_kib), in->max_kib);
+  guint64 tuned_min = MIN (ballast_amount_resolve_kib (&in->tuning.min, in->max_kib), in->max_kib);
+  guint64 unreachable = MIN (in->unreachable_kib, in->max_kib);
+  d->min_kib = MAX (tuned_min, unreachable);
+  d->min_unreachable = unreachable > tuned_min;
   /* What a guest took back on an OOM it keeps for the regrow delay: the
    * OOM said its need was wrong. */
   guint64 oom_floor = MIN (in->oom_floor_kib, in->max_kib);
@@ -1145,7 +1148,8 @@ char *
 ballast_decision_describe (const BallastPlan *plan, const BallastDecision *d)
 {
   g_autofree char *floor = ballast_size_format_kib (d->floor_kib);
-  const char *floor_source = d->floor_kib == d->min_kib && d->min_kib >= d->need_kib ? "min"
+  const char *floor_source = d->floor_kib == d->min_kib && d->min_kib >= d->need_kib
+                             ? (d->min_unreachable ? "what it cannot give now" : "min")
                              : d->floor_kib < d->need_kib ? "need, headroom lent" : "need";
   g_autofree char *deficit = ballast_size_format_kib (plan->deficit_kib);
   g_autofree char *surplus = ballast_size_format_kib (plan->surplus_kib);
@@ -1200,6 +1204,8 @@ ballast_decision_describe (const BallastPlan *plan, const BallastDecision *d)
       return g_strdup_printf ("shrink by %s%s: to grow a guest under pressure; floor %s (%s)",
                               delta, untouched ? untouched : "", floor, floor_source);
     case BALLAST_REASON_GROW_TO_MIN:
+      if (d->min_unreachable)
+        return g_strdup_printf ("grow by %s: to %s, what it holds and cannot give now", delta, min);
       return g_strdup_printf ("grow by %s: below its guaranteed minimum %s", delta, min);
     case BALLAST_REASON_GROW_PRESSURED:
       return g_strdup_printf ("grow by %s: under pressure (%s); need %s",

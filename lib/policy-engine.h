@@ -56,6 +56,11 @@ typedef struct {
                             * decision: pressured now, whatever its stats say */
   guint64 oom_floor_kib;   /* the size it deflated to on an OOM within the regrow
                             * delay: never shrunk below it; 0: none */
+  guint64 unreachable_kib; /* what it keeps whatever is decided, beside its
+                            * tuning's min: plugged virtio-mem memory the
+                            * balloon cannot reach, boot memory a device
+                            * cannot, what a stuck unplug holds
+                            * (lib/memory-actuator.h); 0: none */
   gboolean free_page_reporting; /* the guest hands its free pages back itself
                                  * (<memballoon freePageReporting='on'>): its
                                  * resident memory follows its use */
@@ -117,7 +122,8 @@ typedef struct {
   /* The figures behind the decision, for the reason text and `list`. */
   guint64 used_kib;
   guint64 need_kib;
-  guint64 min_kib;
+  guint64 min_kib;           /* its tuning's min, or what it cannot give */
+  gboolean min_unreachable;  /* min_kib is what it cannot give (above its tuning's) */
   guint64 floor_kib;         /* max(min, need); lower when it lent headroom */
   BallastPressureCause pressure;
   guint64 skipped_change_kib; /* for HOLD_SMALL_CHANGE and HOLD_GATED */

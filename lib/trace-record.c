@@ -60,6 +60,7 @@ ballast_trace_record_new (gint64 time_usec, guint64 cycle, const BallastHostInpu
         .free_page_reporting = in->free_page_reporting,
         .oom_deflated = in->oom_deflated,
         .oom_floor_kib = in->oom_floor_kib,
+        .unreachable_kib = in->unreachable_kib,
         .over_fair_share_sec = in->over_fair_share_sec,
         .has_tuning = TRUE,
         .tuning = in->tuning,
@@ -126,6 +127,7 @@ ballast_trace_record_to_json (const BallastTraceRecord *record)
       json_object_object_add (guest, "free_page_reporting", json_object_new_boolean (g->free_page_reporting));
       json_object_object_add (guest, "oom_deflated", json_object_new_boolean (g->oom_deflated));
       add_u64 (guest, "oom_floor_kib", g->oom_floor_kib);
+      add_u64 (guest, "unreachable_kib", g->unreachable_kib);
       add_u64 (guest, "over_fair_share_sec", g->over_fair_share_sec);
       if (g->has_tuning)
         {
@@ -263,6 +265,7 @@ parse_guest (json_object *object, const char *where, BallastTraceGuest *g, GErro
       || !get_bool (object, named, "free_page_reporting", &g->free_page_reporting, error)
       || !get_bool (object, named, "oom_deflated", &g->oom_deflated, error)
       || !get_u64 (object, named, "oom_floor_kib", FALSE, &g->oom_floor_kib, error)
+      || !get_u64 (object, named, "unreachable_kib", FALSE, &g->unreachable_kib, error)
       || !get_u64 (object, named, "over_fair_share_sec", FALSE, &g->over_fair_share_sec, error))
     return FALSE;
   g->target_kib = g->current_kib;

@@ -47,6 +47,8 @@ G_BEGIN_DECLS
  *       "free_page_reporting": false,     it hands its free pages back itself
  *       "oom_deflated": false,            deflated on a guest OOM since the last cycle
  *       "oom_floor_kib": 0,               what it took back then, kept for the regrow delay
+ *       "unreachable_kib": 0,             what it cannot give now beside its min
+ *                                         (virtio-mem; optional, 0)
  *       "over_fair_share_sec": 0,         how long its use has been above its
  *                                         fair share (the loan clock)
  *       "tuning": {"min_kib": 262144, "shares": 100,
@@ -95,6 +97,7 @@ typedef struct {
   gboolean free_page_reporting;
   gboolean oom_deflated;
   guint64 oom_floor_kib;
+  guint64 unreachable_kib;
   guint64 over_fair_share_sec;
   gboolean has_tuning;
   BallastGuestTuning tuning;     /* min is absolute */

@@ -382,12 +382,7 @@ ballast_decide (BallastSimPolicy *policy, const BallastSimHostView *host,
         .tuning = g->tuning,
       };
       if (config != NULL)
-        {
-          BallastGuestInput *in = &policy->inputs[i];
-          guint64 reachable = ballast_actuation_least_guest_kib (config, actuators[i], &held[i]);
-          if (reachable > ballast_amount_resolve_kib (&in->tuning.min, in->max_kib))
-            in->tuning.min = (BallastAmount) { .kib = reachable };
-        }
+        policy->inputs[i].unreachable_kib = ballast_actuation_least_guest_kib (config, actuators[i], &held[i]);
     }
   BallastHostInput input = {
     .total_kib = host->total_kib,

@@ -81,6 +81,7 @@ write_trace_line (const BallastSimHostView *host, const BallastSimGuestView *gue
         .free_page_reporting = g->free_page_reporting,
         .oom_deflated = in != NULL && in->oom_deflated,
         .oom_floor_kib = in != NULL ? in->oom_floor_kib : 0,
+        .unreachable_kib = in != NULL ? in->unreachable_kib : 0,
         .name = g_strdup (g->name),
         .max_kib = g->max_kib,
         .current_kib = g->current_kib,

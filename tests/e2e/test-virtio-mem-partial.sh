@@ -75,6 +75,8 @@ e2e_wait_for 40 log_has ": $VMEM: virtio-mem virtiomem0 stopped unplugging at $s
 e2e_wait_for 30 log_has ": $VMEM: virtio-mem virtiomem0: the guest could not unplug" ||
     e2e_die "ballastd did not hold the stuck device"
 grep "$VMEM: virtio-mem virtiomem0" "$BD_LOG" >&2
+e2e_wait_for 10 log_has ": $VMEM: virtio-mem virtiomem0 0 KiB -> $stuck_mib.0 MiB (grow by .*what it holds and cannot give now)" ||
+    e2e_die "ballastd did not ask the held device for what it has, saying why"
 ! e2e_guest_workload_lines "$VMEM" | grep -q "virtio-mem memory can be unplugged again" ||
     e2e_die "$VMEM let its memory go before ballastd held it: this test's timing is off"
 held_at=$(date +%s)

@@ -591,7 +591,7 @@ test_trace_round_trip (void)
       .usable_kib = 1 * GIB, .swap_in_kib_per_sec = 7, .major_faults_per_sec = 3, .tuning = policy.guest_defaults },
     { .name = "db", .max_kib = 8 * GIB, .current_kib = 8 * GIB, .target_kib = 8 * GIB,
       .usable_kib = 6 * GIB, .unresponsive = TRUE, .settling = TRUE, .fixed = TRUE,
-      .oom_deflated = TRUE, .oom_floor_kib = 7 * GIB, .tuning = policy.guest_defaults },
+      .oom_deflated = TRUE, .oom_floor_kib = 7 * GIB, .unreachable_kib = 3 * GIB, .tuning = policy.guest_defaults },
   };
   guests[1].tuning.min = (BallastAmount) { .is_relative = TRUE, .permille = 250 };
   BallastHostInput host = { .total_kib = 16 * GIB, .available_kib = 1 * GIB, .has_psi = TRUE,
@@ -621,6 +621,8 @@ test_trace_round_trip (void)
   g_assert_true (back->guests[1].fixed);
   g_assert_true (back->guests[1].oom_deflated);
   g_assert_cmpuint (back->guests[1].oom_floor_kib, ==, 7 * GIB);
+  g_assert_cmpuint (back->guests[1].unreachable_kib, ==, 3 * GIB);
+  g_assert_cmpuint (back->guests[0].unreachable_kib, ==, 0);
   g_assert_false (back->guests[0].fixed);
   for (int i = 0; i < 2; i++)
     {

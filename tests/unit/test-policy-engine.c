@@ -291,6 +291,36 @@ test_below_min_is_raised_even_in_deficit (void)
   g_assert_true (plan->decisions[1].target_kib < 4 * GIB);
 }
 
+/* Memory a guest cannot give now (a stuck virtio-mem unplug, plugged
+ * memory under the balloon alone) is a floor like its min, and the reason
+ * says which it is. */
+static void
+test_unreachable_is_a_floor_and_said (void)
+{
+  BallastPolicy policy = test_policy ();
+  BallastGuestInput guests[] = {
+    idle_guest ("stuck", &policy, 4 * GIB, 128 * MIB, 100 * MIB),
+    idle_guest ("idle", &policy, 4 * GIB, 4 * GIB, 3584 * MIB),
+  };
+  guests[0].unreachable_kib = 1 * GIB;
+  BallastHostInput host = host_with_available (16 * GIB, 900 * MIB);
+  g_autoptr(BallastPlan) plan = ballast_policy_decide (&policy, &host, guests, 2, TRUE);
+  const BallastDecision *d = &plan->decisions[0];
+  g_assert_cmpint (d->reason, ==, BALLAST_REASON_GROW_TO_MIN);
+  g_assert_cmpuint (d->target_kib, ==, 1 * GIB);
+  g_assert_cmpuint (d->min_kib, ==, 1 * GIB);
+  g_assert_true (d->min_unreachable);
+  g_autofree char *why = ballast_decision_describe (plan, d);
+  g_assert_cmpstr (why, ==, "grow by 896.0 MiB: to 1.0 GiB, what it holds and cannot give now");
+  /* Below its tuning's min it changes nothing, and the min is said. */
+  guests[0].unreachable_kib = 64 * MIB;
+  g_autoptr(BallastPlan) plan2 = ballast_policy_decide (&policy, &host, guests, 2, TRUE);
+  g_assert_false (plan2->decisions[0].min_unreachable);
+  g_assert_cmpuint (plan2->decisions[0].target_kib, ==, 256 * MIB);
+  g_autofree char *why2 = ballast_decision_describe (plan2, &plan2->decisions[0]);
+  g_assert_nonnull (strstr (why2, "below its guaranteed minimum 256.0 MiB"));
+}
+
 static void
 test_gate_off_never_shrinks (void)
 {
@@ -1201,6 +1231,7 @@ main (int argc, char **argv)
   g_test_add_func ("/policy/need-before-surplus", test_below_need_grown_before_surplus);
   g_test_add_func ("/policy/small-changes-skipped", test_small_changes_are_skipped);
   g_test_add_func ("/policy/below-min-raised", test_below_min_is_raised_even_in_deficit);
+  g_test_add_func ("/policy/unreachable-is-a-floor", test_unreachable_is_a_floor_and_said);
   g_test_add_func ("/policy/gate-off-never-shrinks", test_gate_off_never_shrinks);
   g_test_add_func ("/policy/excluded-unresponsive", test_excluded_and_unresponsive_untouched);
   g_test_add_func ("/policy/learned-headroom", test_learned_headroom);
