@@ -194,7 +194,7 @@ ballast_cycle_merge (BallastRegistry *registry, BallastCollectResult *result,
           /* A balloon seen moving towards what it was asked is not stuck,
            * however often it was before. */
           if (domain->balloon.has_target
-              && ballast_guest_history_track_target (&observed->history, observed->stats.actual_kib,
+              && ballast_guest_history_track_target (&observed->history, now_usec, observed->stats.actual_kib,
                                                      domain->balloon.target_kib, min_change_kib))
             domain->balloon.stuck_episodes = 0;
         }
@@ -241,17 +241,20 @@ classify_silent_driver (BallastDomain *domain, guint driver_wait_sec, gint64 now
 }
 
 /* Whether DOMAIN's balloon is stuck: found not moving towards its target
- * for STUCK_AFTER_CYCLES cycles, and not yet due to be asked again. Each
+ * for STUCK_AFTER_CYCLES cycles of INTERVAL_MSEC
+ * (ballast_guest_history_balloon_stuck()), and not yet due to be asked
+ * again. Each
  * time it is found stuck it is left alone longer (the policy's
  * stuck-retry, doubling); when the time comes it is managed again, and the
  * allocator asks anew whatever it then needs. */
 static gboolean
-balloon_stuck (BallastDomain *domain, const BallastPolicy *policy, gint64 now_usec,
+balloon_stuck (BallastDomain *domain, const BallastPolicy *policy, guint interval_msec, gint64 now_usec,
                const char **ret_reason)
 {
   BallastBalloonRecord *balloon = &domain->balloon;
   BallastGuestHistory *history = &domain->observed.history;
-  if (balloon->stuck_retry_usec == 0 && history->cycles_not_moving >= STUCK_AFTER_CYCLES)
+  if (balloon->stuck_retry_usec == 0
+      && ballast_guest_history_balloon_stuck (history, STUCK_AFTER_CYCLES, interval_msec, now_usec))
     {
       balloon->stuck_episodes++;
       balloon->stuck_retry_usec
@@ -279,7 +282,7 @@ balloon_stuck (BallastDomain *domain, const BallastPolicy *policy, gint64 now_us
 
 static void
 classify_domain (BallastDomain *domain, const BallastPolicy *policy, guint driver_wait_sec,
-                 gint64 now_usec)
+                 guint interval_msec, gint64 now_usec)
 {
   const char *reason = NULL;
   BallastGuestStatus status = BALLAST_GUEST_UNMANAGED;
@@ -318,7 +321,7 @@ classify_domain (BallastDomain *domain, const BallastPolicy *policy, guint drive
       status = BALLAST_GUEST_UNRESPONSIVE;
       reason = "stats stale: last-update unchanged for over 3 periods";
     }
-  else if (balloon_stuck (domain, policy, now_usec, &reason))
+  else if (balloon_stuck (domain, policy, interval_msec, now_usec, &reason))
     status = BALLAST_GUEST_UNRESPONSIVE;
   else
     status = BALLAST_GUEST_MANAGED;
@@ -373,13 +376,13 @@ is_decided_for (const BallastDomain *domain)
 
 void
 ballast_cycle_classify (BallastRegistry *registry, const BallastPolicy *policy,
-                        guint driver_wait_sec, gint64 now_usec)
+                        guint driver_wait_sec, guint interval_msec, gint64 now_usec)
 {
   g_autoptr(GPtrArray) domains = ballast_registry_list_sorted (registry);
   for (guint i = 0; i < domains->len; i++)
     {
       BallastDomain *domain = domains->pdata[i];
-      classify_domain (domain, policy, driver_wait_sec, now_usec);
+      classify_domain (domain, policy, driver_wait_sec, interval_msec, now_usec);
       if (!is_decided_for (domain))
         domain->balloon.has_decision = FALSE;
     }

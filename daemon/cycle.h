@@ -52,9 +52,10 @@ void ballast_cycle_merge (BallastRegistry *registry, BallastCollectResult *resul
  * why; a change is logged. A running guest whose balloon driver has not
  * reported gets DRIVER_WAIT_SEC from when it was first seen running before
  * it is no-driver. POLICY gives the partial-stats headroom its reason
- * names. */
+ * names; INTERVAL_MSEC is the time between two regular cycles (--interval),
+ * which a balloon must have stood still for some of before it is stuck. */
 void ballast_cycle_classify (BallastRegistry *registry, const BallastPolicy *policy,
-                             guint driver_wait_sec, gint64 now_usec);
+                             guint driver_wait_sec, guint interval_msec, gint64 now_usec);
 
 typedef struct {
   const BallastPolicy *policy;

@@ -352,7 +352,7 @@ static void
 decide_and_apply (BallastDaemon *daemon, gint64 now_usec)
 {
   ballast_cycle_classify (daemon->registry, &daemon->policy, daemon->config.driver_wait_sec,
-                          now_usec);
+                          daemon->config.interval_msec, now_usec);
   if (!read_host (daemon))
     {
       finish_cycle (daemon);

@@ -134,7 +134,7 @@ ballast_guest_history_is_stale (const BallastGuestHistory *history, gint64 now_u
 }
 
 gboolean
-ballast_guest_history_track_target (BallastGuestHistory *history, guint64 actual_kib,
+ballast_guest_history_track_target (BallastGuestHistory *history, gint64 now_usec, guint64 actual_kib,
                                     guint64 target_kib, guint64 tolerance_kib)
 {
   guint64 distance = actual_kib > target_kib ? actual_kib - target_kib : target_kib - actual_kib;
@@ -142,9 +142,23 @@ ballast_guest_history_track_target (BallastGuestHistory *history, guint64 actual
                        ? history->last_actual_kib - target_kib
                        : target_kib - history->last_actual_kib;
   if (distance <= tolerance_kib || distance < previous)
-    history->cycles_not_moving = 0;
-  else
-    history->cycles_not_moving++;
+    {
+      history->cycles_not_moving = 0;
+      history->still_since_usec = 0;
+    }
+  else if (history->cycles_not_moving++ == 0)
+    history->still_since_usec = now_usec;
   history->last_actual_kib = actual_kib;
   return distance < previous;
+}
+
+gboolean
+ballast_guest_history_balloon_stuck (const BallastGuestHistory *history, guint cycles,
+                                     guint interval_msec, gint64 now_usec)
+{
+  if (cycles == 0 || history->cycles_not_moving < cycles)
+    return FALSE;
+  /* The first still cycle opens the stretch: CYCLES regular cycles span
+   * CYCLES - 1 intervals. */
+  return now_usec - history->still_since_usec >= (gint64) (cycles - 1) * interval_msec * 1000;
 }

@@ -28,6 +28,7 @@ typedef struct {
                                      * stand-in: ballast_balloon_stats_total_kib()) */
   guint64 last_actual_kib;          /* balloon size at the previous sample */
   guint cycles_not_moving;          /* cycles the balloon stayed away from its target */
+  gint64 still_since_usec;          /* monotonic: the first of those cycles; 0: moving */
   gboolean inflated_last_report;    /* the balloon was inflated across the previous
                                      * report: this one still shows its aftermath */
 } BallastGuestHistory;
@@ -53,9 +54,18 @@ gboolean ballast_guest_history_is_stale (const BallastGuestHistory *history,
                                          gint64 now_usec, guint stats_period_sec);
 
 /* Count cycles in which a balloon with a pending target (TARGET_KIB differs
- * from ACTUAL_KIB by more than TOLERANCE_KIB) did not move towards it.
- * Returns TRUE when it moved towards it since the last call. */
-gboolean ballast_guest_history_track_target (BallastGuestHistory *history, guint64 actual_kib,
+ * from ACTUAL_KIB by more than TOLERANCE_KIB) did not move towards it, the
+ * cycle at NOW_USEC included. Returns TRUE when it moved towards it since
+ * the last call. */
+gboolean ballast_guest_history_track_target (BallastGuestHistory *history, gint64 now_usec, guint64 actual_kib,
                                              guint64 target_kib, guint64 tolerance_kib);
+
+/* Whether the balloon is stuck at NOW_USEC: it did not move towards its
+ * target for CYCLES cycles, and for as long as CYCLES regular cycles of
+ * INTERVAL_MSEC take (memory pressure starts cycles at once, and a balloon
+ * inflating in a guest short of memory, seen six times in a second, is
+ * slow, not stuck). */
+gboolean ballast_guest_history_balloon_stuck (const BallastGuestHistory *history, guint cycles,
+                                              guint interval_msec, gint64 now_usec);
 
 G_END_DECLS

@@ -116,16 +116,48 @@ test_balloon_not_moving (void)
   /* Target 512 MiB, the balloon stays at 1 GiB. */
   for (guint i = 1; i <= 4; i++)
     {
-      ballast_guest_history_track_target (&history, 1048576, 524288, 16384);
+      ballast_guest_history_track_target (&history, 10 * SEC, 1048576, 524288, 16384);
       g_assert_cmpuint (history.cycles_not_moving, ==, i);
     }
   /* It moves towards the target: trusted again. */
-  ballast_guest_history_track_target (&history, 900000, 524288, 16384);
+  ballast_guest_history_track_target (&history, 10 * SEC, 900000, 524288, 16384);
   g_assert_cmpuint (history.cycles_not_moving, ==, 0);
   /* Within tolerance of the target counts as there. */
-  ballast_guest_history_track_target (&history, 530000, 524288, 16384);
-  ballast_guest_history_track_target (&history, 530000, 524288, 16384);
+  ballast_guest_history_track_target (&history, 10 * SEC, 530000, 524288, 16384);
+  ballast_guest_history_track_target (&history, 10 * SEC, 530000, 524288, 16384);
   g_assert_cmpuint (history.cycles_not_moving, ==, 0);
+}
+
+/* Stuck takes six still cycles and the time six regular cycles take:
+ * cycles started at once by memory pressure do not make a slow balloon
+ * stuck. */
+static void
+test_balloon_stuck_takes_time (void)
+{
+  BallastGuestHistory history = { 0 };
+  history.last_actual_kib = 1048576;
+  /* Six still cycles in 1.25 s (pressure), interval 1 s: not yet. */
+  for (gint64 i = 0; i < 6; i++)
+    ballast_guest_history_track_target (&history, 100 * SEC + i * SEC / 4, 1048576, 524288, 16384);
+  g_assert_cmpuint (history.cycles_not_moving, ==, 6);
+  g_assert_cmpint (history.still_since_usec, ==, 100 * SEC);
+  g_assert_false (ballast_guest_history_balloon_stuck (&history, 6, 1000, 100 * SEC + 5 * SEC / 4));
+  g_assert_false (ballast_guest_history_balloon_stuck (&history, 6, 1000, 104 * SEC));
+  /* Still 5 s after the first still cycle: stuck. */
+  g_assert_true (ballast_guest_history_balloon_stuck (&history, 6, 1000, 105 * SEC));
+  /* Regular cycles: the sixth is the one. */
+  BallastGuestHistory regular = { 0 };
+  regular.last_actual_kib = 1048576;
+  for (gint64 i = 0; i < 5; i++)
+    ballast_guest_history_track_target (&regular, i * 5 * SEC, 1048576, 524288, 16384);
+  g_assert_false (ballast_guest_history_balloon_stuck (&regular, 6, 5000, 20 * SEC));
+  ballast_guest_history_track_target (&regular, 25 * SEC, 1048576, 524288, 16384);
+  g_assert_true (ballast_guest_history_balloon_stuck (&regular, 6, 5000, 25 * SEC));
+  /* Moving again starts afresh. */
+  ballast_guest_history_track_target (&regular, 30 * SEC, 1000000, 524288, 16384);
+  g_assert_cmpuint (regular.cycles_not_moving, ==, 0);
+  g_assert_cmpint (regular.still_since_usec, ==, 0);
+  g_assert_false (ballast_guest_history_balloon_stuck (&regular, 6, 5000, 60 * SEC));
 }
 
 /* Growth of used memory (MemTotal - MemAvailable) between the guest's
@@ -208,7 +240,7 @@ test_used_growth_while_inflating (void)
   stats.available_kib = 481296;
   stats.usable_kib = 450876;
   ballast_guest_history_advance (&history, &stats, 524288, 10 * SEC);
-  ballast_guest_history_track_target (&history, stats.actual_kib, 524288, 16384);
+  ballast_guest_history_track_target (&history, 10 * SEC, stats.actual_kib, 524288, 16384);
 
   /* Asked for 256 MiB: the report shows 1 MiB gone and 64 MiB more used. */
   stats.last_update_sec = 1001;
@@ -216,7 +248,7 @@ test_used_growth_while_inflating (void)
   stats.available_kib = 480272;
   stats.usable_kib = 386160;
   ballast_guest_history_advance (&history, &stats, 262144, 11 * SEC);
-  ballast_guest_history_track_target (&history, stats.actual_kib, 262144, 16384);
+  ballast_guest_history_track_target (&history, 10 * SEC, stats.actual_kib, 262144, 16384);
   g_assert_cmpuint (history.used_growth_kib_per_sec, ==, 0);
 
   /* At its target, MemTotal down with it: an inflated report. */
@@ -225,7 +257,7 @@ test_used_growth_while_inflating (void)
   stats.available_kib = 219152;
   stats.usable_kib = 125016;
   ballast_guest_history_advance (&history, &stats, 262144, 12 * SEC);
-  ballast_guest_history_track_target (&history, stats.actual_kib, 262144, 16384);
+  ballast_guest_history_track_target (&history, 10 * SEC, stats.actual_kib, 262144, 16384);
   g_assert_cmpuint (history.used_growth_kib_per_sec, ==, 0);
 
   /* The next report, settled, still in its wake; the one after counts. */
@@ -295,6 +327,7 @@ main (int argc, char **argv)
   g_test_add_func ("/history/absurd-counters", test_absurd_counters_do_not_overflow);
   g_test_add_func ("/history/stale-by-our-clock", test_stale_by_our_clock);
   g_test_add_func ("/history/balloon-not-moving", test_balloon_not_moving);
+  g_test_add_func ("/history/balloon-stuck-takes-time", test_balloon_stuck_takes_time);
   g_test_add_func ("/history/used-growth", test_used_growth);
   g_test_add_func ("/history/used-growth-while-inflating", test_used_growth_while_inflating);
   g_test_add_func ("/history/used-growth-partial", test_used_growth_partial);
