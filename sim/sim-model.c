@@ -79,17 +79,18 @@ state_memory_kib (const GuestState *s)
   return s->actual_kib + (s->config != NULL ? (double) plugged_blocks_kib (s) : 0);
 }
 
-/* The device follows its <requested>: plugs at the balloon's pace, and
- * unplugs at its own only blocks the guest can empty: not what it uses
- * beyond its balloon, nor its unmovable memory (a partial unplug). */
+/* The device follows its <requested> for DT_SEC: plugs at the balloon's
+ * pace, and unplugs at its own (by default the balloon's too) only blocks
+ * the guest can empty: not what it uses beyond its balloon, nor its
+ * unmovable memory (a partial unplug). */
 static void
-virtio_mem_step (GuestState *s, double dt_sec, double plug_kib, guint64 balloon_rate_kib_per_sec)
+virtio_mem_step (GuestState *s, double dt_sec, guint64 balloon_rate_kib_per_sec)
 {
   const BallastSimVirtioMem *vm = &s->guest->virtio_mem;
   double requested = (double) s->requested_kib;
   if (s->plugged_kib < requested)
     {
-      s->plugged_kib = MIN (s->plugged_kib + plug_kib, requested);
+      s->plugged_kib = MIN (s->plugged_kib + (double) balloon_rate_kib_per_sec * dt_sec, requested);
       return;
     }
   if (s->plugged_kib <= requested)
@@ -335,7 +336,7 @@ ballast_sim_run (const BallastSimScenario *scenario, const BallastPolicyFile *fi
           else if (s->actual_kib > target && !guest->fixed) /* QEMU refuses to inflate */
             s->actual_kib = MAX (s->actual_kib - rate_kib, target);
           if (s->config != NULL)
-            virtio_mem_step (s, dt_sec, rate_kib, scenario->balloon_rate_kib_per_sec);
+            virtio_mem_step (s, dt_sec, scenario->balloon_rate_kib_per_sec);
           double memory = state_memory_kib (s);
 
           double wanted = s->demand_kib;
