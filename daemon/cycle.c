@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "cycle.h"
 
+#include "job-watch.h"
 #include "memory-actuator.h"
 #include "state-keeper.h"
 #include "size-units.h"
@@ -123,6 +124,7 @@ ballast_cycle_merge (BallastRegistry *registry, BallastCollectResult *result,
         ballast_cycle_forget_run (domain);
       domain->state = collected->state;
       domain->active = collected->active;
+      ballast_job_watch_merge (domain, collected, now_usec);
 
       BallastDomainObserved *observed = &domain->observed;
       if (domain->active && observed->running_since_usec == 0)
@@ -296,6 +298,12 @@ classify_domain (BallastDomain *domain, const BallastPolicy *policy, guint drive
     }
   if (!domain->active)
     reason = "not running";
+  else if (ballast_job_watch_active (domain))
+    {
+      status = BALLAST_GUEST_IN_JOB;
+      reason = ballast_job_watch_describe (domain, domain->classification.detail,
+                                           sizeof domain->classification.detail, now_usec);
+    }
   else if (config == NULL)
     reason = observed->config_error != NULL ? "domain XML unusable (see log)" : "config not yet read";
   else if ((reason = ballast_domain_config_unmanaged_reason (config)) != NULL)
@@ -507,6 +515,7 @@ ballast_cycle_decide (BallastRegistry *registry, const BallastHostSnapshot *host
     .total_kib = host->budget_total_kib,
     .available_kib = host->budget_available_kib,
     .overflow_kib = host->budget_overflow_kib,
+    .arriving_kib = ballast_job_watch_arriving_kib (registry),
     .has_psi = host->has_psi,
     .psi_some_avg10_centipct = host->psi.some.avg10_centipct,
     .decision_interval_sec = options->interval_sec,
@@ -614,6 +623,17 @@ ballast_cycle_applied (BallastRegistry *registry, const BallastPlan *plan,
     {
       BallastApplyItem *item = result->items->pdata[i];
       BallastDomain *domain = ballast_registry_lookup (registry, item->uuid);
+      /* Not made: a job began since the decision. The domain is left
+       * alone until it ends, and decided afresh then. */
+      if (item->outcome == BALLAST_APPLY_BUSY)
+        {
+          if (domain != NULL)
+            {
+              ballast_job_watch_busy (domain, item, g_get_monotonic_time ());
+              domain->balloon.has_decision = FALSE;
+            }
+          continue;
+        }
       if (item->kind == BALLAST_APPLY_RUN_STATE)
         {
           if (domain != NULL && !ballast_state_keeper_written (domain, item))

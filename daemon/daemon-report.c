@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include "job-watch.h"
 #include "json-util.h"
 #include "ksm-manager.h"
 #include "loan-clock.h"
@@ -101,6 +102,7 @@ ballast_daemon_status_report (const BallastDaemonView *view, BallastStatusReport
       report->has_plan = TRUE;
       report->plan.slack_kib = ballast_figure (plan->slack_kib);
       report->plan.pending_kib = ballast_figure (plan->pending_kib);
+      report->plan.arriving_kib = ballast_figure_kib (plan->arriving_kib);
       report->plan.deficit_kib = ballast_figure_kib (plan->deficit_kib);
       report->plan.surplus_kib = ballast_figure_kib (plan->surplus_kib);
       report->plan.reclaimed_kib = ballast_figure_kib (plan->reclaimed_kib);
@@ -130,7 +132,7 @@ ballast_daemon_status_report (const BallastDaemonView *view, BallastStatusReport
     }
   report->guests.defined = ballast_figure (domains->len);
   report->guests.running = ballast_figure (running);
-  for (int s = BALLAST_GUEST_MANAGED; s <= BALLAST_GUEST_UNMANAGED; s++)
+  for (int s = BALLAST_GUEST_MANAGED; s < BALLAST_N_GUEST_STATUSES; s++)
     {
       report->guests.by_status[s].status = ballast_guest_status_to_string (s);
       report->guests.by_status[s].count = ballast_figure (counts[s]);
@@ -220,6 +222,12 @@ ballast_daemon_domain_report (const BallastDaemonView *view, BallastDomain *doma
     {
       report->current_kib = ballast_figure_kib (current);
       report->target_kib = ballast_figure_kib (target);
+    }
+  if (ballast_job_watch_active (domain))
+    {
+      report->job = ballast_job_describe (domain->job.job);
+      if (ballast_job_is_arriving (domain->job.job))
+        report->arriving_kib = ballast_figure_kib (ballast_job_watch_domain_arriving_kib (domain));
     }
 
   const BallastDomainObserved *observed = &domain->observed;

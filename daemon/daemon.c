@@ -9,6 +9,7 @@
 #include "cycle.h"
 #include "daemon-report.h"
 #include "exit-policy.h"
+#include "job-watch.h"
 #include "ksm-manager.h"
 #include "libvirt-util.h"
 #include "libvirt-worker.h"
@@ -217,6 +218,10 @@ on_domain_event (const char *uuid, const char *name, BallastDomainEventKind kind
     case BALLAST_DOMAIN_EVENT_METADATA_CHANGE:
     case BALLAST_DOMAIN_EVENT_DEVICE_CHANGE:
       ballast_cycle_config_changed (domain);
+      request_early_cycle (daemon);
+      break;
+    case BALLAST_DOMAIN_EVENT_JOB:
+      ballast_job_watch_event (domain, (BallastJob) value, g_get_monotonic_time ());
       request_early_cycle (daemon);
       break;
     default:
@@ -475,6 +480,8 @@ start_cycle (BallastDaemon *daemon)
       else if (domain->active && observed->config->has_balloon
                && observed->config->stats_period_sec == 0 && !observed->stats_period_attempted)
         domain_flags |= BALLAST_COLLECT_SET_PERIOD;
+      if (ballast_job_watch_needs_query (domain))
+        domain_flags |= BALLAST_COLLECT_QUERY_JOB;
       g_hash_table_insert (flags, g_strdup (domain->uuid), GUINT_TO_POINTER (domain_flags));
     }
   daemon->cycle_in_flight = TRUE;

@@ -19,6 +19,7 @@ ballast_guest_status_to_string (BallastGuestStatus status)
     case BALLAST_GUEST_PARTIAL_STATS: return "partial-stats";
     case BALLAST_GUEST_NO_DRIVER: return "no-driver";
     case BALLAST_GUEST_UNMANAGED: return "unmanaged";
+    case BALLAST_GUEST_IN_JOB: return "in-job";
     default: return "?";
     }
 }
@@ -47,6 +48,7 @@ domain_free (gpointer data)
   g_free (domain->virtio_mem.unusable);
   g_clear_pointer (&domain->virtio_mem.devices, g_hash_table_unref);
   g_free (domain->run_state.error);
+  g_free (domain->job.query_error);
   g_queue_clear_full (&domain->balloon.journal, journal_entry_free);
   g_free (domain);
 }

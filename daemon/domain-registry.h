@@ -6,6 +6,7 @@
 
 #include "balloon-stats.h"
 #include "domain-config.h"
+#include "domain-job.h"
 #include "guest-history.h"
 #include "state-keeper.h"
 #include "policy-engine.h"
@@ -24,9 +25,12 @@ typedef enum {
   BALLAST_GUEST_NO_DRIVER,    /* no balloon device, or no driver answered in the
                                * guest within the driver wait: never counted on */
   BALLAST_GUEST_UNMANAGED,    /* not running, not yet known, or no usable stats */
+  BALLAST_GUEST_IN_JOB,       /* a libvirt job runs on it (a migration, a save):
+                               * never resized until it ends; arriving memory
+                               * counted at its maximum */
 } BallastGuestStatus;
 
-#define BALLAST_N_GUEST_STATUSES (BALLAST_GUEST_UNMANAGED + 1)
+#define BALLAST_N_GUEST_STATUSES (BALLAST_GUEST_IN_JOB + 1)
 
 const char *ballast_guest_status_to_string (BallastGuestStatus status);
 
@@ -112,6 +116,14 @@ typedef struct {
   GHashTable *devices;            /* alias -> BallastVirtioMemTrack (that file) */
 } BallastVirtioMemRecord;
 
+/* A libvirt job on it, as ballast knows it. Written only by
+ * daemon/job-watch.c. */
+typedef struct {
+  BallastJob job;                 /* BALLAST_JOB_NONE: none known */
+  gint64 since_usec;              /* monotonic: when it was first seen */
+  char *query_error;              /* the last query of it failed: why, said once */
+} BallastJobRecord;
+
 /* Its tuning. Written only by ballast_cycle_resolve_tuning() (cycle.c). */
 typedef struct {
   BallastGuestTuning resolved;    /* from its metadata and the policy file */
@@ -132,6 +144,7 @@ typedef struct _BallastDomain {
   BallastDomainClassification classification;
   BallastBalloonRecord balloon;
   BallastVirtioMemRecord virtio_mem;
+  BallastJobRecord job;
   BallastTuningRecord tuning;
   BallastStateRecord run_state;   /* its loan clock and what its metadata keeps
                                    * (state-keeper.h): written only by

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "libvirt-session.h"
 
+#include "domain-job.h"
 #include "libvirt-util.h"
 #include "run-state.h"
 
@@ -24,7 +25,7 @@ struct _BallastSession {
   BallastSessionState state;
   gboolean retry;
   virConnectPtr conn;
-  int event_ids[5];
+  int event_ids[7];
   gboolean close_callback_registered;
   GCancellable *cancellable;  /* cancels the delivery of an attempt in flight */
 
@@ -54,11 +55,45 @@ deliver_event (BallastSession *session, virDomainPtr domain, BallastDomainEventK
                                    session->user_data);
 }
 
+/* What a lifecycle event says of a migration: begun (the destination's
+ * start, a source paused for it) or ended (resumed after it); -1:
+ * nothing. */
+static int
+lifecycle_job (int event, int detail)
+{
+  if (event == VIR_DOMAIN_EVENT_STARTED && detail == VIR_DOMAIN_EVENT_STARTED_MIGRATED)
+    return BALLAST_JOB_MIGRATION_IN;
+  if (event == VIR_DOMAIN_EVENT_SUSPENDED
+      && (detail == VIR_DOMAIN_EVENT_SUSPENDED_MIGRATED || detail == VIR_DOMAIN_EVENT_SUSPENDED_POSTCOPY))
+    return BALLAST_JOB_MIGRATION;
+  if (event == VIR_DOMAIN_EVENT_RESUMED
+      && (detail == VIR_DOMAIN_EVENT_RESUMED_MIGRATED || detail == VIR_DOMAIN_EVENT_RESUMED_POSTCOPY))
+    return BALLAST_JOB_NONE;
+  return -1;
+}
+
 static int
 on_lifecycle (virConnectPtr conn, virDomainPtr domain, int event, int detail, void *opaque)
 {
   deliver_event (opaque, domain, BALLAST_DOMAIN_EVENT_LIFECYCLE, (guint64) event);
+  int job = lifecycle_job (event, detail);
+  if (job >= 0)
+    deliver_event (opaque, domain, BALLAST_DOMAIN_EVENT_JOB, (guint64) job);
   return 0;
+}
+
+/* Only the source of a migration sees its iterations. */
+static void
+on_migration_iteration (virConnectPtr conn, virDomainPtr domain, int iteration, void *opaque)
+{
+  deliver_event (opaque, domain, BALLAST_DOMAIN_EVENT_JOB, BALLAST_JOB_MIGRATION_OUT);
+}
+
+static void
+on_job_completed (virConnectPtr conn, virDomainPtr domain, virTypedParameterPtr params,
+                  int nparams, void *opaque)
+{
+  deliver_event (opaque, domain, BALLAST_DOMAIN_EVENT_JOB, BALLAST_JOB_NONE);
 }
 
 static void
@@ -224,7 +259,7 @@ typedef struct {
 
 typedef struct {
   virConnectPtr conn;
-  int event_ids[5];
+  int event_ids[7];
   gboolean close_callback_registered;
 } OpenedConnection;
 
@@ -269,6 +304,8 @@ register_callbacks (BallastSession *session, const char *uri, OpenedConnection *
     { VIR_DOMAIN_EVENT_ID_DEVICE_ADDED, VIR_DOMAIN_EVENT_CALLBACK (on_device_change) },
     { VIR_DOMAIN_EVENT_ID_MEMORY_DEVICE_SIZE_CHANGE,
       VIR_DOMAIN_EVENT_CALLBACK (on_memory_device_size_change) },
+    { VIR_DOMAIN_EVENT_ID_MIGRATION_ITERATION, VIR_DOMAIN_EVENT_CALLBACK (on_migration_iteration) },
+    { VIR_DOMAIN_EVENT_ID_JOB_COMPLETED, VIR_DOMAIN_EVENT_CALLBACK (on_job_completed) },
   };
   G_STATIC_ASSERT (G_N_ELEMENTS (events) == G_N_ELEMENTS (opened->event_ids));
   for (guint i = 0; i < G_N_ELEMENTS (events); i++)

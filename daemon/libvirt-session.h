@@ -22,6 +22,8 @@ typedef enum {
   BALLAST_DOMAIN_EVENT_BALLOON_CHANGE, /* the balloon moved; VALUE is the new size in KiB */
   BALLAST_DOMAIN_EVENT_METADATA_CHANGE,
   BALLAST_DOMAIN_EVENT_DEVICE_CHANGE,
+  BALLAST_DOMAIN_EVENT_JOB,            /* a job began (VALUE: its BallastJob) or
+                                        * ended (BALLAST_JOB_NONE) */
 } BallastDomainEventKind;
 
 typedef struct {

@@ -35,6 +35,7 @@ collected_domain_free (gpointer data)
   ballast_domain_config_free (collected->config);
   g_free (collected->config_error);
   g_free (collected->period_error);
+  g_free (collected->job_error);
   g_free (collected);
 }
 
@@ -62,14 +63,15 @@ collect_request_free (gpointer data)
   g_free (request);
 }
 
+/* The record's int FIELD, or FALLBACK. */
 static int
-record_state (const virDomainStatsRecord *record)
+record_int (const virDomainStatsRecord *record, const char *field, int fallback)
 {
   for (int i = 0; i < record->nparams; i++)
-    if (strcmp (record->params[i].field, "state.state") == 0
+    if (strcmp (record->params[i].field, field) == 0
         && record->params[i].type == VIR_TYPED_PARAM_INT)
       return record->params[i].value.i;
-  return VIR_DOMAIN_NOSTATE;
+  return fallback;
 }
 
 static gboolean
@@ -145,6 +147,50 @@ fetch_memory_stats (BallastCollectedDomain *collected, guint *calls)
   collected->stats_via_fallback = TRUE;
 }
 
+gboolean
+ballast_query_job (virDomainPtr domain, BallastJob *ret_job, guint *calls, GError **error)
+{
+  virDomainControlInfo control;
+  (*calls)++;
+  if (virDomainGetControlInfo (domain, &control, 0) < 0)
+    {
+      if (virGetLastErrorCode () == VIR_ERR_NO_SUPPORT)
+        {
+          *ret_job = BALLAST_JOB_NONE;
+          return TRUE;
+        }
+      ballast_libvirt_set_error (error, "cannot ask libvirt whether a job runs on %s",
+                                 virDomainGetName (domain));
+      return FALSE;
+    }
+  if (control.state != VIR_DOMAIN_CONTROL_JOB)
+    {
+      *ret_job = BALLAST_JOB_NONE;
+      return TRUE;
+    }
+  /* Which job: only to say so. */
+  int type = VIR_DOMAIN_JOB_NONE, nparams = 0, operation = VIR_DOMAIN_JOB_OPERATION_UNKNOWN;
+  virTypedParameterPtr params = NULL;
+  (*calls)++;
+  if (virDomainGetJobStats (domain, &type, &params, &nparams, 0) == 0)
+    {
+      if (virTypedParamsGetInt (params, nparams, VIR_DOMAIN_JOB_OPERATION, &operation) < 0)
+        operation = VIR_DOMAIN_JOB_OPERATION_UNKNOWN;
+      virTypedParamsFree (params, nparams);
+    }
+  *ret_job = ballast_job_from_operation (operation);
+  return TRUE;
+}
+
+static void
+query_job (BallastCollectedDomain *collected, guint *calls)
+{
+  g_autoptr(GError) error = NULL;
+  collected->job_queried = TRUE;
+  if (!ballast_query_job (collected->domain, &collected->job, calls, &error))
+    collected->job_error = g_strdup (error->message);
+}
+
 static void
 set_stats_period (BallastCollectedDomain *collected, guint period_sec, guint *calls)
 {
@@ -193,7 +239,8 @@ collect_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellabl
       collected->domain = record->dom;
       collected->uuid = g_strdup (uuid);
       collected->name = g_strdup (virDomainGetName (record->dom));
-      collected->state = record_state (record);
+      collected->state = record_int (record, "state.state", VIR_DOMAIN_NOSTATE);
+      collected->state_reason = record_int (record, "state.reason", 0);
       collected->active = state_is_active (collected->state);
       g_ptr_array_add (result->domains, collected);
 
@@ -203,6 +250,11 @@ collect_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellabl
 
       if (!collected->active)
         continue;
+      gboolean job_seen = (flags & BALLAST_COLLECT_QUERY_JOB)
+                          || ballast_job_from_state (collected->state, collected->state_reason)
+                               != BALLAST_JOB_NONE;
+      if (job_seen)
+        query_job (collected, &result->libvirt_calls);
       if (record_has_balloon_fields (record))
         {
           ballast_balloon_stats_from_typed_params (record->params, record->nparams,
@@ -215,7 +267,8 @@ collect_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellabl
       gboolean needs_period = (flags & BALLAST_COLLECT_SET_PERIOD) != 0;
       if (collected->config != NULL)
         needs_period = collected->config->has_balloon && collected->config->stats_period_sec == 0;
-      if (needs_period && request->stats_period_sec > 0)
+      /* Setting it waits for a job to end: not while one may run. */
+      if (needs_period && request->stats_period_sec > 0 && !job_seen)
         set_stats_period (collected, request->stats_period_sec, &result->libvirt_calls);
     }
   virDomainStatsRecordListFree (records);
@@ -343,6 +396,8 @@ apply_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable 
   result->items = g_steal_pointer (&request->items);
   if (test_before_apply != NULL)
     test_before_apply (result->items, test_hook_data);
+  /* uuid -> GINT_TO_POINTER (job + 1): each domain asked once. */
+  g_autoptr(GHashTable) jobs = g_hash_table_new (g_str_hash, g_str_equal);
   for (guint i = 0; i < result->items->len; i++)
     {
       BallastApplyItem *item = result->items->pdata[i];
@@ -350,6 +405,24 @@ apply_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable 
         {
           item->outcome = BALLAST_APPLY_FAILED;
           item->error = g_strdup ("connection lost");
+          continue;
+        }
+      gpointer known = g_hash_table_lookup (jobs, item->uuid);
+      if (known == NULL)
+        {
+          BallastJob job = BALLAST_JOB_NONE;
+          /* A failed query is no reason to hold back: the change itself
+           * fails the same way if the domain is gone, and libvirt still
+           * makes it wait for any job. */
+          if (!ballast_query_job (item->domain, &job, &result->libvirt_calls, NULL))
+            job = BALLAST_JOB_NONE;
+          known = GINT_TO_POINTER (job + 1);
+          g_hash_table_insert (jobs, item->uuid, known);
+        }
+      item->job = (BallastJob) (GPOINTER_TO_INT (known) - 1);
+      if (item->job != BALLAST_JOB_NONE)
+        {
+          item->outcome = BALLAST_APPLY_BUSY;
           continue;
         }
       result->libvirt_calls++;

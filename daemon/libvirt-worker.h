@@ -6,6 +6,7 @@
 
 #include "balloon-stats.h"
 #include "domain-config.h"
+#include "domain-job.h"
 
 G_BEGIN_DECLS
 
@@ -19,6 +20,7 @@ typedef enum {
   BALLAST_COLLECT_KNOWN = 1 << 0,        /* the main thread has this domain */
   BALLAST_COLLECT_FETCH_XML = 1 << 1,    /* its config is stale: refetch */
   BALLAST_COLLECT_SET_PERIOD = 1 << 2,   /* running balloon without a stats period */
+  BALLAST_COLLECT_QUERY_JOB = 1 << 3,    /* a libvirt job may run: ask whether it still does */
 } BallastCollectFlags;
 
 typedef struct {
@@ -26,6 +28,7 @@ typedef struct {
   char *uuid;
   char *name;
   int state;                    /* virDomainState */
+  int state_reason;             /* its virDomain*Reason */
   gboolean active;
   gboolean has_stats;
   BallastBalloonStats stats;
@@ -35,6 +38,9 @@ typedef struct {
   char *config_error;           /* when fetched and not parsed */
   gboolean period_attempted;
   char *period_error;           /* NULL when it was set */
+  gboolean job_queried;         /* asked libvirt whether a job runs */
+  BallastJob job;               /* what it said: BALLAST_JOB_NONE, or the job */
+  char *job_error;              /* the query failed: why (JOB means nothing then) */
 } BallastCollectedDomain;
 
 typedef struct {
@@ -50,7 +56,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (BallastCollectResult, ballast_collect_result_free
 /* Run one collection: ONE virConnectGetAllDomainStats(STATE|BALLOON) for the
  * list, states and balloon stats of every domain; the XML of new or changed
  * domains; virDomainMemoryStats() only where the driver returned no balloon
- * fields at all; stats periods where needed. FLAGS maps uuid ->
+ * fields at all; stats periods where needed; whether a job runs
+ * (ballast_query_job()) where a job was seen or the state says one runs. FLAGS maps uuid ->
  * GUINT_TO_POINTER(BallastCollectFlags) and is taken over. */
 void ballast_collect_async (virConnectPtr conn, GHashTable *flags, guint stats_period_sec,
                             GCancellable *cancellable, GAsyncReadyCallback callback,
@@ -61,6 +68,7 @@ typedef enum {
   BALLAST_APPLY_OK,
   BALLAST_APPLY_GONE,     /* the domain vanished or stopped meanwhile: normal */
   BALLAST_APPLY_FAILED,
+  BALLAST_APPLY_BUSY,     /* not tried: a libvirt job runs on the domain (JOB) */
 } BallastApplyOutcome;
 
 typedef enum {
@@ -85,6 +93,7 @@ typedef struct {
   guint64 old_kib;          /* virtio-mem: what it was asked for before */
   char *reason;             /* virtio-mem: why, for the log (not the worker's) */
   BallastApplyOutcome outcome;
+  BallastJob job;           /* BUSY: the job that runs */
   int error_code;           /* virErrorNumber when FAILED */
   char *error;
 } BallastApplyItem;
@@ -113,11 +122,22 @@ BallastApplyItem *ballast_apply_item_new_virtio_mem (virDomainPtr domain, const 
 
 /* Apply targets with virDomainSetMemoryFlags(LIVE): the only place in
  * ballast that moves a balloon; resize virtio-mem devices (the only place
- * that does); and keep the run state in the domains' live metadata. ITEMS (of BallastApplyItem*) is taken over
- * and comes back in the result with outcomes filled in. */
+ * that does); and keep the run state in the domains' live metadata. No
+ * domain is changed while a libvirt job runs on it: each is asked first
+ * (ballast_query_job(), once per domain and batch), and its items come
+ * back BUSY. ITEMS (of BallastApplyItem*) is taken over and comes back in
+ * the result with outcomes filled in. */
 void ballast_apply_async (virConnectPtr conn, GPtrArray *items, GCancellable *cancellable,
                           GAsyncReadyCallback callback, gpointer user_data);
 BallastApplyResult *ballast_apply_finish (GAsyncResult *result, GError **error);
+
+/* In a worker thread: whether a libvirt job runs on DOMAIN. One
+ * virDomainGetControlInfo() (no monitor: cheap, and answered while a job
+ * runs), and virDomainGetJobStats() for which job when one does. A driver
+ * that cannot say (VIR_ERR_NO_SUPPORT) has no jobs to wait for:
+ * BALLAST_JOB_NONE. Returns FALSE with ERROR on any other failure; CALLS
+ * counts the libvirt calls. */
+gboolean ballast_query_job (virDomainPtr domain, BallastJob *ret_job, guint *calls, GError **error);
 
 /* ---- Test hooks ----
  * For the fault tests (tests/integration/test-faults.c), which need things

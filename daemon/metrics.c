@@ -145,8 +145,12 @@ append_host (GString *out, const BallastStatusReport *report)
                          "Memory kept free for the host itself.");
     }
   if (report->has_plan)
-    append_kib_family (out, report->plan.slack_kib, "ballast_host_slack_bytes",
-                       "Available plus memory coming back from moving balloons, minus the reserve and the overflow; negative when short.");
+    {
+      append_kib_family (out, report->plan.slack_kib, "ballast_host_slack_bytes",
+                         "Available plus memory coming back from moving balloons, minus the reserve, the overflow and what is still to arrive; negative when short.");
+      append_kib_family (out, report->plan.arriving_kib, "ballast_host_arriving_bytes",
+                         "Memory guests migrating in will still take (each counted at its maximum until it reports).");
+    }
   if (readable && report->host.psi_some_avg10_centipct.known)
     {
       append_family (out, "ballast_host_psi_memory_some_avg10_ratio", "gauge",
@@ -279,11 +283,11 @@ append_guests (GString *out, GPtrArray *domains)
     }
 
   append_family (out, "ballast_guest_status", "gauge",
-                 "1 for how ballast regards the guest: managed, unresponsive, excluded, fixed, no-driver or unmanaged.");
+                 "1 for how ballast regards the guest: managed, unresponsive, excluded, fixed, partial-stats, no-driver, unmanaged or in-job.");
   for (guint i = 0; i < domains->len; i++)
     {
       const char *status = ((const BallastDomainReport *) domains->pdata[i])->status;
-      for (int s = BALLAST_GUEST_MANAGED; s <= BALLAST_GUEST_UNMANAGED; s++)
+      for (int s = BALLAST_GUEST_MANAGED; s < BALLAST_N_GUEST_STATUSES; s++)
         {
           const char *name = ballast_guest_status_to_string (s);
           g_autofree char *status_label = label ("status", name);

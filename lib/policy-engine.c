@@ -893,7 +893,9 @@ ballast_policy_decide (const BallastPolicy *policy, const BallastHostInput *host
 
   guint64 raised = raise_to_min (slots, n_guests);
   gint64 slack = (gint64) host->available_kib + pending - (gint64) plan->reserve_kib
-                 - (gint64) raised - (gint64) MIN (host->overflow_kib, (guint64) G_MAXINT64 / 2);
+                 - (gint64) raised - (gint64) MIN (host->overflow_kib, (guint64) G_MAXINT64 / 4)
+                 - (gint64) MIN (host->arriving_kib, (guint64) G_MAXINT64 / 4);
+  plan->arriving_kib = host->arriving_kib;
   plan->slack_kib = slack;
   plan->deficit_kib = slack < -(gint64) policy->band_kib ? (guint64) -slack : 0;
   plan->surplus_kib = slack > (gint64) policy->band_kib ? (guint64) slack : 0;
@@ -1152,6 +1154,14 @@ ballast_decision_describe (const BallastPlan *plan, const BallastDecision *d)
                              ? (d->min_unreachable ? "what it cannot give now" : "min")
                              : d->floor_kib < d->need_kib ? "need, headroom lent" : "need";
   g_autofree char *deficit = ballast_size_format_kib (plan->deficit_kib);
+  /* What the host is short of, with what guests arriving still take. */
+  if (plan->arriving_kib > 0)
+    {
+      g_autofree char *arriving = ballast_size_format_kib (plan->arriving_kib);
+      g_autofree char *bare = g_steal_pointer (&deficit);
+      deficit = g_strdup_printf ("%s (counting %s still to arrive with incoming migrations)", bare,
+                                 arriving);
+    }
   g_autofree char *surplus = ballast_size_format_kib (plan->surplus_kib);
   g_autofree char *skipped = ballast_size_format_kib (d->skipped_change_kib);
   guint64 delta_kib = d->target_kib > d->old_target_kib ? d->target_kib - d->old_target_kib

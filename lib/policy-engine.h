@@ -19,6 +19,9 @@ typedef struct {
   guint64 overflow_kib;    /* guest memory the budget has already pushed out
                             * to swap (the cgroup's swap use): owed on top of
                             * the reserve, since available_kib stops at 0 */
+  guint64 arriving_kib;    /* what guests arriving on the host (an incoming
+                            * migration) will still take that available_kib
+                            * does not show yet: owed like the overflow */
   gboolean has_psi;
   guint psi_some_avg10_centipct;
   guint decision_interval_sec; /* how long until the next decision; 0: unknown.
@@ -140,7 +143,8 @@ typedef struct {
 typedef struct {
   guint64 reserve_kib;
   gint64 pending_kib;       /* on its way back (+) or out (-) in moving balloons */
-  gint64 slack_kib;         /* available + pending - reserve */
+  gint64 slack_kib;         /* available + pending - reserve - overflow - arriving */
+  guint64 arriving_kib;     /* the host's, for the reason texts */
   guint64 deficit_kib;      /* -slack when below -band, else 0 */
   guint64 surplus_kib;      /* slack when above band, else 0 */
   gboolean emergency;

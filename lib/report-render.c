@@ -194,6 +194,13 @@ ballast_render_status_report (const BallastStatusReport *status)
                                                      ballast_render_slack_state (status),
                                                      status->plan.emergency ? ", EMERGENCY" : "");
       append_field (out, "Slack:", slack_line);
+      if (status->plan.arriving_kib.known && status->plan.arriving_kib.value > 0)
+        {
+          g_autofree char *arriving = ballast_render_kib_figure (status->plan.arriving_kib);
+          g_autofree char *arriving_line = g_strdup_printf ("%s still to arrive with incoming "
+                                                            "migrations (counted as used)", arriving);
+          append_field (out, "Arriving:", arriving_line);
+        }
     }
 
   BallastFigure ratio = status->overcommit.ratio_permille;
@@ -210,6 +217,9 @@ ballast_render_status_report (const BallastStatusReport *status)
   GString *guests = g_string_new (running);
   for (gsize i = 0; i < G_N_ELEMENTS (status->guests.by_status); i++)
     {
+      /* A status an older ballastd does not have. */
+      if (i > 0 && !status->guests.by_status[i].count.known)
+        continue;
       g_autofree char *suffix = g_strdup_printf (" %s", status->guests.by_status[i].status);
       g_autofree char *count = render_figure (status->guests.by_status[i].count, suffix);
       g_string_append_printf (guests, "%s%s", i == 0 ? ": " : ", ", count);

@@ -77,6 +77,7 @@ ballast_status_report_to_json (const BallastStatusReport *report)
       plan = json_object_new_object ();
       ballast_json_add_figure (plan, "slack_kib", report->plan.slack_kib);
       ballast_json_add_figure (plan, "pending_kib", report->plan.pending_kib);
+      ballast_json_add_figure (plan, "arriving_kib", report->plan.arriving_kib);
       ballast_json_add_figure (plan, "deficit_kib", report->plan.deficit_kib);
       ballast_json_add_figure (plan, "surplus_kib", report->plan.surplus_kib);
       ballast_json_add_figure (plan, "reclaimed_kib", report->plan.reclaimed_kib);
@@ -170,6 +171,8 @@ ballast_domain_report_to_json (const BallastDomainReport *report)
   ballast_json_add_bool (object, "spike_due", report->spike_due);
   ballast_json_add_figure (object, "stats_period_sec", report->stats_period_sec);
   ballast_json_add_string (object, "balloon_model", report->balloon_model);
+  ballast_json_add_string (object, "job", report->job);
+  ballast_json_add_figure (object, "arriving_kib", report->arriving_kib);
   json_object_object_add (object, "ksm", report->has_ksm ? ballast_guest_ksm_report_to_json (&report->ksm) : NULL);
   ballast_json_add_string (object, "reason_code", report->reason_code);
   ballast_json_add_string (object, "reason", report->reason);
@@ -180,7 +183,7 @@ ballast_domain_report_to_json (const BallastDomainReport *report)
 
 
 static const char *const guest_statuses[] = { "managed", "unresponsive", "excluded", "fixed",
-                                              "partial-stats", "no-driver", "unmanaged" };
+                                              "partial-stats", "no-driver", "unmanaged", "in-job" };
 G_STATIC_ASSERT (G_N_ELEMENTS (guest_statuses)
                  == G_N_ELEMENTS (((BallastStatusReport *) NULL)->guests.by_status));
 
@@ -230,6 +233,7 @@ ballast_status_report_from_json (json_object *json, BallastStatusReport *report)
     .plan = {
       .slack_kib = ballast_json_get_figure (plan, "slack_kib"),
       .pending_kib = ballast_json_get_figure (plan, "pending_kib"),
+      .arriving_kib = ballast_json_get_figure (plan, "arriving_kib"),
       .deficit_kib = ballast_json_get_figure (plan, "deficit_kib"),
       .surplus_kib = ballast_json_get_figure (plan, "surplus_kib"),
       .reclaimed_kib = ballast_json_get_figure (plan, "reclaimed_kib"),
@@ -326,6 +330,8 @@ ballast_domain_report_from_json (json_object *json)
     .spike_due = ballast_json_get_bool (json, "spike_due"),
     .stats_period_sec = ballast_json_get_figure (json, "stats_period_sec"),
     .balloon_model = ballast_json_get_string (json, "balloon_model"),
+    .job = ballast_json_get_string (json, "job"),
+    .arriving_kib = ballast_json_get_figure (json, "arriving_kib"),
     .reason_code = ballast_json_get_string (json, "reason_code"),
     .reason = g_strdup (ballast_json_get_string (json, "reason")),
   };

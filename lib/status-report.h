@@ -57,6 +57,7 @@ typedef struct {
   struct {
     BallastFigure slack_kib;    /* negative when short */
     BallastFigure pending_kib;
+    BallastFigure arriving_kib; /* still to arrive with incoming migrations */
     BallastFigure deficit_kib;
     BallastFigure surplus_kib;
     BallastFigure reclaimed_kib;
@@ -68,10 +69,10 @@ typedef struct {
     BallastFigure defined;
     BallastFigure running;
     struct {
-      const char *status;       /* managed, unresponsive, excluded, fixed, no-driver,
-                                 * unmanaged */
+      const char *status;       /* managed, unresponsive, excluded, fixed,
+                                 * partial-stats, no-driver, unmanaged, in-job */
       BallastFigure count;      /* running guests so regarded */
-    } by_status[7];
+    } by_status[8];
     BallastFigure sum_max_kib;
     BallastFigure sum_current_kib;
   } guests;
@@ -169,6 +170,9 @@ typedef struct {
   gboolean spike_due;           /* headroom for its next spike is held now */
   BallastFigure stats_period_sec;
   const char *balloon_model;
+  const char *job;              /* the libvirt job that runs on it ("outgoing
+                                 * migration"), NULL: none */
+  BallastFigure arriving_kib;   /* an arriving guest's memory still to come */
   gboolean has_ksm;
   BallastGuestKsmReport ksm;    /* its page sharing figures */
   const char *reason_code;

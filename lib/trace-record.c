@@ -31,6 +31,7 @@ ballast_trace_record_new (gint64 time_usec, guint64 cycle, const BallastHostInpu
   record->budget_total_kib = host->total_kib;
   record->budget_available_kib = host->available_kib;
   record->budget_overflow_kib = host->overflow_kib;
+  record->arriving_kib = host->arriving_kib;
   record->reserve_kib = plan != NULL ? plan->reserve_kib : 0;
   record->has_psi = host->has_psi;
   record->psi_some_avg10_centipct = host->psi_some_avg10_centipct;
@@ -99,6 +100,7 @@ ballast_trace_record_to_json (const BallastTraceRecord *record)
   add_u64 (host, "budget_total_kib", record->budget_total_kib);
   add_u64 (host, "budget_available_kib", record->budget_available_kib);
   add_u64 (host, "budget_overflow_kib", record->budget_overflow_kib);
+  add_u64 (host, "arriving_kib", record->arriving_kib);
   add_u64 (host, "reserve_kib", record->reserve_kib);
   json_object_object_add (host, "has_psi", json_object_new_boolean (record->has_psi));
   add_u64 (host, "psi_some_avg10_centipct", record->psi_some_avg10_centipct);
@@ -363,6 +365,7 @@ ballast_trace_record_parse (const char *line, GError **error)
   if (!get_u64 (host, "host", "budget_total_kib", TRUE, &record->budget_total_kib, error)
       || !get_u64 (host, "host", "budget_available_kib", TRUE, &record->budget_available_kib, error)
       || !get_u64 (host, "host", "budget_overflow_kib", FALSE, &record->budget_overflow_kib, error)
+      || !get_u64 (host, "host", "arriving_kib", FALSE, &record->arriving_kib, error)
       || !get_u64 (host, "host", "reserve_kib", FALSE, &record->reserve_kib, error)
       || !get_bool (host, "host", "has_psi", &record->has_psi, error)
       || !get_u64 (host, "host", "psi_some_avg10_centipct", FALSE, &psi, error)

@@ -24,6 +24,7 @@ G_BEGIN_DECLS
  *      "budget_total_kib": 16777216,      (required) BallastHostInput.total_kib
  *      "budget_available_kib": 5242880,   (required) .available_kib
  *      "budget_overflow_kib": 0,          .overflow_kib (swapped out)
+ *      "arriving_kib": 0,                 .arriving_kib (incoming migrations)
  *      "reserve_kib": 1677721,            the plan's reserve
  *      "has_psi": true,
  *      "psi_some_avg10_centipct": 125,    PSI "some" avg10, 1.25% -> 125
@@ -112,6 +113,7 @@ typedef struct {
   guint64 budget_total_kib;
   guint64 budget_available_kib;
   guint64 budget_overflow_kib;
+  guint64 arriving_kib;
   guint64 reserve_kib;
   gboolean has_psi;
   guint psi_some_avg10_centipct;

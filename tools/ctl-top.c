@@ -116,9 +116,15 @@ render_header (const BallastStatusReport *status)
                           : status->plan.emergency && status->plan.deficit_kib.value > 0
                             ? "short: EMERGENCY"
                             : ballast_render_slack_state (status);
-      g_string_append_printf (out, "Budget: %s (%s)   Available: %s   Reserve: %s   Slack: %s (%s)\n",
+      g_string_append_printf (out, "Budget: %s (%s)   Available: %s   Reserve: %s   Slack: %s (%s)",
                               budget, status->host.budget_source ?: "?", available, reserve,
                               slack, state);
+      if (status->plan.arriving_kib.known && status->plan.arriving_kib.value > 0)
+        {
+          g_autofree char *arriving = ballast_render_kib_figure (status->plan.arriving_kib);
+          g_string_append_printf (out, "   Arriving: %s", arriving);
+        }
+      g_string_append_c (out, '\n');
     }
 
   gint64 ratio = status->overcommit.ratio_permille.value;
@@ -136,9 +142,10 @@ render_header (const BallastStatusReport *status)
   gint64 duration = status->cycles.last_duration_usec.value;
   g_string_append_printf (out, "Guests: %" G_GINT64_FORMAT " running", status->guests.running.value);
   for (gsize i = 0; i < G_N_ELEMENTS (status->guests.by_status); i++)
-    g_string_append_printf (out, "%s%" G_GINT64_FORMAT " %s", i == 0 ? ": " : ", ",
-                            status->guests.by_status[i].count.value,
-                            status->guests.by_status[i].status ?: "?");
+    if (i == 0 || status->guests.by_status[i].count.known)
+      g_string_append_printf (out, "%s%" G_GINT64_FORMAT " %s", i == 0 ? ": " : ", ",
+                              status->guests.by_status[i].count.value,
+                              status->guests.by_status[i].status ?: "?");
   g_string_append_printf (out, "   Cycles: %" G_GINT64_FORMAT " (%" G_GINT64_FORMAT " skipped), last %"
                           G_GINT64_FORMAT ".%03" G_GINT64_FORMAT " ms\n", status->cycles.completed.value,
                           status->cycles.skipped.value, duration / 1000, duration % 1000);

@@ -257,6 +257,117 @@ test_refused_change_says_why (void)
   ballast_daemon_config_clear (&config);
 }
 
+/* ---- Libvirt jobs: migrations in and out ---- */
+
+/* What libvirt would say of two guests in a migration: "arriving" comes
+ * in (paused for it, no stats yet), "leaving" goes out. The test driver
+ * has no migrations and no jobs (virDomainGetControlInfo always says
+ * none), so the collect hook puts the job query's answer in, as
+ * ballast_query_job() would have it; everything else is real. From cycle
+ * FAIL_AT the query of "leaving" fails; from END_AT both jobs are over. */
+typedef struct {
+  guint cycle;
+  guint fail_at;
+  guint end_at;
+  gint changed_in_job;      /* apply items for a guest while in its job */
+  BallastDaemon *daemon;
+} MigrationWorld;
+
+static void
+migration_report (BallastCollectResult *result, gpointer user_data)
+{
+  MigrationWorld *world = user_data;
+  world->cycle++;
+  for (guint i = 0; i < result->domains->len; i++)
+    {
+      BallastCollectedDomain *collected = result->domains->pdata[i];
+      gboolean arriving = g_strcmp0 (collected->name, "arriving") == 0;
+      gboolean leaving = g_strcmp0 (collected->name, "leaving") == 0;
+      if (!arriving && !leaving)
+        continue;
+      collected->job_queried = TRUE;
+      g_clear_pointer (&collected->job_error, g_free);
+      collected->job = BALLAST_JOB_NONE;
+      if (world->cycle >= world->end_at)
+        continue;
+      if (arriving)
+        {
+          collected->state = VIR_DOMAIN_PAUSED;
+          collected->state_reason = VIR_DOMAIN_PAUSED_MIGRATION;
+          collected->has_stats = FALSE;
+          collected->job = BALLAST_JOB_MIGRATION_IN;
+        }
+      else if (world->cycle >= world->fail_at)
+        collected->job_error = g_strdup ("cannot ask libvirt whether a job runs on leaving: "
+                                         "internal error: client socket is closed");
+      else
+        collected->job = BALLAST_JOB_MIGRATION_OUT;
+    }
+}
+
+static void
+count_changes_in_job (GPtrArray *items, gpointer user_data)
+{
+  MigrationWorld *world = user_data;
+  if (world->cycle >= world->end_at)
+    return;
+  for (guint i = 0; i < items->len; i++)
+    {
+      const char *name = virDomainGetName (((BallastApplyItem *) items->pdata[i])->domain);
+      if (g_strcmp0 (name, "arriving") == 0 || g_strcmp0 (name, "leaving") == 0)
+        g_atomic_int_inc (&world->changed_in_job);
+    }
+}
+
+static void
+test_migration_jobs (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("ballast-faults-XXXXXX", NULL);
+  /* 8 GiB guests at 6 GiB: the donor uses 3 GiB of it (the test driver
+   * reports half the balloon usable). */
+  const char *const names[] = { "arriving", "leaving", "donor", NULL };
+  g_autofree char *uri = write_domains (dir, names, 8 * GIB, 6 * GIB);
+  /* 16 GiB, 6 GiB available: 4.4 GiB spare over the reserve, until the
+   * 8 GiB arriving guest is counted. */
+  g_autoptr(FakeHost) host = fake_host_new (16 * GIB, 6 * GIB);
+  MigrationWorld world = { .fail_at = 4, .end_at = 7 };
+  BallastDaemonConfig config = config_for (uri);
+  config.overcommit = BALLAST_OVERCOMMIT_ON;
+  config.overcommit_set = TRUE;
+  harness_log_capture_begin ();
+  ballast_worker_set_test_hooks (migration_report, count_changes_in_job, &world);
+  g_autoptr(BallastDaemon) daemon = run_daemon_cycles (&config, host, 9);
+  ballast_worker_set_test_hooks (NULL, NULL, NULL);
+
+  /* In their jobs: never changed, said why. */
+  g_assert_cmpint (g_atomic_int_get (&world.changed_in_job), ==, 0);
+  g_assert_cmpuint (harness_log_count ("MESSAGE", "arriving: in-job: incoming migration for 0 s",
+                                       "8.0 GiB still to arrive counted as used (its maximum until it reports)",
+                                       NULL), ==, 1);
+  g_assert_cmpuint (harness_log_count ("MESSAGE", "leaving: in-job: outgoing migration for 0 s: "
+                                       "not resized until it ends", NULL), ==, 1);
+  /* A query that fails changes nothing: still in its job, said once. */
+  g_assert_cmpuint (harness_log_count ("WARNING", "leaving: cannot ask libvirt whether a job runs",
+                                       "still taken as in its job", NULL), ==, 1);
+  /* The arriving guest's maximum was owed: the donor gave it, and said so. */
+  g_assert_cmpuint (harness_log_count ("MESSAGE", "donor: balloon 6.0 GiB ->",
+                                       "counting 8.0 GiB still to arrive with incoming migrations",
+                                       NULL), ==, 1);
+
+  /* Over: managed again, the leaving guest never changed meanwhile, and
+   * nothing more owed. */
+  BallastDomain *arriving = registry_domain (daemon, "arriving");
+  BallastDomain *leaving = registry_domain (daemon, "leaving");
+  g_assert_cmpint (arriving->classification.status, ==, BALLAST_GUEST_MANAGED);
+  g_assert_cmpint (leaving->classification.status, ==, BALLAST_GUEST_MANAGED);
+  g_assert_cmpuint (harness_log_count ("MESSAGE", "arriving: incoming migration over after", NULL), ==, 1);
+  g_assert_cmpuint (harness_log_count ("MESSAGE", "leaving: outgoing migration over after", NULL), ==, 1);
+  g_assert_cmpuint (ballast_daemon_get_view (daemon)->plan->arriving_kib, ==, 0);
+  harness_log_capture_end ();
+  ballast_daemon_config_clear (&config);
+  remove_dir (dir);
+}
+
 /* ---- A model of guests and host, for the stats libvirt cannot fake ---- */
 
 typedef enum {
@@ -1569,6 +1680,7 @@ main (int argc, char **argv)
   default_conn = virConnectOpen ("test:///default");
   g_assert_nonnull (default_conn);
   g_test_add_func ("/faults/domain-gone-before-apply", test_domain_gone_before_apply);
+  g_test_add_func ("/faults/migration-jobs", test_migration_jobs);
   g_test_add_func ("/faults/stuck-balloon-not-counted-on", test_stuck_balloon_not_counted_on);
   g_test_add_func ("/faults/stuck-balloon-retried-with-backoff", test_stuck_balloon_retried_with_backoff);
   g_test_add_func ("/faults/absurd-and-missing-stats", test_absurd_and_missing_stats);

@@ -755,6 +755,29 @@ test_overflow_adds_to_deficit (void)
   g_assert_cmpuint (plan->decisions[0].target_kib, ==, 5 * GIB);
 }
 
+/* A guest migrating in will take memory MemAvailable does not show yet:
+ * the host is short by it now, and the reasons say so. */
+static void
+test_arriving_adds_to_deficit (void)
+{
+  BallastPolicy policy = test_policy ();
+  BallastGuestInput guests[] = {
+    idle_guest ("idle", &policy, 8 * GIB, 8 * GIB, 7 * GIB),
+  };
+  BallastHostInput host = host_with_available (16 * GIB, 2 * GIB);
+  g_autoptr(BallastPlan) before = ballast_policy_decide (&policy, &host, guests, 1, TRUE);
+  g_assert_cmpuint (before->deficit_kib, ==, 0);
+  host.arriving_kib = 3 * GIB;
+  g_autoptr(BallastPlan) plan = ballast_policy_decide (&policy, &host, guests, 1, TRUE);
+  g_assert_cmpuint (plan->arriving_kib, ==, 3 * GIB);
+  g_assert_cmpuint (plan->deficit_kib, ==, 2 * GIB);
+  g_assert_false (plan->emergency); /* not short now: when it arrives */
+  g_assert_cmpint (plan->decisions[0].reason, ==, BALLAST_REASON_SHRINK_DEFICIT);
+  g_assert_cmpuint (plan->decisions[0].target_kib, ==, 6 * GIB);
+  g_autofree char *reason = ballast_decision_describe (plan, &plan->decisions[0]);
+  g_assert_nonnull (strstr (reason, "host short of 2.0 GiB (counting 3.0 GiB still to arrive with incoming migrations)"));
+}
+
 /* Balloon memory a guest never touched frees nothing on the host: the
  * deficit is taken from memory the host holds, and in a deficit no guest
  * keeps untouched memory above its floor either. */
@@ -1071,6 +1094,8 @@ random_case (GRand *rand, RandomCase *c)
   c->host.available_kib = random_kib (rand, 0, c->host.total_kib);
   if (g_rand_int_range (rand, 0, 4) == 0)
     c->host.overflow_kib = random_kib (rand, 0, 4 * GIB);
+  if (g_rand_int_range (rand, 0, 8) == 0)
+    c->host.arriving_kib = random_kib (rand, 0, 8 * GIB);
   c->host.has_psi = g_rand_boolean (rand);
   c->host.psi_some_avg10_centipct = g_rand_int_range (rand, 0, 3000);
   c->host.decision_interval_sec = g_rand_int_range (rand, 0, 120);
@@ -1246,6 +1271,7 @@ main (int argc, char **argv)
   g_test_add_func ("/policy/free-page-reporting-guest", test_free_page_reporting_guest);
   g_test_add_func ("/policy/used-from-the-guests-own-report", test_used_from_the_guests_own_report);
   g_test_add_func ("/policy/overflow-adds-to-deficit", test_overflow_adds_to_deficit);
+  g_test_add_func ("/policy/arriving-adds-to-deficit", test_arriving_adds_to_deficit);
   g_test_add_func ("/policy/untouched-memory-frees-nothing", test_untouched_memory_frees_nothing);
   g_test_add_func ("/policy/headroom-lent-to-pressured", test_headroom_lent_to_pressured);
   g_test_add_func ("/policy/runaway-contained-at-fair-share", test_runaway_contained_at_fair_share);
