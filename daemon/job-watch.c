@@ -51,6 +51,9 @@ ballast_job_watch_merge (BallastDomain *domain, const BallastCollectedDomain *co
     {
       /* Gone with the run: a migration out ends with the domain stopped
        * here. */
+      if (record->job != BALLAST_JOB_NONE)
+        g_message ("%s: %s over: not running here any more", domain->name,
+                   ballast_job_describe (record->job));
       record->job = BALLAST_JOB_NONE;
       record->since_usec = 0;
       return;
@@ -71,6 +74,11 @@ ballast_job_watch_merge (BallastDomain *domain, const BallastCollectedDomain *co
   BallastJob from_state = ballast_job_from_state (collected->state, collected->state_reason);
   if (collected->job != BALLAST_JOB_NONE)
     begin (domain, ballast_job_refine (from_state, collected->job), "libvirt says so", now_usec);
+  else if (from_state == BALLAST_JOB_MIGRATION)
+    /* Paused for a migration whose job libvirt does not show here: the
+     * destination's domain waits for its memory (libvirt keeps a
+     * migration's job to the source). */
+    begin (domain, BALLAST_JOB_MIGRATION_IN, "paused for a migration into this host", now_usec);
   else if (from_state != BALLAST_JOB_NONE)
     /* Paused for a job whose query already says none: libvirt is between
      * the two (the job ends, the domain resumes next). Trust the state. */

@@ -131,12 +131,13 @@ void ballast_apply_async (virConnectPtr conn, GPtrArray *items, GCancellable *ca
                           GAsyncReadyCallback callback, gpointer user_data);
 BallastApplyResult *ballast_apply_finish (GAsyncResult *result, GError **error);
 
-/* In a worker thread: whether a libvirt job runs on DOMAIN. One
- * virDomainGetControlInfo() (no monitor: cheap, and answered while a job
- * runs), and virDomainGetJobStats() for which job when one does. A driver
- * that cannot say (VIR_ERR_NO_SUPPORT) has no jobs to wait for:
- * BALLAST_JOB_NONE. Returns FALSE with ERROR on any other failure; CALLS
- * counts the libvirt calls. */
+/* In a worker thread: whether a libvirt job runs on DOMAIN, and which:
+ * one virDomainGetJobStats() (without a job: no monitor command, cheap). A
+ * driver that cannot say (VIR_ERR_NO_SUPPORT), and the destination of a
+ * migration, where libvirt keeps the stats to the source, give
+ * BALLAST_JOB_NONE (the destination's domain is paused for the migration:
+ * its state says so). Returns FALSE with ERROR on any other failure;
+ * CALLS counts the libvirt calls. */
 gboolean ballast_query_job (virDomainPtr domain, BallastJob *ret_job, guint *calls, GError **error);
 
 /* ---- Test hooks ----

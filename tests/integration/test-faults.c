@@ -261,7 +261,7 @@ test_refused_change_says_why (void)
 
 /* What libvirt would say of two guests in a migration: "arriving" comes
  * in (paused for it, no stats yet), "leaving" goes out. The test driver
- * has no migrations and no jobs (virDomainGetControlInfo always says
+ * has no migrations and no jobs (virDomainGetJobStats is not supported:
  * none), so the collect hook puts the job query's answer in, as
  * ballast_query_job() would have it; everything else is real. From cycle
  * FAIL_AT the query of "leaving" fails; from END_AT both jobs are over. */
