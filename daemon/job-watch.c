@@ -90,7 +90,12 @@ ballast_job_watch_merge (BallastDomain *domain, const BallastCollectedDomain *co
 void
 ballast_job_watch_busy (BallastDomain *domain, const BallastApplyItem *item, gint64 now_usec)
 {
-  begin (domain, item->job, "found before a change, which was not made", now_usec);
+  /* Said at every one: each is a decision not carried out (the run
+   * state's bookkeeping is written again later). */
+  if (item->kind != BALLAST_APPLY_RUN_STATE)
+    g_message ("%s: not changed: %s running (libvirt said so before the change)", domain->name,
+               ballast_job_describe (ballast_job_refine (domain->job.job, item->job)));
+  begin (domain, item->job, "found before a change", now_usec);
 }
 
 gboolean

@@ -9,8 +9,13 @@
 #    counts the memory still to come (plan arriving_kib > 0).
 # After it, the destination's ballastd manages the guest with the tuning it
 # had on the source (domtune --min, in its metadata), and says the job is
-# over. The guest is idle during the copy: live migrations of busy TCG
-# guests here sometimes arrive corrupted (second-libvirtd.sh, "TCG").
+# over. Then the guest goes back, and the second libvirtd's ballastd is
+# restarted during that copy with a policy that makes the host short: it
+# learns of the migration from no event and no state (a live migration's
+# source runs as before), so only the job query before its first change
+# stops it: the change is not made, and it says so.
+# The guest is idle during the copies: live migrations of busy TCG guests
+# here sometimes arrive corrupted (second-libvirtd.sh, "TCG").
 # SKIP (77) without root / libvirt / QEMU. FAIL otherwise.
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -26,6 +31,14 @@ POLICY=$E2E_RUN_DIR/policy.xml
 DEST_PID=
 
 dest_ctl() { "$BALLASTCTL" -s "$DEST_SOCKET" "$@"; }
+dest_start() {
+    rm -f "$DEST_SOCKET"
+    "$BALLASTD" --connect "$(sl_uri)" --socket "$DEST_SOCKET" --interval 1 --overcommit=on \
+        --policy "$1" >>"$DEST_LOG" 2>&1 &
+    DEST_PID=$!
+    for ((i = 0; i < 100; i++)); do [[ -S $DEST_SOCKET ]] && return 0; sleep 0.1; done
+    e2e_die "the destination's ballastd did not start: $(tail -n 5 "$DEST_LOG")"
+}
 dest_json() {
     local expr=$1; shift
     dest_ctl --json "$@" | python3 -c 'import json,sys; j=json.load(sys.stdin); print(eval(sys.argv[1]))' "$expr"
@@ -50,12 +63,10 @@ sl_start
 # Room for both guests at first: a 256 MiB reserve.
 bd_write_reserve_policy "$POLICY" 256
 bd_start --interval 1 --overcommit=on --policy "$POLICY"
+ROOMY_POLICY=$E2E_RUN_DIR/policy-roomy.xml
+cp "$POLICY" "$ROOMY_POLICY"
 : > "$DEST_LOG"
-"$BALLASTD" --connect "$(sl_uri)" --socket "$DEST_SOCKET" --interval 1 --overcommit=on \
-    --policy "$POLICY" >>"$DEST_LOG" 2>&1 &
-DEST_PID=$!
-for ((i = 0; i < 100; i++)); do [[ -S $DEST_SOCKET ]] && break; sleep 0.1; done
-[[ -S $DEST_SOCKET ]] || e2e_die "the destination's ballastd did not start: $(tail -n 5 "$DEST_LOG")"
+dest_start "$ROOMY_POLICY"
 
 e2e_guest_create "$MIG" --memory 512 --stats-period 1
 e2e_guest_create "$DONOR" --memory 512 --stats-period 1
@@ -130,6 +141,29 @@ grep -q "$MIG: incoming migration over after [0-9]* s: managed again" "$DEST_LOG
     || e2e_die "destination: $MIG's tuning is not from its metadata: $(dest_json "j['tuning_source']" dominfo "$MIG")"
 grep -qE "Kernel panic|general protection|Oops:|BUG: " "$(e2e_guest_log "$MIG")" && e2e_die "$MIG's kernel broke in the migration"
 
+squeezed=$(( $(bd_changes "$DONOR") - donor_changes ))
+
+# Back, with the second libvirtd's ballastd restarted during the copy and
+# the host short: its first decision shrinks the guest, which is not made.
+dest_stop
+sl_migrate_back "$MIG" --bandwidth 8 >"$migrate_log" 2>&1 &
+migrate_pid=$!
+deadline=$((SECONDS + 30))
+until sl_virsh domjobinfo "$MIG" 2>/dev/null | grep -q "Outgoing migration"; do
+    kill -0 "$migrate_pid" 2>/dev/null || e2e_die "the migration back ended too soon: $(cat "$migrate_log")"
+    ((SECONDS < deadline)) || e2e_die "no outgoing migration job on the second libvirtd"
+    sleep 0.2
+done
+restart_line=$(($(wc -l < "$DEST_LOG") + 1))
+dest_start "$POLICY"
+wait "$migrate_pid" || e2e_die "the migration back failed: $(cat "$migrate_log")"
+[[ $(e2e_guest_state "$MIG") == running* ]] || e2e_die "$MIG is not running back home: $(e2e_guest_state "$MIG")"
+tail -n +"$restart_line" "$DEST_LOG" | grep -q "$MIG: not changed: outgoing migration running (libvirt said so before the change)" \
+    || e2e_die "the restarted ballastd did not stop at the job: $(tail -n +"$restart_line" "$DEST_LOG")"
+tail -n +"$restart_line" "$DEST_LOG" | grep -E ": $MIG: balloon " \
+    && e2e_die "the restarted ballastd resized $MIG during its migration"
+grep -qE "Kernel panic|general protection|Oops:|BUG: " "$(e2e_guest_log "$MIG")" && e2e_die "$MIG's kernel broke in the migration back"
+
 dest_stop
 bd_stop
-e2e_log "PASS: $MIG left alone in its migration (donor squeezed $(( $(bd_changes "$DONOR") - donor_changes )) times meanwhile), counted arriving, managed at the destination with its min"
+e2e_log "PASS: $MIG left alone in its migration (donor squeezed $squeezed times meanwhile), counted arriving, managed at the destination with its min; a ballastd started during the way back stopped at the job"
