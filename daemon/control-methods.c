@@ -7,6 +7,7 @@
 #include "daemon-report.h"
 #include "ksm-control.h"
 #include "metrics.h"
+#include "start-control.h"
 
 typedef json_object *(*MethodHandler) (const BallastControlTarget *target,
                                        const BallastRequest *request,
@@ -158,6 +159,13 @@ method_ksm (const BallastControlTarget *target, const BallastRequest *request,
 }
 
 static json_object *
+method_admit (const BallastControlTarget *target, const BallastRequest *request,
+              const char **ret_code, GError **error)
+{
+  return ballast_start_method_admit (target->view, request, ret_code, error);
+}
+
+static json_object *
 method_ksm_set (const BallastControlTarget *target, const BallastRequest *request,
                 const char **ret_code, GError **error)
 {
@@ -176,6 +184,7 @@ static const Method methods[] = {
   { "policy-reload", TRUE, method_policy_reload },
   { "ksm", FALSE, method_ksm },
   { "ksm-set", TRUE, method_ksm_set },
+  { "admit", FALSE, method_admit },
 };
 
 const char *const *

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "policy-file.h"
 
+#include "start-check.h"
+
 #include "ballast-error.h"
 #include "size-units.h"
 #include "text-fields.h"
@@ -81,7 +83,7 @@ ballast_policy_file_new_default (void)
 
 static const BallastXmlRule policy_rules[] = {
   { "policy", BALLAST_XML_CONTAINER, NULL },
-  { "policy/overcommit", BALLAST_XML_EMPTY, "mode=auto|on|off!" },
+  { "policy/overcommit", BALLAST_XML_EMPTY, "mode=auto|on|off max-ratio=ratio" },
   { "policy/host", BALLAST_XML_CONTAINER, NULL },
   { "policy/host/budget", BALLAST_XML_EMPTY, "source=meminfo|cgroup! path=string" },
   { "policy/host/reserve", BALLAST_XML_SIZE_OR_PERCENT, NULL },
@@ -563,7 +565,12 @@ ballast_policy_file_parse (const char *text, const char *file_name, GError **err
   if ((element = child (&reader, root, "overcommit")) != NULL)
     {
       g_autofree char *mode = ballast_xml_attr (element, "mode");
-      file->overcommit_set = ballast_overcommit_mode_parse (mode, &file->overcommit, NULL);
+      g_autofree char *max_ratio = ballast_xml_attr (element, "max-ratio");
+      if (mode != NULL)
+        file->overcommit_set = ballast_overcommit_mode_parse (mode, &file->overcommit, NULL);
+      if (max_ratio != NULL
+          && !ballast_ratio_parse_permille (max_ratio, &file->overcommit_max_ratio_permille, NULL))
+        file->overcommit_max_ratio_permille = 0; /* the check before said why */
     }
   if ((element = child (&reader, root, "host")) != NULL
       && !read_host (&reader, element, file, error))

@@ -53,6 +53,8 @@ typedef struct {
   BallastPolicy policy;         /* the allocator's parameters */
   gboolean overcommit_set;
   BallastOvercommitMode overcommit;
+  guint overcommit_max_ratio_permille; /* <overcommit max-ratio>, for starts
+                                        * (lib/start-check.h); 0: none */
   gboolean budget_set;
   BallastBudgetSource budget;
   char *cgroup_path;            /* <budget source='cgroup' path='...'/> */

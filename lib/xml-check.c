@@ -6,6 +6,8 @@
 #include "text-fields.h"
 #include "xml-util.h"
 
+#include "start-check.h"
+
 #include <string.h>
 
 static const BallastXmlRule *
@@ -114,6 +116,10 @@ check_attributes (xmlNode *node, const BallastXmlRule *rule, const char *what, G
             && !check_uint (value, percent_types[p].min, percent_types[p].max, NULL))
           return fail (error, what, node, "<%s %s='%s'>: expected a whole percentage from %u to %u",
                        node->name, name, value, percent_types[p].min, percent_types[p].max);
+      guint permille;
+      g_autoptr(GError) ratio_error = NULL;
+      if (strcmp (type, "ratio") == 0 && !ballast_ratio_parse_permille (value, &permille, &ratio_error))
+        return fail (error, what, node, "<%s %s>: %s", node->name, name, ratio_error->message);
       if (strcmp (type, "string") == 0 && *value == '\0')
         return fail (error, what, node, "<%s %s=''>: must not be empty", node->name, name);
       if (strcmp (type, "unit") == 0)

@@ -17,6 +17,7 @@ enum {
   EXIT_PERMISSION = 4,
   EXIT_UNKNOWN_DOMAIN = 5,
   EXIT_BUSY = 6,
+  EXIT_REFUSED = 7,         /* admit: starting the guest would break the policy */
 };
 
 typedef struct {

@@ -154,6 +154,7 @@ extern const Command ctl_metrics_command;
 extern const Command ctl_ksm_command;
 extern const Command ctl_ksm_set_command;
 extern const Command ctl_complete_command;
+extern const Command ctl_admit_command;
 
 const Command *const ctl_commands[] = {
   &status_command,
@@ -170,6 +171,7 @@ const Command *const ctl_commands[] = {
   &ctl_metrics_command,
   &ctl_ksm_command,
   &ctl_ksm_set_command,
+  &ctl_admit_command,
   &version_command,
   &help_command,
   &ctl_complete_command,

@@ -82,6 +82,9 @@
 #   SL_STDIO_HANDLER    logd                  logd (its own virtlogd) or file
 #   SL_QEMU_USER/GROUP  libvirt-qemu/libvirt-qemu (Debian's defaults)
 #   SL_TIMEOUT          120                   seconds to wait for it to answer
+#   SL_QEMU_HOOKS       (empty)  files installed as its QEMU hook scripts
+#                       (its /etc/libvirt/hooks/qemu.d; libvirtd reads them
+#                       when it starts)
 #   SL_SUSPEND          (empty)  1: sl_migrate suspends the guest on the
 #                       source first and resumes it on the destination
 #                       (see "TCG" above)
@@ -99,6 +102,7 @@ SL_QEMU_USER=${SL_QEMU_USER:-libvirt-qemu}
 SL_QEMU_GROUP=${SL_QEMU_GROUP:-libvirt-qemu}
 SL_TIMEOUT=${SL_TIMEOUT:-120}
 SL_SUSPEND=${SL_SUSPEND:-}
+SL_QEMU_HOOKS=${SL_QEMU_HOOKS:-}
 
 _sl_log() { printf '%s second-libvirtd: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
@@ -213,6 +217,11 @@ migration_port_min = $SL_PORT_MIN
 migration_port_max = $SL_PORT_MAX
 EOF
     : > "$r/etc/virtlogd.conf"
+    local hook
+    for hook in $SL_QEMU_HOOKS; do
+        mkdir -p "$r/etc/hooks/qemu.d"
+        install -m 0755 "$hook" "$r/etc/hooks/qemu.d/"
+    done
     cat > "$SL_DIR/ns-init.sh" <<EOF
 #!/bin/bash
 # Runs in the second libvirtd's new mount + UTS namespace.

@@ -53,6 +53,28 @@ check "list text: human sizes" bash -c "'${BALLASTCTL}' -s '${SOCKET}' list | gr
 check "dominfo: by name" bash -c "'${BALLASTCTL}' -s '${SOCKET}' dominfo test | grep -q '^Status: *managed'"
 check "domhistory: shrink journaled" bash -c "'${BALLASTCTL}' -s '${SOCKET}' domhistory test --limit 2 | grep -q 'shrink by'"
 
+# admit: would a start keep the host within policy? 16 GiB budget less the
+# 2 GiB reserve; "test" (8 GiB) runs.
+guest_xml() { # NAME MAX_GIB [METADATA]
+    printf "<domain type='test'><name>%s</name>%s<memory unit='GiB'>%s</memory><os><type>hvm</type></os><devices><memballoon model='virtio'/></devices></domain>\n" "$1" "${3:-}" "$2"
+}
+guest_xml small 4 > "${WORK}/small.xml"
+set +e; msg="$(ctl admit "${WORK}/small.xml" 2>&1)"; status=$?; set -e
+check "admit: a small guest fits (exit 0)" test "${status}" -eq 0
+check "admit: says why" grep -q "^admitted: small's min 256.0 MiB" <<<"${msg}"
+guest_xml pinned 14 "<metadata><ballast:tuning xmlns:ballast='urn:ballast:tuning:1'><ballast:min percent='100'/></ballast:tuning></metadata>" > "${WORK}/pinned.xml"
+set +e; msg="$(ctl admit - < "${WORK}/pinned.xml" 2>&1)"; status=$?; set -e
+check "admit: a min the host cannot hold is refused (exit 7)" test "${status}" -eq 7
+check "admit: the refusal names the min and the room" grep -q "^ballast: refused: pinned needs its min 14.0 GiB .* more than the 14.0 GiB" <<<"${msg}"
+check "admit --json: admit false" test "$(json_get "$(ctl --json admit "${WORK}/pinned.xml" 2>/dev/null)" 'j["admit"]')" = False
+printf '<domain><name>broken' > "${WORK}/broken.xml"
+set +e; msg="$(ctl admit "${WORK}/broken.xml" 2>&1)"; status=$?; set -e
+check "admit: bad XML is an error (exit 1)" test "${status}" -eq 1
+check "admit: bad XML says where" grep -q "the domain XML: domain XML line" <<<"${msg}"
+set +e; msg="$(ctl admit "${WORK}/none.xml" 2>&1)"; status=$?; set -e
+check "admit: a missing file (exit 1)" test "${status}" -eq 1
+check "admit: names the file" grep -q "none.xml" <<<"${msg}"
+
 set +e; msg="$(ctl dominfo no-such-domain 2>&1)"; status=$?; set -e
 check "unknown domain: exit 5" test "${status}" -eq 5
 check "unknown domain: message" grep -q "failed to get domain 'no-such-domain'" <<<"${msg}"

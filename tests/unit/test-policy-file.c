@@ -111,13 +111,28 @@ test_shipped_policy_is_the_defaults (void)
   g_assert_cmpstr (a, ==, b);
 }
 
+/* <overcommit max-ratio> without a mode leaves the mode to ballastd's
+ * options; the ratio is there for `admit`. */
+static void
+test_max_ratio_alone (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(BallastPolicyFile) file = ballast_policy_file_parse (
+    "<policy xmlns='urn:ballast:policy:1'><overcommit max-ratio='2'/></policy>\n", "ratio.xml", &error);
+  g_assert_no_error (error);
+  g_assert_false (file->overcommit_set);
+  g_assert_cmpuint (file->overcommit_max_ratio_permille, ==, 2000);
+  g_autoptr(BallastPolicyFile) defaults = ballast_policy_file_new_default ();
+  g_assert_cmpuint (defaults->overcommit_max_ratio_permille, ==, 0);
+}
+
 static void
 test_every_field_read (void)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(BallastPolicyFile) file = ballast_policy_file_parse (
     "<policy xmlns='urn:ballast:policy:1'>\n"
-    "  <overcommit mode='on'/>\n"
+    "  <overcommit mode='on' max-ratio='1.75'/>\n"
     "  <host><budget source='cgroup' path='machine'/><reserve percent='15'/>\n"
     "    <band unit='MiB'>100</band><min-change unit='MiB'>20</min-change>\n"
     "    <emergency psi-percent='25'><headroom unit='MiB'>32</headroom></emergency></host>\n"
@@ -137,6 +152,7 @@ test_every_field_read (void)
   const BallastPolicy *p = &file->policy;
   g_assert_true (file->overcommit_set);
   g_assert_cmpint (file->overcommit, ==, BALLAST_OVERCOMMIT_ON);
+  g_assert_cmpuint (file->overcommit_max_ratio_permille, ==, 1750);
   g_assert_true (file->budget_set);
   g_assert_cmpint (file->budget, ==, BALLAST_BUDGET_CGROUP);
   g_assert_cmpstr (file->cgroup_path, ==, "machine");
@@ -322,6 +338,7 @@ main (int argc, char **argv)
   g_test_add_func ("/policy-file/shipped-policy-is-the-defaults", test_shipped_policy_is_the_defaults);
   g_test_add_func ("/policy-file/every-field-read", test_every_field_read);
   g_test_add_func ("/policy-file/precedence", test_precedence);
+  g_test_add_func ("/policy-file/max-ratio-alone", test_max_ratio_alone);
   g_test_add_func ("/policy-file/tuning-from-domain-xml", test_tuning_from_domain_xml);
   g_test_add_func ("/policy-file/tuning-round-trip", test_tuning_round_trip);
   g_test_add_func ("/policy-file/tuning-invalid", test_tuning_invalid);
