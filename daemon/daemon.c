@@ -482,6 +482,8 @@ start_cycle (BallastDaemon *daemon)
         domain_flags |= BALLAST_COLLECT_SET_PERIOD;
       if (ballast_job_watch_needs_query (domain))
         domain_flags |= BALLAST_COLLECT_QUERY_JOB;
+      if (domain->active && observed->has_stats && ballast_balloon_stats_has_guest_view (&observed->stats))
+        domain_flags |= BALLAST_COLLECT_HAD_GUEST_VIEW;
       g_hash_table_insert (flags, g_strdup (domain->uuid), GUINT_TO_POINTER (domain_flags));
     }
   daemon->cycle_in_flight = TRUE;

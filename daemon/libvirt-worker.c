@@ -261,7 +261,12 @@ collect_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellabl
                                                    &collected->stats);
           collected->has_stats = TRUE;
         }
-      else if (!job_seen) /* it would wait for the job */
+      /* Without the guest's figures: a driver that does not report them,
+       * or (NOWAIT) another client's job on the domain at that instant,
+       * which virDomainMemoryStats() waits out; not for a domain in a job
+       * of its own, which it would wait out too. */
+      gboolean guest_view = collected->has_stats && ballast_balloon_stats_has_guest_view (&collected->stats);
+      if (!job_seen && (!collected->has_stats || (!guest_view && (flags & BALLAST_COLLECT_HAD_GUEST_VIEW))))
         fetch_memory_stats (collected, &result->libvirt_calls);
 
       gboolean needs_period = (flags & BALLAST_COLLECT_SET_PERIOD) != 0;

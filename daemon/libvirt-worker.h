@@ -21,6 +21,7 @@ typedef enum {
   BALLAST_COLLECT_FETCH_XML = 1 << 1,    /* its config is stale: refetch */
   BALLAST_COLLECT_SET_PERIOD = 1 << 2,   /* running balloon without a stats period */
   BALLAST_COLLECT_QUERY_JOB = 1 << 3,    /* a libvirt job may run: ask whether it still does */
+  BALLAST_COLLECT_HAD_GUEST_VIEW = 1 << 4, /* its guest reported its figures last time */
 } BallastCollectFlags;
 
 typedef struct {
