@@ -88,6 +88,14 @@ ballast_daemon_status_report (const BallastDaemonView *view, BallastStatusReport
           report->host.psi_some_avg10_centipct = ballast_figure (host->psi.some.avg10_centipct);
           report->host.psi_full_avg10_centipct = ballast_figure (host->psi.full.avg10_centipct);
         }
+      const BallastMeminfo *meminfo = &host->meminfo;
+      report->host.swap_total_kib = ballast_figure_kib (meminfo->swap_total_kib);
+      report->host.swap_used_kib = ballast_figure_kib (meminfo->swap_total_kib > meminfo->swap_free_kib
+                                                         ? meminfo->swap_total_kib - meminfo->swap_free_kib : 0);
+      report->host.zswap_pool_kib = ballast_figure_kib (meminfo->zswap_kib);
+      report->host.zswapped_kib = ballast_figure_kib (meminfo->zswapped_kib);
+      if (host->has_swap_in_rate)
+        report->host.swap_in_kib_per_sec = ballast_figure_kib (host->swap_in_kib_per_sec);
       report->host.has_cgroup = host->has_cgroup;
       report->host.cgroup.version = ballast_figure (host->cgroup.version);
       report->host.cgroup.limited = host->cgroup.limited;

@@ -21,6 +21,7 @@
 
 #include <glib-unix.h>
 #include <stdio.h>
+#include <unistd.h>
 
 /* A cycle that has waited on libvirt this long marks the connection
  * stalled in status; libvirt's keepalive closes it a little later. */
@@ -54,6 +55,7 @@ struct _BallastDaemon {
 
   gboolean has_host;
   BallastHostSnapshot host;
+  gint64 host_read_usec;          /* monotonic: when HOST was read */
   char *host_error;
   BallastPlan *plan;
   BallastTraceRecorder *recorder;  /* --record, or NULL */
@@ -314,6 +316,17 @@ read_host (BallastDaemon *daemon)
   if (daemon->host_error != NULL)
     g_message ("host memory readable again");
   g_clear_pointer (&daemon->host_error, g_free);
+  /* The host's swap-in rate, from this snapshot and the one before. */
+  gint64 now_usec = g_get_monotonic_time ();
+  if (snapshot.has_vmstat && daemon->has_host && daemon->host.has_vmstat)
+    {
+      gboolean reset = FALSE;
+      guint64 pages_per_sec = ballast_counter_rate (daemon->host.vmstat.pswpin, snapshot.vmstat.pswpin,
+                                                    now_usec - daemon->host_read_usec, &reset);
+      snapshot.has_swap_in_rate = !reset;
+      snapshot.swap_in_kib_per_sec = pages_per_sec * (guint64) (sysconf (_SC_PAGESIZE) / 1024);
+    }
+  daemon->host_read_usec = now_usec;
   daemon->host = snapshot;
   daemon->has_host = TRUE;
   publish_view (daemon);

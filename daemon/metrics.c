@@ -143,6 +143,15 @@ append_host (GString *out, const BallastStatusReport *report)
                          "Guest memory the cgroup budget pushed out to swap, owed on top of the reserve.");
       append_kib_family (out, report->host.reserve_kib, "ballast_host_reserve_bytes",
                          "Memory kept free for the host itself.");
+      append_kib_family (out, report->host.swap_total_kib, "ballast_host_swap_total_bytes",
+                         "The host's swap (SwapTotal).");
+      append_kib_family (out, report->host.swap_used_kib, "ballast_host_swap_used_bytes",
+                         "Of it, in use (SwapTotal - SwapFree).");
+      append_kib_family (out, report->host.zswap_pool_kib, "ballast_host_zswap_pool_bytes",
+                         "zswap's compressed pool in RAM (Zswap): counted as used.");
+      if (report->host.swap_in_kib_per_sec.known)
+        append_kib_family (out, report->host.swap_in_kib_per_sec, "ballast_host_swap_in_bytes_per_second",
+                           "Pages the host reads back from swap (pswpin), per second.");
     }
   if (report->has_plan)
     {

@@ -6,10 +6,8 @@
  * its balloon moved (a page or two of kernel bookkeeping is noise). */
 #define BALLOON_MOVED_KIB 1024
 
-/* Per-second rate of a counter that moved from OLD to NEW over ELAPSED_USEC;
- * a counter that went backwards counts as a reset. */
-static guint64
-counter_rate (guint64 old_value, guint64 new_value, gint64 elapsed_usec, gboolean *ret_reset)
+guint64
+ballast_counter_rate (guint64 old_value, guint64 new_value, gint64 elapsed_usec, gboolean *ret_reset)
 {
   if (new_value < old_value)
     {
@@ -72,9 +70,9 @@ ballast_guest_history_advance (BallastGuestHistory *history, const BallastBalloo
         elapsed_usec = reported_sec > G_MAXINT64 / USEC_PER_SEC ? G_MAXINT64
                                                                  : reported_sec * USEC_PER_SEC;
       gboolean reset = FALSE;
-      history->swap_in_kib_per_sec = counter_rate (history->swap_in_kib, stats->swap_in_kib,
+      history->swap_in_kib_per_sec = ballast_counter_rate (history->swap_in_kib, stats->swap_in_kib,
                                                    elapsed_usec, &reset);
-      history->major_faults_per_sec = counter_rate (history->major_faults, stats->major_faults,
+      history->major_faults_per_sec = ballast_counter_rate (history->major_faults, stats->major_faults,
                                                     elapsed_usec, &reset);
       if (has_last_update && stats->last_update_sec < history->last_update_sec)
         reset = TRUE;
@@ -111,7 +109,7 @@ ballast_guest_history_advance (BallastGuestHistory *history, const BallastBalloo
       gboolean deflated = total > history->reported_total_kib + BALLOON_MOVED_KIB;
       gboolean fell = FALSE;
       if (!inflated && !history->inflated_last_report && !(deflated && used <= history->used_kib))
-        history->used_growth_kib_per_sec = counter_rate (history->used_kib, used, elapsed_usec, &fell);
+        history->used_growth_kib_per_sec = ballast_counter_rate (history->used_kib, used, elapsed_usec, &fell);
       history->inflated_last_report = inflated;
       history->used_kib = used;
       history->reported_total_kib = ballast_balloon_stats_total_kib (stats);

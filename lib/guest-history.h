@@ -68,4 +68,10 @@ gboolean ballast_guest_history_track_target (BallastGuestHistory *history, gint6
 gboolean ballast_guest_history_balloon_stuck (const BallastGuestHistory *history, guint cycles,
                                               guint interval_msec, gint64 now_usec);
 
+/* Per-second rate of a counter that moved from OLD_VALUE to NEW_VALUE over
+ * ELAPSED_USEC; a counter that went backwards counts as a reset (rate 0,
+ * RET_RESET set). */
+guint64 ballast_counter_rate (guint64 old_value, guint64 new_value, gint64 elapsed_usec,
+                              gboolean *ret_reset);
+
 G_END_DECLS

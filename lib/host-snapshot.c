@@ -17,6 +17,13 @@ ballast_host_snapshot_read (const BallastPaths *paths, BallastBudgetSource sourc
   if (!snapshot.has_psi && !g_error_matches (psi_error, BALLAST_ERROR, BALLAST_ERROR_UNSUPPORTED))
     g_debug ("PSI not used this cycle: %s", psi_error->message);
 
+  /* Swap traffic is shown, not needed: without it the cycle goes on. */
+  g_autoptr(GError) vmstat_error = NULL;
+  snapshot.has_vmstat = ballast_vmstat_read (paths, &snapshot.vmstat, &vmstat_error)
+                        && snapshot.vmstat.has_swap;
+  if (vmstat_error != NULL)
+    g_debug ("swap traffic not read this cycle: %s", vmstat_error->message);
+
   snapshot.budget_total_kib = snapshot.meminfo.mem_total_kib;
   snapshot.budget_available_kib = snapshot.meminfo.mem_available_kib;
 

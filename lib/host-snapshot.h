@@ -8,6 +8,7 @@
 #include "meminfo.h"
 #include "path-context.h"
 #include "psi.h"
+#include "vmstat.h"
 
 G_BEGIN_DECLS
 
@@ -24,6 +25,10 @@ typedef struct {
   guint64 budget_available_kib;  /* of that, what is free or cheaply reclaimable */
   guint64 budget_overflow_kib;   /* guest memory the budget pushed out to swap
                                   * (a limited cgroup only) */
+  gboolean has_vmstat;           /* /proc/vmstat's swap counters were read */
+  BallastVmstat vmstat;
+  gboolean has_swap_in_rate;     /* the daemon's, from two snapshots */
+  guint64 swap_in_kib_per_sec;   /* the host reading pages back from swap */
 } BallastHostSnapshot;
 
 /* Read meminfo (required), PSI (optional: absent on some kernels) and, for

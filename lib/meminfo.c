@@ -19,6 +19,8 @@ static const MeminfoField meminfo_fields[] = {
   { "MemAvailable", G_STRUCT_OFFSET (BallastMeminfo, mem_available_kib), TRUE },
   { "SwapTotal", G_STRUCT_OFFSET (BallastMeminfo, swap_total_kib), FALSE },
   { "SwapFree", G_STRUCT_OFFSET (BallastMeminfo, swap_free_kib), FALSE },
+  { "Zswap", G_STRUCT_OFFSET (BallastMeminfo, zswap_kib), FALSE },
+  { "Zswapped", G_STRUCT_OFFSET (BallastMeminfo, zswapped_kib), FALSE },
 };
 
 gboolean

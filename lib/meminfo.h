@@ -14,6 +14,8 @@ typedef struct {
   guint64 mem_available_kib; /* the kernel's estimate, counts reclaimable cache */
   guint64 swap_total_kib;
   guint64 swap_free_kib;
+  guint64 zswap_kib;         /* zswap's pool: compressed swap held in RAM */
+  guint64 zswapped_kib;      /* what that pool holds, uncompressed */
 } BallastMeminfo;
 
 /* Parse the text of /proc/meminfo. MemTotal and MemAvailable are required

@@ -122,6 +122,37 @@ ballast_render_slack_state (const BallastStatusReport *status)
   return "within band";
 }
 
+/* "512.0 MiB used of 2.0 GiB, swapping in 4.0 MiB/s; zswap pool 100.0 MiB
+ * holding 400.0 MiB": guest memory the host pushed out, and how fast it
+ * comes back. NULL on a host without swap or zswap in use. */
+static char *
+render_host_swap (const BallastStatusReport *status)
+{
+  gboolean swap = status->host.swap_total_kib.known && status->host.swap_total_kib.value > 0;
+  gboolean zswap = status->host.zswap_pool_kib.known && status->host.zswap_pool_kib.value > 0;
+  if (!swap && !zswap)
+    return NULL;
+  GString *line = g_string_new (NULL);
+  if (swap)
+    {
+      g_autofree char *used = ballast_render_kib_figure (status->host.swap_used_kib);
+      g_autofree char *total = ballast_render_kib_figure (status->host.swap_total_kib);
+      g_string_append_printf (line, "%s used of %s", used, total);
+      if (status->host.swap_in_kib_per_sec.known)
+        {
+          g_autofree char *rate = ballast_render_kib_figure (status->host.swap_in_kib_per_sec);
+          g_string_append_printf (line, ", swapping in %s/s", rate);
+        }
+    }
+  if (zswap)
+    {
+      g_autofree char *pool = ballast_render_kib_figure (status->host.zswap_pool_kib);
+      g_autofree char *held = ballast_render_kib_figure (status->host.zswapped_kib);
+      g_string_append_printf (line, "%szswap pool %s holding %s", swap ? "; " : "", pool, held);
+    }
+  return g_string_free (line, FALSE);
+}
+
 char *
 ballast_render_status_report (const BallastStatusReport *status)
 {
@@ -178,6 +209,9 @@ ballast_render_status_report (const BallastStatusReport *status)
       append_field (out, "Budget:", budget_line);
       g_autofree char *reserve = ballast_render_kib_figure (status->host.reserve_kib);
       append_field (out, "Reserve:", reserve);
+      g_autofree char *swap_line = render_host_swap (status);
+      if (swap_line != NULL)
+        append_field (out, "Host swap:", swap_line);
       BallastFigure psi = status->host.psi_some_avg10_centipct;
       if (psi.known)
         {

@@ -58,6 +58,11 @@ ballast_status_report_to_json (const BallastStatusReport *report)
       ballast_json_add_figure (host, "reserve_kib", report->host.reserve_kib);
       add_known_figure (host, "psi_some_avg10_centipct", report->host.psi_some_avg10_centipct);
       add_known_figure (host, "psi_full_avg10_centipct", report->host.psi_full_avg10_centipct);
+      ballast_json_add_figure (host, "swap_total_kib", report->host.swap_total_kib);
+      ballast_json_add_figure (host, "swap_used_kib", report->host.swap_used_kib);
+      ballast_json_add_figure (host, "swap_in_kib_per_sec", report->host.swap_in_kib_per_sec);
+      ballast_json_add_figure (host, "zswap_pool_kib", report->host.zswap_pool_kib);
+      ballast_json_add_figure (host, "zswapped_kib", report->host.zswapped_kib);
       if (report->host.has_cgroup)
         {
           json_object *cgroup = json_object_new_object ();
@@ -220,6 +225,11 @@ ballast_status_report_from_json (json_object *json, BallastStatusReport *report)
       .reserve_kib = ballast_json_get_figure (host, "reserve_kib"),
       .psi_some_avg10_centipct = ballast_json_get_figure (host, "psi_some_avg10_centipct"),
       .psi_full_avg10_centipct = ballast_json_get_figure (host, "psi_full_avg10_centipct"),
+      .swap_total_kib = ballast_json_get_figure (host, "swap_total_kib"),
+      .swap_used_kib = ballast_json_get_figure (host, "swap_used_kib"),
+      .swap_in_kib_per_sec = ballast_json_get_figure (host, "swap_in_kib_per_sec"),
+      .zswap_pool_kib = ballast_json_get_figure (host, "zswap_pool_kib"),
+      .zswapped_kib = ballast_json_get_figure (host, "zswapped_kib"),
       .has_cgroup = cgroup != NULL && json_object_is_type (cgroup, json_type_object),
       .cgroup = {
         .version = ballast_json_get_figure (cgroup, "version"),

@@ -43,6 +43,11 @@ typedef struct {
     BallastFigure reserve_kib;
     BallastFigure psi_some_avg10_centipct;
     BallastFigure psi_full_avg10_centipct;
+    BallastFigure swap_total_kib;
+    BallastFigure swap_used_kib;
+    BallastFigure swap_in_kib_per_sec;  /* the host reading pages back from swap */
+    BallastFigure zswap_pool_kib;       /* zswap's compressed pool, in RAM */
+    BallastFigure zswapped_kib;         /* what it holds, uncompressed */
     gboolean has_cgroup;
     struct {
       BallastFigure version;

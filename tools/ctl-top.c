@@ -124,6 +124,11 @@ render_header (const BallastStatusReport *status)
           g_autofree char *arriving = ballast_render_kib_figure (status->plan.arriving_kib);
           g_string_append_printf (out, "   Arriving: %s", arriving);
         }
+      if (status->host.swap_in_kib_per_sec.known && status->host.swap_in_kib_per_sec.value > 0)
+        {
+          g_autofree char *swap_in = ballast_render_kib_figure (status->host.swap_in_kib_per_sec);
+          g_string_append_printf (out, "   Host swap-in: %s/s", swap_in);
+        }
       g_string_append_c (out, '\n');
     }
 

@@ -49,6 +49,24 @@ assert_untouched (const BallastMeminfo *meminfo)
 
 /* ---- Parsing ---- */
 
+/* zswap's pool and what it holds: optional, read when there. */
+static void
+test_zswap (void)
+{
+  BallastMeminfo meminfo;
+  g_assert_true (ballast_meminfo_parse ("MemTotal: 1000 kB\nMemAvailable: 500 kB\nSwapTotal: 2048 kB\n"
+                                        "SwapFree: 1024 kB\nZswap: 100 kB\nZswapped: 400 kB\n", &meminfo, NULL));
+  g_assert_cmpuint (meminfo.zswap_kib, ==, 100);
+  g_assert_cmpuint (meminfo.zswapped_kib, ==, 400);
+  g_assert_cmpuint (meminfo.swap_free_kib, ==, 1024);
+  g_assert_true (ballast_meminfo_parse ("MemTotal: 1000 kB\nMemAvailable: 500 kB\n", &meminfo, NULL));
+  g_assert_cmpuint (meminfo.zswap_kib, ==, 0);
+  g_autoptr(GError) error = NULL;
+  g_assert_false (ballast_meminfo_parse ("MemTotal: 1000 kB\nMemAvailable: 500 kB\nZswap: many kB\n", &meminfo,
+                                         &error));
+  g_assert_cmpstr (error->message, ==, "meminfo line 3: Zswap: expected '<number> kB', got 'many kB'");
+}
+
 static void
 test_fixture (void)
 {
@@ -294,6 +312,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/meminfo/parse/fixture", test_fixture);
+  g_test_add_func ("/meminfo/parse/zswap", test_zswap);
   g_test_add_func ("/meminfo/parse/minimal-and-variants", test_minimal_and_variants);
   for (gsize i = 0; i < G_N_ELEMENTS (bad_cases); i++)
     {

@@ -75,6 +75,7 @@ typedef struct {
 static const GoldenCase golden_cases[] = {
   { "status-active", "status-active.json", RENDER_STATUS },
   { "status-spare-cgroup", "status-spare-cgroup.json", RENDER_STATUS },
+  { "status-swap-migrating", "status-swap-migrating.json", RENDER_STATUS },
   { "status-emergency", "status-emergency.json", RENDER_STATUS },
   { "status-disconnected", "status-disconnected.json", RENDER_STATUS },
   { "status-empty", "empty.json", RENDER_STATUS },
