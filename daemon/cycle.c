@@ -493,11 +493,13 @@ ballast_cycle_decide (BallastRegistry *registry, const BallastHostSnapshot *host
 {
   g_autoptr(GPtrArray) domains = ballast_registry_list_sorted (registry);
   g_autoptr(GPtrArray) managed = g_ptr_array_new ();
+  guint64 arriving_kib = 0;
   for (guint i = 0; i < domains->len; i++)
     {
       BallastDomain *domain = domains->pdata[i];
       if (is_decided_for (domain))
         g_ptr_array_add (managed, domain);
+      arriving_kib += ballast_job_watch_domain_arriving_kib (domain);
     }
 
   BallastCycleDecision *result = g_new0 (BallastCycleDecision, 1);
@@ -515,7 +517,7 @@ ballast_cycle_decide (BallastRegistry *registry, const BallastHostSnapshot *host
     .total_kib = host->budget_total_kib,
     .available_kib = host->budget_available_kib,
     .overflow_kib = host->budget_overflow_kib,
-    .arriving_kib = ballast_job_watch_arriving_kib (registry),
+    .arriving_kib = arriving_kib,
     .has_psi = host->has_psi,
     .psi_some_avg10_centipct = host->psi.some.avg10_centipct,
     .decision_interval_sec = options->interval_sec,

@@ -122,16 +122,6 @@ ballast_job_watch_domain_arriving_kib (const BallastDomain *domain)
   return ballast_job_arriving_kib (config->max_kib, resident);
 }
 
-guint64
-ballast_job_watch_arriving_kib (BallastRegistry *registry)
-{
-  g_autoptr(GPtrArray) domains = ballast_registry_list_sorted (registry);
-  guint64 total = 0;
-  for (guint i = 0; i < domains->len; i++)
-    total += ballast_job_watch_domain_arriving_kib (domains->pdata[i]);
-  return total;
-}
-
 const char *
 ballast_job_watch_describe (const BallastDomain *domain, char *buf, gsize size, gint64 now_usec)
 {

@@ -37,12 +37,9 @@ gboolean ballast_job_watch_active (const BallastDomain *domain);
 const char *ballast_job_watch_describe (const BallastDomain *domain, char *buf, gsize size,
                                         gint64 now_usec);
 
-/* What guests arriving on this host (an incoming migration, a restore)
- * will still take beyond what MemAvailable shows: each counted at its
- * maximum, less what its QEMU already has resident, until it reports. */
-guint64 ballast_job_watch_arriving_kib (BallastRegistry *registry);
-
-/* DOMAIN's share of that. */
+/* What DOMAIN, arriving on this host (an incoming migration, a restore),
+ * will still take beyond what MemAvailable shows: its maximum, less what
+ * its QEMU already has resident, until it reports; 0 for any other. */
 guint64 ballast_job_watch_domain_arriving_kib (const BallastDomain *domain);
 
 G_END_DECLS
